@@ -1,0 +1,224 @@
+"""Step, Filter and Rewriter: the base classes own the loop, the stats and the rejects.
+
+A step sees a stream of conversations and yields, for each, either a kept
+:class:`~selfreflect.conversation.Conversation` or a :class:`Reject`.
+
+- :class:`Filter` (per record): write ``keep(conv) -> bool | (bool, reason) | (bool, reason, detail)``.
+- :class:`Rewriter` (per record): write ``rewrite(conv) -> Conversation``; return ``conv`` itself
+  when nothing changed so the report can count "modified".
+- :class:`Step` (stream): override ``run(records, stats)`` for work that needs the whole stream
+  (dedup, merging records, batched LLM calls).
+
+``__init__`` only stores its parameters under the same names (scikit-learn's rule), so every
+step dumps to a recipe and loads back identically. Heavy setup happens lazily.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from selfreflect.conversation import Conversation
+from selfreflect.report import StepStats
+
+
+@dataclass
+class Reject:
+    """A record that left the pipeline, with the step, a reason code and a readable detail."""
+
+    step: str
+    reason: str
+    detail: str = ""
+    record: Conversation | None = None
+    raw: str | None = None
+    source: str | None = None
+    line: int | None = None
+    duplicate_of: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.record is not None:
+            self.source = self.source if self.source is not None else self.record.source
+            self.line = self.line if self.line is not None else self.record.line
+
+    @property
+    def id(self) -> str | None:
+        """The id of the rejected record, when it was parsed."""
+        return self.record.id if self.record is not None else None
+
+    def to_json(self) -> dict[str, Any]:
+        """The line written to the rejects file."""
+        out: dict[str, Any] = {
+            "step": self.step,
+            "reason": self.reason,
+            "detail": self.detail,
+            "source": self.source,
+            "line": self.line,
+        }
+        if self.record is not None:
+            out["id"] = self.record.id
+            out["record"] = self.record.to_record()
+        else:
+            out["raw"] = self.raw
+        if self.duplicate_of is not None:
+            out["duplicate_of"] = self.duplicate_of
+        out.update(self.extra)
+        return out
+
+
+Outcome = Conversation | Reject
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class Step:
+    """Base of every step: a name, stored parameters and the stream form ``run``."""
+
+    #: The name used in recipes and reports; defaults to the class name in snake_case.
+    name: ClassVar[str] = ""
+    #: Reason codes this step can give, with what each means (feeds docs and reports).
+    reasons: ClassVar[dict[str, str]] = {}
+    #: Per-record steps can run in a process pool; stream steps cannot.
+    per_record: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.__dict__.get("name"):
+            cls.name = _snake(cls.__name__)
+
+    # -- parameters (scikit-learn style) -------------------------------------------------
+    @classmethod
+    def param_names(cls) -> list[str]:
+        """The parameter names of ``__init__``, in order."""
+        sig = inspect.signature(cls.__init__)
+        return [
+            p.name
+            for p in sig.parameters.values()
+            if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
+
+    def get_params(self) -> dict[str, Any]:
+        """The parameters as stored by ``__init__``."""
+        return {name: getattr(self, name) for name in self.param_names()}
+
+    def to_dict(self) -> dict[str, Any]:
+        """This step as a recipe entry: ``{"step": name, **params}``."""
+        return {"step": self.name, **_plain(self.get_params())}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(self) is not type(other):
+            return False
+        return _plain(self.get_params()) == _plain(other.get_params())  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self), repr(self)))
+
+    def __or__(self, other: Step) -> Any:
+        from selfreflect.pipeline import Pipeline
+
+        return Pipeline([self]) | other
+
+    # -- running --------------------------------------------------------------------------
+    def run(self, records: Iterable[Conversation], stats: StepStats) -> Iterator[Outcome]:
+        """Yield a Conversation (kept) or a Reject for every record; count ``modified`` in stats."""
+        raise NotImplementedError
+
+    def reject(self, conv: Conversation, reason: str, detail: str = "", **extra: Any) -> Reject:
+        """A Reject from this step; the detail defaults to the reason's description."""
+        duplicate_of = extra.pop("duplicate_of", None)
+        return Reject(
+            step=self.name,
+            reason=reason,
+            detail=detail or self.reasons.get(reason, reason),
+            record=conv,
+            duplicate_of=duplicate_of,
+            extra=extra,
+        )
+
+
+class RecordStep(Step):
+    """A step that looks at one record at a time; the pipeline may run it in a process pool."""
+
+    per_record = True
+
+    def process(self, conv: Conversation) -> Outcome:
+        """Return the kept (possibly new) conversation or a Reject."""
+        raise NotImplementedError
+
+    def run(self, records: Iterable[Conversation], stats: StepStats) -> Iterator[Outcome]:
+        for conv in records:
+            result = self.process(conv)
+            if isinstance(result, Conversation) and result is not conv:
+                stats.modified += 1
+            yield result
+
+
+class Filter(RecordStep):
+    """Keep or drop whole records. Write ``keep``; True means kept."""
+
+    def keep(self, conv: Conversation) -> bool | tuple[bool, str] | tuple[bool, str, str]:
+        """True to keep; ``(False, reason)`` or ``(False, reason, detail)`` to drop."""
+        raise NotImplementedError
+
+    def process(self, conv: Conversation) -> Outcome:
+        verdict = self.keep(conv)
+        if isinstance(verdict, tuple):
+            kept, reason, *rest = verdict
+            if not kept:
+                return self.reject(conv, reason, rest[0] if rest else "")
+            return conv
+        if verdict:
+            return conv
+        return self.reject(conv, self.name)
+
+
+class Rewriter(RecordStep):
+    """Change records. Write ``rewrite``; return ``conv`` itself when nothing changed."""
+
+    def rewrite(self, conv: Conversation) -> Conversation:
+        """Return a new conversation (``conv.model_copy(update=...)``) or ``conv`` unchanged."""
+        raise NotImplementedError
+
+    def process(self, conv: Conversation) -> Outcome:
+        return self.rewrite(conv)
+
+
+class MessageRewriter(Rewriter):
+    """A rewriter that maps the text of each message; write ``rewrite_text``."""
+
+    #: Roles whose content is rewritten.
+    roles: tuple[str, ...] = ("system", "user", "assistant", "tool")
+
+    def rewrite_text(self, text: str) -> str:
+        """Return the new text (or the same string)."""
+        raise NotImplementedError
+
+    def rewrite(self, conv: Conversation) -> Conversation:
+        changed = False
+        messages = []
+        for message in conv.messages:
+            if message.role in self.roles:
+                new = self.rewrite_text(message.content)
+                if new != message.content:
+                    message = message.model_copy(update={"content": new})
+                    changed = True
+            messages.append(message)
+        return conv.with_messages(messages) if changed else conv
+
+
+def _plain(value: Any) -> Any:
+    """Tuples to lists, recursively, so parameters dump to YAML as plain data."""
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
