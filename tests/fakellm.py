@@ -227,7 +227,8 @@ class FakeLLM:
         server.daemon_threads = True
         server.request_queue_size = 256
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="fakellm", daemon=True)
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.02,), name="fakellm",
+                                        daemon=True)
         self._thread.start()
         return self
 
