@@ -11,8 +11,8 @@ from fakellm import Reply, chat, chat_json, error
 from reflectcases import coin, good, k_of, keep, reasons, run
 
 from selfreflect import Conversation, Pipeline
-from selfreflect.registry import get
 from selfreflect.reflect import Reflect
+from selfreflect.registry import get
 
 
 def test_constructible_without_network_and_round_trips():
