@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -126,6 +127,13 @@ def http_date(seconds_from_now: float) -> str:
 Handler = Callable[[Recorded], Reply]
 
 
+class _Server(ThreadingHTTPServer):
+    """A thread per connection; a listen backlog deep enough for 64+ simultaneous connects."""
+
+    daemon_threads = True
+    request_queue_size = 512
+
+
 class FakeLLM:
     """The loopback server: scripted replies first, then ``handler``; records every request."""
 
@@ -176,6 +184,11 @@ class FakeLLM:
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def setup(self) -> None:
+                super().setup()
+                # no Nagle: headers and body go out at once (no 40 ms delayed-ACK stalls)
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
 
@@ -223,9 +236,7 @@ class FakeLLM:
                 except (BrokenPipeError, ConnectionResetError):
                     self.close_connection = True
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        server.daemon_threads = True
-        server.request_queue_size = 256
+        server = _Server(("127.0.0.1", 0), _Handler)
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, args=(0.02,), name="fakellm",
                                         daemon=True)
@@ -246,13 +257,65 @@ class FakeLLM:
         self.stop()
 
 
-def serve_forever(latency: float = 0.0, handler: Handler | None = None) -> None:
-    """Run a server in the foreground and print its base URL (for manual tries)."""
-    with FakeLLM(handler or (lambda r: chat('{"verdict": "keep", "critique": "ok"}')),
-                 latency) as fake:
+REFLECTION = {"verdict": "revise", "critique": "The later turns show the answer missed the point.",
+              "evidence_turns": [2], "revised_answer": "A better first answer."}
+
+
+async def serve_fixed(reply: Reply, latency: float, ready: Callable[[str], None]) -> None:
+    """A single-threaded asyncio server answering every request with ``reply`` after
+    ``latency`` seconds (for benchmarks: no thread or GIL contention on the server side)."""
+    import asyncio
+
+    data = reply.payload()
+    head = (f"HTTP/1.1 {reply.status} OK\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(data)}\r\n\r\n").encode()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        sock = writer.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            while True:
+                header = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in header.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                await reader.readexactly(length)
+                await asyncio.sleep(latency)
+                writer.write(head + data)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=1024)
+    host, port = server.sockets[0].getsockname()[:2]
+    ready(f"http://{host}:{port}/v1")
+    async with server:
+        await server.serve_forever()
+
+
+def serve_forever(latency: float = 0.0, fast: bool = False) -> None:
+    """Run a server in the foreground and print its base URL (benchmarks, manual tries)."""
+    reply = chat_json(REFLECTION)
+    if fast:
+        import asyncio
+
+        asyncio.run(serve_fixed(reply, latency, lambda url: print(url, flush=True)))
+        return
+    with FakeLLM(lambda r: reply, latency) as fake:
         print(fake.base_url, flush=True)
         threading.Event().wait()
 
 
 if __name__ == "__main__":
-    serve_forever()
+    import argparse
+
+    parser = argparse.ArgumentParser(description="a loopback OpenAI-compatible fake server")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
+    parser.add_argument("--fast", action="store_true",
+                        help="single-threaded asyncio server, one fixed reply (benchmarks)")
+    args = parser.parse_args()
+    serve_forever(args.latency, args.fast)

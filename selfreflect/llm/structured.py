@@ -54,9 +54,23 @@ def parse_json_object(text: str) -> dict[str, Any]:
     raise ValueError("the reply contains no complete JSON object")
 
 
+_VALIDATORS: dict[str, jsonschema.protocols.Validator] = {}
+
+
+def _validator(schema: dict[str, Any]) -> jsonschema.protocols.Validator:
+    """A validator per distinct schema, built once (the schema itself is checked then)."""
+    key = json.dumps(schema, sort_keys=True)
+    validator = _VALIDATORS.get(key)
+    if validator is None:
+        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+        cls.check_schema(schema)
+        validator = _VALIDATORS[key] = cls(schema)
+    return validator
+
+
 def schema_error(value: Any, schema: dict[str, Any]) -> str | None:
     """The most relevant jsonschema validation error as one line, or None when valid."""
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = _validator(schema)
     error = best_match(validator.iter_errors(value))
     if error is None:
         return None
