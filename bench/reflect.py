@@ -7,7 +7,7 @@ parsing, jsonschema validation, leak guard, output records) through ``Pipeline.r
 measured fraction of that, and the overhead per call beyond the latency.
 
     python bench/reflect.py                      # concurrency 1, 16, 64; 200 ms latency
-    python bench/reflect.py --concurrency 64 --rounds 3
+    python bench/reflect.py --concurrency 64 --rounds 5
 """
 
 from __future__ import annotations
@@ -60,12 +60,38 @@ def measure(base_url: str, concurrency: int, calls: int, offset: int) -> float:
     return elapsed
 
 
+def measure_plain_httpx(base_url: str, concurrency: int, calls: int) -> float:
+    """Seconds for the same calls with one plain ``httpx.AsyncClient`` (as openai-python uses):
+    no prompt, no parsing, no validation -- the transport alone."""
+    import asyncio
+
+    import httpx
+
+    body = {"model": "bench", "messages": [{"role": "user", "content": "x" * 600}]}
+
+    async def go() -> float:
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        async with httpx.AsyncClient(base_url=base_url, limits=limits) as client:
+            gate = asyncio.Semaphore(concurrency)
+
+            async def one() -> None:
+                async with gate:
+                    response = await client.post("/chat/completions", json=body)
+                    response.json()
+
+            t0 = time.perf_counter()
+            await asyncio.gather(*[one() for _ in range(calls)])
+            return time.perf_counter() - t0
+
+    return asyncio.run(go())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16, 64])
-    parser.add_argument("--rounds", type=int, default=5,
-                        help="calls per level = rounds x concurrency (default 5)")
+    parser.add_argument("--rounds", type=int, default=10,
+                        help="calls per level = rounds x concurrency (default 10)")
     args = parser.parse_args()
     os.environ.pop("SELFREFLECT_API_KEY", None)
     proc, base_url = start_server(args.latency)
@@ -73,8 +99,8 @@ def main() -> None:
         measure(base_url, 4, 8, 10_000_000)  # warm up imports and connections
         print(f"latency {args.latency * 1000:.0f} ms, {args.rounds} rounds per level")
         print("| concurrency | calls | seconds | calls/s | ideal calls/s | fraction of ideal "
-              "| overhead per call |")
-        print("|---:|---:|---:|---:|---:|---:|---:|")
+              "| overhead per call | plain httpx, same calls: fraction of ideal |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
         offset = 0
         for c in args.concurrency:
             calls = c * args.rounds
@@ -83,8 +109,10 @@ def main() -> None:
             rate = calls / elapsed
             ideal = c / args.latency
             overhead = (elapsed - args.rounds * args.latency) / calls * 1000
+            plain = measure_plain_httpx(base_url, c, calls)
             print(f"| {c} | {calls} | {elapsed:.2f} | {rate:.1f} | {ideal:.1f} | "
-                  f"{rate / ideal:.1%} | {overhead:.1f} ms |")
+                  f"{rate / ideal:.1%} | {overhead:.1f} ms | "
+                  f"{args.rounds * args.latency / plain:.1%} |")
     finally:
         proc.terminate()
         proc.wait()

@@ -112,7 +112,6 @@ class LLMClient:
         self._secret: str | None = None
         #: None until probed: does the server accept ``response_format`` with a JSON schema?
         self.response_format_ok: bool | None = None
-        self.probe_lock = asyncio.Lock()
 
     def __repr__(self) -> str:
         return (f"LLMClient(base_url={self.base_url!r}, model={self.model!r}, "

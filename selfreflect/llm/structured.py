@@ -144,26 +144,25 @@ async def _complete(
     prompt_version: str,
     fmt: dict[str, Any] | None,
 ) -> Completion:
-    """Send with ``response_format`` unless the server was found to refuse it (probed once)."""
+    """Send with ``response_format`` unless the server was found to refuse it.
+
+    The first 400 answer to a request carrying ``response_format`` marks the server as refusing
+    it, and that request (and every later one) is sent without. Calls already in flight at that
+    moment may each see one such 400; nothing waits for the probe, so a run's first round is not
+    serialised behind a single call.
+    """
     if fmt is None or client.response_format_ok is False:
         return await client.complete(messages, params, prompt_version=prompt_version)
-    if client.response_format_ok is None:
-        async with client.probe_lock:
-            if client.response_format_ok is None:
-                try:
-                    completion = await client.complete(messages, params,
-                                                       prompt_version=prompt_version,
-                                                       response_format=fmt)
-                except RequestRejected as exc:
-                    if exc.status != 400:
-                        raise
-                    completion = await client.complete(messages, params,
-                                                       prompt_version=prompt_version)
-                    client.response_format_ok = False
-                    client.usage.count("response_format_refused")
-                    return completion
-                client.response_format_ok = True
-                return completion
-        return await _complete(client, messages, params, prompt_version, fmt)
-    return await client.complete(messages, params, prompt_version=prompt_version,
-                                 response_format=fmt)
+    try:
+        completion = await client.complete(messages, params, prompt_version=prompt_version,
+                                           response_format=fmt)
+    except RequestRejected as exc:
+        if exc.status != 400:
+            raise
+        completion = await client.complete(messages, params, prompt_version=prompt_version)
+        if client.response_format_ok is None:
+            client.usage.count("response_format_refused")
+        client.response_format_ok = False
+        return completion
+    client.response_format_ok = True
+    return completion

@@ -115,3 +115,26 @@ def test_response_format_refused_is_probed_once_then_dropped(fake_llm):
     sent = ["response_format" in r.body for r in fake_llm.requests]
     assert sent == [True, False, False, False]
     assert client.response_format_ok is False
+
+
+def test_response_format_refusal_under_concurrency_falls_back_for_every_call(fake_llm):
+    def server(request):
+        if "response_format" in request.body:
+            return error(400, message="unknown field response_format")
+        return chat_json({"answer": "yes", "reason": request.messages[-1]["content"]})
+
+    fake_llm.handler = server
+    client = LLMClient(fake_llm.base_url, "m", concurrency=8)
+
+    async def go():
+        out = await asyncio.gather(*[
+            ask_json(client, [{"role": "user", "content": f"q{i}"}], SCHEMA) for i in range(12)])
+        await client.aclose()
+        return out
+
+    answers = asyncio.run(go())
+    assert [a.value["reason"] for a in answers] == [f"q{i}" for i in range(12)]
+    refused = [r for r in fake_llm.requests if "response_format" in r.body]
+    assert 1 <= len(refused) <= 8  # at most the first wave carried it
+    assert "response_format" not in fake_llm.requests[-1].body
+    assert client.usage.counters["response_format_refused"] == 1
