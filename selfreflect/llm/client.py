@@ -198,6 +198,9 @@ class LLMClient:
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(max(self.concurrency, 1))
         async with self._semaphore:
+            if response_format is not None and self.response_format_ok is False:
+                # refused while this call waited for a slot: don't send a doomed request
+                raise RequestRejected("the server refuses response_format", 400)
             if self._rpm is not None:
                 await self._rpm.acquire(1)
             if self._tpm is not None:

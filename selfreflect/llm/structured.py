@@ -159,10 +159,16 @@ async def _complete(
     except RequestRejected as exc:
         if exc.status != 400:
             raise
-        completion = await client.complete(messages, params, prompt_version=prompt_version)
-        if client.response_format_ok is None:
-            client.usage.count("response_format_refused")
+        before = client.response_format_ok
         client.response_format_ok = False
+        try:
+            completion = await client.complete(messages, params, prompt_version=prompt_version)
+        except RequestRejected:
+            if before is not False:  # a 400 with or without it: not response_format's fault
+                client.response_format_ok = before
+            raise
+        if before is None:
+            client.usage.count("response_format_refused")
         return completion
     client.response_format_ok = True
     return completion
