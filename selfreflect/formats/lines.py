@@ -21,6 +21,8 @@ from selfreflect.steps import Reject
 
 #: Default limit on one line (or one array element): 16 MiB.
 MAX_LINE_BYTES = 16 * 1024 * 1024
+#: Default limit on nesting (objects and lists); deeper records cannot be written back.
+MAX_DEPTH = 100
 #: How much of a rejected line is kept in ``raw`` when the line is too long to keep.
 PREVIEW_CHARS = 2000
 
@@ -64,8 +66,25 @@ def _has_lone_surrogate(value: Any) -> bool:
     return False
 
 
-def _check_value(value: Any, raw_bytes: bytes, source: str, line: int, text: str) -> Reject | None:
-    """Refuse values that parsed but cannot be written back as UTF-8."""
+def depth(value: Any) -> int:
+    """How deeply objects and lists nest in a JSON value (iterative: no recursion limit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, level)
+            stack.extend((v, level + 1) for v in item if isinstance(v, dict | list))
+    return deepest
+
+
+def _check_value(value: Any, raw_bytes: bytes, source: str, line: int, text: str,
+                 max_depth: int = MAX_DEPTH) -> Reject | None:
+    """Refuse values that parsed but cannot be written back (lone surrogates, deep nesting)."""
+    if text.count("[") + text.count("{") > max_depth and depth(value) > max_depth:
+        return _reject(source, line, "too_deep", f"JSON nests deeper than max_depth={max_depth}",
+                       text[:PREVIEW_CHARS])
     if _SURROGATE_ESCAPE.search(raw_bytes) and _has_lone_surrogate(value):
         return _reject(source, line, "lone_surrogate",
                        "a string holds a lone surrogate escape (e.g. \\ud800) that is not "
@@ -73,7 +92,8 @@ def _check_value(value: Any, raw_bytes: bytes, source: str, line: int, text: str
     return None
 
 
-def decode_line(raw: bytes, source: str, line: int) -> Parsed | Reject:
+def decode_line(raw: bytes, source: str, line: int, max_depth: int = MAX_DEPTH
+                ) -> Parsed | Reject:
     """Decode one line of bytes into a JSON value, or a Reject saying why not."""
     raw = raw.rstrip(b"\r\n")
     try:
@@ -89,7 +109,7 @@ def decode_line(raw: bytes, source: str, line: int) -> Parsed | Reject:
     except RecursionError:
         return _reject(source, line, "too_deep", "JSON nested too deeply to parse",
                        text[:PREVIEW_CHARS])
-    bad = _check_value(value, raw, source, line, text)
+    bad = _check_value(value, raw, source, line, text, max_depth)
     return bad if bad is not None else Parsed(line, value, text)
 
 
@@ -102,8 +122,8 @@ def _skip_rest_of_line(fh: IO[bytes], size: int) -> int:
             return size
 
 
-def iter_jsonl(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_BYTES
-               ) -> Iterator[Parsed | Reject]:
+def iter_jsonl(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_BYTES,
+               max_depth: int = MAX_DEPTH) -> Iterator[Parsed | Reject]:
     """Yield a Parsed value or a Reject for every non-blank line of a JSONL stream."""
     line_no = 0
     while True:
@@ -122,11 +142,11 @@ def iter_jsonl(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_BYTES
             continue
         if not raw.strip():
             continue
-        yield decode_line(raw, source, line_no)
+        yield decode_line(raw, source, line_no, max_depth)
 
 
-def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_BYTES
-                    ) -> Iterator[Parsed | Reject]:
+def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_BYTES,
+                    max_depth: int = MAX_DEPTH) -> Iterator[Parsed | Reject]:
     """Yield a Parsed value or a Reject for every element of a JSON array stream.
 
     ``line`` is the element's number (1-based); the detail also names its line in the file.
@@ -208,7 +228,7 @@ def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_B
                 yield Parsed(element, value, text)
         else:
             bad = _check_value(value, text.encode("utf-8", "surrogateescape"), source, element,
-                               text)
+                               text, max_depth)
             yield bad if bad is not None else Parsed(element, value, text)
         sep = skip_ws()
         if sep == ",":
@@ -222,14 +242,14 @@ def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_B
         return
 
 
-def iter_values(path: str | os.PathLike[str], max_line_bytes: int = MAX_LINE_BYTES
-                ) -> Iterator[Parsed | Reject]:
+def iter_values(path: str | os.PathLike[str], max_line_bytes: int = MAX_LINE_BYTES,
+                max_depth: int = MAX_DEPTH) -> Iterator[Parsed | Reject]:
     """Yield every JSON value (or read Reject) of a JSONL, JSON-array or gzipped file."""
     source = str(path)
     with open_binary(path) as fh:
         head = fh.read(4096).removeprefix(_BOM).lstrip()
         fh.seek(0)
         if head.startswith(b"["):
-            yield from iter_json_array(fh, source, max_line_bytes)
+            yield from iter_json_array(fh, source, max_line_bytes, max_depth)
         else:
-            yield from iter_jsonl(fh, source, max_line_bytes)
+            yield from iter_jsonl(fh, source, max_line_bytes, max_depth)

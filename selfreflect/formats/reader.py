@@ -11,7 +11,7 @@ from typing import Any
 from selfreflect.conversation import Conversation
 from selfreflect.formats.convert import RecordError, reject
 from selfreflect.formats.detect import DETECT_RECORDS, EXPECTED, detect, get_format
-from selfreflect.formats.lines import MAX_LINE_BYTES, Parsed, iter_values
+from selfreflect.formats.lines import MAX_DEPTH, MAX_LINE_BYTES, Parsed, iter_values
 from selfreflect.steps import Reject
 
 
@@ -32,23 +32,25 @@ def read(
     *,
     format: str | None = None,
     max_line_bytes: int = MAX_LINE_BYTES,
+    max_depth: int = MAX_DEPTH,
     detect_records: int = DETECT_RECORDS,
 ) -> Iterator[Conversation | Reject]:
     """Yield a Conversation or a read Reject for every line (or array element) of a file.
 
     The format (``openai``, ``sharegpt``, ``alpaca``) is detected from the first
     ``detect_records`` JSON objects unless given. JSONL, ``.jsonl.gz`` and JSON-array files
-    are read the same way. Missing files and directories raise OSError before anything is read.
+    are read the same way. A line longer than ``max_line_bytes`` or nesting deeper than
+    ``max_depth`` is rejected (``line_too_long``, ``too_deep``). A missing file or a
+    directory raises OSError before anything is read.
     """
     check_readable(path)
     module = get_format(format) if format is not None else None
-    return _read(path, module.NAME if module else None, max_line_bytes, detect_records)
+    values = iter_values(path, max_line_bytes, max_depth)
+    return _read(str(path), values, module.NAME if module else None, detect_records)
 
 
-def _read(path: str | os.PathLike[str], fmt: str | None, max_line_bytes: int,
+def _read(source: str, values: Iterator[Parsed | Reject], fmt: str | None,
           detect_records: int) -> Iterator[Conversation | Reject]:
-    source = str(path)
-    values = iter_values(path, max_line_bytes)
     if fmt is None:
         head: list[Parsed | Reject] = []
         objects: list[Any] = []

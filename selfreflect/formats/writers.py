@@ -7,6 +7,7 @@ old file (if any) or the complete new one, never a torn file.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import tempfile
@@ -78,8 +79,6 @@ class JsonlWriter:
         binary: IO[bytes] = self._raw
         if self.compress:
             binary = gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0)
-        import io
-
         self._fh = io.TextIOWrapper(binary, encoding="utf-8", newline="\n")  # type: ignore[arg-type]
         return self
 
@@ -92,11 +91,15 @@ class JsonlWriter:
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
         assert self._fh is not None and self._raw is not None
         try:
-            self._fh.close()  # closes the gzip layer, which does not close self._raw
+            self._fh.flush()
+            if self.compress:
+                self._fh.close()  # closes the gzip layer (writes its trailer), not self._raw
             if exc_type is None:
                 self._raw.flush()
                 os.fsync(self._raw.fileno())
         finally:
+            if not self._fh.closed:
+                self._fh.close()
             self._raw.close()
         return bool(self._cm.__exit__(exc_type, exc, tb))
 
