@@ -156,16 +156,23 @@ def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_B
     decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
     parser = json.JSONDecoder()
     buf = decoder.decode(fh.read(_CHUNK).removeprefix(_BOM))
-    pos, eof, element, file_line = 0, False, 0, 1
+    pos, eof, element, file_line, counted = 0, False, 0, 1, 0
+
+    def line_at(p: int) -> int:
+        """The file line of buffer position p (p never moves backwards)."""
+        nonlocal file_line, counted
+        file_line += buf.count("\n", counted, p)
+        counted = p
+        return file_line
 
     def more(size: int = _CHUNK) -> bool:
-        nonlocal buf, pos, eof, file_line
+        nonlocal buf, pos, eof, counted
         if eof:
             return False
         chunk = fh.read(size)
         if pos:
-            file_line += buf.count("\n", 0, pos)
-            buf, pos = buf[pos:], 0
+            line_at(pos)
+            buf, pos, counted = buf[pos:], 0, 0
         if not chunk:
             eof = True
             buf += decoder.decode(b"", final=True)
@@ -183,8 +190,8 @@ def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_B
 
     def fail(reason: str, detail: str) -> Reject:
         rest = buf[pos:pos + PREVIEW_CHARS].encode("utf-8", "surrogateescape")
-        line_here = file_line + buf.count("\n", 0, pos)
-        return _reject(source, element, reason, f"element {element} (line {line_here}): {detail}",
+        where = f"element {element} (line {line_at(pos)})"
+        return _reject(source, element, reason, f"{where}: {detail}",
                        rest.decode("utf-8", errors="replace"))
 
     if skip_ws() != "[":
@@ -214,7 +221,7 @@ def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_B
                                        "is this reject)")
                 return
         text = buf[pos:end]
-        line_here = file_line + buf.count("\n", 0, pos)
+        line_here = line_at(pos)
         pos = end
         if _LITERAL_SURROGATE.search(text):
             raw_bytes = text.encode("utf-8", "surrogateescape")
