@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from selfreflect.conversation import Conversation
+from selfreflect.conversation import ROLES, Conversation
 from selfreflect.formats.convert import (
     RecordError,
     build,
@@ -14,6 +14,7 @@ from selfreflect.formats.convert import (
 )
 
 NAME = "openai"
+_CANONICAL = frozenset(ROLES)
 
 
 def matches(obj: dict[str, Any]) -> bool:
@@ -30,9 +31,13 @@ def to_conversation(obj: dict[str, Any], source: str, line: int) -> Conversation
         if not isinstance(item, dict):
             raise RecordError("invalid_message", f"{where} is {type(item).__name__}, "
                                                  "not an object")
-        role = check_role(item.get("role"), where)
+        role, content = item.get("role"), item.get("content")
+        if role in _CANONICAL and isinstance(content, str):
+            messages.append(item)  # the common case: nothing to normalise
+            continue
+        role = check_role(role, where)
         if "content" not in item and not item.get("tool_calls"):
             raise RecordError("bad_content", f"{where}: has no content")
-        content = check_content(item.get("content"), where, bool(item.get("tool_calls")))
+        content = check_content(content, where, bool(item.get("tool_calls")))
         messages.append({**item, "role": role, "content": content})
     return build(obj, messages, source, line)

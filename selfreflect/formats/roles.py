@@ -31,4 +31,5 @@ def map_role(name: object) -> str | None:
     """The selfreflect role for an input role name, or None when it is not a known alias."""
     if not isinstance(name, str):
         return None
-    return ROLE_ALIASES.get(name.strip().lower())
+    found = ROLE_ALIASES.get(name)
+    return found if found is not None else ROLE_ALIASES.get(name.strip().lower())
