@@ -152,7 +152,9 @@ def run_job(job: Job) -> Report:
         if hasattr(records, "close"):
             records.close()
     if duplicate_ids.count:
-        report.steps[0].counters["duplicate_ids"] = duplicate_ids.count
+        counters = report.steps[0].counters
+        if "duplicate_ids" not in counters:  # newer pipelines count them themselves
+            counters["duplicate_ids"] = duplicate_ids.count
         print(f"selfreflect: {duplicate_ids.message()}", file=sys.stderr)
     return report
 
@@ -196,8 +198,8 @@ def add_clean(sub: Any) -> None:
     p.add_argument("--report", metavar="FILE", help="write the JSON report here")
     p.add_argument("--recipe", metavar="NAME|PATH", default=DEFAULT_RECIPE,
                    help="recipe name or YAML file (default: %(default)s)")
-    p.add_argument("--workers", type=_workers, default=1, metavar="N",
-                   help="processes for per-record steps (default: 1)")
+    p.add_argument("--workers", type=_workers, default=None, metavar="N",
+                   help="processes for per-record steps (default: the recipe's, else 1)")
     p.set_defaults(func=cmd_clean)
 
 
@@ -206,7 +208,8 @@ def cmd_clean(args: argparse.Namespace) -> int:
     inputs = _check_inputs(args.inputs)
     _check_outputs(args.output, args.rejects, args.report)
     recipe = _load_recipe(args.recipe)
-    job = Job(recipe.pipeline, inputs, args.output, args.rejects, args.report, args.workers)
+    workers = args.workers or _recipe_workers(recipe)
+    job = Job(recipe.pipeline, inputs, args.output, args.rejects, args.report, workers)
     return _finish(job, run_job(job))
 
 
@@ -229,10 +232,20 @@ def add_run(sub: Any) -> None:
 
 
 def _recipe_workers(recipe: Any) -> int:
-    engine = getattr(recipe, "engine", None)
-    if isinstance(engine, dict):
-        return int(engine.get("workers", 1) or 1)
-    return int(getattr(engine, "workers", 1) or 1)
+    return int(getattr(recipe, "workers", None) or 1)
+
+
+def _expand(patterns: Sequence[str]) -> list[str]:
+    """Paths as given, glob patterns expanded (a recipe's ``input: data/*.jsonl``)."""
+    import glob
+
+    paths: list[str] = []
+    for pattern in patterns:
+        matches = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
+        if not matches:
+            raise UserError(f"input pattern matches no file: {pattern}")
+        paths += matches
+    return paths
 
 
 def _as_list(value: Any) -> list[str]:
@@ -250,9 +263,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UserError(f"recipe {args.recipe} names no input; pass --input PATH")
     if not output:
         raise UserError(f"recipe {args.recipe} names no output; pass --output PATH")
+    engine = getattr(recipe, "engine", None)
+    if engine not in (None, "local"):
+        raise UserError(f"recipe {args.recipe} asks for engine {engine!r}, which 'selfreflect "
+                        "run' does not start; remove 'engine' to run locally")
     rejects = args.rejects or getattr(recipe, "rejects", None)
     report = args.report or getattr(recipe, "report", None)
-    inputs = _check_inputs(inputs)
+    inputs = _check_inputs(_expand(inputs))
     _check_outputs(str(output), rejects, report)
     workers = args.workers or _recipe_workers(recipe)
     job = Job(recipe.pipeline, inputs, str(output), rejects and str(rejects),

@@ -14,25 +14,26 @@ class DuplicateIds:
     """Pass records through unchanged while counting repeated ids.
 
     ``count`` is the number of records whose id was seen before; ``examples`` holds the first
-    few such ids. Memory grows with the number of distinct ids.
+    few such ids. Memory grows with the number of distinct ids (one hash each).
     """
 
     count: int = 0
     examples: list[str] = field(default_factory=list)
     max_examples: int = 5
-    _seen: set[str] = field(default_factory=set, repr=False)
+    _seen: set[int] = field(default_factory=set, repr=False)
 
     def track(self, records: Iterable[Conversation | Reject]) -> Iterator[Conversation | Reject]:
         """Yield every record as it comes, noting repeated ids on the way."""
         seen = self._seen
         for record in records:
             if isinstance(record, Conversation):
-                if record.id in seen:
+                key = hash(record.id)  # 64-bit hashes: a collision is vanishingly rare
+                if key in seen:
                     self.count += 1
                     if len(self.examples) < self.max_examples:
                         self.examples.append(record.id)
                 else:
-                    seen.add(record.id)
+                    seen.add(key)
             yield record
 
     def message(self) -> str:

@@ -22,9 +22,10 @@ from selfreflect.pipeline import Pipeline
 m = types.ModuleType("selfreflect.recipe")
 class RecipeError(ValueError): pass
 class Recipe:
-    def __init__(self, pipeline, input=None, output=None, rejects=None, report=None, engine=None):
+    def __init__(self, pipeline, input=None, output=None, rejects=None, report=None,
+                 workers=None, engine=None):
         self.pipeline, self.input, self.output = pipeline, input, output
-        self.rejects, self.report, self.engine = rejects, report, engine
+        self.rejects, self.report, self.workers, self.engine = rejects, report, workers, engine
 def load(name):
     if name == "default":
         return Recipe(Pipeline([]))
@@ -82,11 +83,12 @@ def fake_recipes(monkeypatch):
     class RecipeError(ValueError):
         pass
 
-    class Recipe:
+    class Recipe:  # the shape of selfreflect.recipe.Recipe
         def __init__(self, pipeline, input=None, output=None, rejects=None, report=None,
-                     engine=None):
+                     workers=None, engine=None):
             self.pipeline, self.input, self.output = pipeline, input, output
-            self.rejects, self.report, self.engine = rejects, report, engine
+            self.rejects, self.report = rejects, report
+            self.workers, self.engine = workers, engine
 
     recipes: dict[str, Recipe] = {
         "default": Recipe(Pipeline([DropShortAnswers(), StraightQuotes()])),

@@ -147,6 +147,30 @@ def test_run_uses_the_recipe_paths_and_overrides(tmp_path, fake_recipes, capsys)
     assert (tmp_path / "override.jsonl").exists()
 
 
+def test_run_expands_input_patterns(tmp_path, fake_recipes):
+    data_file(tmp_path)
+    (tmp_path / "in2.jsonl").write_text(json.dumps(GOOD) + "\n")
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"steps: []\ninput: {tmp_path / 'in*.jsonl'}\n"
+                      f"report: {tmp_path / 'rep.json'}\n")
+    assert main(["run", str(recipe), "--output", str(tmp_path / "o.jsonl")]) == 0
+    assert json.loads((tmp_path / "rep.json").read_text())["input"] == 5
+
+
+def test_run_refuses_a_pattern_that_matches_nothing(tmp_path, fake_recipes, capsys):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"steps: []\ninput: {tmp_path / 'none*.jsonl'}\n")
+    assert main(["run", str(recipe), "--output", str(tmp_path / "o.jsonl")]) == 2
+    assert "matches no file" in one_line_error(capsys.readouterr().err)
+
+
+def test_run_refuses_an_engine_it_does_not_start(tmp_path, fake_recipes, capsys):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"steps: []\nengine: ray\ninput: {data_file(tmp_path)}\n")
+    assert main(["run", str(recipe), "--output", str(tmp_path / "o.jsonl")]) == 2
+    assert "engine 'ray'" in one_line_error(capsys.readouterr().err)
+
+
 def test_run_without_input_says_to_pass_one(tmp_path, fake_recipes, capsys):
     recipe = tmp_path / "r.yaml"
     recipe.write_text("steps: []\n")
