@@ -181,3 +181,12 @@ def test_run_without_input_says_to_pass_one(tmp_path, fake_recipes, capsys):
 def test_no_command_prints_help_and_exits_2(capsys):
     assert main([]) == 2
     assert "clean" in capsys.readouterr().err
+
+
+def test_gzip_output_and_input(tmp_path, fake_recipes):
+    out = tmp_path / "o.jsonl.gz"
+    assert main(["clean", str(data_file(tmp_path)), "-o", str(out)]) == 0
+    assert out.read_bytes()[:2] == b"\x1f\x8b"
+    again = tmp_path / "again.jsonl"
+    assert main(["clean", str(out), "-o", str(again)]) == 0
+    assert [json.loads(x)["id"] for x in again.read_text().splitlines()] == ["g1"]
