@@ -145,6 +145,21 @@ def iter_jsonl(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_BYTES,
         yield decode_line(raw, source, line_no, max_depth)
 
 
+def _array_item(value: Any, text: str, source: str, element: int, file_line: int,
+                max_depth: int) -> Parsed | Reject:
+    """Check one parsed array element; ``text`` may hold undecodable bytes as surrogates."""
+    raw_bytes = text.encode("utf-8", "surrogateescape")
+    if _LITERAL_SURROGATE.search(text):
+        try:
+            raw_bytes.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return _reject(source, element, "invalid_utf8",
+                           f"element {element} (line {file_line}): byte {exc.start} is not "
+                           "valid UTF-8", raw_bytes.decode("utf-8", errors="replace"))
+    bad = _check_value(value, raw_bytes, source, element, text, max_depth)
+    return bad if bad is not None else Parsed(element, value, text)
+
+
 def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_BYTES,
                     max_depth: int = MAX_DEPTH) -> Iterator[Parsed | Reject]:
     """Yield a Parsed value or a Reject for every element of a JSON array stream.
@@ -170,13 +185,13 @@ def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_B
         if eof:
             return False
         chunk = fh.read(size)
-        if pos:
-            line_at(pos)
-            buf, pos, counted = buf[pos:], 0, 0
-        if not chunk:
+        if not chunk:  # positions into buf stay valid: only a decoder tail is appended
             eof = True
             buf += decoder.decode(b"", final=True)
             return False
+        if pos:
+            line_at(pos)
+            buf, pos, counted = buf[pos:], 0, 0
         buf += decoder.decode(chunk)
         return True
 
@@ -223,20 +238,7 @@ def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_B
         text = buf[pos:end]
         line_here = line_at(pos)
         pos = end
-        if _LITERAL_SURROGATE.search(text):
-            raw_bytes = text.encode("utf-8", "surrogateescape")
-            try:
-                raw_bytes.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield _reject(source, element, "invalid_utf8",
-                              f"element {element} (line {line_here}): byte {exc.start} is not "
-                              "valid UTF-8", raw_bytes.decode("utf-8", errors="replace"))
-            else:
-                yield Parsed(element, value, text)
-        else:
-            bad = _check_value(value, text.encode("utf-8", "surrogateescape"), source, element,
-                               text, max_depth)
-            yield bad if bad is not None else Parsed(element, value, text)
+        yield _array_item(value, text, source, element, line_here, max_depth)
         sep = skip_ws()
         if sep == ",":
             pos += 1

@@ -176,3 +176,11 @@ def test_gzip_is_read_by_its_magic_bytes(tmp_path):
         fh.write(json.dumps(OPENAI) + "\n" + "{broken\n")
     conv, bad = read(f)
     assert conv.id == "c1" and (bad.reason, bad.line) == ("invalid_json", 2)
+
+
+def test_truncated_json_array_keeps_exact_raw_text(tmp_path):
+    f = tmp_path / "a.json"
+    f.write_text('  [{"messages": []}', encoding="utf-8")  # the closing ] is missing
+    empty, truncated = read(f)
+    assert (empty.reason, empty.raw) == ("empty_messages", '{"messages": []}')
+    assert (truncated.reason, truncated.line) == ("invalid_json", 2)
