@@ -55,6 +55,7 @@ class Job:
     rejects: str | None = None
     report: str | None = None
     workers: int = 1
+    format: str | None = None
 
 
 def _check_inputs(paths: Sequence[str]) -> list[str]:
@@ -109,10 +110,17 @@ def _progress(records: Iterable[Any]) -> Any:
     return tqdm(records, unit=" records", file=sys.stderr, mininterval=0.5, leave=False)
 
 
-def _read_all(paths: Sequence[str]) -> Iterator[Conversation | Reject]:
+def _read_all(paths: Sequence[str], fmt: str | None = None) -> Iterator[Conversation | Reject]:
     from selfreflect.formats import read
 
-    return chain.from_iterable(read(p) for p in paths)
+    return chain.from_iterable(read(p, format=fmt) for p in paths)
+
+
+def _add_format(p: argparse.ArgumentParser) -> None:
+    from selfreflect.formats import FORMATS
+
+    p.add_argument("--format", choices=list(FORMATS), default=None,
+                   help="input format for every file (default: detected per file)")
 
 
 def _stream(pipeline: Any, records: Iterable[Any], on_reject: Callable[[Reject], None],
@@ -134,7 +142,7 @@ def run_job(job: Job) -> Report:
 
     duplicate_ids = DuplicateIds()
     report = job.pipeline.new_report()
-    records = _progress(duplicate_ids.track(_read_all(job.inputs)))
+    records = _progress(duplicate_ids.track(_read_all(job.inputs, job.format)))
     with ExitStack() as stack:
         rejects_out = stack.enter_context(JsonlWriter(job.rejects)) if job.rejects else None
 
@@ -200,6 +208,7 @@ def add_clean(sub: Any) -> None:
                    help="recipe name or YAML file (default: %(default)s)")
     p.add_argument("--workers", type=_workers, default=None, metavar="N",
                    help="processes for per-record steps (default: the recipe's, else 1)")
+    _add_format(p)
     p.set_defaults(func=cmd_clean)
 
 
@@ -209,7 +218,8 @@ def cmd_clean(args: argparse.Namespace) -> int:
     _check_outputs(args.output, args.rejects, args.report)
     recipe = _load_recipe(args.recipe)
     workers = args.workers or _recipe_workers(recipe)
-    job = Job(recipe.pipeline, inputs, args.output, args.rejects, args.report, workers)
+    job = Job(recipe.pipeline, inputs, args.output, args.rejects, args.report, workers,
+              args.format)
     return _finish(job, run_job(job))
 
 
@@ -228,6 +238,7 @@ def add_run(sub: Any) -> None:
     p.add_argument("--report", metavar="FILE", help="JSON report file; overrides the recipe's")
     p.add_argument("--workers", type=_workers, default=None, metavar="N",
                    help="processes for per-record steps")
+    _add_format(p)
     p.set_defaults(func=cmd_run)
 
 
@@ -273,7 +284,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _check_outputs(str(output), rejects, report)
     workers = args.workers or _recipe_workers(recipe)
     job = Job(recipe.pipeline, inputs, str(output), rejects and str(rejects),
-              report and str(report), workers)
+              report and str(report), workers, args.format)
     return _finish(job, run_job(job))
 
 
@@ -361,7 +372,8 @@ def format_stats(stats: dict[str, Any]) -> str:
     if t["count"]:
         lines.append(f"messages     mean {t['mean']}  p50 {t['p50']:g}  p90 {t['p90']:g}  "
                      f"max {t['max']}")
-    lines.append("roles        " + ", ".join(f"{k}={v}" for k, v in stats["roles"].items()))
+    roles = ", ".join(f"{k}={v}" for k, v in stats["roles"].items())
+    lines.append(f"roles        {roles or '(none)'}")
     lines.append("chars per message:")
     lines.append(f"  {'role':<10} {'count':>7} {'mean':>8} {'p50':>7} {'p90':>7} {'p99':>8} "
                  f"{'max':>8}")
@@ -379,13 +391,14 @@ def add_stats(sub: Any) -> None:
     p = sub.add_parser("stats", help="describe input files: counts, turns, lengths, duplicates")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="input files")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _add_format(p)
     p.set_defaults(func=cmd_stats)
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """Handle ``stats``."""
     inputs = _check_inputs(args.inputs)
-    stats = dataset_stats(_progress(_read_all(inputs)))
+    stats = dataset_stats(_progress(_read_all(inputs, args.format)))
     print(json.dumps(stats, indent=2) if args.json else format_stats(stats))
     return 0
 

@@ -76,3 +76,21 @@ def test_progress_bar_only_on_a_terminal(monkeypatch):
     monkeypatch.setattr(cli.sys, "stderr", tty)
     bar = cli._progress(items)
     assert list(bar) == items and bar is not items
+
+
+def test_format_can_be_forced_from_the_command_line(tmp_path, capsys):
+    f = tmp_path / "in.jsonl"
+    f.write_text(json.dumps({"conversations": [{"from": "human", "value": "q"}]}) + "\n")
+    assert main(["stats", str(f), "--json", "--format", "openai"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["records"] == 0 and stats["unreadable_reasons"] == {"missing_messages": 1}
+    assert main(["stats", str(f), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["records"] == 1
+
+
+def test_stats_of_a_file_with_nothing_readable(tmp_path, capsys):
+    f = tmp_path / "in.jsonl"
+    f.write_text("{oops\n")
+    assert main(["stats", str(f)]) == 0
+    out = capsys.readouterr().out
+    assert "records      0  (unreadable lines: 1)" in out and "roles        (none)" in out
