@@ -27,6 +27,8 @@ MAX_DEPTH = 100
 PREVIEW_CHARS = 2000
 
 _BOM = codecs.BOM_UTF8
+_OTHER_BOMS = {codecs.BOM_UTF32_LE: "UTF-32", codecs.BOM_UTF32_BE: "UTF-32",
+               codecs.BOM_UTF16_LE: "UTF-16", codecs.BOM_UTF16_BE: "UTF-16"}
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1024 * 1024
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
@@ -256,7 +258,15 @@ def iter_values(path: str | os.PathLike[str], max_line_bytes: int = MAX_LINE_BYT
     """Yield every JSON value (or read Reject) of a JSONL, JSON-array or gzipped file."""
     source = str(path)
     with open_binary(path) as fh:
-        head = fh.read(4096).removeprefix(_BOM).lstrip()
+        head = fh.read(4096)
+        encoding = next((name for bom, name in _OTHER_BOMS.items() if head.startswith(bom)), None)
+        if encoding:
+            yield _reject(source, 1, "unsupported_encoding",
+                          f"the file is {encoding} (it starts with a {encoding} byte order mark); "
+                          f"convert it to UTF-8, e.g. iconv -f {encoding} -t UTF-8",
+                          head[:PREVIEW_CHARS].decode("utf-8", errors="replace"))
+            return
+        head = head.removeprefix(_BOM).lstrip()
         fh.seek(0)
         if head.startswith(b"["):
             yield from iter_json_array(fh, source, max_line_bytes, max_depth)

@@ -204,3 +204,12 @@ def test_every_documented_reason_is_produced_somewhere():
     tests = "".join(p.read_text() for p in here.glob("test_*.py"))
     for code in READ_REASONS:
         assert f'"{code}"' in tests, f"no test produces reason {code}"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_utf16_and_utf32_files_are_one_clear_reject(tmp_path, encoding):
+    f = tmp_path / "a.jsonl"
+    f.write_bytes((json.dumps(GOOD) + "\n" + json.dumps(GOOD) + "\n").encode(encoding))
+    (bad,) = outcomes(f)
+    assert bad.reason == "unsupported_encoding" and bad.line == 1
+    assert encoding.upper() in bad.detail and "iconv" in bad.detail
