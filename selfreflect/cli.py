@@ -406,7 +406,25 @@ def cmd_stats(args: argparse.Namespace) -> int:
 # -- entry point -----------------------------------------------------------------------------
 
 #: One function per subcommand; each adds its parser and sets ``func``.
-COMMANDS: list[Callable[[Any], None]] = [add_clean, add_run, add_steps, add_stats]
+COMMANDS: list[Callable[[Any], Any]] = [add_clean, add_run, add_steps, add_stats]
+
+#: Subcommands that live with their feature: (module, function), added when the module exists.
+OPTIONAL_COMMANDS: list[tuple[str, str]] = [("selfreflect.reflect.cli", "add_reflect_command")]
+
+
+def _optional_commands() -> list[Callable[[Any], Any]]:
+    import importlib
+
+    found = []
+    for module_name, function in OPTIONAL_COMMANDS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                continue  # that part of selfreflect is not in this build
+            raise
+        found.append(getattr(module, function))
+    return found
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -417,7 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
                      description="Turn raw chat logs into clean, deduplicated training data.")
     parser.add_argument("--version", action="version", version=f"selfreflect {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for add in COMMANDS:
+    for add in [*COMMANDS, *_optional_commands()]:
         add(sub)
     return parser
 

@@ -94,3 +94,17 @@ def test_stats_of_a_file_with_nothing_readable(tmp_path, capsys):
     assert main(["stats", str(f)]) == 0
     out = capsys.readouterr().out
     assert "records      0  (unreadable lines: 1)" in out and "roles        (none)" in out
+
+
+def test_optional_commands_are_added_when_their_module_exists(monkeypatch, tmp_path, capsys):
+    pkg = tmp_path / "extra_cmd_pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(
+        "def add_hello(sub):\n"
+        "    p = sub.add_parser('hello')\n"
+        "    p.set_defaults(func=lambda args: print('hi') or 0)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(cli, "OPTIONAL_COMMANDS", [("extra_cmd_pkg", "add_hello"),
+                                                   ("extra_cmd_missing.cli", "add_x")])
+    assert main(["hello"]) == 0
+    assert capsys.readouterr().out == "hi\n"
