@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from steps_for_tests import DropShort, LoseEveryTenth, Shout, make  # noqa: E402
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from core_test_steps import DropShort, LoseEveryTenth, Shout, make  # noqa: E402
 
 from selfreflect import Pipeline, Reject  # noqa: E402
 from selfreflect.report import AccountingError  # noqa: E402

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # so spawned workers can import the steps
-from steps_for_tests import (  # noqa: E402
+sys.path.insert(0, str(Path(__file__).parents[1]))  # so spawned workers can import the steps
+from core_test_steps import (  # noqa: E402
     CountWords,
     DropMultipleOf,
     DropShort,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from typing import Literal
 
 from selfreflect import Conversation, Filter, Message, Rewriter, Step, StepStats
 from selfreflect.steps import Outcome
@@ -118,3 +119,31 @@ class Explode(Filter):
         if conv.id == self.bad_id:
             raise RuntimeError(f"boom on {conv.id}")
         return True
+
+
+class ReplacePhrases(Rewriter):
+    """Replace phrases in the given roles (a step with a required parameter)."""
+
+    example_params = {"phrases": {"and/or": "and"}}
+
+    def __init__(self, phrases: dict[str, str], roles: tuple[str, ...] = ("assistant",),
+                 mode: Literal["exact", "lower"] = "exact", limit: int | None = None):
+        self.phrases = phrases
+        self.roles = roles
+        self.mode = mode
+        self.limit = limit
+
+    def rewrite(self, conv: Conversation) -> Conversation:
+        messages = list(conv.messages)
+        changed = False
+        for i, m in enumerate(messages):
+            if m.role not in self.roles:
+                continue
+            text = m.content
+            for old, new in self.phrases.items():
+                text = text.replace(old, new) if self.mode == "exact" else \
+                    text.lower().replace(old.lower(), new)
+            if text != m.content:
+                messages[i] = m.model_copy(update={"content": text})
+                changed = True
+        return conv.with_messages(messages) if changed else conv
