@@ -65,7 +65,7 @@ def _is_builtin(ep: EntryPoint) -> bool:
 
 def _origin(ep: EntryPoint) -> str:
     dist = _dist_name(ep)
-    return f"{ep.name!r} = {ep.value!r}" + (f" from package {dist!r}" if dist else "")
+    return f"{ep.value!r}" + (f" from package {dist!r}" if dist else "")
 
 
 def _warn(message: str) -> None:
@@ -89,7 +89,7 @@ def _entry_points() -> dict[str, EntryPoint]:
             plugins.setdefault(ep.name, ep)
     for name, ep in plugins.items():
         if name in builtins:
-            _warn(f"plugin step {_origin(ep)} ignored: {name!r} is a built-in step")
+            _warn(f"plugin step {name!r} ({_origin(ep)}) ignored: {name!r} is a built-in step")
     return dict(sorted({**plugins, **builtins}.items()))
 
 
@@ -101,11 +101,11 @@ def _load(name: str) -> type[Step] | str:
         cls = ep.load()
     except Exception as exc:  # a broken plugin must never break selfreflect
         problem = f"could not be loaded ({_origin(ep)}): {type(exc).__name__}: {exc}"
-        _warn(f"step {problem}")
+        _warn(f"step {name!r} {problem}")
         return problem
     if not (isinstance(cls, type) and issubclass(cls, Step)):
         problem = f"is not a selfreflect Step subclass ({_origin(ep)})"
-        _warn(f"step {problem}")
+        _warn(f"step {name!r} {problem}")
         return problem
     return cls
 

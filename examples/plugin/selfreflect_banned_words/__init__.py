@@ -1,0 +1,26 @@
+"""An example selfreflect plugin: drop answers that use banned words."""
+
+from __future__ import annotations
+
+import re
+
+from selfreflect import Conversation, Filter
+
+
+class DropBannedWords(Filter):
+    """Drop conversations whose assistant answers mention a banned word or phrase."""
+
+    reasons = {"banned_word": "an assistant answer mentions a banned word or phrase"}
+
+    def __init__(self, words: tuple[str, ...] = ("as an ai", "language model", "openai"),
+                 roles: tuple[str, ...] = ("assistant",)):
+        self.words = words
+        self.roles = roles
+
+    def keep(self, conv: Conversation) -> bool | tuple[bool, str, str]:
+        pattern = re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, self.words)), re.I)
+        for message in conv.messages:
+            found = message.role in self.roles and pattern.search(message.content)
+            if found:
+                return False, "banned_word", f"{message.role} says {found.group(0)!r}"
+        return True
