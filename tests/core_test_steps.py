@@ -147,3 +147,12 @@ class ReplacePhrases(Rewriter):
                 messages[i] = m.model_copy(update={"content": text})
                 changed = True
         return conv.with_messages(messages) if changed else conv
+
+
+class Swallow(DropShort):
+    """A per-record step whose run() forgets long answers (broken on purpose)."""
+
+    def run(self, records: Iterable[Conversation], stats: StepStats) -> Iterator[Outcome]:
+        for conv in records:
+            if len(conv.messages[1].content) < 10:
+                yield conv

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from core_test_steps import DropShort, LoseEveryTenth, Shout, make  # noqa: E402
+from core_test_steps import DropShort, LoseEveryTenth, Shout, Swallow, make  # noqa: E402
 
 from selfreflect import Pipeline, Reject  # noqa: E402
 from selfreflect.report import AccountingError  # noqa: E402
@@ -64,3 +64,10 @@ def test_no_duplicate_counter_when_ids_are_unique():
     result = Pipeline([]).run([make(i, "answer") for i in range(5)])
     assert "counters" not in result.report.to_json()["steps"][0]
     assert result.report.kept == 5
+
+
+def test_a_per_record_step_that_swallows_a_record_fails_in_a_worker_too():
+    records = [make(i, "short" if i % 2 else "a long enough answer") for i in range(6)]
+    for workers in (1, 2):
+        with pytest.raises(AccountingError, match="swallow"):
+            Pipeline([Swallow()]).run(records, workers=workers)
