@@ -28,7 +28,9 @@ _NOUN = (
     r"(?:artificial[- ]intelligence|A\.I\.|AI|(?:large\s+)?language\s+model|LLM|chat\s?bot|bot"
     r"|(?:computer|software)\s+program|program|piece\s+of\s+(?:software|code)|software"
     r"|algorithm|neural\s+network|machine[- ]learning\s+model|virtual\s+assistant"
-    r"|digital\s+assistant|AI\s+(?:assistant|model|system|program))"
+    r"|digital\s+assistant|AI\s+(?:assistant|model|system|program)|code"
+    r"|(?:virtual|digital|artificial|non-biological)\s+(?:being|entity|mind|intelligence)"
+    r"|machine|computer|robot)"
 )
 # Words that may stand between "a" and the noun ("an artificial intelligence chat bot").
 _MODS = (
@@ -38,7 +40,7 @@ _MODS = (
 )
 # After the noun: the noun phrase must end there ("I'm an AI researcher" is a person).
 _END = (
-    r"(?=\s*(?:[^\w\s]|$)|\s+(?:and|or|that|who|which|with|without|so|created|designed"
+    r"(?=\s*(?:[^\w\s-]|$)|\s+(?:I|and|or|that|who|which|with|without|so|created|designed"
     r"|developed|trained|made|built|programmed|running|here|now|by|from|in|on|to|for|like|not"
     r"|myself|but|trying|capable|incapable|unable|able|whose|meant|owned|powered|based|system"
     r"|too|though|either|after\s+all|at\s+heart|model|assistant|version|instance)\b)"
@@ -61,11 +63,13 @@ _IDENTITY = [
     rf"(?<!\b(?:see|saw|seen|sees|treat|treats|treated|think\s+of|thought\s+of|regard|regarded|view"
     rf"|viewed|describe|described|describes|known|use|used|work|worked|works|working|job|career"
     rf"|hired|employed|serve|served|serves|such|act|acting|acted|pose|posing|posed|disguised"
-    rf"|dressed|count|counts|classified|labelled|labeled|considered|him|her|them|it|Siri|Alexa)"
-    rf"(?:\s+(?:me|him|her|them|it|us|you))?\s{{1,3}})\bas\s+(?:an?\s+)?{_MODS}{_NOUN}{_END}",
+    rf"|dressed|dress|went|go|going|came|come|count|counts|classified|labelled|labeled|considered|him|her|them|it|Siri|Alexa)"
+    rf"(?:\s+(?:me|him|her|them|it|us|you|up))?\s{{1,3}})\bas\s+(?:an?\s+)?{_MODS}{_NOUN}{_END}",
     # "chatbots like me", "for an AI like me", "me, an AI"
     rf"\b{_MODS}{_NOUN}s?\s+like\s+(?:me|myself)\b",
-    r"\b(?:me|I),\s+(?:just\s+)?an?\s+" + _MODS + _NOUN + _END,
+    r"\b(?:me|I),\s+(?:being\s+|as\s+)?(?:just\s+)?an?\s+" + _MODS + _NOUN + _END,
+    rf"\b(?:you're|you\s+are)\s+(?:just\s+)?(?:talking|chatting|speaking)\s+(?:to|with)\s+an?\s+"
+    rf"{_MODS}{_NOUN}{_END}",
     # Lacking what a person has, in the AI way.
     r"\bI\s+(?:do\s+not|don't|can\s*not|can't)\s+(?:even\s+)?have\s+(?:a\s+)?(?:physical\s+)?"
     r"(?:body|physical\s+(?:form|presence|existence))\b",
@@ -96,8 +100,9 @@ _IDENTITY = [
 
 _DISCLAIMER = [
     r"\bas\s+an?\s+(?:AI|artificial\s+intelligence)?\s*(?:large\s+)?language\s+model\b",
-    r"\bI(?:'m|\s+am)\s+(?:just\s+|only\s+|merely\s+|simply\s+)?an?\s+(?:AI\s+)?(?:large\s+)?"
-    r"language\s+model\b",
+    rf"{_I_AM}\s+{_ADVERBS}an?\s+(?:AI\s+)?(?:large\s+)?language\s+model\b",
+    r"\bmy\s+(?:creators|developers|programmers|engineers|makers)\s+at\s+"
+    r"(?:OpenAI|Anthropic|Google|Meta|Microsoft|DeepMind|Mistral)\b",
     r"\bmy\s+(?:training\s+data|knowledge\s+cut-?off|training\s+cut-?off)\b",
     r"\bI\s+(?:was|have\s+been|am)\s+(?:trained|developed|created|built|made)\s+by\s+"
     r"(?:OpenAI|Anthropic|Google|Meta|Microsoft|DeepMind|Mistral)\b",

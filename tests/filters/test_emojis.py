@@ -9,10 +9,16 @@ from selfreflect.filters.emojis import remove_emoji
     ("before", "after"),
     [
         # the seed's Billie Eilish record (id 0)
-        ("I just don't have the brains to understand it \U0001f614", "I just don't have the brains to understand it"),
+        (
+            "I just don't have the brains to understand it \U0001f614",
+            "I just don't have the brains to understand it",
+        ),
         ("I love it \U0001f60d!", "I love it!"),
         ("\U0001f600 Hello", "Hello"),
-        ("Hi \U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466 there", "Hi there"),  # ZWJ family
+        (
+            "Hi \U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466 there",
+            "Hi there",
+        ),  # ZWJ family
         ("Nice \U0001f44d\U0001f3fd work", "Nice work"),  # skin tone
         ("Go \U0001f1eb\U0001f1f7 team", "Go team"),  # flag
         ("Press 1\ufe0f\u20e3 now", "Press now"),  # keycap
@@ -45,7 +51,8 @@ def test_remove_emoji_step_only_touches_chat_roles():
 
 def conv(user: str, assistant: str) -> Conversation:
     return Conversation(
-        id="x", messages=[Message(role="user", content=user), Message(role="assistant", content=assistant)]
+        id="x",
+        messages=[Message(role="user", content=user), Message(role="assistant", content=assistant)],
     )
 
 
@@ -54,6 +61,12 @@ def test_drop_turns_made_mostly_of_emoji():
     assert step.process(conv("\U0001f602\U0001f602\U0001f602", "Why are you laughing?")).reason == (
         "mostly_emoji_user"
     )
-    assert step.process(conv("How was it?", "\U0001f525\U0001f525\U0001f525 ok")).reason == "mostly_emoji_assistant"
-    ok = conv("Hi \U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466", "Hello to the whole family!")
+    assert (
+        step.process(conv("How was it?", "\U0001f525\U0001f525\U0001f525 ok")).reason
+        == "mostly_emoji_assistant"
+    )
+    ok = conv(
+        "Hi \U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466",
+        "Hello to the whole family!",
+    )
     assert step.process(ok) is ok  # one family emoji is one symbol, not seven

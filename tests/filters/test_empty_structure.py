@@ -31,7 +31,10 @@ def test_whitespace_only_assistant_and_kept_records():
 def test_empty_system_prompt_is_checked_only_when_asked():
     record = conv(("system", ""), ("user", "Hi"), ("assistant", "Hello"))
     assert DropEmptyTurns().process(record) is record
-    assert DropEmptyTurns(roles=("system", "user", "assistant")).process(record).reason == "empty_system"
+    assert (
+        DropEmptyTurns(roles=("system", "user", "assistant")).process(record).reason
+        == "empty_system"
+    )
 
 
 @pytest.mark.parametrize(
@@ -56,14 +59,18 @@ def test_usable_conversations_are_kept():
     for record in [
         conv(SYSTEM, ("user", "Hi"), ("assistant", "Hello")),
         conv(("user", "Hi"), ("assistant", "Hello"), ("user", "Bye"), ("assistant", "Bye!")),
-        conv(SYSTEM, ("assistant", "Hey, I'm Billie."), ("user", "Hi!"), ("assistant", "What's up?")),
+        conv(
+            SYSTEM, ("assistant", "Hey, I'm Billie."), ("user", "Hi!"), ("assistant", "What's up?")
+        ),
     ]:
         assert step.process(record) is record
 
 
 def test_assistant_first_can_be_refused_and_last_user_allowed():
     greeting = conv(("assistant", "Hey!"), ("user", "Hi"), ("assistant", "What's up?"))
-    assert DropBadStructure(allow_assistant_first=False).process(greeting).reason == "assistant_first"
+    assert (
+        DropBadStructure(allow_assistant_first=False).process(greeting).reason == "assistant_first"
+    )
     open_end = conv(("user", "Hi"), ("assistant", "Yo"), ("user", "And?"))
     assert DropBadStructure(require_last_assistant=False).process(open_end) is open_end
 

@@ -25,7 +25,8 @@ CLEAN = {
 
 def conv(text: str) -> Conversation:
     return Conversation(
-        id="x", messages=[Message(role="user", content="Hi"), Message(role="assistant", content=text)]
+        id="x",
+        messages=[Message(role="user", content="Hi"), Message(role="assistant", content=text)],
     )
 
 

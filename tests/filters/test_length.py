@@ -20,7 +20,9 @@ def test_short_natural_replies_in_multi_turn_dialogs_are_kept():
 
 
 def test_one_character_single_turn_record_is_dropped():
-    out = DropByLength().process(conv(("user", "What's your favourite number?"), ("assistant", "6")))
+    out = DropByLength().process(
+        conv(("user", "What's your favourite number?"), ("assistant", "6"))
+    )
     assert isinstance(out, Reject) and out.reason == "too_short_assistant"
     out = DropByLength().process(conv(("user", "?"), ("assistant", "What do you want to know?")))
     assert out.reason == "too_short_user"

@@ -7,7 +7,10 @@ def text(s: str, **params) -> str:
 
 
 def test_curly_quotes_and_apostrophes_become_plain():
-    assert text("I don\u2019t know \u201cwhy\u201d \u2018it\u2019 broke") == "I don't know \"why\" 'it' broke"
+    assert (
+        text("I don\u2019t know \u201cwhy\u201d \u2018it\u2019 broke")
+        == "I don't know \"why\" 'it' broke"
+    )
 
 
 def test_seed_literal_escape_u2019_is_decoded_too():
