@@ -16,6 +16,7 @@ Two kinds of matches, checked in this order:
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import regex
@@ -118,6 +119,24 @@ _AI_PERSONA = (
 )
 
 
+# Every pattern above needs one of these words; sentences without any are skipped (speed).
+_KEYWORDS = re.compile(
+    r"\b(?:ai\b|a\.i\.|artificial|language|llm|bot|chat|program|software|algorithm|neural|machine"
+    r"|computer|robot|code|virtual|digital|non-biological|assistant|body|physical|feeling|emotion"
+    r"|conscious|desire|dream|human|person|unlike|exist|circuit|personal|training|knowledge"
+    r"|openai|anthropic|google|meta|microsoft|deepmind|mistral|creator|developer|engineer|maker)",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?\n])\s+")
+
+
+def _candidate_sentences(text: str) -> str:
+    """The sentences that contain a keyword, one per line (patterns never span sentences)."""
+    if not _KEYWORDS.search(text):
+        return ""
+    return "\n".join(s for s in _SENTENCE_END.split(text) if _KEYWORDS.search(s))
+
+
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[regex.Pattern[str], regex.Pattern[str], regex.Pattern[str]]:
     """The compiled (identity, disclaimer, ai_persona) patterns, built on first use."""
@@ -137,7 +156,9 @@ def _plain(text: str) -> str:
 def find_self_reference(text: str) -> tuple[str, str] | None:
     """The first (reason code, matched text) where the speaker calls itself an AI, or None."""
     identity, disclaimer, _ = _patterns()
-    text = _plain(text)
+    text = _candidate_sentences(_plain(text))
+    if not text:
+        return None
     found = disclaimer.search(text)
     if found:
         return "language_model_disclaimer", found.group()

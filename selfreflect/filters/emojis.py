@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import emoji
+import regex
 
 from selfreflect.conversation import Conversation
 from selfreflect.steps import Filter, MessageRewriter
@@ -15,9 +16,15 @@ _LEFTOVERS = re.compile("[\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff\U000e0020-\U00
 _CLOSING = set(".,!?;:)]}…'\"»。，！？；：、）")
 
 
+# Every emoji starts with one of these (checked against the emoji package's whole list).
+_EMOJI_START = regex.compile(
+    r"[\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Regional_Indicator}\u20e3]"
+)
+
+
 def emoji_spans(text: str, keep: str = "") -> list[tuple[int, int]]:
     """Start and end of every emoji (a whole ZWJ sequence, flag or keycap is one span)."""
-    if text.isascii():
+    if text.isascii() or not _EMOJI_START.search(text):
         return []
     return [
         (found["match_start"], found["match_end"])

@@ -17,6 +17,10 @@ _CONTROL = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f]")
 _SYMBOL_RUN = regex.compile(r"[\p{P}\p{S}]{12,}")
 _LETTER = regex.compile(r"[\p{L}\p{M}\p{N}]")
 # Emoji are symbols too; they are not garbage (the emoji steps deal with them).
+# Mojibake of UTF-8 read as a single-byte code page always contains one of these (Latin-1 to
+# Cyrillic, C1 controls); escapes and surrogates too. Text without any is left alone, fast.
+_MAYBE_MOJIBAKE = regex.compile(r"[\x80-\u04ff\x1b\ud800-\udfff]")
+_NOT_LETTER = regex.compile(r"[^\p{L}\p{M}\p{N}\s]")
 _EMOJI_LIKE = regex.compile(r"[\p{Extended_Pictographic}\p{Emoji_Modifier}\u200d\ufe0f\u20e3]")
 
 
@@ -61,7 +65,7 @@ class FixMojibake(MessageRewriter):
         )
 
     def rewrite_text(self, text: str) -> str:
-        if text.isascii() and "\x1b" not in text:
+        if not _MAYBE_MOJIBAKE.search(text):
             return text
         return ftfy.fix_text(text, self._config)
 
@@ -83,12 +87,13 @@ def garbage_reason(text: str, min_letter_share: float, symbol_run: bool) -> tupl
             chars = set(_EMOJI_LIKE.sub("", run.group()))
             if len(chars) >= 5:
                 return "symbol_garbage", f"run of symbols {run.group()[:30]!r}"
-    visible = _EMOJI_LIKE.sub("", regex.sub(r"\s+", "", text))
-    if len(visible) >= 20:
-        share = len(_LETTER.findall(visible)) / len(visible)
+    rough = len(text) - text.count(" ") - text.count("\n")
+    if rough >= 20 and len(_NOT_LETTER.findall(text)) > rough * (1 - min_letter_share):
+        visible = _EMOJI_LIKE.sub("", regex.sub(r"\s+", "", text))
+        share = len(_LETTER.findall(visible)) / len(visible) if len(visible) >= 20 else 1.0
         if share < min_letter_share:
             return "symbol_garbage", f"only {share:.0%} letters or digits"
-    if not text.isascii() and is_bad(text):
+    if _MAYBE_MOJIBAKE.search(text) and is_bad(text):
         return "mojibake", "mojibake that ftfy could not repair"
     return None
 

@@ -70,3 +70,11 @@ def test_drop_turns_made_mostly_of_emoji():
         "Hello to the whole family!",
     )
     assert step.process(ok) is ok  # one family emoji is one symbol, not seven
+
+
+def test_fast_path_misses_no_emoji_of_the_emoji_package():
+    import emoji
+
+    from selfreflect.filters.emojis import _EMOJI_START
+
+    assert all(_EMOJI_START.match(e[0]) for e in emoji.EMOJI_DATA if not e[0].isascii())
