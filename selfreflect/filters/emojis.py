@@ -24,13 +24,22 @@ _EMOJI_START = regex.compile(
 
 def emoji_spans(text: str, keep: str = "") -> list[tuple[int, int]]:
     """Start and end of every emoji (a whole ZWJ sequence, flag or keycap is one span)."""
-    if text.isascii() or not _EMOJI_START.search(text):
+    if text.isascii():
         return []
-    return [
-        (found["match_start"], found["match_end"])
-        for found in emoji.emoji_list(text)
-        if found["emoji"] not in keep
-    ]
+    # The emoji tokenizer is slow per character: run it only on windows around possible emoji.
+    windows: list[list[int]] = []
+    for hit in _EMOJI_START.finditer(text):
+        start, end = max(0, hit.start() - 2), hit.end() + 16
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = end
+        else:
+            windows.append([start, end])
+    spans = []
+    for start, end in windows:
+        for found in emoji.emoji_list(text[start:end]):
+            if found["emoji"] not in keep:
+                spans.append((start + found["match_start"], start + found["match_end"]))
+    return spans
 
 
 def remove_emoji(text: str, keep: str = "") -> str:
@@ -62,10 +71,10 @@ def remove_emoji(text: str, keep: str = "") -> str:
 
 def emoji_share(text: str, keep: str = "©®™") -> float:
     """The share of visible characters that are emoji, counting each emoji sequence as one."""
-    visible = sum(1 for ch in text if not ch.isspace())
-    if not visible:
-        return 0.0
     spans = emoji_spans(text, keep)
+    if not spans:
+        return 0.0
+    visible = len(text) - sum(1 for ch in text if ch.isspace())
     inside = sum(end - start for start, end in spans)
     return len(spans) / (visible - inside + len(spans))
 

@@ -66,6 +66,11 @@ class NormalizePunctuation(MessageRewriter):
         return {ord(k): v for k, v in self._chars.items() if len(k) == 1}
 
     @cached_property
+    def _any_char(self) -> re.Pattern[str] | None:
+        keys = [k for k in self._chars if len(k) == 1]
+        return re.compile("[" + "".join(re.escape(k) for k in keys) + "]") if keys else None
+
+    @cached_property
     def _literal(self) -> re.Pattern[str] | None:
         """Literal escapes such as the six characters ``\\u2019`` left by double encoding."""
         codes = sorted({f"{ord(k):04x}" for k in self._chars if len(k) == 1})
@@ -86,7 +91,8 @@ class NormalizePunctuation(MessageRewriter):
     def rewrite_text(self, text: str) -> str:
         if self._literal is not None and "\\u" in text.lower():
             text = self._literal.sub(lambda m: chr(int(m.group(1), 16)), text)
-        text = text.translate(self._table)
+        if self._any_char is not None and self._any_char.search(text):
+            text = text.translate(self._table)
         for key, value in self._chars.items():
             if len(key) > 1 and key in text:
                 text = text.replace(key, value)
