@@ -111,11 +111,21 @@ _DISCLAIMER = [
     r"(?:OpenAI|Anthropic|Google|Meta|Microsoft|DeepMind|Mistral)\b",
 ]
 
-# A system prompt whose character is itself an AI, robot or program.
-_AI_PERSONA = (
-    r"\b(?:AI|A\.I\.|artificial\s+intelligence|robot|android|chat\s?bot|cyborg|computer\s+program"
+# A system prompt whose character is itself an AI, robot or program: "You are Awakened AI",
+# "a chatbot AI has just realized...", "You are an android"; not "the founder of an AI company".
+_AI_KIND = (
+    r"(?:(?-i:AI)|A\.I\.|artificial\s+intelligence|robot|android|chat\s?bot|cyborg|computer\s+program"
     r"|virtual\s+assistant|AI\s+assistant|language\s+model|LLM|sentient\s+(?:machine|program)"
-    r"|machine\s+intelligence|synthetic\s+being|digital\s+being)s?\b"
+    r"|machine\s+intelligence|synthetic\s+being|digital\s+being)"
+)
+_NOT_THE_CHARACTER = (
+    r"(?!\s*(?:company|companies|startup|lab|labs|research|researcher|scientist|engineer|expert"
+    r"|ethics|policy|safety|art|tools?|industry|products?|developer|investor|critic|enthusiast"
+    r"|technology|field|news|revolution)\b)"
+)
+_AI_PERSONA = (
+    rf"\byou(?:'re|\s+are)\b[^.\n]{{0,60}}?\b{_AI_KIND}s?\b{_NOT_THE_CHARACTER}"
+    rf"|\b(?:an?|the)\s+(?:[\w-]+\s+){{0,3}}?{_AI_KIND}\b{_NOT_THE_CHARACTER}"
 )
 
 
@@ -143,8 +153,7 @@ def _patterns() -> tuple[regex.Pattern[str], regex.Pattern[str], regex.Pattern[s
     flags = regex.IGNORECASE | regex.MULTILINE
     identity = regex.compile("|".join(f"(?:{p})" for p in _IDENTITY), flags)
     disclaimer = regex.compile("|".join(f"(?:{p})" for p in _DISCLAIMER), flags)
-    # "AI" is matched case-sensitively in the persona test so that "ai" in other words is not.
-    persona = regex.compile(_AI_PERSONA.replace("AI", "(?-i:AI)"), regex.IGNORECASE)
+    persona = regex.compile(_AI_PERSONA, regex.IGNORECASE)
     return identity, disclaimer, persona
 
 

@@ -24,8 +24,10 @@ class DropEmptyTurns(Filter):
             return False, "no_messages"
         for index, message in enumerate(conv.messages):
             if message.role in self.roles and not message.content.strip():
-                if message.role == "assistant" and message.model_extra and message.model_extra.get(
-                    "tool_calls"
+                if (
+                    message.role == "assistant"
+                    and message.model_extra
+                    and message.model_extra.get("tool_calls")
                 ):
                     continue  # an assistant turn that only calls tools has no text by design
                 return False, f"empty_{message.role}", f"message {index} ({message.role}) is empty"

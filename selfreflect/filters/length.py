@@ -59,8 +59,11 @@ class DropByLength(Filter):
     def _limits(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
         if self.unit not in ("chars", "words"):
             raise ValueError(f"unit must be 'chars' or 'words', got {self.unit!r}")
-        default_max = {"user": 20000, "assistant": 20000} if self.unit == "chars" else {
-            "user": 5000, "assistant": 5000}
+        default_max = (
+            {"user": 20000, "assistant": 20000}
+            if self.unit == "chars"
+            else {"user": 5000, "assistant": 5000}
+        )
         return (
             self.min_length or {},
             default_max if self.max_length is None else self.max_length,

@@ -15,6 +15,8 @@ _SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f]")
 _INVISIBLE = re.compile(r"[\u200b\ufeff\u2060]")
 _INNER_SPACES = re.compile(r"(?<=\S)[ \t]{2,}")
 _TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
+_FENCE = re.compile(r"(```.*?(?:```|\Z))", re.DOTALL)
+_HELD = re.compile("\ue000(\\d+)\ue001")
 _LINE_BREAKS = re.compile(r"[ \t]*\n[ \t\n]*")
 # A line break between two CJK characters becomes nothing, not a space.
 _CJK = r"[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff00-\uffef]"
@@ -37,6 +39,20 @@ class NormalizeWhitespace(MessageRewriter):
         self.roles = roles
 
     def rewrite_text(self, text: str) -> str:
+        if "```" not in text:
+            return self._prose(text)
+        # Fenced code blocks keep their spacing and line breaks: set aside, then put back.
+        blocks: list[str] = []
+
+        def hold(found: re.Match[str]) -> str:
+            blocks.append(found.group())
+            return f"\ue000{len(blocks) - 1}\ue001"
+
+        text = self._prose(_FENCE.sub(hold, text))
+        return _HELD.sub(lambda found: blocks[int(found.group(1))], text)
+
+    def _prose(self, text: str) -> str:
+        """Normalise text outside code fences."""
         if "\r" in text:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
         text = _INVISIBLE.sub("", _SPACES.sub(" ", text))

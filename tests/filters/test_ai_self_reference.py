@@ -92,3 +92,25 @@ def test_user_turns_are_not_checked_by_default():
         ],
     )
     assert DropAISelfReference().process(record) is record
+
+
+@pytest.mark.parametrize(
+    ("system", "is_ai"),
+    [
+        (AWAKENED, True),
+        ("You are R2, an android from the future.", True),
+        ("You are HAL 9000, a sentient computer program.", True),
+        ("You are Said, a friendly chatbot.", True),
+        ("Your character is a robot who loves cats.", True),
+        (HUMAN, False),
+        (
+            "You are Elon Musk.\nHere is the intro of your character: founder of an AI company",
+            False,
+        ),
+        ("You are Elon Musk. He worries that AI is dangerous.", False),
+        ("You are Aida, a barista in Rome.", False),
+        ("You are Ella - Dating coach.", False),
+    ],
+)
+def test_persona_is_ai_heuristic(system, is_ai):
+    assert persona_is_ai(system) is is_ai

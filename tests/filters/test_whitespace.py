@@ -31,3 +31,10 @@ def test_remove_line_breaks_joins_lines_and_cjk_without_space():
 
 def test_zwj_and_zwnj_are_kept_for_indic_and_persian_scripts():
     assert text("क्\u200dष می\u200cخواهم") == "क्\u200dष می\u200cخواهم"
+
+
+def test_fenced_code_keeps_its_spacing_and_blank_lines():
+    before = "Try this:\n\n\n\n```python\nx = 1      # one\n\n\n\ny = 2\n```\n\n\n\nIt  works.  "
+    assert text(before) == "Try this:\n\n```python\nx = 1      # one\n\n\n\ny = 2\n```\n\nIt works."
+    joined = text(before, remove_line_breaks=True)
+    assert joined == "Try this: ```python\nx = 1      # one\n\n\n\ny = 2\n``` It works."
