@@ -87,10 +87,12 @@ def test_windowed_spans_equal_the_emoji_package_on_long_mixed_text():
 
     text = (
         "Start \U0001f600 then a long stretch of words " * 3
-        + "1\ufe0f\u20e3 keycap, \U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"
+        + "1\ufe0f\u20e3 keycap, "
+        + "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"
         + " flag, "
         + "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466" * 3
-        + " family run, \U0001f1eb\U0001f1f7\U0001f1e9\U0001f1ea flags, caf\u00e9 \u00a9 \u4f60\u597d"
+        + " family run, \U0001f1eb\U0001f1f7\U0001f1e9\U0001f1ea flags, "
+        + "caf\u00e9 \u00a9 \u4f60\u597d"
     )
     expected = [(e["match_start"], e["match_end"]) for e in emoji.emoji_list(text)]
     assert emoji_spans(text) == expected
