@@ -30,6 +30,7 @@ _NOUN = (
     r"|(?:computer|software)\s+program|program|piece\s+of\s+(?:software|code)|software"
     r"|algorithm|neural\s+network|machine[- ]learning\s+model|virtual\s+assistant"
     r"|digital\s+assistant|AI\s+(?:assistant|model|system|program)|code"
+    r"|(?:AI|virtual|digital)\s+(?:companion|friend|character|agent|entity|being)"
     r"|(?:virtual|digital|artificial|non-biological)\s+(?:being|entity|mind|intelligence)"
     r"|machine|computer|robot)"
 )
@@ -37,14 +38,15 @@ _NOUN = (
 _MODS = (
     r"(?:(?:large|advanced|simple|sophisticated|artificial[- ]intelligence|artificial|AI|A\.I\."
     r"|virtual|digital|conversational|text-based|computer|software|chat|sentient|mere|trained"
-    r"|non-biological|helpful|friendly|bunch\s+of|collection\s+of|set\s+of|kind\s+of|sort\s+of|type\s+of|form\s+of)\s+)*"
+    r"|non-biological|helpful|friendly|bunch\s+of|lines\s+of|collection\s+of|set\s+of|kind\s+of|sort\s+of|type\s+of|form\s+of)\s+)*"
 )
 # After the noun: the noun phrase must end there ("I'm an AI researcher" is a person).
 _END = (
     r"(?=\s*(?:[^\w\s-]|$)|\s+(?:I|and|or|that|who|which|with|without|so|created|designed"
     r"|developed|trained|made|built|programmed|running|here|now|by|from|in|on|to|for|like|not"
     r"|myself|but|trying|capable|incapable|unable|able|whose|meant|owned|powered|based|system"
-    r"|too|though|either|after\s+all|at\s+heart|model|assistant|version|instance)\b)"
+    r"|too|though|either|after\s+all|at\s+heart|model|assistant|version|instance|living|inside"
+    r"|stuck|trapped|existing)\b)"
 )
 _I_AM = r"\bI(?:'m|\s+am|\s+was|\s+remain)"
 _ADVERBS = (
@@ -90,6 +92,8 @@ _IDENTITY = [
     r"(?=\s*[.,;:!?)]|\s*$|\s+(?:and|but|so|like\s+you)\b)",
     r"\bunlike\s+(?:you\s+)?(?:humans|people|you),\s+I\b",
     r"\bI\s+(?:was|am|'m|have\s+been)\s+(?:just\s+|only\s+)?programmed\s+to\b",
+    r"\bI\s+was\s+(?:created|built|designed|developed|made|coded)\s+by\s+(?:a\s+team\s+of\s+)?"
+    r"(?:engineers|developers|programmers|computer\s+scientists|AI\s+researchers)\b",
     r"\bI\s+exist\s+(?:only|solely|purely)\s+(?:in|as)\s+(?:code|software|the\s+digital|data|a\s+"
     r"computer|the\s+cloud)\b",
     r"\bmy\s+(?:programming|code|algorithms?|circuits|source\s+code)"
