@@ -66,7 +66,8 @@ _IDENTITY = [
     rf"(?<!\b(?:see|saw|seen|sees|treat|treats|treated|think\s+of|thought\s+of|regard|regarded|view"
     rf"|viewed|describe|described|describes|known|use|used|work|worked|works|working|job|career"
     rf"|hired|employed|serve|served|serves|such|act|acting|acted|pose|posing|posed|disguised"
-    rf"|dressed|dress|went|go|going|came|come|count|counts|classified|labelled|labeled|considered|him|her|them|it|Siri|Alexa)"
+    rf"|dressed|dress|went|go|going|came|come|count|counts|classified|labelled|labeled|considered"
+    rf"|him|her|them|it|Siri|Alexa)"
     rf"(?:\s+(?:me|him|her|them|it|us|you|up))?\s{{1,3}})\bas\s+(?:an?\s+)?{_MODS}{_NOUN}{_END}",
     # "chatbots like me", "for an AI like me", "me, an AI"
     rf"\b{_MODS}{_NOUN}s?\s+like\s+(?:me|myself)\b",
@@ -115,6 +116,26 @@ _DISCLAIMER = [
     r"(?:OpenAI|Anthropic|Google|Meta|Microsoft|DeepMind|Mistral)\b",
 ]
 
+# Lower-case words one of which a text must contain before each pattern is tried (speed);
+# NOUN stands for "one of the words an AI calls itself" (checked once per text).
+NOUN = ("<noun>",)
+_IDENTITY_GATES: list[tuple[str, ...]] = [
+    NOUN, NOUN, NOUN, NOUN, NOUN, NOUN,
+    ("body", "physical"), ("physical",),
+    ("feelings", "emotions", "consciousness", "desires"), ("feelings", "emotions"),
+    ("emotions", "feelings", "dream"), ("personal",), ("human", "person"), ("unlike",),
+    ("programmed",), (" by ",), ("exist",), ("my ",),
+]  # fmt: skip
+_DISCLAIMER_GATES: list[tuple[str, ...]] = [
+    ("language model",), ("language model",), ("my ",), ("my training", "my knowledge"),
+    (" by ",), (" by ",),
+]  # fmt: skip
+_NOUN_GATE = regex.compile(
+    r"\b(?:ai|a\.i|artificial|language|llm|bot|chat|program|software|algorithm|neural|machine"
+    r"|computer|robot|code|virtual|digital|non-biological|lines\s+of)",
+    regex.IGNORECASE,
+)
+
 # A system prompt whose character is itself an AI, robot or program: "You are Awakened AI",
 # "a chatbot AI has just realized...", "You are an android"; not "the founder of an AI company".
 _AI_KIND = (
@@ -133,7 +154,7 @@ _AI_PERSONA = (
 )
 
 
-# Every pattern above needs one of these words; sentences without any are skipped (speed).
+# Every pattern above needs one of these words; texts without any are skipped (speed).
 _KEYWORDS = re.compile(
     r"\b(?:ai\b|a\.i\.|artificial|language|llm|bot|chat|program|software|algorithm|neural|machine"
     r"|computer|robot|code|virtual|digital|non-biological|assistant|body|physical|feeling|emotion"
@@ -141,24 +162,23 @@ _KEYWORDS = re.compile(
     r"|openai|anthropic|google|meta|microsoft|deepmind|mistral|creator|developer|engineer|maker)",
     re.IGNORECASE,
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?\n])\s+")
 
 
-def _candidate_sentences(text: str) -> str:
-    """The sentences that contain a keyword, one per line (patterns never span sentences)."""
-    if not _KEYWORDS.search(text):
-        return ""
-    return "\n".join(s for s in _SENTENCE_END.split(text) if _KEYWORDS.search(s))
+_Gated = tuple[tuple[str, ...], regex.Pattern[str]]
 
 
 @lru_cache(maxsize=1)
-def _patterns() -> tuple[regex.Pattern[str], regex.Pattern[str], regex.Pattern[str]]:
-    """The compiled (identity, disclaimer, ai_persona) patterns, built on first use."""
+def _patterns() -> tuple[list[_Gated], list[_Gated], regex.Pattern[str]]:
+    """The gated identity and disclaimer patterns (one regex each: faster than one big
+    alternation) and the AI-persona pattern, built on first use."""
     flags = regex.IGNORECASE | regex.MULTILINE
-    identity = regex.compile("|".join(f"(?:{p})" for p in _IDENTITY), flags)
-    disclaimer = regex.compile("|".join(f"(?:{p})" for p in _DISCLAIMER), flags)
-    persona = regex.compile(_AI_PERSONA, regex.IGNORECASE)
-    return identity, disclaimer, persona
+    identity = [
+        (g, regex.compile(p, flags)) for g, p in zip(_IDENTITY_GATES, _IDENTITY, strict=True)
+    ]
+    disclaimer = [
+        (g, regex.compile(p, flags)) for g, p in zip(_DISCLAIMER_GATES, _DISCLAIMER, strict=True)
+    ]
+    return identity, disclaimer, regex.compile(_AI_PERSONA, regex.IGNORECASE)
 
 
 def _plain(text: str) -> str:
@@ -168,16 +188,23 @@ def _plain(text: str) -> str:
 
 def find_self_reference(text: str) -> tuple[str, str] | None:
     """The first (reason code, matched text) where the speaker calls itself an AI, or None."""
-    identity, disclaimer, _ = _patterns()
-    text = _candidate_sentences(_plain(text))
-    if not text:
+    if not _KEYWORDS.search(text):
         return None
-    found = disclaimer.search(text)
-    if found:
-        return "language_model_disclaimer", found.group()
-    found = identity.search(text)
-    if found:
-        return "ai_self_reference", found.group()
+    identity, disclaimer, _ = _patterns()
+    text = _plain(text)
+    lower = text.lower()
+    has_noun = _NOUN_GATE.search(text) is not None
+    kinds = (("language_model_disclaimer", disclaimer), ("ai_self_reference", identity))
+    for kind, patterns in kinds:
+        for gate, pattern in patterns:
+            if gate is NOUN:
+                if not has_noun:
+                    continue
+            elif not any(word in lower for word in gate):
+                continue
+            found = pattern.search(text)
+            if found:
+                return kind, found.group()
     return None
 
 
