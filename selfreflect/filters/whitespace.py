@@ -15,6 +15,8 @@ _SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f]")
 _INVISIBLE = re.compile(r"[\u200b\ufeff\u2060]")
 _INNER_SPACES = re.compile(r"(?<=\S)[ \t]{2,}")
 _TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
+# Anything the rules below would change; text without any only needs strip() (fast path).
+_ANY_WORK = re.compile(r"[\r\t\u00a0\u1680\u2000-\u200b\u202f\u205f\u2060\ufeff]|  | \n")
 _FENCE = re.compile(r"(```.*?(?:```|\Z))", re.DOTALL)
 _HELD = re.compile("\ue000(\\d+)\ue001")
 _LINE_BREAKS = re.compile(r"[ \t]*\n[ \t\n]*")
@@ -53,6 +55,15 @@ class NormalizeWhitespace(MessageRewriter):
 
     def _prose(self, text: str) -> str:
         """Normalise text outside code fences."""
+        if "\n" in text:
+            simple = (
+                not self.remove_line_breaks
+                and "\n" * (max(0, self.max_blank_lines) + 2) not in text
+            )
+        else:
+            simple = True
+        if simple and not _ANY_WORK.search(text):
+            return text.strip()
         if "\r" in text:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
         text = _INVISIBLE.sub("", _SPACES.sub(" ", text))

@@ -20,6 +20,8 @@ def test_windows_line_breaks_and_unicode_spaces():
 
 def test_max_blank_lines_zero_keeps_single_breaks():
     assert text("a\n\n\nb\nc", max_blank_lines=0) == "a\nb\nc"
+    assert text("a\n\nb", max_blank_lines=0) == "a\nb"
+    assert text("a\n\nb") == "a\n\nb"
 
 
 def test_remove_line_breaks_joins_lines_and_cjk_without_space():
