@@ -29,13 +29,15 @@ from selfreflect.dedup.mix import fmix32
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
 _TOKEN = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+")
+_ASCII_TOKEN = re.compile(r"\w+", re.ASCII)
 _GOLDEN = np.uint32(0x9E3779B1)
-_CACHE_LIMIT = 2_000_000
+_CACHE_LIMIT = 500_000
 
 
 def tokens(text: str) -> list[str]:
     """The normalised tokens of a text: lower-cased word runs, one token per CJK character."""
-    return _TOKEN.findall(text.lower())
+    text = text.lower()
+    return (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text)
 
 
 def shingles(text: str, ngram: int = 2) -> list[str]:
@@ -56,23 +58,23 @@ class TokenHasher:
 
     def __call__(self, toks: list[str]) -> list[int]:
         cache = self.cache
+        try:
+            return list(map(cache.__getitem__, toks))
+        except KeyError:
+            pass
         if len(cache) > _CACHE_LIMIT:
             cache.clear()
-        get = cache.get
-        out = [get(t) for t in toks]
-        if None in out:
-            import xxhash
+        import xxhash
 
-            h32 = xxhash.xxh32_intdigest
-            for i, (tok, value) in enumerate(zip(toks, out, strict=True)):
-                if value is None:
-                    value = cache[tok] = h32(tok.encode("utf-8"))
-                    out[i] = value
-        return out  # type: ignore[return-value]
+        h32 = xxhash.xxh32_intdigest
+        for tok in toks:
+            if tok not in cache:
+                cache[tok] = h32(tok.encode("utf-8"))
+        return list(map(cache.__getitem__, toks))
 
 
 def combine(token_hashes: np.ndarray, starts: np.ndarray, ngram: int) -> np.ndarray:
-    """Hash the n-grams that start at ``starts`` in an array of token hashes (uint32, vectorised)."""
+    """Hash the n-grams that start at ``starts`` in an array of token hashes (vectorised)."""
     h = np.zeros(len(starts), dtype=np.uint32)
     with np.errstate(over="ignore"):
         for k in range(ngram):
@@ -81,7 +83,7 @@ def combine(token_hashes: np.ndarray, starts: np.ndarray, ngram: int) -> np.ndar
 
 
 def shingle_hash(shingle: str | bytes) -> int:
-    """The hash of one shingle string (tokens joined by single spaces), as :func:`combine` does it."""
+    """The hash of one shingle string (tokens joined by spaces), as :func:`combine` does."""
     import xxhash
 
     if isinstance(shingle, bytes):
@@ -102,7 +104,8 @@ def batch_shingle_hashes(
     all_tokens: list[str] = []
     lengths = np.empty(len(texts), dtype=np.int64)
     for i, text in enumerate(texts):
-        toks = _TOKEN.findall(text.lower())
+        text = text.lower()
+        toks = (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text)
         lengths[i] = len(toks)
         all_tokens.extend(toks)
     token_hashes = np.array(hasher(all_tokens), dtype=np.uint32)
