@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import uuid
 from typing import Any, Protocol
 
@@ -92,13 +93,19 @@ class DatasketchIndex:
                               storage_config=self.storage)
 
     def query(self, signatures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        rows: list[int] = []
-        owners: list[int] = []
-        for row, sig in enumerate(signatures):
-            for number in self.lsh.query(_Sketch(sig, self.scheme)):
-                rows.append(row)
-                owners.append(int(number))
-        return np.array(rows, dtype=np.int64), np.array(owners, dtype=np.int64)
+        """Like ``MinHashLSH.query`` for each row, but one ``getmany`` per band for the batch
+        (one Redis pipeline round trip per band instead of one per band per record)."""
+        lsh = self.lsh
+        found: set[tuple[int, int]] = set()
+        for (start, end), table in zip(lsh.hashranges, lsh.hashtables, strict=True):
+            band = [lsh._H(sig[start:end]) for sig in signatures]
+            for row, members in enumerate(table.getmany(*band)):
+                for member in members:
+                    number = pickle.loads(member) if lsh.prepickle else member
+                    found.add((row, int(number)))
+        pairs = sorted(found)
+        rows = np.array([p[0] for p in pairs], dtype=np.int64)
+        return rows, np.array([p[1] for p in pairs], dtype=np.int64)
 
     def add(self, signatures: np.ndarray, numbers: np.ndarray) -> None:
         with self.lsh.insertion_session() as session:

@@ -60,6 +60,9 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
 class BandIndex:
     """Sorted (key, record number) runs merged like a log-structured tree: 12 bytes per band entry.
 
+    Keys of all bands share one array, so they must differ across bands (:func:`band_keys`
+    mixes the band number in).
+
     ``add`` appends a sorted run; runs of similar size merge, so there are O(log n) runs and a
     batch query is a few ``searchsorted`` calls.
     """
