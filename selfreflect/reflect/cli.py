@@ -1,8 +1,8 @@
 """``selfreflect reflect INPUT -o OUTPUT --base-url URL --model NAME [...]``.
 
-``add_reflect_command(subparsers)`` declares the command and sets ``func``; the main CLI adds it
-to its list of commands. ``python -m selfreflect.reflect.cli reflect ...`` runs it on its own.
-Exit codes as the main CLI: 0 done (rejects are not errors), 2 a usage error, 1 anything else.
+``add_reflect_command(subparsers)`` declares the command and sets ``func``; the main CLI
+(``selfreflect.cli``) adds it through its optional commands. Exit codes as the main CLI: 0 done
+(rejects are not errors), 2 a usage error, 1 anything else.
 """
 
 from __future__ import annotations
@@ -10,9 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from selfreflect.llm.client import DEFAULT_KEY_ENV
@@ -84,13 +82,13 @@ def add_reflect_command(sub: Any) -> argparse.ArgumentParser:
     return p
 
 
-def _error(message: str) -> int:
-    print(f"selfreflect reflect: error: {message}", file=sys.stderr)
-    return 2
-
-
 def run_reflect_command(args: argparse.Namespace) -> int:
-    """Run ``reflect`` over the input files; write output, rejects and report."""
+    """Run ``reflect`` over the input files; write output, rejects and report (atomically).
+
+    Uses the main CLI's job runner, so reading, progress, writers and the report behave exactly
+    as for ``clean``. Usage errors raise the CLI's UserError (exit code 2).
+    """
+    from selfreflect import cli
     from selfreflect.pipeline import Pipeline
     from selfreflect.reflect.step import Reflect
 
@@ -106,76 +104,23 @@ def run_reflect_command(args: argparse.Namespace) -> int:
     try:
         step.check_params()
     except ValueError as exc:
-        return _error(str(exc))
-    for path in args.inputs:
-        if not Path(path).is_file():
-            return _error(f"input not found: {path}")
-    named = [Path(p).resolve() for p in (args.output, args.rejects, args.report) if p]
-    if len(set(named)) != len(named):
-        return _error("the output, rejects and report files must be different files")
-    pipeline = Pipeline([step])
-    report = pipeline.new_report()
-    try:
-        _run(pipeline, args, report)
-    except OSError as exc:
-        print(f"selfreflect reflect: error: {exc}", file=sys.stderr)
-        return 1
-    print(report.table(), file=sys.stderr)
-    where = f" -> {args.rejects}" if args.rejects else " (pass --rejects FILE to keep them)"
-    print(f"wrote {report.kept} records to {args.output}; {report.rejected} rejected{where}",
-          file=sys.stderr)
-    return 0
-
-
-def _run(pipeline: Any, args: argparse.Namespace, report: Any) -> None:
-    """Stream inputs through the pipeline; every file appears atomically when complete."""
-    import json
-    from itertools import chain
-
-    from selfreflect.formats import read, write_jsonl
-
-    records = chain.from_iterable(read(p) for p in args.inputs)
-    rejects_tmp = None
-    rejects_fh = None
-    if args.rejects:
-        target = Path(args.rejects)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, rejects_tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                           dir=target.parent)
-        rejects_fh = os.fdopen(fd, "w", encoding="utf-8")
-
-    def on_reject(item: Any) -> None:
-        if rejects_fh is not None:
-            rejects_fh.write(json.dumps(item.to_json(), ensure_ascii=False) + "\n")
-
-    try:
-        write_jsonl(pipeline.stream(records, on_reject, report), args.output)
-        if rejects_fh is not None:
-            rejects_fh.close()
-            os.replace(rejects_tmp, args.rejects)  # type: ignore[arg-type]
-            rejects_fh = None
-    finally:
-        if rejects_fh is not None:
-            rejects_fh.close()
-            os.unlink(rejects_tmp)  # type: ignore[arg-type]
-    if args.report:
-        target = Path(args.report)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_text(report.dumps() + "\n", encoding="utf-8")
-        os.replace(tmp, target)
+        raise cli.UserError(str(exc)) from None
+    job = cli.Job(
+        pipeline=Pipeline([step]),
+        inputs=cli._check_inputs(args.inputs),
+        output=args.output,
+        rejects=args.rejects,
+        report=args.report,
+    )
+    cli._check_outputs(job.output, job.rejects, job.report)
+    return cli._finish(job, cli.run_job(job))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``reflect`` alone: ``python -m selfreflect.reflect.cli reflect INPUT -o OUT ...``."""
-    parser = argparse.ArgumentParser(prog="selfreflect")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    add_reflect_command(sub)
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help(sys.stderr)
-        return 2
-    return int(args.func(args))
+    """The main CLI (``reflect`` is one of its commands)."""
+    from selfreflect import cli
+
+    return cli.main(argv)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ def write_input(path: Path) -> None:
 
 def cli(tmp: Path, base_url: str, cache: str, tag: str, env: dict | None = None,
         **popen) -> subprocess.Popen:
-    args = [sys.executable, "-m", "selfreflect.reflect.cli", "reflect", str(tmp / "in.jsonl"),
+    args = [sys.executable, "-m", "selfreflect.cli", "reflect", str(tmp / "in.jsonl"),
             "-o", str(tmp / f"out-{tag}.jsonl"), "--rejects", str(tmp / f"rejects-{tag}.jsonl"),
             "--report", str(tmp / f"report-{tag}.json"), "--base-url", base_url,
             "--model", "fake", "--cache", cache, "--concurrency", "4"]
