@@ -48,16 +48,16 @@ def start_server(latency: float) -> tuple[subprocess.Popen, str]:
     return proc, proc.stdout.readline().strip()
 
 
-def measure(base_url: str, concurrency: int, calls: int, offset: int) -> float:
-    """Seconds to reflect ``calls`` records at ``concurrency``."""
+def measure(base_url: str, concurrency: int, calls: int, offset: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process) to reflect ``calls`` records."""
     step = Reflect(base_url=base_url, model="bench", concurrency=concurrency)
     batch = records(calls, offset)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     result = Pipeline([step]).run(batch)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     assert len(result.kept) == calls, result.report.table()
     assert result.report.steps[1].counters["calls"] == calls
-    return elapsed
+    return elapsed, cpu
 
 
 def measure_plain_httpx(base_url: str, concurrency: int, calls: int) -> float:
@@ -97,21 +97,23 @@ def main() -> None:
     proc, base_url = start_server(args.latency)
     try:
         measure(base_url, 4, 8, 10_000_000)  # warm up imports and connections
-        print(f"latency {args.latency * 1000:.0f} ms, {args.rounds} rounds per level")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"latency {args.latency * 1000:.0f} ms, {args.rounds} rounds per level, "
+              f"{os.cpu_count()} cores, load average {load}")
         print("| concurrency | calls | seconds | calls/s | ideal calls/s | fraction of ideal "
-              "| overhead per call | plain httpx, same calls: fraction of ideal |")
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+              "| overhead per call | CPU per call | plain httpx: fraction of ideal |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         offset = 0
         for c in args.concurrency:
             calls = c * args.rounds
-            elapsed = measure(base_url, c, calls, offset)
+            elapsed, cpu = measure(base_url, c, calls, offset)
             offset += calls
             rate = calls / elapsed
             ideal = c / args.latency
             overhead = (elapsed - args.rounds * args.latency) / calls * 1000
             plain = measure_plain_httpx(base_url, c, calls)
             print(f"| {c} | {calls} | {elapsed:.2f} | {rate:.1f} | {ideal:.1f} | "
-                  f"{rate / ideal:.1%} | {overhead:.1f} ms | "
+                  f"{rate / ideal:.1%} | {overhead:.1f} ms | {cpu / calls * 1000:.2f} ms | "
                   f"{args.rounds * args.latency / plain:.1%} |")
     finally:
         proc.terminate()
