@@ -66,6 +66,10 @@ def add_reflect_command(sub: Any) -> argparse.ArgumentParser:
                    help="re-asks after invalid JSON, apart from transport retries (default: 2)")
     p.add_argument("--max-retries", type=int, default=4,
                    help="transport retries per call (default: 4)")
+    p.add_argument("--read-timeout", type=float, default=120.0,
+                   help="seconds to wait for the next bytes of an answer (default: 120)")
+    p.add_argument("--total-timeout", type=float, default=300.0,
+                   help="seconds for a whole attempt, however it trickles (default: 300)")
     p.add_argument("--rpm", type=float, help="requests per minute limit")
     p.add_argument("--tpm", type=float, help="tokens per minute limit")
     p.add_argument("--budget-tokens", type=_positive,
@@ -97,6 +101,7 @@ def run_reflect_command(args: argparse.Namespace) -> int:
         prompt=args.prompt, leak_guard=not args.no_leak_guard, cache=args.cache,
         concurrency=args.concurrency, temperature=args.temperature, max_tokens=args.max_tokens,
         max_reasks=args.max_reasks, max_retries=args.max_retries,
+        read_timeout=args.read_timeout, total_timeout=args.total_timeout,
         requests_per_minute=args.rpm, tokens_per_minute=args.tpm,
         budget_tokens=args.budget_tokens, budget_calls=args.budget_calls,
         response_format=not args.no_response_format, api_key_env=args.api_key_env,

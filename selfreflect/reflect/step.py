@@ -1,4 +1,17 @@
-"""``reflect``: critique each answer in the light of the later turns and rewrite it (seed 002)."""
+"""``reflect``: critique each answer in the light of the later turns and rewrite it (seed 002).
+
+Decisions (one record in, one record or one reject out, so the report always balances):
+
+- The answers reviewed are assistant turns that directly answer a user turn (K, L) and have more
+  conversation after them; ``turns`` picks the first, the last N, or all of them.
+- ``sft`` and ``preference`` make one example per record, so they review one turn (``first`` or
+  ``last:1``); ``conversation`` reviews any number and keeps every result in metadata.
+- ``sft`` with verdict ``keep`` outputs prefix + K + the original answer (it was judged good);
+  ``preference`` with ``keep`` has no pair and is rejected as ``verdict_keep``.
+- A record with no answer followed by later turns is passed through unchanged in
+  ``conversation`` mode and rejected as ``no_later_turns`` in the other two.
+- Any failure on any reviewed turn rejects the whole record with that failure's reason code.
+"""
 
 from __future__ import annotations
 

@@ -270,3 +270,20 @@ def test_bad_2xx_body_with_mock_transport():
                        retry=RetryPolicy(max_retries=1, base_delay=0.01))
     with pytest.raises(BadResponse, match="after 2 attempts"):
         call(client)
+
+
+def test_key_is_never_logged_or_put_in_errors(fake_llm, monkeypatch, caplog):
+    import logging
+
+    secret = "sk-log-check-123456"
+    monkeypatch.setenv("SELFREFLECT_API_KEY", secret)
+    echo = lambda r: error(503, message=f"upstream saw {r.headers['Authorization']}")  # noqa: E731
+    fake_llm.handler = echo
+    client = make(fake_llm, retry=RetryPolicy(max_retries=2, base_delay=0.01))
+    with caplog.at_level(logging.DEBUG, logger="selfreflect.llm"):
+        with pytest.raises(ServerError) as info:
+            call(client)
+    assert caplog.records, "retries should be logged at debug level"
+    assert secret not in caplog.text
+    assert secret not in str(info.value) and "***" in str(info.value)
+    assert secret not in repr(client)
