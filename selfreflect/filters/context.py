@@ -26,6 +26,8 @@ _RULES: dict[str, list[str]] = {
         rf"|another\s+one|keep\s+it\s+going|don'?t\s+stop|resume){_TAIL}",
         r"^\s*(?:please\s+)?(?:continue|keep\s+going|go\s+on)\s+(?:from\s+where|where\s+you"
         r"|with\s+your\s+|with\s+the\s+(?:previous|last|rest)\b|from\s+(?:there|here)\b)",
+        r"^\s*(?:请)?(?:继续|接着说|接着写|继续写|然后呢|还有呢|再来一次|再说一遍|再来|下一个|更多)"
+        r"\s*(?:吧|啊|呀)?\s*[。！!？?…\s]*$",
         r"^\s*(?:can|could|would)\s+you\s+(?:please\s+)?(?:continue|go\s+on|keep\s+going"
         r"|repeat\s+(?:that|it|this)|say\s+(?:that|it)\s+again|elaborate(?:\s+on\s+(?:that|it))?"
         r"|expand\s+on\s+(?:that|it)|explain\s+(?:that|it)\s+(?:again|more|further))"
@@ -53,6 +55,8 @@ _RULES: dict[str, list[str]] = {
         r"|let'?s\s+(?:go\s+with|do)|go\s+with)\s+)?(?:the\s+)?(?:first|second|third|fourth|fifth"
         r"|last|other|former|latter|next|previous)\s+(?:one|option|choice)?\s*(?:please)?\s*[.!?]*$",
         r"^\s*(?:option|number|#)\s*\d+\s*(?:please)?\s*[.!?]*$",
+        r"(?:你|您)(?:刚才|之前|上面)(?:说|提到|讲)|^\s*(?:第[一二三四五1-5]个|上一个|最后一个)(?:吧)?\s*[。!！?？]*$"
+        r"|^\s*为什么\s*[?？]?\s*$",
         r"^\s*why\s*\??\s*$|^\s*how\s+so\s*\??\s*$|^\s*really\s*\?+\s*$|^\s*(?:and\s+)?then\s*\?+\s*$",
     ],
     # A reply to an instruction or answer that is not in the record.

@@ -52,6 +52,12 @@ def single(user: str) -> Conversation:
         ("yes", "reply_to_missing_turn"),
         ("Thanks!", "reply_to_missing_turn"),
         ("ok", "reply_to_missing_turn"),
+        ("继续", "continuation"),
+        ("请继续写。", "continuation"),
+        ("然后呢？", "continuation"),
+        ("你刚才说的是什么意思？", "refers_back"),
+        ("第二个吧", "refers_back"),
+        ("为什么？", "refers_back"),
     ],
 )
 def test_context_dependent_single_turns_are_dropped(user, reason):
@@ -81,6 +87,9 @@ def test_context_dependent_single_turns_are_dropped(user, reason):
         "What did you mean when you wrote your first song?",
         "Yes or no: is a tomato a fruit?",
         "Thanks to my sister I started running. How do I get faster?",
+        "继续教育有什么好处？",
+        "为什么天空是蓝色的？",
+        "第二次世界大战是哪一年结束的？",
     ],
 )
 def test_self_contained_questions_are_kept(user):
