@@ -49,6 +49,8 @@ def single(user: str) -> Conversation:
         ("Your last answer was too long.", "refers_back"),
         ("You said earlier that you were sentient.", "refers_back"),
         ("Summarize that", "refers_back"),
+        ("Translate it into French please", "refers_back"),
+        ("Like I told you, the budget is small.", "refers_back"),
         ("yes", "reply_to_missing_turn"),
         ("Thanks!", "reply_to_missing_turn"),
         ("ok", "reply_to_missing_turn"),
@@ -90,6 +92,14 @@ def test_context_dependent_single_turns_are_dropped(user, reason):
         "继续教育有什么好处？",
         "为什么天空是蓝色的？",
         "第二次世界大战是哪一年结束的？",
+        "What was the last message sent from the Titanic?",
+        "Here is my essay about climate change. It argues that cities must adapt. Summarize it.",
+        "As I said to my therapist last week, I feel lonely. What should I do?",
+        "Okay, I'll be honest: I'm struggling at work. Any advice?",
+        "Sure, let me explain my situation first: I moved to a new city.",
+        "How can I feel like before the accident?",
+        "What was your first story about, Billie?",
+        "My poem goes like this:\nWhy?\nBecause the night is long.\nDo you like it?",
     ],
 )
 def test_self_contained_questions_are_kept(user):
