@@ -42,6 +42,8 @@ class DropByLength(Filter):
         "too_long_user": "a user turn is longer than the maximum for its role",
         "too_long_assistant": "an assistant turn is longer than the maximum for its role",
         "too_long_system": "the system prompt is longer than the maximum",
+        "too_short_tool": "a tool result is shorter than the minimum (only when configured)",
+        "too_long_tool": "a tool result is longer than the maximum (only when configured)",
     }
 
     def __init__(
