@@ -24,8 +24,13 @@ REWRITERS = ["normalize_whitespace", "remove_emoji", "normalize_punctuation"]
 
 def odd_records(n: int = 150) -> list[Conversation]:
     rng = random.Random(7)
-    shapes = [["user", "assistant"], ["system", "user", "assistant"], ["assistant"],
-              ["user", "user", "assistant"], ["system", "user", "assistant", "user", "assistant"]]  # fmt: skip
+    shapes = [
+        ["user", "assistant"],
+        ["system", "user", "assistant"],
+        ["assistant"],
+        ["user", "user", "assistant"],
+        ["system", "user", "assistant", "user", "assistant"],
+    ]
     records = []
     for i in range(n):
         roles = rng.choice(shapes)
