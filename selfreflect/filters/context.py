@@ -73,6 +73,7 @@ _RULES: dict[str, list[str]] = {
         r"|good\s+point|fair\s+enough|never\s+mind|nevermind|you're\s+right|that's\s+right"
         r"|same|me\s+too|lol|haha|hmm+|wow|cool|nice)(?:\s+(?:so\s+much|a\s+lot|please))?"
         r"\s*[.!?…]*\s*$",
+        r"^\s*[?？!！.。…]+\s*$",
     ],
 }
 

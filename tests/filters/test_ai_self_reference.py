@@ -32,11 +32,12 @@ def labelled(name: str) -> list[tuple[bool, str]]:
 
 
 @pytest.mark.parametrize(
-    ("name", "size"), [
+    ("name", "size"),
+    [
         ("ai_self_reference.tsv", 100),
         ("ai_self_reference_holdout.tsv", 60),
         ("ai_self_reference_fresh.tsv", 40),
-    ]
+    ],
 )
 def test_labelled_set_precision_and_recall(name, size):
     rows = labelled(name)

@@ -54,6 +54,8 @@ def single(user: str) -> Conversation:
         ("yes", "reply_to_missing_turn"),
         ("Thanks!", "reply_to_missing_turn"),
         ("ok", "reply_to_missing_turn"),
+        ("?", "reply_to_missing_turn"),
+        ("...", "reply_to_missing_turn"),
         ("继续", "continuation"),
         ("请继续写。", "continuation"),
         ("然后呢？", "continuation"),
