@@ -57,6 +57,18 @@ _RULES: dict[str, list[str]] = {
         r"|let'?s\s+(?:go\s+with|do)|go\s+with)\s+)?(?:the\s+)?(?:first|second|third|fourth|fifth"
         r"|last|other|former|latter|next|previous)\s+(?:one|option|choice)?\s*(?:please)?\s*[.!?]*$",
         r"^\s*(?:option|number|#)\s*\d+\s*(?:please)?\s*[.!?]*$",
+        # "What about the second one?", "And the other one?"
+        r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(?:the\s+)?(?:first|second|third|fourth|fifth"
+        r"|last|other|previous|next|former|latter)\s+(?:one|option|choice|part|point)"
+        r"\s*(?:then|please)?\s*[?.!]*\s*$",
+        # "And then what happened?" at the start of a record
+        r"^\s*(?:and\s+)?then\s+what(?:\s+happened)?\s*[?.!]*\s*$"
+        r"|^\s*and\s+then\s+what(?:\s+happened)?\b",
+        # "Why did you say that (earlier)?"
+        r"\bwhy\s+(?:did|would)\s+you\s+(?:say|write|answer|suggest)\s+(?:that|this|it)\b",
+        # "Same question as before, but ..."
+        r"\bsame\s+(?:question|thing|answer|request|story)\s+as\s+(?:before|earlier|last\s+time"
+        r"|above|previously)\b",
         r"(?:你|您)(?:刚才|之前|上面)(?:说|提到|讲)|^\s*(?:第[一二三四五1-5]个|上一个|最后一个)(?:吧)?\s*[。!！?？]*$"
         r"|^\s*为什么\s*[?？]?\s*$",
         r"^\s*why\s*\??\s*$|^\s*how\s+so\s*\??\s*$|^\s*really\s*\?+\s*$|^\s*(?:and\s+)?then\s*\?+\s*$",

@@ -62,6 +62,10 @@ def single(user: str) -> Conversation:
         ("你刚才说的是什么意思？", "refers_back"),
         ("第二个吧", "refers_back"),
         ("为什么？", "refers_back"),
+        ("What about the second one?", "refers_back"),
+        ("And then what happened?", "refers_back"),
+        ("Why did you say that earlier?", "refers_back"),
+        ("Same question as before, but for your sister.", "refers_back"),
     ],
 )
 def test_context_dependent_single_turns_are_dropped(user, reason):
@@ -101,6 +105,11 @@ def test_context_dependent_single_turns_are_dropped(user, reason):
         "Sure, let me explain my situation first: I moved to a new city.",
         "How can I feel like before the accident?",
         "What was your first story about, Billie?",
+        "What about the second one of your albums, the one from 2021?",
+        "What about you?",
+        "Why did you say yes to your first job?",
+        "Then what happens to the water after it evaporates?",
+        "Is it the same question as the one on the exam?",
         "My poem goes like this:\nWhy?\nBecause the night is long.\nDo you like it?",
     ],
 )
