@@ -52,9 +52,7 @@ def preference_record(conv: Conversation, l_: int, revised: str,
         prompt=prompt,
         chosen=chosen,
         rejected=[original],
-        source=conv.source,
-        line=conv.line,
-    )
+    ).at(conv.source, conv.line)
 
 
 def conversation_record(conv: Conversation, infos: list[dict[str, Any]]) -> Conversation:
