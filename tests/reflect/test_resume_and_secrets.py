@@ -138,6 +138,8 @@ def test_api_key_appears_nowhere_on_disk(tmp_path):
     by_id = {r["id"]: r for r in rejects}
     assert by_id["r3"]["reason"] == "request_rejected" and "***" in by_id["r3"]["detail"]
     assert by_id["r5"]["reason"] == "request_rejected"
+    assert by_id["r3"]["source"].endswith("in.jsonl") and by_id["r3"]["line"] == 5
+    assert by_id["r3"]["record"]["messages"][0]["content"] == "question 3"
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert any(p.name.startswith(CACHE_FILE) for p in files)
     for path in files:
