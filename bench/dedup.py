@@ -1,7 +1,8 @@
 """Near-duplicate removal benchmark: selfreflect vs datasketch vs rensa, in one run.
 
 Corpus: real dialog lines from the ``chatterbot-corpus`` PyPI package (7.6k conversations in 28
-languages, written by its contributors), assembled into multi-turn chat records with a persona
+languages, written by its contributors), assembled into multi-turn chat records (one language
+per record, 3 to 14 exchanges drawn from that language's dialog lines) with a persona
 system prompt, plus planted near-duplicates (word substitutions, case/punctuation changes, a
 changed system prompt, a dropped or added exchange) whose exact Jaccard is computed.
 
@@ -45,14 +46,15 @@ os.environ.setdefault("RAYON_NUM_THREADS", "1")
 
 
 # -- corpus -----------------------------------------------------------------------------------
-def dialog_pairs() -> list[tuple[str, str]]:
-    """(user, assistant) pairs: consecutive lines of chatterbot-corpus conversations."""
+def dialog_pairs_by_language() -> dict[str, list[tuple[str, str]]]:
+    """(user, assistant) pairs per language: consecutive lines of chatterbot-corpus dialogs."""
     import chatterbot_corpus
     import yaml
 
     root = os.path.join(os.path.dirname(chatterbot_corpus.__file__), "data")
-    pairs = []
+    pairs: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for path in sorted(glob.glob(os.path.join(root, "*", "*.yml"))):
+        language = os.path.basename(os.path.dirname(path))
         try:
             with open(path, encoding="utf-8") as fh:
                 data = yaml.safe_load(fh)
@@ -60,8 +62,13 @@ def dialog_pairs() -> list[tuple[str, str]]:
             continue
         for conv in (data or {}).get("conversations") or []:
             lines = [str(x) for x in conv if x is not None]
-            pairs += [(lines[i], lines[i + 1]) for i in range(len(lines) - 1)]
-    return pairs
+            pairs[language] += [(lines[i], lines[i + 1]) for i in range(len(lines) - 1)]
+    return dict(pairs)
+
+
+def dialog_pairs() -> list[tuple[str, str]]:
+    """All (user, assistant) pairs, every language."""
+    return [p for pairs in dialog_pairs_by_language().values() for p in pairs]
 
 
 def perturb(rng: random.Random, text: str, vocab: list[str], edits: int) -> str:
@@ -78,7 +85,10 @@ def perturb(rng: random.Random, text: str, vocab: list[str], edits: int) -> str:
 def build_corpus(n: int, seed: int = 0, dup_rate: float = 0.15) -> list[Conversation]:
     """n records; ``dup_rate`` of them are planted near-copies of an earlier record."""
     rng = random.Random(seed)
-    pairs = dialog_pairs()
+    by_language = dialog_pairs_by_language()
+    languages = sorted(by_language)
+    weights = [len(by_language[lang]) for lang in languages]
+    pairs = [p for lang in languages for p in by_language[lang]]
     vocab = sorted({w for u, a in pairs[:5000] for w in (u + " " + a).split()})
     records: list[Conversation] = []
     for i in range(n):
@@ -100,8 +110,9 @@ def build_corpus(n: int, seed: int = 0, dup_rate: float = 0.15) -> list[Conversa
                                         metadata={"planted_from": src.id}))
             continue
         messages = [{"role": "system", "content": rng.choice(PERSONAS)}]
+        language = rng.choices(languages, weights)[0]  # one language per record
         for _ in range(rng.randint(3, 14)):
-            user, assistant = rng.choice(pairs)
+            user, assistant = rng.choice(by_language[language])
             messages += [{"role": "user", "content": user},
                          {"role": "assistant", "content": assistant}]
         records.append(Conversation(id=f"d{i}", messages=messages))
