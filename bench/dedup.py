@@ -248,11 +248,17 @@ def timed(fn: Callable[[list[str]], None], texts: list[str]) -> float:
 
 
 # -- end to end -----------------------------------------------------------------------------
-def e2e_selfreflect(records: list[Conversation], threshold: float) -> dict[str, Any]:
-    result = Pipeline([NearDedup(threshold=threshold)]).run(records)
+def e2e_selfreflect(records: list[Conversation], threshold: float,
+                    index: str = "memory") -> dict[str, Any]:
+    result = Pipeline([NearDedup(threshold=threshold, index=index)]).run(records)
     decisions = {r.id: r.duplicate_of for r in result.rejects}
     counters = result.report.steps[-1].counters
     return {"decisions": [decisions.get(c.id) for c in records], "counters": dict(counters)}
+
+
+def e2e_selfreflect_dsindex(records: list[Conversation], threshold: float) -> dict[str, Any]:
+    """The same step with datasketch's MinHashLSH (dict storage) holding the band buckets."""
+    return e2e_selfreflect(records, threshold, index="datasketch")
 
 
 def e2e_datasketch(records: list[Conversation], threshold: float) -> dict[str, Any]:
@@ -382,6 +388,7 @@ def main() -> None:
     # end-to-end runs first, each in a forked child, before the parent starts rensa's threads
     e2e = {label: in_child(fn_name, args.threshold) for label, fn_name in [
         ("selfreflect near_dedup", "e2e_selfreflect"),
+        ("selfreflect, index=datasketch", "e2e_selfreflect_dsindex"),
         ("datasketch MinHashLSH", "e2e_datasketch"),
         ("rensa RMinHashLSH", "e2e_rensa"),
     ]}

@@ -20,6 +20,7 @@ passes). ``index="redis"`` keeps the band buckets in Redis through datasketch's 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
@@ -221,5 +222,6 @@ class _State:
     def finish(self) -> None:
         """Report index size and free it (Redis keys included)."""
         self.stats.counters["indexed"] = len(self.ids)
-        self.stats.counters["index_bytes"] = self.index.nbytes + self.samples.nbytes
+        id_bytes = sys.getsizeof(self.ids) + sum(sys.getsizeof(i) for i in self.ids)
+        self.stats.counters["index_bytes"] = self.index.nbytes + self.samples.nbytes + id_bytes
         self.index.close()
