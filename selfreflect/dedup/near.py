@@ -14,8 +14,10 @@ How a record is judged (``keep="first"``, streaming, in batches of ``batch_size`
    records are near-duplicates of each other, and every reject names a record that was kept.
 
 Memory per kept record: 12 bytes per band (252 for 21 bands) + at most ``4 * sample`` bytes of
-shingle hashes + its id. ``keep="longest"`` or ``"score"`` buffer the whole input first (two
-passes). ``index="redis"`` keeps the band buckets in Redis through datasketch's MinHashLSH.
+shingle hashes + its id; measured 493 bytes per indexed record at 1M short chat records
+(``counters.index_bytes`` in the report). ``keep="longest"`` or ``"score"`` buffer the whole
+input first (two passes). ``index="redis"`` keeps the band buckets in Redis through datasketch's
+MinHashLSH (the samples and ids stay in process; ~8x slower, see docs/benchmarks.md).
 """
 
 from __future__ import annotations
