@@ -6,7 +6,7 @@ import random
 import pytest
 
 from selfreflect.conversation import Conversation
-from selfreflect.dedup import NearDedup, shingles
+from selfreflect.dedup import NearDedup, clusters, shingles
 from selfreflect.pipeline import Pipeline
 from selfreflect.registry import get
 
@@ -82,6 +82,8 @@ def test_reject_names_the_kept_record_and_its_jaccard():
         assert reject.to_json()["jaccard"] == reject.extra["jaccard"]
     result.report.check()
     assert result.report.steps[-1].reasons["near_duplicate"] == 2
+    assert clusters(result.rejects) == {"1": ["2", "3"]}
+    assert clusters(r.to_json() for r in result.rejects) == {"1": ["2", "3"]}
 
 
 def test_keep_longest_and_keep_score():
