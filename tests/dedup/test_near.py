@@ -2,6 +2,7 @@
 
 import itertools
 import random
+import time
 
 import pytest
 
@@ -143,3 +144,13 @@ def test_accuracy_against_exact_jaccard():
     ]
     assert kept_pairs == []  # nothing >= threshold survives
     assert len(result.rejects) > 100
+
+
+def test_many_identical_short_records_stay_fast():
+    """A batch full of the same greeting must not compare every pair (quadratic)."""
+    records = [conv(i, "hi", "Hello! How can I help you today?") for i in range(5000)]
+    start = time.perf_counter()
+    result = run(records)
+    assert time.perf_counter() - start < 10
+    assert [c.id for c in result.kept] == ["0"]
+    assert result.report.steps[-1].counters["checked"] == 4999
