@@ -65,21 +65,28 @@ class TokenHasher:
     def __init__(self) -> None:
         self.cache: dict[str, int] = {}
 
-    def __call__(self, toks: list[str]) -> list[int]:
+    def __call__(self, toks: list[str]) -> list[int | None]:
         cache = self.cache
-        try:
-            return list(map(cache.__getitem__, toks))
-        except KeyError:
-            pass
         if len(cache) > _CACHE_LIMIT:
             cache.clear()
+        out: list[int | None] = list(map(cache.get, toks))
+        try:
+            i = out.index(None)
+        except ValueError:
+            return out
         import xxhash
 
         h32 = xxhash.xxh32_intdigest
-        for tok in toks:
-            if tok not in cache:
-                cache[tok] = h32(tok.encode("utf-8"))
-        return list(map(cache.__getitem__, toks))
+        while True:  # only the misses are visited in Python; out.index scans in C
+            tok = toks[i]
+            value = cache.get(tok)
+            if value is None:
+                value = cache[tok] = h32(tok.encode("utf-8"))
+            out[i] = value
+            try:
+                i = out.index(None, i + 1)
+            except ValueError:
+                return out
 
 
 def combine(token_hashes: np.ndarray, starts: np.ndarray, ngram: int) -> np.ndarray:
