@@ -152,11 +152,14 @@ def main() -> None:
                else measure(args.one, args.n, args.worker_count, args.chunk_size))
         print(json.dumps(row))
         return
-    configs = [("(generate only)", 1)] + [(name, w) for name in PIPELINES for w in args.workers]
+    configs = [("(generate only)", 1, args.n)]
+    configs += [(name, w, args.n) for name in PIPELINES for w in args.workers]
+    # Memory must not grow with the input: the same pipelines on 5x the records.
+    configs += [(name, max(args.workers), 5 * args.n) for name in ("empty", "three filters")]
     rows = []
-    for name, workers in configs:
+    for name, workers, n in configs:
         done = subprocess.run(
-            [sys.executable, __file__, "--one", name, "--n", str(args.n), "--worker-count",
+            [sys.executable, __file__, "--one", name, "--n", str(n), "--worker-count",
              str(workers), "--chunk-size", str(args.chunk_size)],
             capture_output=True, text=True, check=True)
         rows.append(json.loads(done.stdout))

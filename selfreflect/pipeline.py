@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from selfreflect.conversation import Conversation
 from selfreflect.report import Report, StepStats
@@ -148,23 +149,69 @@ def _read_stage(
     on_drop: OnDrop,
 ) -> Iterator[Conversation]:
     stats = report.steps[0]
-    seen: set[int] = set()
+    ids = DuplicateIds()
     for record in records:
         report.input += 1
         stats.in_ += 1
         if isinstance(record, Reject):
             on_drop(stats, record)
             continue
-        key = hash(record.id)
-        if key in seen:
-            stats.counters[DUPLICATE_IDS] += 1
-            if stats.counters[DUPLICATE_IDS] <= 5:
-                log.warning("duplicate id %r (%s:%s); both records are processed",
-                            record.id, record.source, record.line)
-        else:
-            seen.add(key)
+        ids.add(record)
         stats.out += 1
         yield record
+    ids.flush()
+    if ids.count:
+        stats.counters[DUPLICATE_IDS] += ids.count
+
+
+class DuplicateIds:
+    """Count records whose id was seen before, in 8 bytes per record.
+
+    Ids are kept as 64-bit hashes: a small dict of recent ones, merged every ``buffer``
+    records into one sorted numpy array (checked there in one vectorised lookup). The first
+    few duplicates are logged with their id, source and line.
+    """
+
+    def __init__(self, buffer: int = 1 << 16, log_first: int = 5):
+        self.buffer = buffer
+        self.log_first = log_first
+        self.count = 0
+        self._recent: dict[int, tuple[str, str | None, int | None] | None] = {}
+        self._sorted: Any = None
+
+    def add(self, conv: Conversation) -> None:
+        """Note one record's id."""
+        key = hash(conv.id) & 0xFFFF_FFFF_FFFF_FFFF
+        where = (conv.id, conv.source, conv.line)
+        if key in self._recent:
+            self._found(where)
+            return
+        self._recent[key] = where if self.count < self.log_first else None
+        if len(self._recent) >= self.buffer:
+            self.flush()
+
+    def flush(self) -> None:
+        """Check the recent ids against the older ones and merge them in."""
+        if not self._recent:
+            return
+        import numpy as np
+
+        keys = np.fromiter(self._recent, dtype=np.uint64, count=len(self._recent))
+        if self._sorted is not None and self._sorted.size:
+            pos = np.minimum(np.searchsorted(self._sorted, keys), self._sorted.size - 1)
+            seen = self._sorted[pos] == keys
+            for key in keys[seen]:
+                self._found(self._recent[int(key)])
+            keys = keys[~seen]
+            keys = np.concatenate([self._sorted, keys])
+        keys.sort(kind="stable")
+        self._sorted = keys
+        self._recent = {}
+
+    def _found(self, where: tuple[str, str | None, int | None] | None) -> None:
+        self.count += 1
+        if where is not None and self.count <= self.log_first:
+            log.warning("duplicate id %r (%s:%s); both records are processed", *where)
 
 
 def step_stage(
