@@ -11,6 +11,7 @@ Records are generated in memory (role-play style, 2 to 6 turns) and streamed thr
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import re
@@ -97,11 +98,25 @@ class DropAIDisclaimer(Filter):
         return True
 
 
+class HeavyScore(Filter):
+    """Keep everything after CPU work per record, like a model-based quality score."""
+
+    def __init__(self, rounds: int = 200):
+        self.rounds = rounds
+
+    def keep(self, conv: Conversation) -> bool:
+        text = conv.dedup_text().encode()
+        for _ in range(self.rounds):
+            text = hashlib.blake2b(text, digest_size=64).digest() + text[:256]
+        return True
+
+
 PIPELINES = {
     "empty": lambda: Pipeline([]),
     "identity": lambda: Pipeline([Identity()]),
     "three filters": lambda: Pipeline([MinAnswerWords(3), MaxRepeatedWordRatio(0.3),
                                        DropAIDisclaimer()]),
+    "heavy filter": lambda: Pipeline([HeavyScore()]),
 }
 
 
@@ -153,7 +168,8 @@ def main() -> None:
         print(json.dumps(row))
         return
     configs = [("(generate only)", 1, args.n)]
-    configs += [(name, w, args.n) for name in PIPELINES for w in args.workers]
+    configs += [(name, w, args.n if name != "heavy filter" else args.n // 10)
+                for name in PIPELINES for w in args.workers]
     # Memory must not grow with the input: the same pipelines on 5x the records.
     configs += [(name, max(args.workers), 5 * args.n) for name in ("empty", "three filters")]
     rows = []

@@ -169,24 +169,23 @@ class DuplicateIds:
 
     Ids are kept as 64-bit hashes: a small dict of recent ones, merged every ``buffer``
     records into one sorted numpy array (checked there in one vectorised lookup). The first
-    few duplicates are logged with their id, source and line.
+    few duplicate ids are logged.
     """
 
     def __init__(self, buffer: int = 1 << 16, log_first: int = 5):
         self.buffer = buffer
         self.log_first = log_first
         self.count = 0
-        self._recent: dict[int, tuple[str, str | None, int | None] | None] = {}
+        self._recent: dict[int, str] = {}
         self._sorted: Any = None
 
     def add(self, conv: Conversation) -> None:
         """Note one record's id."""
         key = hash(conv.id) & 0xFFFF_FFFF_FFFF_FFFF
-        where = (conv.id, conv.source, conv.line)
         if key in self._recent:
-            self._found(where)
+            self._found(conv.id)
             return
-        self._recent[key] = where if self.count < self.log_first else None
+        self._recent[key] = conv.id
         if len(self._recent) >= self.buffer:
             self.flush()
 
@@ -208,10 +207,10 @@ class DuplicateIds:
         self._sorted = keys
         self._recent = {}
 
-    def _found(self, where: tuple[str, str | None, int | None] | None) -> None:
+    def _found(self, id: str) -> None:
         self.count += 1
-        if where is not None and self.count <= self.log_first:
-            log.warning("duplicate id %r (%s:%s); both records are processed", *where)
+        if self.count <= self.log_first:
+            log.warning("duplicate id %r; both records are processed", id)
 
 
 def step_stage(
