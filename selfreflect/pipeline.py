@@ -64,7 +64,7 @@ class Pipeline:
         *,
         workers: int = 1,
         chunk_size: int = 256,
-        start_method: str = "spawn",
+        start_method: str | None = None,
     ) -> Iterator[Conversation]:
         """Yield kept records lazily; every reject goes to ``on_reject``; fill ``report``.
 
@@ -72,7 +72,8 @@ class Pipeline:
         input and leave at the ``read`` step. Duplicate ids are counted on the read step
         (``counters["duplicate_ids"]``) and both records go on. With ``workers > 1``
         consecutive per-record steps run in a process pool over chunks of ``chunk_size``
-        records, output order preserved (see :mod:`selfreflect.engines.local`). When the
+        records, output order preserved (see :mod:`selfreflect.engines.local`;
+        ``start_method`` is a multiprocessing start method, default forkserver or spawn). When the
         stream is exhausted the report is checked: input = kept + rejected, else
         :class:`~selfreflect.report.AccountingError`.
         """

@@ -137,9 +137,20 @@ def _run_chunk(segment: int, chunk: list[tuple[Any, ...]]) -> tuple[list[Any], l
 
 
 # -- parent side --------------------------------------------------------------------------
+def default_start_method() -> str:
+    """forkserver where it exists (a clean, pre-imported parent to fork from), else spawn.
+
+    Never plain fork: forking a process that runs threads (progress bars, HTTP clients) can
+    deadlock. Both choices re-import step classes by name, so the same rules hold everywhere.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        return "forkserver"
+    return "spawn"
+
+
 @contextmanager
 def worker_pool(
-    segments: dict[int, list[Step]], workers: int, start_method: str = "spawn"
+    segments: dict[int, list[Step]], workers: int, start_method: str | None = None
 ) -> Iterator[ProcessPoolExecutor | None]:
     """A process pool that knows ``segments`` (None when there is nothing to pool)."""
     if not segments or workers <= 1:
@@ -153,7 +164,9 @@ def worker_pool(
             f"cannot send steps ({names}) to worker processes: {exc}. Define steps in an "
             "importable module with picklable parameters, or run with workers=1."
         ) from exc
-    context = multiprocessing.get_context(start_method)
+    context = multiprocessing.get_context(start_method or default_start_method())
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(["selfreflect.engines.local"])
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(payload,)
     )

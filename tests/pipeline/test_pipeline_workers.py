@@ -64,12 +64,13 @@ def test_workers_give_identical_results_to_one_process():
                                            "drop_multiple_of"}
 
 
-def test_small_chunks_keep_order_and_run_in_workers():
+@pytest.mark.parametrize("start_method", ["spawn", "forkserver"])
+def test_small_chunks_keep_order_and_run_in_workers(start_method):
     records = [make(i, f"answer number {i}") for i in range(300)]
     rejects: list[Reject] = []
     report = Pipeline([RecordPid(), DropMultipleOf(5)]).new_report()
     kept = list((RecordPid() | DropMultipleOf(5)).stream(
-        records, rejects.append, report, workers=2, chunk_size=7))
+        records, rejects.append, report, workers=2, chunk_size=7, start_method=start_method))
     assert [c.id for c in kept] == [str(i) for i in range(300) if i % 5]
     assert [r.id for r in rejects] == [str(i) for i in range(0, 300, 5)]
     pids = {c.metadata["pid"] for c in kept}
