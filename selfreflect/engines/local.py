@@ -11,7 +11,9 @@ from a module: a class defined in a notebook cell runs with ``workers=1`` only.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -112,8 +114,21 @@ def _decode(data: tuple[Any, ...]) -> Conversation:
 _SEGMENTS: dict[int, list[Step]] = {}
 
 
-def _init_worker(payload: bytes) -> None:
+def _init_worker(payload: bytes, parent: int) -> None:
     _SEGMENTS.update(pickle.loads(payload))
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int, every: float = 1.0) -> None:
+    """Exit this worker when the run's process is gone (killed runs leave no orphans)."""
+    while True:
+        time.sleep(every)
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # alive, owned by someone else (pid reused): keep going
+            pass
 
 
 def _run_chunk(segment: int, chunk: list[tuple[Any, ...]]) -> tuple[list[Any], list[StepStats]]:
@@ -168,7 +183,8 @@ def worker_pool(
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload(["selfreflect.engines.local"])
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(payload,)
+        max_workers=workers, mp_context=context, initializer=_init_worker,
+        initargs=(payload, os.getpid()),
     )
     try:
         yield pool
