@@ -2,10 +2,14 @@
 
 The parent process reads the input and runs stream steps; runs of per-record steps are
 sent to worker processes in chunks. At most ``max_in_flight`` chunks are out at a time, so
-memory stays bounded however large the input. Workers return kept records, rejects and
-their own :class:`~selfreflect.report.StepStats`, which the parent adds into the report.
+memory stays bounded however large the input. Workers return, per record, "unchanged" (the
+parent reuses its own object), a new record, or a Reject, plus their own
+:class:`~selfreflect.report.StepStats`, which the parent adds into the report.
+
 Steps travel to the workers once (pickled, at pool start), so they must be importable
-from a module: a class defined in a notebook cell runs with ``workers=1`` only.
+from a module: a class defined in a notebook cell runs with ``workers=1`` only. Workers are
+started with forkserver (else spawn), never plain fork, and exit on their own if the run's
+process dies.
 """
 
 from __future__ import annotations
