@@ -79,6 +79,21 @@ def test_small_chunks_keep_order_and_run_in_workers(start_method):
     assert (report.input, report.kept, report.rejected) == (300, 240, 60)
 
 
+def test_one_process_pulls_one_record_at_a_time():
+    pulled = 0
+
+    def source():
+        nonlocal pulled
+        for i in range(100_000):
+            pulled += 1
+            yield make(i, f"answer {i}")
+
+    stream = Pipeline([DropShort(1), Shout()]).stream(source(), lambda r: None)
+    assert [next(stream).id for _ in range(5)] == ["0", "1", "2", "3", "4"]
+    assert pulled == 5
+    stream.close()
+
+
 def test_memory_is_bounded_by_chunks_in_flight():
     """The pool never reads far ahead of the consumer: input is pulled lazily."""
     pulled = 0
