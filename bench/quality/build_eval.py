@@ -84,14 +84,11 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]")
 
 def usable(text: str) -> bool:
     """A corpus text that is already clean for every class we plant."""
-    return (
-        0 < len(text) <= 1500
-        and not CONTROL.search(text)
-        and "and/or" not in text.lower()
-        and "  " not in text
-        and emoji_lib.emoji_count(text) == 0
-        and ftfy.fix_encoding(text) == text
-    )
+    if not (0 < len(text) <= 1500) or CONTROL.search(text) or "  " in text:
+        return False
+    if "and/or" in text.lower():
+        return False
+    return text.isascii() or (emoji_lib.emoji_count(text) == 0 and ftfy.fix_encoding(text) == text)
 
 
 @dataclass
@@ -311,8 +308,10 @@ def defect_base(cls: str, foreign: float, pools: Pools, rng: random.Random) -> B
 
 
 def build(seed: int = 20261122, scale: float = 1.0, unique: bool = True,
-          labels: bool = True) -> Iterator[tuple[dict, dict]]:
-    """Yield (record, label) pairs in file order."""
+          labels: bool = True, weights: dict[str, float] | None = None,
+          ) -> Iterator[tuple[dict, dict]]:
+    """Yield (record, label) pairs in file order; ``weights`` scales single classes."""
+    weights = weights or {}
     rng = random.Random(seed)
     pools = Pools.load(rng, unique)
     dedup = _NearDuplicates() if unique else None
@@ -322,7 +321,7 @@ def build(seed: int = 20261122, scale: float = 1.0, unique: bool = True,
         return dedup is None or dedup.add(messages)
 
     for kind, count in CLEAN_COUNTS.items():
-        for _ in range(round(count * scale)):
+        for _ in range(round(count * scale * weights.get(kind, 1.0))):
             for _attempt in range(50):
                 base, messages, variant = clean_base(kind, pools, rng)
                 if accept(messages):
@@ -332,7 +331,7 @@ def build(seed: int = 20261122, scale: float = 1.0, unique: bool = True,
     for cls, (count, foreign) in DEFECT_COUNTS.items():
         planter, expected = PLANTERS[cls]
         made = 0
-        while made < round(count * scale):
+        while made < round(count * scale * weights.get(cls, 1.0)):
             base = defect_base(cls, foreign, pools, rng)
             messages = to_messages(rng, base.turns)
             ctx = Context(lang=base.lang, spare_replies=pools.spare_replies,

@@ -45,6 +45,8 @@ BOT_WORDS = re.compile(
     re.IGNORECASE,
 )
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 _TYPO = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
                        "\u2013": "-", "\u2014": "-", "\u2026": "...", "\u00a0": " "})
 
@@ -97,7 +99,7 @@ def chatterbot_dialogs() -> list[Dialog]:
             continue
         lang, script = CHATTERBOT_LANGS[folder.name]
         for path in sorted(folder.glob("*.yml")):
-            doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
             for index, conv in enumerate(doc.get("conversations") or []):
                 if not isinstance(conv, list) or not all(isinstance(t, str) for t in conv):
                     continue
