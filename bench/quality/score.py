@@ -90,6 +90,11 @@ def trace(pipeline: Pipeline, records: list[Conversation]) -> dict[str, Outcome]
     return outcomes
 
 
+def _reason(out: Outcome) -> str | None:
+    """``step:reason`` of a drop, or None."""
+    return f"{out.dropped[0]}:{out.dropped[1]}" if out.dropped else None
+
+
 def _content(conv: Conversation) -> list[tuple[str, str]]:
     return [(m.role, m.content) for m in conv.messages]
 
@@ -143,7 +148,7 @@ def score(labels: list[dict], outcomes: dict[str, Outcome]) -> dict[str, Any]:
                                    and not outcomes[m["id"]].modified_by)
             row["normalised"] = len(hits) - row["unchanged"]
             row["dropped_by"] = dict(Counter(
-                "%s:%s" % outcomes[m["id"]].dropped for m in members
+                _reason(outcomes[m["id"]]) for m in members
                 if outcomes[m["id"]].dropped).most_common())
         classes[cls] = row
 
@@ -151,7 +156,7 @@ def score(labels: list[dict], outcomes: dict[str, Outcome]) -> dict[str, Any]:
     for label in labels:
         dropped = outcomes[label["id"]].dropped
         if dropped:
-            reasons["%s:%s" % dropped][label["expected"]] += 1
+            reasons[_reason(outcomes[label["id"]])][label["expected"]] += 1
     by_reason = {
         reason: {"n": sum(c.values()), "planted_drop": c["drop"],
                  "normalise_class": c["keep_normalised"], "clean": c["keep_unchanged"],
@@ -173,8 +178,8 @@ def score(labels: list[dict], outcomes: dict[str, Outcome]) -> dict[str, Any]:
     }
     misses = [{"id": lab["id"], "class": lab["defect_class"], "variant": lab["variant"],
                "lang": lab["lang"],
-               "outcome": ("%s:%s" % outcomes[lab["id"]].dropped) if outcomes[lab["id"]].dropped
-               else ("modified" if outcomes[lab["id"]].modified_by else "unchanged")}
+               "outcome": _reason(outcomes[lab["id"]]) or (
+                   "modified" if outcomes[lab["id"]].modified_by else "unchanged")}
               for lab in labels if not handled(lab)]
     return {"summary": summary, "classes": classes, "reasons": by_reason, "misses": misses}
 
