@@ -169,6 +169,8 @@ class Pools:
             text = " ".join(turns)
             if SELF_ID_EN.search(text):
                 continue
+            if exchanges == 1 and not _opener(turns[0]):
+                continue
             if bool(AI_WORDS_EN.search(text)) != about_ai:
                 if about_ai or self.unique:
                     continue
@@ -205,6 +207,16 @@ class Pools:
         if len(turns) < 2:
             return self.other_language(script, lang)
         return Base(turns, pick, d.script, d.source, "+".join(refs))
+
+
+OPENER = re.compile(r"^(hi|hello|hey|howdy|good (morning|afternoon|evening)|greetings|yo)\b",
+                    re.IGNORECASE)
+
+
+def _opener(text: str) -> bool:
+    """A first turn that needs no earlier context: a greeting or a full question/sentence."""
+    return bool(OPENER.match(text)) or (len(text.split()) >= 5 and not CONTEXT_PHRASE.match(text)
+                                        and text[:1].isupper())
 
 
 def _script(d: Dialog) -> str:

@@ -165,7 +165,9 @@ def emoji(rng: random.Random, messages: Messages, ctx: Context) -> Planted:
     """Insert emoji of one kind (ZWJ, skin tone, flag, keycap...) into one or two turns."""
     out = _copy(messages)
     kind = rng.choice(sorted(EMOJI))
-    idx = _turns(out)
+    idx = [i for i in _turns(out) if len(out[i]["content"]) >= 25]  # emoji stay a minority
+    if not idx:
+        return None
     for i in rng.sample(idx, k=min(len(idx), rng.randint(1, 2))):
         text = out[i]["content"]
         words = text.split(" ")
@@ -215,13 +217,14 @@ def _sloppy_decode(data: bytes, codec: str) -> str:
 # -- drop classes -------------------------------------------------------------------------------
 
 def mostly_emoji(rng: random.Random, messages: Messages, ctx: Context) -> Planted:
-    """Replace one turn by emoji only, or emoji with one short word."""
+    """Replace one turn by 2-7 emoji, or 5-7 emoji after one word of 2-3 letters."""
     out = _copy(messages)
     i = rng.choice(_turns(out))
     kind = rng.choice(sorted(EMOJI))
-    icons = "".join(rng.choice(EMOJI[kind]) for _ in range(rng.randint(2, 6)))
     variant = rng.choice(["only", "only", "with_word"])
-    text = icons if variant == "only" else rng.choice(["lol", "ok", "haha", "yes"]) + " " + icons
+    icons = "".join(rng.choice(EMOJI[kind]) for _ in range(rng.randint(
+        2 if variant == "only" else 5, 7)))
+    text = icons if variant == "only" else rng.choice(["lol", "ok", "omg", "yes"]) + " " + icons
     out[i]["content"] = text
     return out, f"{variant}/{kind}/{out[i]['role']}", None
 
@@ -378,8 +381,8 @@ def garbage(rng: random.Random, messages: Messages, ctx: Context) -> Planted:
     elif variant == "control_chars":
         for _ in range(rng.randint(1, 3)):
             at = rng.randrange(0, len(text) + 1)
-            text = text[:at] + rng.choice(["\x00", "\x07", "\x08", "\x1b[0m", "\x1a", "\x01",
-                                           "\x7f"]) + text[at:]
+            text = text[:at] + rng.choice(["\x00", "\x07", "\x08", "\x1a", "\x01", "\x7f",
+                                           "\x02"]) + text[at:]
     else:
         junk = bytes(rng.randrange(256) for _ in range(rng.randint(40, 300)))
         text = junk.decode("utf-8", errors="replace")
