@@ -295,7 +295,7 @@ def too_short(rng: random.Random, messages: Messages, ctx: Context) -> Planted:
     role = rng.choices(["assistant", "user"], weights=[75, 25])[0]
     i = _turns(out, (role,))[0]
     out[i]["content"] = rng.choice([".", "k", "?", "-", "..", "x", "a", "."])
-    return out, role, None
+    return out, f"{role}/{out[i]['content']}", None
 
 
 def too_long(rng: random.Random, messages: Messages, ctx: Context) -> Planted:
@@ -336,7 +336,7 @@ def ai_self_reference(rng: random.Random, messages: Messages, ctx: Context) -> P
         text = original + " " + phrase
     out[i]["content"] = text.strip()
     position = "last" if i == answers[-1] else "middle"
-    return out, f"{mode}/{position}", None
+    return out, f"{mode}/{position}/{phrase[:28]}", None
 
 
 def ai_self_reference_other(rng: random.Random, messages: Messages, ctx: Context) -> Planted:

@@ -212,6 +212,14 @@ def render(result: dict[str, Any], title: str) -> str:
                 extra += f"; dropped {row['dropped']}"
         lines.append(f"| {cls} | {row['expected']} | {row['n']} | {row['handled']} | "
                      f"{row['rate']:.1%} | {precision} | {by}{extra} |")
+    missed: dict[str, Counter[str]] = defaultdict(Counter)
+    for miss in result["misses"]:
+        missed[miss["class"]][f"{miss['variant']} -> {miss['outcome']}"] += 1
+    if missed:
+        lines += ["", "Misses by variant (variant -> what happened):", ""]
+        for cls, variants in sorted(missed.items()):
+            shown = ", ".join(f"{v} ({n})" for v, n in variants.most_common(6))
+            lines.append(f"- {cls}: {shown}")
     lines += ["", "| clean subclass | n | kept | unchanged | normalised | dropped by |",
               "|---|---:|---:|---:|---:|---|"]
     for cls, row in clean_rows:
