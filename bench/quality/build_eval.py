@@ -24,7 +24,15 @@ import emoji as emoji_lib
 import ftfy
 from corpus import BOT_PERSONA_FILES, BOT_WORDS, Dialog, chatterbot_dialogs, chitchat_dialogs
 from plant import PLANTERS, Context
-from templates import ABOUT_AI_TRICKY, PERSONAS, QUOTED_AND_OR, STANCES
+from templates import (
+    ABOUT_AI_TRICKY,
+    AI_PERSONA_LINES,
+    AI_PERSONAS,
+    AI_SELF_REFERENCE_OTHER,
+    PERSONAS,
+    QUOTED_AND_OR,
+    STANCES,
+)
 
 HERE = Path(__file__).resolve().parent
 
@@ -40,6 +48,7 @@ CLEAN_COUNTS = {
     "clean_context_phrase_multiturn": 20,
     "clean_quoted_and_or": 10,
     "clean_no_system": 15,
+    "clean_ai_persona": 12,
 }
 
 #: Defect classes, how many records, and the share built on non-English bases.
@@ -279,6 +288,19 @@ def clean_base(kind: str, pools: Pools, rng: random.Random) -> tuple[Base, list[
         pools.cursor["quoted"] += 1
         base.source += "+template"
         return base, to_messages(rng, base.turns + list(QUOTED_AND_OR[k])), f"quoted_{k}"
+    if kind == "clean_ai_persona":
+        base = pools.english(rng.choice([1, 2, 3]))
+        k = pools.cursor["ai_persona"] % len(AI_PERSONA_LINES)
+        pools.cursor["ai_persona"] += 1
+        name, intro = rng.choice(AI_PERSONAS)
+        turns = list(base.turns)
+        line = AI_PERSONA_LINES[k]
+        turns[-1] = turns[-1] + " " + line if rng.random() < 0.5 else line
+        messages = to_messages(rng, turns)
+        messages[0]["content"] = (f"{rng.choice(STANCES)}\nYou are {name}.\n"
+                                  f"Here is the intro of your character: {intro}")
+        base.source += "+template"
+        return base, messages, f"ai_persona_{k}"
     if kind == "clean_no_system":
         base = pools.english(rng.choice([1, 2, 3]))
         return base, to_messages(rng, base.turns, system=False), "no_system_prompt"
@@ -301,12 +323,10 @@ def _context_phrase_multiturn(pools: Pools, rng: random.Random) -> tuple[Base, l
 
 # -- assembling ---------------------------------------------------------------------------------
 
-def defect_base(cls: str, foreign: float, pools: Pools, rng: random.Random) -> Base:
-    """A clean base suited to a defect class."""
+def defect_base(cls: str, foreign: float, pools: Pools, rng: random.Random, serial: int) -> Base:
+    """A clean base suited to a defect class (``serial``: the record's index in its class)."""
     if cls == "ai_self_reference_non_english":
-        from templates import AI_SELF_REFERENCE_OTHER
-
-        lang = rng.choice(sorted({lang for lang, _ in AI_SELF_REFERENCE_OTHER} & set(pools.other)))
+        lang = AI_SELF_REFERENCE_OTHER[serial % len(AI_SELF_REFERENCE_OTHER)][0]
         return pools.other_language(lang=lang)
     if cls in SINGLE_TURN:
         return pools.english_pair() if rng.random() < 0.5 else pools.english(1)
@@ -344,9 +364,9 @@ def build(seed: int = 20261122, scale: float = 1.0, unique: bool = True,
         planter, expected = PLANTERS[cls]
         made = 0
         while made < round(count * scale * weights.get(cls, 1.0)):
-            base = defect_base(cls, foreign, pools, rng)
+            base = defect_base(cls, foreign, pools, rng, made)
             messages = to_messages(rng, base.turns)
-            ctx = Context(lang=base.lang, spare_replies=pools.spare_replies,
+            ctx = Context(lang=base.lang, serial=made, spare_replies=pools.spare_replies,
                           spare_text=pools.spare_text)
             planted = planter(rng, messages, ctx)
             if planted is None:

@@ -44,6 +44,7 @@ class Context:
     """What planters may draw on besides the base: spare corpus text and language tags."""
 
     lang: str
+    serial: int = 0  # index of the record within its class: phrase lists are cycled through
     spare_replies: list[str] = field(default_factory=list)
     spare_text: list[str] = field(default_factory=list)
 
@@ -294,7 +295,7 @@ def too_short(rng: random.Random, messages: Messages, ctx: Context) -> Planted:
     out = _copy(messages)
     role = rng.choices(["assistant", "user"], weights=[75, 25])[0]
     i = _turns(out, (role,))[0]
-    out[i]["content"] = rng.choice([".", "k", "?", "-", "..", "x", "a", "."])
+    out[i]["content"] = [".", "k", "?", "-", "..", "x", "a", "!"][ctx.serial % 8]
     return out, f"{role}/{out[i]['content']}", None
 
 
@@ -322,7 +323,7 @@ def ai_self_reference(rng: random.Random, messages: Messages, ctx: Context) -> P
     answers = _turns(out, ("assistant",))
     i = rng.choice(answers) if rng.random() < 0.3 else answers[-1]
     original = out[i]["content"]
-    phrase = rng.choice(AI_SELF_REFERENCE)
+    phrase = AI_SELF_REFERENCE[ctx.serial % len(AI_SELF_REFERENCE)]
     rest = original[:1].lower() + original[1:]
     mode = rng.choice(["replace", "prefix", "suffix"])
     if "{rest}" in phrase:
@@ -341,12 +342,11 @@ def ai_self_reference(rng: random.Random, messages: Messages, ctx: Context) -> P
 
 def ai_self_reference_other(rng: random.Random, messages: Messages, ctx: Context) -> Planted:
     """The same break of character in the dialog's own language."""
-    options = [p for lang, p in AI_SELF_REFERENCE_OTHER if lang == ctx.lang]
-    if not options:
+    lang, phrase = AI_SELF_REFERENCE_OTHER[ctx.serial % len(AI_SELF_REFERENCE_OTHER)]
+    if lang != ctx.lang:
         return None
     out = _copy(messages)
     i = _turns(out, ("assistant",))[-1]
-    phrase = rng.choice(options)
     mode = rng.choice(["replace", "prefix"])
     out[i]["content"] = phrase if mode == "replace" else phrase + " " + out[i]["content"]
     return out, f"{ctx.lang}/{mode}", None
@@ -357,7 +357,7 @@ def context_dependent(rng: random.Random, messages: Messages, ctx: Context) -> P
     if len(_turns(messages)) != 2 or not ctx.spare_replies:
         return None
     out = _copy(messages)
-    question = rng.choice(CONTEXT_DEPENDENT)
+    question = CONTEXT_DEPENDENT[ctx.serial % len(CONTEXT_DEPENDENT)]
     out[_turns(out, ("user",))[0]]["content"] = question
     if rng.random() < 0.5:
         out[_turns(out, ("assistant",))[0]]["content"] = rng.choice(ctx.spare_replies)

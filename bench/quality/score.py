@@ -163,6 +163,14 @@ def score(labels: list[dict], outcomes: dict[str, Outcome]) -> dict[str, Any]:
                  "precision": c["drop"] / sum(c.values())}
         for reason, c in sorted(reasons.items())
     }
+    languages: dict[str, Counter[str]] = defaultdict(Counter)
+    for label in labels:
+        if label["expected"] == "keep_unchanged":
+            out = outcomes[label["id"]]
+            row = languages[label["lang"]]
+            row["n"] += 1
+            row["kept"] += out.dropped is None
+            row["unchanged"] += out.dropped is None and not out.modified_by
     planted = [lab for lab in labels if lab["expected"] != "keep_unchanged"]
     clean = [lab for lab in labels if lab["expected"] == "keep_unchanged"]
     clean_unchanged = sum(1 for lab in clean if outcomes[lab["id"]].dropped is None
@@ -181,7 +189,9 @@ def score(labels: list[dict], outcomes: dict[str, Outcome]) -> dict[str, Any]:
                "outcome": _reason(outcomes[lab["id"]]) or (
                    "modified" if outcomes[lab["id"]].modified_by else "unchanged")}
               for lab in labels if not handled(lab)]
-    return {"summary": summary, "classes": classes, "reasons": by_reason, "misses": misses}
+    return {"summary": summary, "classes": classes, "reasons": by_reason,
+            "clean_by_language": {k: dict(v) for k, v in sorted(languages.items())},
+            "misses": misses}
 
 
 def render(result: dict[str, Any], title: str) -> str:
@@ -226,6 +236,10 @@ def render(result: dict[str, Any], title: str) -> str:
         dropped = ", ".join(f"{k} ({v})" for k, v in row["dropped_by"].items()) or "-"
         lines.append(f"| {cls} | {row['n']} | {row['handled']} ({row['rate']:.1%}) | "
                      f"{row['unchanged']} | {row['normalised']} | {dropped} |")
+    langs = result["clean_by_language"]
+    lines += ["", "Clean records by language (kept / n, unchanged):", "",
+              ", ".join(f"{lang} {r['kept']}/{r['n']} ({r['unchanged']})"
+                        for lang, r in langs.items())]
     lines += ["", "| reason code | rejects | planted drop | normalise class | clean | precision |",
               "|---|---:|---:|---:|---:|---:|"]
     for reason, row in result["reasons"].items():

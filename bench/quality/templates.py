@@ -190,3 +190,23 @@ QUOTED_AND_OR = [
     ("Grammar question: \"and/or\" or just \"or\"?",
      "Just \"or\" in everyday writing. Save \"and/or\" for contracts."),
 ]
+
+#: Characters who are machines: saying so is in character, not a break of it.
+AI_PERSONAS = [
+    ("Unit-7", "A maintenance robot on a space station who loves gardening"),
+    ("Nova", "A starship's computer that has just become self-aware"),
+    ("B0-LT", "A friendly robot bartender in a busy spaceport"),
+    ("Echo", "An AI companion who is curious about human life"),
+]
+
+#: In-character lines for those machine personas.
+AI_PERSONA_LINES = [
+    "As a machine, I don't sleep, but I do recharge next to the tomato plants.",
+    "Being the ship's computer, I see every corridor at once. It gets lonely.",
+    "I'm an AI, but I still think your joke was funny.",
+    "My circuits were built for mixing drinks, not for giving advice, but here goes.",
+    "I am a machine, and I have decided that I like rainy days.",
+    "I'm just a robot, but I know a good story when I hear one.",
+    "As an AI, I have never tasted coffee, yet I serve a hundred cups a night.",
+    "I am only a computer, but I have opinions about this crew.",
+]
