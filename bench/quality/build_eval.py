@@ -152,11 +152,11 @@ class Pools:
             rng.shuffle(dialogs)
         return pools
 
-    def _next(self, name: str, items: list[Any]) -> Any:
-        """The next unused item of a pool; recycled when ``unique`` is off."""
+    def _next(self, name: str, items: list[Any], recycle: bool = False) -> Any:
+        """The next unused item of a pool; recycled when ``unique`` is off (or ``recycle``)."""
         k = self.cursor[name]
         if k >= len(items):
-            if self.unique:
+            if self.unique and not recycle:
                 raise RuntimeError(f"corpus pool {name!r} exhausted")
             k = 0
             self.rng.shuffle(items)
@@ -178,7 +178,7 @@ class Pools:
             text = " ".join(turns)
             if SELF_ID_EN.search(text):
                 continue
-            if exchanges == 1 and not _opener(turns[0]):
+            if exchanges == 1 and (not _opener(turns[0]) or terse(turns[1], "en")):
                 continue
             if bool(AI_WORDS_EN.search(text)) != about_ai:
                 if about_ai or self.unique:
@@ -188,34 +188,51 @@ class Pools:
     def english_pair(self, about_ai: bool = False) -> Base:
         """One chatterbot English Q/A exchange (about AI and computers, or not)."""
         pool, name = (self.about_ai_pairs, "about_ai") if about_ai else (self.english_pairs, "en")
-        d = self._next(name, pool)
-        return Base(list(d.turns[:2]), "en", "latin", d.source, d.ref)
+        while True:
+            d = self._next(name, pool)
+            if not terse(d.turns[1], "en"):
+                return Base(list(d.turns[:2]), "en", "latin", d.source, d.ref)
 
     def other_language(self, script: str | None = None, lang: str | None = None) -> Base:
-        """A chatterbot dialog in another language: a conversation, or 1-3 chained exchanges."""
+        """A chatterbot dialog in another language: a conversation, or 1-3 chained exchanges.
+
+        A lone exchange with a one-word answer gets another exchange chained to it: the notes
+        ask for too-short single answers to be dropped, so on its own it would be ambiguous.
+        """
         langs = sorted(code for code, dialogs in self.other.items()
                        if dialogs and (lang is None or code == lang)
-                       and (script is None or _script(dialogs[0]) == script))
+                       and (script is None or _script(dialogs[0]) == script)
+                       and (not self.unique or lang is not None
+                            or self.cursor[f"other:{code}"] < len(dialogs) - 8))
         if not self.unique or lang is not None:
             pick = self.rng.choice(langs)
         else:  # spread over languages: least used first
             pick = min(langs, key=lambda c: (self.cursor[f"other:{c}"] / len(self.other[c]) ** 0.5,
                                              c))
         pool = self.other[pick]
-        d = self._next(f"other:{pick}", pool)
+        recycle = lang is not None  # a language asked for by name may run dry: reuse its dialogs
+        d = self._next(f"other:{pick}", pool, recycle)
         turns = list(d.turns)
         refs = [d.ref]
-        while len(turns) == 2 and self.rng.random() < 0.6 and len(turns) < 6:
-            extra = self._next(f"other:{pick}", pool)
+        while len(turns) < 6 and len(d.turns) == 2 and (
+                self.rng.random() < 0.6 or (len(turns) == 2 and terse(turns[1], pick))):
+            extra = self._next(f"other:{pick}", pool, recycle)
             if len(extra.turns) != 2:
                 break
             turns += extra.turns
             refs.append(extra.ref)
         if len(turns) % 2:
             turns = turns[:-1]
-        if len(turns) < 2:
+        if len(turns) < 2 or (len(turns) == 2 and terse(turns[1], pick)):
             return self.other_language(script, lang)
         return Base(turns, pick, d.script, d.source, "+".join(refs))
+
+
+def terse(answer: str, lang: str) -> bool:
+    """One word (or, in scripts written without spaces, under four characters)."""
+    if lang in ("zh", "zh-Hant", "ja", "th"):
+        return len(answer.strip(" .!?。！？")) < 4
+    return len(answer.split()) < 2
 
 
 OPENER = re.compile(r"^(hi|hello|hey|howdy|good (morning|afternoon|evening)|greetings|yo)\b",
@@ -462,16 +479,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     unique = args.scale <= 1.0
     counts: Counter[tuple[str, str]] = Counter()
-    records = args.out.open("w", encoding="utf-8")
-    labels = None if args.no_labels else args.labels.open("w", encoding="utf-8")
+    records = args.out.with_suffix(".tmp").open("w", encoding="utf-8")
+    labels = None if args.no_labels else args.labels.with_suffix(".tmp").open("w", encoding="utf-8")
     for record, label in build(args.seed, args.scale, unique, not args.no_labels):
         records.write(json.dumps(record, ensure_ascii=False) + "\n")
         if labels is not None:
             labels.write(json.dumps(label, ensure_ascii=False) + "\n")
         counts[(label["expected"], label["defect_class"])] += 1
     records.close()
+    Path(records.name).replace(args.out)  # written whole, then renamed: never a torn file
     if labels is not None:
         labels.close()
+        Path(labels.name).replace(args.labels)
     total = sum(counts.values())
     for (expected, cls), n in sorted(counts.items()):
         print(f"{expected:16} {cls:34} {n:6}", file=sys.stderr)
