@@ -198,7 +198,7 @@ def _histogram_svg(role: str, before: Sequence[int], after: Sequence[int]) -> st
     lo, hi = used[0], used[-1]
     width, height, left, bottom, top = 360, 170, 36, 34, 8
     n = hi - lo + 1
-    slot = (width - left - 4) / n
+    slot = min((width - left - 4) / n, 48.0)
     peak = max(max(before[lo:hi + 1]), max(after[lo:hi + 1])) or 1
     plot_h = height - bottom - top
     out = [f'<line x1="{left}" y1="{height - bottom}" x2="{width}" y2="{height - bottom}" '

@@ -27,7 +27,7 @@ LENGTH_EDGES: tuple[int, ...] = (
 )
 
 # A word is a run of non-space characters, except that each CJK character counts as one word
-# (Chinese and Japanese have no spaces between words; counting runs would call a paragraph one word).
+# (Chinese and Japanese put no spaces between words: a paragraph would count as one word).
 _CJK = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}"
 _WORD = regex.compile(rf"[{_CJK}]|[^\s{_CJK}]+")
 

@@ -11,6 +11,7 @@ import pytest
 from selfreflect import Conversation, Filter, Pipeline, Reject, Report, Rewriter, Step, StepStats
 from selfreflect.formats import read
 from selfreflect.observe import RunObserver
+from selfreflect.steps import Outcome
 
 
 class DropShortAnswers(Filter):
@@ -43,7 +44,7 @@ class StripText(Rewriter):
 class ExactDedup(Step):
     """Drop records whose dedup text was seen before."""
 
-    def run(self, records: Iterable[Conversation], stats: StepStats) -> Iterator[Conversation | Reject]:
+    def run(self, records: Iterable[Conversation], stats: StepStats) -> Iterator[Outcome]:
         seen: dict[str, str] = {}
         for conv in records:
             text = conv.dedup_text()
@@ -57,7 +58,7 @@ class ExactDedup(Step):
 class FakeReflect(Step):
     """Append '(revised)' to every answer; store original, revision and critique in metadata."""
 
-    def run(self, records: Iterable[Conversation], stats: StepStats) -> Iterator[Conversation | Reject]:
+    def run(self, records: Iterable[Conversation], stats: StepStats) -> Iterator[Outcome]:
         for conv in records:
             items, msgs = [], []
             for i, m in enumerate(conv.messages):
@@ -88,11 +89,12 @@ def write_fixture(path: Path) -> Path:
                                       f"a helpful answer {i} " + "y" * (i * 40),
                                       system="You are Alice." if i % 2 else None)))
     for i in range(20, 24):  # duplicates of r0..r3
-        lines.append(json.dumps(_conv(i, "question number %d " % (i - 20) + "x" * ((i - 20) * 7),
-                                      "a helpful answer %d " % (i - 20) + "y" * ((i - 20) * 40))))
+        lines.append(json.dumps(_conv(i, f"question number {i - 20} " + "x" * ((i - 20) * 7),
+                                      f"a helpful answer {i - 20} " + "y" * ((i - 20) * 40))))
     for i in range(24, 27):
         lines.append(json.dumps(_conv(i, "hi", "ok")))
-    lines.append(json.dumps(_conv(27, "<script>alert('x')</script>", "no")))
+    lines.append(json.dumps({"id": "r27", "messages": [  # rejected as no_answer
+        {"role": "user", "content": "<script>alert('x')</script>"}]}))
     lines.append("{not json")
     lines.append(json.dumps(_conv(29, "  padded question  ", "  padded but long answer  ")))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -15,7 +15,7 @@ def test_reject_samples_are_bounded_but_counted(observed_run):
     short = observer.rejected[("drop_short_answers", "short_answer")]
     assert len(short) == 2  # samples_per_reason=2
     assert observer.reject_counts[("drop_short_answers", "short_answer")] == \
-        report.steps[2].reasons["short_answer"] == 4
+        report.steps[2].reasons["short_answer"] == 3
     assert sum(observer.reject_counts.values()) == len(rejects) == report.rejected
 
 

@@ -1,0 +1,128 @@
+"""The HTML report: numbers match the JSON report, user content is escaped, writes are atomic."""
+
+from __future__ import annotations
+
+import os
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from selfreflect.html_report import render_html, write_html
+
+
+class DataCells(HTMLParser):
+    """Collect (data attributes) -> text of every element that carries report data."""
+
+    KEYS = ("data-metric", "data-step", "data-stage", "data-sample-step", "data-cluster")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: dict[tuple[tuple[str, str], ...], str] = {}
+        self._open: list[tuple[tuple[str, str], ...] | None] = []
+        self.scripts = 0
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script":
+            self.scripts += 1
+        data = tuple(sorted((k, v or "") for k, v in attrs if k.startswith("data-")))
+        self._open.append(data if any(k in self.KEYS for k, _ in data) else None)
+        if data and self._open[-1] is not None:
+            self.cells[data] = ""
+
+    def handle_endtag(self, tag):
+        if self._open:
+            self._open.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+        for key in self._open:
+            if key is not None:
+                self.cells[key] += data
+
+    def get(self, **attrs: str) -> str:
+        key = tuple(sorted((f"data-{k.replace('_', '-')}", v) for k, v in attrs.items()))
+        return self.cells[key].strip()
+
+
+def parse(page: str) -> DataCells:
+    parser = DataCells()
+    parser.feed(page)
+    return parser
+
+
+def assert_page_matches_report(cells: DataCells, report_json: dict, observer_json: dict) -> None:
+    """Every number of the JSON report appears, unchanged, in its place on the page."""
+    for key in ("input", "kept", "rejected"):
+        assert int(cells.get(metric=key)) == report_json[key]
+    for step in report_json["steps"]:
+        for field in ("in", "out", "dropped", "modified"):
+            assert int(cells.get(step=step["name"], field=field)) == step[field], (step, field)
+        for reason, count in step["reasons"].items():
+            assert int(cells.get(step=step["name"], reason=reason)) == count
+    for stage in ("before", "after"):
+        for role, numbers in observer_json[stage]["chars"].items():
+            for stat in ("n", "p5", "p25", "p50", "p75", "p95", "max"):
+                assert int(cells.get(stage=stage, role=role, stat=stat)) == numbers[stat]
+
+
+def test_numbers_on_the_page_match_the_json_report(observed_run):
+    _, observer, report, _, _ = observed_run
+    page = render_html(report, observer)
+    cells = parse(page)
+    assert_page_matches_report(cells, report.to_json(), observer.to_json())
+    assert int(cells.get(metric="duplicates")) == 4
+    assert int(cells.get(cluster="r1")) == 1
+    assert int(cells.get(sample_step="drop_short_answers", sample_reason="short_answer")) == 3
+
+
+def test_user_content_is_escaped(observed_run):
+    _, observer, report, _, _ = observed_run
+    page = render_html(report, observer, title="<b>mine</b>")
+    cells = parse(page)
+    assert cells.scripts == 0  # the <script> in a rejected record is text, not a tag
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "<script>alert('x')</script>" in "".join(cells.text)
+    assert "&lt;b&gt;bold&lt;/b&gt;" in page  # a critique with markup
+    assert "<b>mine</b>" not in page
+
+
+def test_reflect_section_shows_original_revised_and_critique(observed_run):
+    _, observer, report, _, _ = observed_run
+    page = render_html(report, observer)
+    first = observer.reflections[0]
+    section = page[page.index('<section id="reflect">'):]
+    assert section.index(first.original) < section.index(first.revised + "</pre>")
+    assert "critique" in section and "too terse" in section
+
+
+def test_page_is_self_contained(observed_run):
+    _, observer, report, _, _ = observed_run
+    page = render_html(report, observer)
+    for needle in ("http://", "https://", "<link", "<img", "src="):
+        assert needle not in page
+    assert page.count("<svg") >= 3  # funnel + one histogram per role
+
+
+def test_report_without_observer_still_renders(observed_run):
+    _, _, report, _, _ = observed_run
+    cells = parse(render_html(report))
+    assert int(cells.get(metric="kept")) == report.kept
+
+
+def test_write_is_atomic_and_leaves_no_temp_file(observed_run, tmp_path: Path, monkeypatch):
+    _, observer, report, _, _ = observed_run
+    target = tmp_path / "out" / "report.html"
+    write_html(target, report, observer)
+    first = target.read_text(encoding="utf-8")
+    assert first.startswith("<!DOCTYPE html>")
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError):
+        write_html(target, report, None)
+    assert target.read_text(encoding="utf-8") == first  # the old file is untouched
+    assert sorted(p.name for p in target.parent.iterdir()) == ["report.html"]
