@@ -70,6 +70,18 @@ def write_html(path: str | os.PathLike[str], report: Report,
     return target
 
 
+def write_run_report(path: str | os.PathLike[str], report: Report, observer: RunObserver,
+                     output: str | os.PathLike[str] | None = None,
+                     title: str = "selfreflect run report") -> Path:
+    """What the CLI calls after a run: find cluster leaders in ``output``, then write the page."""
+    if output is not None and Path(output).exists() and any(
+            c.kept_text is None for c in observer.clusters.values()):
+        from selfreflect.formats import read
+
+        observer.fill_representatives(read(output))
+    return write_html(path, report, observer, title)
+
+
 # -- sections ---------------------------------------------------------------------------------
 def _summary(report: Report, observer: RunObserver | None) -> str:
     cards = [

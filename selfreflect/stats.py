@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -255,6 +256,16 @@ class DatasetStats:
         lines.append("")
         lines.extend(_format_rows(rows))
         return "\n".join(lines)
+
+
+def dataset_stats(paths: Iterable[str | os.PathLike[str]]) -> DatasetStats:
+    """Stats of one or more input files (any format ``selfreflect.formats.read`` knows)."""
+    from selfreflect.formats import read
+
+    stats = DatasetStats()
+    for path in paths:
+        stats = stats + DatasetStats.from_records(read(path))
+    return stats
 
 
 def _merge(a: dict[str, Distribution], b: dict[str, Distribution]) -> dict[str, Distribution]:

@@ -126,3 +126,24 @@ def test_write_is_atomic_and_leaves_no_temp_file(observed_run, tmp_path: Path, m
         write_html(target, report, None)
     assert target.read_text(encoding="utf-8") == first  # the old file is untouched
     assert sorted(p.name for p in target.parent.iterdir()) == ["report.html"]
+
+
+def test_write_run_report_finds_cluster_leaders_in_the_output_file(tmp_path: Path):
+    from selfreflect import Conversation, Pipeline, Reject
+    from selfreflect.formats import write_jsonl
+    from selfreflect.html_report import write_run_report
+    from selfreflect.observe import RunObserver
+
+    leader = Conversation(id="lead", messages=[{"role": "user", "content": "the kept text"}])
+    dup = Conversation(id="dup", messages=[{"role": "user", "content": "the kept text!"}])
+    observer = RunObserver()
+    report = Pipeline().new_report()
+    list(observer.wrap_output([leader]))
+    observer.wrap_on_reject()(Reject("dedup", "near_duplicate", record=dup, duplicate_of="lead",
+                                     extra={"jaccard": 0.91}))
+    output = tmp_path / "out.jsonl"
+    write_jsonl([leader], output)
+    page = write_run_report(tmp_path / "r.html", report, observer, output=output)
+    text = page.read_text(encoding="utf-8")
+    cluster = text[text.index('<section id="duplicates">'):]
+    assert "the kept text</pre>" in cluster and "jaccard 0.91" in cluster

@@ -59,3 +59,15 @@ def test_table_shows_percentile_rows():
     assert "records 2" in table
     line = next(ln for ln in table.splitlines() if ln.startswith("assistant chars"))
     assert line.split()[-6:] == ["1", "1", "1", "5", "5", "5"]  # nearest rank: p50 of (1, 5) is 1
+
+
+def test_dataset_stats_reads_and_merges_files(tmp_path):
+    import json
+
+    from selfreflect.stats import dataset_stats
+
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text(json.dumps({"messages": [{"role": "user", "content": "hey"}]}) + "\n{broken\n")
+    b.write_text(json.dumps({"messages": [{"role": "user", "content": "hey"}]}) + "\n")
+    stats = dataset_stats([a, b])
+    assert (stats.records, stats.invalid, stats.duplicates) == (2, 1, 1)
