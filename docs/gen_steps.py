@@ -64,7 +64,7 @@ def catalogue_markdown(steps: dict[str, type] | None = None) -> str:
         "",
         "Generated from the registry when the site is built: every step installed under the",
         "entry-point group `selfreflect.steps`, built-in or plugin, with its docstring, its",
-        "parameters (the keys a recipe accepts) and the reason codes it writes to the rejects file.",
+        "parameters (the keys a recipe accepts) and the reason codes it writes to rejects.",
         "",
     ]
     if not steps:

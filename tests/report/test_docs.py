@@ -1,4 +1,4 @@
-"""The docs site: the step catalogue is generated from the registry; mkdocs build --strict passes."""
+"""The docs site: a step catalogue generated from the registry; mkdocs build --strict."""
 
 from __future__ import annotations
 
