@@ -1,0 +1,153 @@
+"""The examples run: scripts as subprocesses, the notebook's code cells in a fresh interpreter."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    return done
+
+
+def test_clean_roleplay_script(tmp_path: Path):
+    done = run(str(EXAMPLES / "clean_roleplay.py"), "--out", str(tmp_path))
+    assert "records 12  invalid 1" in done.stdout  # the stats table of the input
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["input"] == 13 and report["input"] == report["kept"] + report["rejected"]
+    kept = [json.loads(line) for line in (tmp_path / "clean.jsonl").read_text().splitlines()]
+    rejects = [json.loads(line) for line in (tmp_path / "rejects.jsonl").read_text().splitlines()]
+    assert len(kept) == report["kept"] and len(rejects) == report["rejected"]
+    by_id = {r.get("id"): r for r in rejects}
+    assert by_id["rp05"]["reason"] == "out_of_character"  # "As an AI language model"
+    assert by_id[None]["reason"] == "invalid_json" and by_id[None]["line"] == 7
+    assert "rp03" in by_id and by_id["rp03"]["duplicate_of"] == "rp02"
+    scene = next(r for r in kept if r["id"] == "rp09")
+    assert "{{user}}" not in json.dumps(scene) and "the traveller" in json.dumps(scene)
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert f'data-metric="kept">{report["kept"]}<' in page
+
+
+def test_custom_filter_script():
+    done = run(str(EXAMPLES / "custom_filter.py"))
+    assert "kept: ['calm', 'short']" in done.stdout
+    assert "rejected loud: drop_shouting/shouting" in done.stdout
+    assert "- step: drop_shouting\n  min_letters: 5\n  max_upper_ratio: 0.8" in done.stdout
+
+
+def test_notebook_code_cells_run(tmp_path: Path):
+    notebook = json.loads((EXAMPLES / "clean_roleplay.ipynb").read_text(encoding="utf-8"))
+    assert notebook["nbformat"] == 4
+    code = "\n\n".join("".join(c["source"]) for c in notebook["cells"]
+                       if c["cell_type"] == "code")
+    shutil.copy(EXAMPLES / "roleplay_sample.jsonl", tmp_path)
+    (tmp_path / "notebook.py").write_text(code, encoding="utf-8")
+    done = run("notebook.py", cwd=tmp_path)
+    assert "out_of_character" in done.stdout
+    out = tmp_path / "roleplay_notebook_out"
+    kept = (out / "clean.jsonl").read_text().splitlines()
+    assert len(kept) == 10  # 12 readable records - rp05 (out of character) - rp06 (empty turn)
+    assert f"{len(kept)} kept records" in done.stdout
+    assert (out / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+# -- preference pairs against an OpenAI-compatible loopback server ---------------------------------
+def reviewer(messages: list[dict[str, Any]]) -> str:
+    """What the model says: revise every answer, except garbage for the tax question."""
+    answer_turn = int(re.search(r"turn (\d+) answers", messages[0]["content"]).group(1))
+    turns = json.loads(messages[1]["content"])
+    if any("taxes" in t["content"] for t in turns):
+        return "Sorry, I can't answer in JSON today."
+    original = turns[answer_turn]["content"]
+    answer = {"verdict": "revise", "critique": f"turn {answer_turn} <is> thin",
+              "revised_answer": "Better: " + original}
+    return "```json\n" + json.dumps(answer) + "\n```"
+
+
+def _fakellm_module() -> Any | None:
+    path = ROOT / "tests" / "fakellm.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("fakellm_for_examples", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@contextmanager
+def standin_server(answer: Callable[[list[dict[str, Any]]], str]) -> Iterator[str]:
+    """A minimal chat-completions server on 127.0.0.1 (used until tests/fakellm.py exists)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            reply = json.dumps({
+                "id": "x", "object": "chat.completion", "model": body["model"],
+                "choices": [{"index": 0, "finish_reason": "stop", "message": {
+                    "role": "assistant", "content": answer(body["messages"])}}],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+            }).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def llm_server() -> Iterator[str]:
+    fakellm = _fakellm_module()
+    if fakellm is None:
+        with standin_server(reviewer) as url:
+            yield url
+        return
+    with fakellm.FakeLLM(handler=lambda req: fakellm.chat(reviewer(req.messages))) as llm:
+        yield llm.base_url
+
+
+@pytest.mark.slow
+def test_preference_pairs_against_a_loopback_server(tmp_path: Path):
+    with llm_server() as base_url:
+        done = run(str(EXAMPLES / "preference_pairs.py"), "--base-url", base_url,
+                   "--model", "m", "--out", str(tmp_path))
+    pairs = [json.loads(line) for line in (tmp_path / "pairs.jsonl").read_text().splitlines()]
+    # 12 readable records with 14 answers; rp05 (taxes) fails and is rejected, not dropped silently
+    assert len(pairs) == 13 and f"{len(pairs)} preference pairs" in done.stdout
+    first = next(p for p in pairs if p["id"] == "rp01:2")
+    assert first["chosen"] == "Better: " + first["rejected"]
+    assert [m["role"] for m in first["prompt"]] == ["system", "user"]
+    assert first["critique"] == "turn 2 <is> thin"
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "turn 2 &lt;is&gt; thin" in page and 'id="reflect"' in page
+    assert re.search(r'data-step="critique_and_rewrite" data-reason="llm_error">1<', page)
