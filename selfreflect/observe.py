@@ -117,8 +117,8 @@ class RunObserver:
         self.members_per_cluster = members_per_cluster
         self.max_reflect_samples = max_reflect_samples
         self.reflect_extractor = reflect_extractor
-        self.before = DatasetStats()
-        self.after = DatasetStats()
+        self.before = DatasetStats(count_words=False)
+        self.after = DatasetStats(count_words=False)
         self.rejected: dict[tuple[str, str], list[Reject]] = {}
         self.reject_counts: Counter[tuple[str, str]] = Counter()
         self.clusters: dict[str, DuplicateCluster] = {}

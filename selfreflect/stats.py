@@ -10,12 +10,11 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-import regex
 
 from selfreflect.conversation import ROLES, Conversation
 
@@ -27,15 +26,20 @@ LENGTH_EDGES: tuple[int, ...] = (
     0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000,
 )
 
-# A word is a run of non-space characters, except that each CJK character counts as one word
-# (Chinese and Japanese put no spaces between words: a paragraph would count as one word).
-_CJK = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}"
-_WORD = regex.compile(rf"[{_CJK}]|[^\s{_CJK}]+")
+# A word is a run of non-space characters, except that each Chinese or Japanese character counts
+# as one word (those scripts put no spaces between words: a paragraph would count as one word).
+# CJK punctuation separates words like a space. Korean puts spaces between words: no special case.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
+_CJK_PUNCT = "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+_WORD = re.compile(f"[{_CJK}]|[^\\s{_CJK}{_CJK_PUNCT}]+")
+_ANY_CJK = re.compile(f"[{_CJK}{_CJK_PUNCT}]")
 
 
 def count_words(text: str) -> int:
     """Words in ``text``: whitespace-separated runs, with every CJK character counted as one."""
-    return sum(1 for _ in _WORD.finditer(text))
+    if text.isascii() or not _ANY_CJK.search(text):
+        return len(text.split())
+    return len(_WORD.findall(text))
 
 
 @dataclass
@@ -137,6 +141,7 @@ class DatasetStats:
     - ``chars`` / ``words``: per role, one value per message.
     - ``roles``: messages seen per role; ``with_system``: records that start with a system prompt.
     - ``hashes``: hashes of ``dedup_text()``; ``duplicates`` = records - distinct hashes.
+    - ``ids``: ids seen; ``duplicate_ids`` = records whose id was already used.
     """
 
     records: int = 0
@@ -149,6 +154,9 @@ class DatasetStats:
     roles: Counter[str] = field(default_factory=Counter)
     with_system: int = 0
     hashes: set[int] = field(default_factory=set)
+    ids: set[str] = field(default_factory=set)
+    #: Count words too (the slowest part); the run observer turns it off, the HTML shows chars.
+    count_words: bool = True
 
     @classmethod
     def from_records(cls, records: Iterable[Any]) -> DatasetStats:
@@ -169,11 +177,19 @@ class DatasetStats:
         if conv.system is not None:
             self.with_system += 1
         for message in conv.messages:
-            role = message.role
+            role, text = message.role, message.content
             self.roles[role] += 1
-            self.chars.setdefault(role, Distribution()).add(len(message.content))
-            self.words.setdefault(role, Distribution()).add(count_words(message.content))
+            chars = self.chars.get(role)
+            if chars is None:
+                chars = self.chars[role] = Distribution()
+            chars.counts[len(text)] += 1
+            if self.count_words:
+                words = self.words.get(role)
+                if words is None:
+                    words = self.words[role] = Distribution()
+                words.counts[count_words(text)] += 1
         self.hashes.add(text_hash(conv.dedup_text()))
+        self.ids.add(conv.id)
 
     def add_invalid(self, reason: str = "invalid") -> None:
         """Count one input line that is not a conversation."""
@@ -192,6 +208,8 @@ class DatasetStats:
             roles=self.roles + other.roles,
             with_system=self.with_system + other.with_system,
             hashes=self.hashes | other.hashes,
+            ids=self.ids | other.ids,
+            count_words=self.count_words and other.count_words,
         )
 
     @property
@@ -203,6 +221,11 @@ class DatasetStats:
     def duplicates(self) -> int:
         """Estimated exact duplicates: records whose dedup text was already seen."""
         return self.records - self.distinct
+
+    @property
+    def duplicate_ids(self) -> int:
+        """Records whose id was already used by an earlier record."""
+        return self.records - len(self.ids)
 
     def roles_seen(self) -> list[str]:
         """Roles present, in the canonical order (system, user, assistant, tool)."""
@@ -216,12 +239,13 @@ class DatasetStats:
             "invalid": self.invalid,
             "invalid_reasons": dict(sorted(self.invalid_reasons.items())),
             "exact_duplicates": self.duplicates,
+            "duplicate_ids": self.duplicate_ids,
             "with_system": self.with_system,
             "roles": {r: self.roles[r] for r in self.roles_seen()},
             "messages_per_record": self.messages.to_json(),
             "pairs_per_record": self.pairs.to_json(),
             "chars": {r: self.chars[r].to_json() for r in self.roles_seen()},
-            "words": {r: self.words[r].to_json() for r in self.roles_seen()},
+            "words": {r: self.words[r].to_json() for r in self.roles_seen() if r in self.words},
             "histograms": {
                 "edges": list(LENGTH_EDGES),
                 "chars": {r: [c for _, _, c in self.chars[r].histogram()]
@@ -234,7 +258,7 @@ class DatasetStats:
         lines = [
             f"records {self.records}  invalid {self.invalid}  "
             f"exact duplicates {self.duplicates} ({_pct(self.duplicates, self.records)})  "
-            f"with system prompt {self.with_system}",
+            f"with system prompt {self.with_system}  repeated ids {self.duplicate_ids}",
         ]
         if self.invalid_reasons:
             lines.append("invalid: " + ", ".join(
@@ -252,7 +276,8 @@ class DatasetStats:
         for role in self.roles_seen():
             rows.append(row(f"{role} chars", self.chars[role]))
         for role in self.roles_seen():
-            rows.append(row(f"{role} words", self.words[role]))
+            if role in self.words:
+                rows.append(row(f"{role} words", self.words[role]))
         lines.append("")
         lines.extend(_format_rows(rows))
         return "\n".join(lines)

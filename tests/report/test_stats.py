@@ -68,6 +68,14 @@ def test_dataset_stats_reads_and_merges_files(tmp_path):
 
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     a.write_text(json.dumps({"messages": [{"role": "user", "content": "hey"}]}) + "\n{broken\n")
-    b.write_text(json.dumps({"messages": [{"role": "user", "content": "hey"}]}) + "\n")
+    b.write_text(json.dumps({"messages": [{"role": "user", "content": "hey"}]}) + "\n"
+                 + json.dumps({"id": "x", "messages": [{"role": "user", "content": "a"}]}) + "\n"
+                 + json.dumps({"id": "x", "messages": [{"role": "user", "content": "b"}]}) + "\n")
     stats = dataset_stats([a, b])
-    assert (stats.records, stats.invalid, stats.duplicates) == (2, 1, 1)
+    assert (stats.records, stats.invalid, stats.duplicates, stats.duplicate_ids) == (4, 1, 1, 1)
+
+
+def test_cjk_punctuation_separates_and_korean_counts_by_spaces():
+    assert count_words("床前明月光，疑是地上霜。") == 10
+    assert count_words("안녕하세요 세계") == 2
+    assert count_words("naïve café") == 2
