@@ -9,13 +9,15 @@ may want to read back carry data attributes: ``data-metric`` for the totals,
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import html
+import re
 import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from selfreflect.conversation import Conversation
+from selfreflect.conversation import Conversation, Message
 from selfreflect.observe import DuplicateCluster, ReflectSample, RunObserver
 from selfreflect.report import Report
 from selfreflect.stats import LENGTH_EDGES, PERCENTILES, DatasetStats
@@ -44,8 +46,9 @@ def render_html(report: Report, observer: RunObserver | None = None,
     ]
     if observer is not None:
         parts.append(_lengths(observer.before, observer.after))
-        parts.append(_rejected_samples(observer))
+        parts.append(_rejected_samples(observer, report))
         parts.append(_clusters(observer))
+        parts.append(_rewrites(observer))
         parts.append(_reflections(observer))
     created = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = "\n".join(p for p in parts if p)
@@ -246,11 +249,15 @@ def _short(n: int) -> str:
     return f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n)
 
 
-def _rejected_samples(observer: RunObserver) -> str:
+def _rejected_samples(observer: RunObserver, report: Report) -> str:
     if not observer.rejected:
         return ""
+    order = {s.name: i for i, s in enumerate(report.steps)}
+    keys = sorted(observer.rejected, key=lambda k: (order.get(k[0], len(order)),
+                                                     -observer.reject_counts[k], k[1]))
     groups = []
-    for (step, reason), rejects in observer.rejected.items():
+    for step, reason in keys:
+        rejects = observer.rejected[(step, reason)]
         total = observer.reject_counts[(step, reason)]
         items = "".join(_reject_item(r) for r in rejects)
         groups.append(
@@ -292,7 +299,7 @@ def _clusters(observer: RunObserver) -> str:
         return ""
     blocks = [_cluster(c) for c in sorted(observer.clusters.values(), key=lambda c: -c.size)]
     return (f'<section id="duplicates"><h2>Duplicate clusters</h2><p class="hint">'
-            f'{observer.duplicates_dropped} records dropped as duplicates; each cluster shows the '
+            f'Records dropped as duplicates: {observer.duplicates_dropped}. Each cluster shows the '
             f'record kept in their place.</p>{"".join(blocks)}</section>')
 
 
@@ -311,6 +318,61 @@ def _cluster(cluster: DuplicateCluster) -> str:
             f'{f"<p class=hint>and {more} more</p>" if more > 0 else ""}</details>')
 
 
+_TOKEN = re.compile(r"\s+|[^\s]+")
+
+
+def word_diff(old: str, new: str, limit: int = MAX_TEXT) -> tuple[str, str]:
+    """Both texts as escaped HTML, with removed words in ``<del>`` and added words in ``<ins>``."""
+    a, b = _TOKEN.findall(old[:limit]), _TOKEN.findall(new[:limit])
+    left, right = [], []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        removed, added = e("".join(a[i1:i2])), e("".join(b[j1:j2]))
+        if op == "equal":
+            left.append(removed)
+            right.append(added)
+            continue
+        if removed:
+            left.append(f"<del>{removed}</del>")
+        if added:
+            right.append(f"<ins>{added}</ins>")
+    tails = [_more(old, limit), _more(new, limit)]
+    return "".join(left) + tails[0], "".join(right) + tails[1]
+
+
+def _more(text: str, limit: int) -> str:
+    extra = len(text) - limit
+    return f'<span class="more">… ({extra} more chars)</span>' if extra > 0 else ""
+
+
+def _rewrites(observer: RunObserver) -> str:
+    if not observer.rewrites:
+        return ""
+    items = "".join(_rewrite(before, after) for before, after in observer.rewrites)
+    least = "at least " if observer.untracked else ""
+    return (f'<section id="rewrites"><h2>What the steps changed</h2><p class="hint">'
+            f'{least}<span data-metric="rewritten">{observer.rewritten}</span> kept records differ '
+            f'from their input; {len(observer.rewrites)} shown, changed messages only '
+            f'(<del>removed</del> <ins>added</ins>).</p>{items}</section>')
+
+
+def _rewrite(before: Conversation, after: Conversation) -> str:
+    rows = []
+    old: list[Message | None] = list(before.messages)
+    new: list[Message | None] = list(after.messages)
+    width = max(len(old), len(new))
+    old += [None] * (width - len(old))
+    new += [None] * (width - len(new))
+    for m_old, m_new in zip(old, new, strict=True):
+        if m_old is not None and m_new is not None and m_old.content == m_new.content:
+            continue
+        role = (m_new or m_old).role  # type: ignore[union-attr]
+        left, right = word_diff(m_old.content if m_old else "", m_new.content if m_new else "")
+        rows.append(f'<div class="msg {e(role)}"><span class="role">{e(role)}</span>'
+                    f'<div class="side"><pre class="text">{left}</pre>'
+                    f'<pre class="text revised">{right}</pre></div></div>')
+    return f'<div class="item"><div class="meta"><b>{e(after.id)}</b></div>{"".join(rows)}</div>'
+
+
 def _reflections(observer: RunObserver) -> str:
     if not observer.reflections:
         return ""
@@ -324,10 +386,11 @@ def _reflection(sample: ReflectSample) -> str:
     prompt = (f'<div class="msg user"><span class="role">user</span><pre class="text">'
               f'{_cut(sample.prompt, 800)}</pre></div>' if sample.prompt else "")
     verdict = f' <code>{e(sample.verdict)}</code>' if sample.verdict else ""
+    original, revised = word_diff(sample.original, sample.revised)
     return (f'<div class="item"><div class="meta"><b>{e(sample.id or "")}</b>{verdict}</div>'
             f'{prompt}<div class="side"><div class="col"><h4>original</h4><pre class="text">'
-            f'{_cut(sample.original)}</pre></div><div class="col revised"><h4>revised</h4>'
-            f'<pre class="text">{_cut(sample.revised)}</pre></div></div>'
+            f'{original}</pre></div><div class="col revised"><h4>revised</h4>'
+            f'<pre class="text">{revised}</pre></div></div>'
             f'<div class="critique"><h4>critique</h4><pre class="text">{_cut(sample.critique)}'
             f'</pre></div></div>')
 
@@ -388,7 +451,10 @@ SFMono-Regular,Menlo,Consolas,monospace;background:#f1f5f9;border-radius:6px;pad
 flex:1}
 .more{color:var(--muted)}
 .side{display:grid;grid-template-columns:1fr 1fr;gap:10px;margin:6px 0}
-.col.revised pre.text{background:#ecfdf5}
+.col.revised pre.text,pre.text.revised{background:#ecfdf5}
+del{background:#fecaca;text-decoration:line-through;text-decoration-color:#b91c1c}
+ins{background:#bbf7d0;text-decoration:none}
+.msg .side{flex:1;margin:0}
 .critique pre.text{background:#fffbeb}
 .kept{display:flex;gap:8px;margin:6px 0}
 .cluster ul{margin:4px 0;padding-left:18px}

@@ -65,6 +65,10 @@ class DuplicateCluster:
     kept_text: str | None = None
 
 
+def _texts(conv: Conversation) -> list[tuple[str, str]]:
+    return [(m.role, m.content) for m in conv.messages]
+
+
 def reflect_samples_from(conv: Conversation) -> list[ReflectSample]:
     """Reflect samples a record carries in its metadata (kept records of the reflect step).
 
@@ -110,12 +114,16 @@ class RunObserver:
         max_clusters: int = 50,
         members_per_cluster: int = 10,
         max_reflect_samples: int = 20,
+        max_rewrite_samples: int = 10,
+        max_pending: int = 10_000,
         reflect_extractor: Callable[[Conversation], list[ReflectSample]] = reflect_samples_from,
     ):
         self.samples_per_reason = samples_per_reason
         self.max_clusters = max_clusters
         self.members_per_cluster = members_per_cluster
         self.max_reflect_samples = max_reflect_samples
+        self.max_rewrite_samples = max_rewrite_samples
+        self.max_pending = max_pending
         self.reflect_extractor = reflect_extractor
         self.before = DatasetStats(count_words=False)
         self.after = DatasetStats(count_words=False)
@@ -125,6 +133,11 @@ class RunObserver:
         self.duplicates_dropped = 0
         self.reflections: list[ReflectSample] = []
         self.reflections_seen = 0
+        # input records still in flight (id -> record as read), to show what rewriters changed
+        self._pending: dict[str, Conversation] = {}
+        self.rewrites: list[tuple[Conversation, Conversation]] = []
+        self.rewritten = 0
+        self.untracked = 0  # records not compared because too many were in flight
 
     # -- the three seams -----------------------------------------------------------------
     def wrap_input(self, records: Iterable[Any]) -> Iterator[Any]:
@@ -132,6 +145,10 @@ class RunObserver:
         for record in records:
             if isinstance(record, Conversation):
                 self.before.add(record)
+                if len(self._pending) < self.max_pending:
+                    self._pending[record.id] = record
+                else:
+                    self.untracked += 1
             else:
                 self.before.add_invalid(getattr(record, "reason", "invalid"))
             yield record
@@ -164,6 +181,7 @@ class RunObserver:
         if reject.duplicate_of is not None:
             self._add_duplicate(reject)
         if reject.record is not None:
+            self._pending.pop(reject.record.id, None)
             self._fill_representative(reject.record)
         for sample in self._extract(reject):
             self.add_reflection(sample)
@@ -172,6 +190,11 @@ class RunObserver:
         """Count a kept record; take its reflect samples and its text if it leads a cluster."""
         self.after.add(conv)
         self._fill_representative(conv)
+        original = self._pending.pop(conv.id, None)
+        if original is not None and original is not conv and _texts(original) != _texts(conv):
+            self.rewritten += 1
+            if len(self.rewrites) < self.max_rewrite_samples:
+                self.rewrites.append((original, conv))
         for sample in self.reflect_extractor(conv):
             self.add_reflection(sample)
 
@@ -252,4 +275,8 @@ class RunObserver:
                 for c in self.clusters.values()
             ],
             "reflections": [s.to_json() for s in self.reflections],
+            "rewritten": self.rewritten,
+            "rewrites": [{"id": after.id, "before": before.to_record()["messages"],
+                          "after": after.to_record()["messages"]}
+                         for before, after in self.rewrites],
         }

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import os
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from selfreflect.html_report import render_html, write_html
+from selfreflect.html_report import render_html, word_diff, write_html
 
 
 class DataCells(HTMLParser):
@@ -93,8 +95,25 @@ def test_reflect_section_shows_original_revised_and_critique(observed_run):
     page = render_html(report, observer)
     first = observer.reflections[0]
     section = page[page.index('<section id="reflect">'):]
-    assert section.index(first.original) < section.index(first.revised + "</pre>")
+    original_col = section[section.index("<h4>original</h4>"):section.index("<h4>revised</h4>")]
+    assert html.unescape(re.sub(r"<[^>]+>", "", original_col)) == "original" + first.original
+    assert "<ins> (revised)</ins>" in section  # the words the rewrite added are marked
     assert "critique" in section and "too terse" in section
+
+
+def test_word_diff_marks_changes_and_escapes_them():
+    left, right = word_diff("keep <b>this</b> old end", "keep <b>this</b> new end")
+    assert left == "keep &lt;b&gt;this&lt;/b&gt; <del>old</del> end"
+    assert right == "keep &lt;b&gt;this&lt;/b&gt; <ins>new</ins> end"
+
+
+def test_rewrites_section_shows_what_rewriters_changed(observed_run):
+    _, observer, report, _, _ = observed_run
+    page = render_html(report, observer)
+    # every kept record went through FakeReflect, which appends to each answer
+    assert int(parse(page).get(metric="rewritten")) == observer.rewritten == report.kept
+    section = page[page.index('<section id="rewrites">'):page.index('<section id="reflect">')]
+    assert "<del>" in section and "<ins>" in section
 
 
 def test_page_is_self_contained(observed_run):
