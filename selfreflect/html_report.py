@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import html
-import re
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
