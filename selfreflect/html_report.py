@@ -14,8 +14,9 @@ import html
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from selfreflect.conversation import Conversation, Message
 from selfreflect.observe import DuplicateCluster, ReflectSample, RunObserver
@@ -81,8 +82,45 @@ def write_run_report(path: str | os.PathLike[str], report: Report, observer: Run
             c.kept_text is None for c in observer.clusters.values()):
         from selfreflect.formats import read
 
-        observer.fill_representatives(read(output))
+        try:
+            observer.fill_representatives(read(output))
+        except (OSError, ValueError, ImportError):  # the page still shows the ids
+            pass
     return write_html(path, report, observer, title)
+
+
+class HtmlReportHook:
+    """The ``--report-html FILE`` seam for a command: every method passes through when no FILE.
+
+        hook = HtmlReportHook(args.report_html)
+        kept = hook.output(pipeline.stream(hook.input(records), hook.on_reject(sink), report))
+        write(kept, output)
+        hook.finish(report, output)
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None, title: str = "selfreflect run report",
+                 **observer_options: int):
+        self.path = path
+        self.title = title
+        self.observer = RunObserver(**observer_options) if path else None
+
+    def input(self, records: Iterable[Any]) -> Iterable[Any]:
+        """Wrap the records going into the pipeline."""
+        return self.observer.wrap_input(records) if self.observer else records
+
+    def on_reject(self, on_reject: Callable[[Reject], None]) -> Callable[[Reject], None]:
+        """Wrap the reject callback."""
+        return self.observer.wrap_on_reject(on_reject) if self.observer else on_reject
+
+    def output(self, kept: Iterable[Conversation]) -> Iterable[Conversation]:
+        """Wrap the kept records coming out."""
+        return self.observer.wrap_output(kept) if self.observer else kept
+
+    def finish(self, report: Report, output: str | os.PathLike[str] | None = None) -> Path | None:
+        """Write the page (after the run); returns its path, or None when not asked for."""
+        if self.path is None or self.observer is None:
+            return None
+        return write_run_report(self.path, report, self.observer, output, self.title)
 
 
 # -- sections ---------------------------------------------------------------------------------

@@ -69,17 +69,28 @@ def _texts(conv: Conversation) -> list[tuple[str, str]]:
     return [(m.role, m.content) for m in conv.messages]
 
 
+def _question(conv: Conversation, item: dict[str, Any]) -> str:
+    """The user turn answered by the reflected answer at ``item["turn"]``, when it is there."""
+    turn = item.get("turn")
+    if isinstance(turn, int) and 0 < turn <= len(conv.messages):
+        before = conv.messages[turn - 1]
+        if before.role == "user":
+            return before.content
+    return ""
+
+
 def reflect_samples_from(conv: Conversation) -> list[ReflectSample]:
     """Reflect samples a record carries in its metadata (kept records of the reflect step).
 
-    Reads ``metadata["reflections"]`` (or ``"reflect"``): a list of objects with ``original``,
-    ``revised`` (or ``revision``) and ``critique``; or a single such object, as written by the
-    ``conversation`` and ``preference`` modes. Items without both texts are skipped.
+    Reads ``metadata["reflect"]`` (or ``"reflections"``) as the reflect step writes it: one
+    object (``sft`` and ``preference`` modes) or a list (``conversation`` mode) with ``turn``,
+    ``verdict``, ``critique``, ``original`` and ``revised``. Items without a revision (verdict
+    ``keep``) are skipped.
     """
     found: list[ReflectSample] = []
     meta = conv.metadata or {}
     items: Any = None
-    for key in ("reflections", "reflect", "reflection"):
+    for key in ("reflect", "reflections", "reflection"):
         if key in meta:
             items = meta[key]
             break
@@ -95,7 +106,7 @@ def reflect_samples_from(conv: Conversation) -> list[ReflectSample]:
                 found.append(ReflectSample(
                     original=original, revised=revised,
                     critique=str(item.get("critique") or ""), id=conv.id,
-                    prompt=str(item.get("prompt") or item.get("user") or ""),
+                    prompt=str(item.get("prompt") or item.get("user") or _question(conv, item)),
                     verdict=str(item.get("verdict") or ""),
                 ))
     # preference records: chosen = revised, rejected = original

@@ -166,3 +166,23 @@ def test_write_run_report_finds_cluster_leaders_in_the_output_file(tmp_path: Pat
     text = page.read_text(encoding="utf-8")
     cluster = text[text.index('<section id="duplicates">'):]
     assert "the kept text</pre>" in cluster and "jaccard 0.91" in cluster
+
+
+def test_hook_passes_through_without_a_file_and_writes_with_one(observed_run, tmp_path: Path):
+    from selfreflect.formats import read
+    from selfreflect.html_report import HtmlReportHook
+
+    pipeline, _, expected, kept, _ = observed_run
+    source = kept[0].source
+    off = HtmlReportHook(None)
+    records = read(source)
+    assert off.input(records) is records and off.finish(expected) is None
+
+    on = HtmlReportHook(tmp_path / "run.html", title="cli run")
+    report = pipeline.new_report()
+    out = list(on.output(pipeline.stream(on.input(read(source)), on.on_reject(lambda r: None),
+                                         report)))
+    page = on.finish(report)
+    assert len(out) == report.kept == expected.kept
+    cells = parse(page.read_text(encoding="utf-8"))
+    assert int(cells.get(metric="rejected")) == expected.rejected

@@ -69,3 +69,21 @@ def test_observer_run_matches_plain_pipeline_run(observed_run, tmp_path):
 
     assert counts(observed.report) == counts(plain.report)
     assert all(c.kept_text for c in observer.clusters.values())
+
+
+def test_reflect_metadata_as_the_reflect_step_writes_it():
+    from selfreflect import Conversation
+    from selfreflect.observe import reflect_samples_from
+
+    msgs = [{"role": "user", "content": "capital of France?"},
+            {"role": "assistant", "content": "Paris, obviously."},
+            {"role": "user", "content": "why so rude"}]
+    one = {"turn": 1, "verdict": "revise", "critique": "rude", "original": "Paris, obviously.",
+           "revised": "Paris.", "evidence_turns": [2]}
+    keep = {**one, "verdict": "keep", "revised": None}
+    sft = Conversation(id="a", messages=msgs[:2], metadata={"reflect": one})
+    conv = Conversation(id="b", messages=msgs, metadata={"reflect": [one, keep]})
+    for record in (sft, conv):
+        (sample,) = reflect_samples_from(record)
+        assert (sample.original, sample.revised, sample.critique, sample.prompt, sample.id) == (
+            "Paris, obviously.", "Paris.", "rude", "capital of France?", record.id)
