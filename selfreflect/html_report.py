@@ -180,7 +180,8 @@ def _funnel(report: Report) -> str:
         trs.append(f'<tr><th scope="row">{e(s.name)}'
                    f'{f"<div class=hint>{e(counters)}</div>" if counters else ""}</th>{tds}'
                    f'<td class="n">{s.seconds:.2f}</td></tr>')
-    table = (f'<table class="grid"><thead><tr>{"".join(f"<th>{h}</th>" for h in header)}</tr>'
+    heads = "".join(f'<th{" class=n" if h != "step" else ""}>{h}</th>' for h in header)
+    table = (f'<table class="grid"><thead><tr>{heads}</tr>'
              f'</thead><tbody>{"".join(trs)}</tbody></table>')
     legend = _legend([(AFTER_COLOR, "passed on"), (DROP_COLOR, "dropped")])
     return (f'<section id="funnel"><h2>Funnel</h2><p class="hint">Records entering each step; '
@@ -203,7 +204,7 @@ def _reasons(report: Report) -> str:
             f'<td class="barcell"><div class="bar" style="width:{width:.1f}%"></div></td></tr>'
         )
     return (f'<section id="reasons"><h2>Reasons</h2><table class="grid"><thead><tr><th>step</th>'
-            f'<th>reason</th><th>records</th><th></th></tr></thead><tbody>{"".join(rows)}'
+            f'<th>reason</th><th class="n">records</th><th></th></tr></thead><tbody>{"".join(rows)}'
             f'</tbody></table></section>')
 
 
@@ -230,8 +231,8 @@ def _lengths(before: DatasetStats, after: DatasetStats) -> str:
             rows.append(f'<tr><th scope="row">{stage}</th>'
                         f'<td class="n" data-stage="{stage}" data-role="{e(role)}" '
                         f'data-stat="n">{n}</td>{cells}</tr>')
-        table = (f'<table class="grid small"><thead><tr><th>chars</th><th>messages</th>'
-                 f'{"".join(f"<th>{k}</th>" for k in _STATS)}</tr></thead>'
+        table = (f'<table class="grid small"><thead><tr><th>chars</th><th class="n">messages</th>'
+                 f'{"".join(f"<th class=n>{k}</th>" for k in _STATS)}</tr></thead>'
                  f'<tbody>{"".join(rows)}</tbody></table>')
         blocks.append(f'<div class="rolebox"><h3>{e(role)}</h3>{svg}{table}</div>')
     legend = _legend([(BEFORE_COLOR, "before (entering the first step)"),
@@ -249,9 +250,9 @@ def _histogram_svg(role: str, before: Sequence[int], after: Sequence[int]) -> st
     if not used:
         return '<p class="hint">no messages</p>'
     lo, hi = used[0], used[-1]
-    width, height, left, bottom, top = 360, 170, 36, 34, 8
+    width, height, left, bottom, top = 380, 170, 40, 34, 8
     n = hi - lo + 1
-    slot = min((width - left - 4) / n, 48.0)
+    slot = min((width - left - 16) / n, 48.0)
     peak = max(max(before[lo:hi + 1]), max(after[lo:hi + 1])) or 1
     plot_h = height - bottom - top
     out = [f'<line x1="{left}" y1="{height - bottom}" x2="{width}" y2="{height - bottom}" '
@@ -268,9 +269,17 @@ def _histogram_svg(role: str, before: Sequence[int], after: Sequence[int]) -> st
             out.append(f'<rect x="{x + slot * offset:.1f}" y="{height - bottom - h:.1f}" '
                        f'width="{bw:.1f}" height="{h:.1f}" fill="{color}">'
                        f'<title>{e(role)} {stage}, {bin_label} chars: {count}</title></rect>')
-        out.append(f'<text x="{x + slot / 2:.1f}" y="{height - bottom + 12}" text-anchor="end" '
-                   f'class="tick" transform="rotate(-40 {x + slot / 2:.1f} '
-                   f'{height - bottom + 12})">{_short(LENGTH_EDGES[i])}</text>')
+        out.append(f'<line x1="{x:.1f}" y1="{height - bottom}" x2="{x:.1f}" '
+                   f'y2="{height - bottom + 4}" class="axis"/>'
+                   f'<text x="{x:.1f}" y="{height - bottom + 15}" text-anchor="middle" '
+                   f'class="tick">{_short(LENGTH_EDGES[i])}</text>')
+    end = left + n * slot
+    last = _short(LENGTH_EDGES[hi + 1]) if hi + 1 < len(LENGTH_EDGES) else "∞"
+    out.append(f'<line x1="{end:.1f}" y1="{height - bottom}" x2="{end:.1f}" '
+               f'y2="{height - bottom + 4}" class="axis"/><text x="{end:.1f}" '
+               f'y="{height - bottom + 15}" text-anchor="middle" class="tick">{last}</text>'
+               f'<text x="{left + (end - left) / 2:.1f}" y="{height - 4}" text-anchor="middle" '
+               f'class="tick">characters per message</text>')
     return (f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" '
             f'height="{height}" role="img" aria-label="{e(role)} message length histogram">'
             f'{"".join(out)}</svg>')
@@ -464,6 +473,7 @@ h4{margin:0 0 4px;font-size:12px;text-transform:uppercase;color:var(--muted)}
 table.grid{border-collapse:collapse;width:100%;margin-top:10px}
 table.grid th,table.grid td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left}
 table.grid thead th{font-size:12px;color:var(--muted);font-weight:600}
+table.grid th.n{text-align:right}
 table.grid td.n{text-align:right;font-variant-numeric:tabular-nums}
 table.small{font-size:12px}
 .barcell{width:35%}
