@@ -56,6 +56,7 @@ class Job:
     report: str | None = None
     workers: int = 1
     format: str | None = None
+    report_html: str | None = None
 
 
 def _check_inputs(paths: Sequence[str]) -> list[str]:
@@ -139,6 +140,9 @@ def _stream(pipeline: Any, records: Iterable[Any], on_reject: Callable[[Reject],
 def run_job(job: Job) -> Report:
     """Read, run the pipeline, write kept records and rejects atomically; return the report."""
     from selfreflect.formats import DuplicateIds, JsonlWriter, write_parquet
+    from selfreflect.html_report import HtmlReportHook
+
+    hook = HtmlReportHook(job.report_html)  # passes everything through without --report-html
 
     duplicate_ids = DuplicateIds()
     report = job.pipeline.new_report()
@@ -150,7 +154,8 @@ def run_job(job: Job) -> Report:
             if rejects_out is not None:
                 rejects_out.write(item.to_json())
 
-        kept = _stream(job.pipeline, records, on_reject, report, job.workers)
+        kept = hook.output(_stream(job.pipeline, hook.input(records), hook.on_reject(on_reject),
+                                   report, job.workers))
         if job.output.endswith(".parquet"):
             write_parquet(kept, job.output)
         else:
@@ -164,6 +169,7 @@ def run_job(job: Job) -> Report:
         if "duplicate_ids" not in counters:  # newer pipelines count them themselves
             counters["duplicate_ids"] = duplicate_ids.count
         print(f"selfreflect: {duplicate_ids.message()}", file=sys.stderr)
+    hook.finish(report, job.output)
     return report
 
 
@@ -179,6 +185,12 @@ def _finish(job: Job, report: Report) -> int:
     print(f"wrote {report.kept} records to {job.output}; {report.rejected} rejected{where}",
           file=sys.stderr)
     return 0
+
+
+def _add_report_html(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--report-html", metavar="FILE",
+                   help="write a self-contained HTML report of the run here (funnel, reasons, "
+                        "lengths before/after, rejected samples, duplicate clusters)")
 
 
 def _workers(value: str) -> int:
@@ -204,6 +216,7 @@ def add_clean(sub: Any) -> None:
                    help="output file (.jsonl, .jsonl.gz or .parquet)")
     p.add_argument("--rejects", metavar="FILE", help="write rejected records (JSONL) here")
     p.add_argument("--report", metavar="FILE", help="write the JSON report here")
+    _add_report_html(p)
     p.add_argument("--recipe", metavar="NAME|PATH", default=DEFAULT_RECIPE,
                    help="recipe name or YAML file (default: %(default)s)")
     p.add_argument("--workers", type=_workers, default=None, metavar="N",
@@ -215,11 +228,11 @@ def add_clean(sub: Any) -> None:
 def cmd_clean(args: argparse.Namespace) -> int:
     """Handle ``clean``."""
     inputs = _check_inputs(args.inputs)
-    _check_outputs(args.output, args.rejects, args.report)
+    _check_outputs(args.output, args.rejects, args.report, args.report_html)
     recipe = _load_recipe(args.recipe)
     workers = args.workers or _recipe_workers(recipe)
     job = Job(recipe.pipeline, inputs, args.output, args.rejects, args.report, workers,
-              args.format)
+              args.format, args.report_html)
     return _finish(job, run_job(job))
 
 
@@ -236,6 +249,7 @@ def add_run(sub: Any) -> None:
     p.add_argument("--output", metavar="PATH", help="output file; overrides the recipe's output")
     p.add_argument("--rejects", metavar="FILE", help="rejects file; overrides the recipe's")
     p.add_argument("--report", metavar="FILE", help="JSON report file; overrides the recipe's")
+    _add_report_html(p)
     p.add_argument("--workers", type=_workers, default=None, metavar="N",
                    help="processes for per-record steps")
     _add_format(p)
@@ -281,10 +295,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     rejects = args.rejects or getattr(recipe, "rejects", None)
     report = args.report or getattr(recipe, "report", None)
     inputs = _check_inputs(_expand(inputs))
-    _check_outputs(str(output), rejects, report)
+    _check_outputs(str(output), rejects, report, args.report_html)
     workers = args.workers or _recipe_workers(recipe)
     job = Job(recipe.pipeline, inputs, str(output), rejects and str(rejects),
-              report and str(report), workers, args.format)
+              report and str(report), workers, args.format, args.report_html)
     return _finish(job, run_job(job))
 
 

@@ -114,3 +114,26 @@ def observed_run(tmp_path: Path):
                         report)))
     observer.fill_representatives(kept)  # as the CLI does by re-reading the output file
     return pipeline, observer, report, kept, rejects
+
+
+@pytest.fixture()
+def registered_steps(monkeypatch):
+    """The steps above, registered by name as if a plugin declared them (for recipes and CLI)."""
+    import sys
+    import types
+    from importlib.metadata import EntryPoint
+
+    from selfreflect import registry
+
+    module = types.ModuleType("report_test_steps")
+    names = {"strip_text": StripText, "drop_short_answers": DropShortAnswers,
+             "exact_dedup": ExactDedup, "fake_reflect": FakeReflect}
+    for cls in names.values():
+        setattr(module, cls.__name__, cls)
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    eps = [EntryPoint(name, f"{module.__name__}:{cls.__name__}", registry.GROUP)
+           for name, cls in names.items()]
+    monkeypatch.setattr(registry, "entry_points", lambda group: eps)
+    registry.refresh()
+    yield names
+    registry.refresh()
