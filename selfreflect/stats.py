@@ -260,6 +260,8 @@ class DatasetStats:
             f"exact duplicates {self.duplicates} ({_pct(self.duplicates, self.records)})  "
             f"with system prompt {self.with_system}  repeated ids {self.duplicate_ids}",
         ]
+        roles = ", ".join(f"{r}={self.roles[r]}" for r in self.roles_seen())
+        lines.append(f"roles (messages): {roles or '(none)'}")
         if self.invalid_reasons:
             lines.append("invalid: " + ", ".join(
                 f"{k}={v}" for k, v in self.invalid_reasons.most_common()))
