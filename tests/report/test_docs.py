@@ -78,3 +78,15 @@ def test_mkdocs_build_strict(tmp_path: Path):
     for name in available():
         assert name in catalogue
     assert not list((tmp_path / "site").glob("*.py"))  # build helpers are not published
+
+
+def test_stats_output_on_the_reports_page_is_what_the_command_prints(capsys):
+    import re
+
+    from selfreflect.cli import main
+
+    page = (ROOT / "docs" / "reports.md").read_text(encoding="utf-8")
+    command = re.search(r"```bash\nselfreflect (stats \S+)", page).group(1).split()
+    shown = re.search(r"```text\n(records .*?)```", page, flags=re.S).group(1)
+    assert main([*command[:1], str(ROOT / command[1])]) == 0
+    assert capsys.readouterr().out == shown
