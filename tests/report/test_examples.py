@@ -37,9 +37,10 @@ def test_clean_roleplay_script(tmp_path: Path):
     rejects = [json.loads(line) for line in (tmp_path / "rejects.jsonl").read_text().splitlines()]
     assert len(kept) == report["kept"] and len(rejects) == report["rejected"]
     by_id = {r.get("id"): r for r in rejects}
-    assert by_id["rp05"]["reason"] == "out_of_character"  # "As an AI language model"
+    assert by_id["rp05"]["reason"] == "language_model_disclaimer"  # "As an AI language model"
     assert by_id[None]["reason"] == "invalid_json" and by_id[None]["line"] == 7
-    assert "rp03" in by_id and by_id["rp03"]["duplicate_of"] == "rp02"
+    assert by_id["rp03"]["reason"] == "exact_duplicate" and by_id["rp03"]["duplicate_of"] == "rp02"
+    assert by_id["rp04"]["reason"] == "near_duplicate" and by_id["rp04"]["duplicate_of"] == "rp02"
     scene = next(r for r in kept if r["id"] == "rp09")
     assert "{{user}}" not in json.dumps(scene) and "the traveller" in json.dumps(scene)
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
@@ -61,10 +62,10 @@ def test_notebook_code_cells_run(tmp_path: Path):
     shutil.copy(EXAMPLES / "roleplay_sample.jsonl", tmp_path)
     (tmp_path / "notebook.py").write_text(code, encoding="utf-8")
     done = run("notebook.py", cwd=tmp_path)
-    assert "out_of_character" in done.stdout
+    assert "placeholder_leak           rp09" in done.stdout  # the notebook's own filter
     out = tmp_path / "roleplay_notebook_out"
     kept = (out / "clean.jsonl").read_text().splitlines()
-    assert len(kept) == 10  # 12 readable records - rp05 (out of character) - rp06 (empty turn)
+    assert len(kept) == 8  # 12 readable - rp03 (dup) - rp05 (AI) - rp06 (empty) - rp09 (leak)
     assert f"{len(kept)} kept records" in done.stdout
     assert (out / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
