@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -94,3 +96,33 @@ def test_without_the_flag_no_page_is_written(tmp_path: Path, registered_steps, o
     assert main(["clean", kept[0].source, "-o", str(tmp_path / "o.jsonl"),
                  "--recipe", str(recipe)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "o.jsonl", "recipe.yaml"]
+
+
+def test_reflect_report_html_shows_original_revised_and_critique(tmp_path: Path, fake_llm):
+    from fakellm import chat_json
+
+    from selfreflect import Conversation
+
+    revised = "A three-sided coin is hypothetical; simulated, it lands on <b>2</b>."
+    fake_llm.handler = lambda request: chat_json({
+        "verdict": "revise", "critique": "The user doubted the coin <script>x</script> exists.",
+        "evidence_turns": [2], "revised_answer": revised})
+    coin = Conversation(id="c1", messages=[
+        {"role": "user", "content": "Flip a 3-sided coin"},
+        {"role": "assistant", "content": "The outcome is: heads."},
+        {"role": "user", "content": "How can a 3 sided coin exist?"},
+        {"role": "assistant", "content": "It is hypothetical."}])
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(coin.to_record()) + "\n{broken\n", encoding="utf-8")
+    for mode in ("preference", "conversation"):
+        page, report = tmp_path / f"{mode}.html", tmp_path / f"{mode}.json"
+        assert main(["reflect", str(source), "-o", str(tmp_path / f"{mode}.jsonl"),
+                     "--base-url", fake_llm.base_url, "--model", "m", "--mode", mode,
+                     "--report", str(report), "--report-html", str(page)]) == 0
+        text = check_page(page, report)
+        section = text[text.index('<section id="reflect">'):]
+        shown = html.unescape(re.sub(r"<[^>]+>", "", section))  # the text a reader sees
+        assert "The outcome is: heads." in shown and revised in shown  # original and revision
+        assert "The user doubted the coin <script>x</script> exists." in shown  # the critique
+        assert "Flip a 3-sided coin" in shown  # the question it answered
+        assert "<b>2</b>" not in section and "<script>" not in text  # all of it escaped

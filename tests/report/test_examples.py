@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import shutil
 import subprocess
 import sys
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +66,7 @@ def test_notebook_code_cells_run(tmp_path: Path):
     assert (out / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
-# -- preference pairs against an OpenAI-compatible loopback server ---------------------------------
+# -- preference pairs against the loopback OpenAI-compatible server (tests/fakellm.py) -----------
 def reviewer(messages: list[dict[str, Any]]) -> str:
     """What the model says: revise every answer, except garbage for the tax question."""
     answer_turn = int(re.search(r"turn (\d+) answers", messages[0]["content"]).group(1))
@@ -84,65 +79,13 @@ def reviewer(messages: list[dict[str, Any]]) -> str:
     return "```json\n" + json.dumps(answer) + "\n```"
 
 
-def _fakellm_module() -> Any | None:
-    path = ROOT / "tests" / "fakellm.py"
-    if not path.exists():
-        return None
-    spec = importlib.util.spec_from_file_location("fakellm_for_examples", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-@contextmanager
-def standin_server(answer: Callable[[list[dict[str, Any]]], str]) -> Iterator[str]:
-    """A minimal chat-completions server on 127.0.0.1 (used until tests/fakellm.py exists)."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def do_POST(self) -> None:  # noqa: N802
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            reply = json.dumps({
-                "id": "x", "object": "chat.completion", "model": body["model"],
-                "choices": [{"index": 0, "finish_reason": "stop", "message": {
-                    "role": "assistant", "content": answer(body["messages"])}}],
-                "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
-            }).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(reply)))
-            self.end_headers()
-            self.wfile.write(reply)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@contextmanager
-def llm_server() -> Iterator[str]:
-    fakellm = _fakellm_module()
-    if fakellm is None:
-        with standin_server(reviewer) as url:
-            yield url
-        return
-    with fakellm.FakeLLM(handler=lambda req: fakellm.chat(reviewer(req.messages))) as llm:
-        yield llm.base_url
-
-
 @pytest.mark.slow
-def test_preference_pairs_against_a_loopback_server(tmp_path: Path):
-    with llm_server() as base_url:
-        done = run(str(EXAMPLES / "preference_pairs.py"), "--base-url", base_url,
-                   "--model", "m", "--out", str(tmp_path))
+def test_preference_pairs_against_a_loopback_server(tmp_path: Path, fake_llm):
+    from fakellm import chat  # the llm area's loopback OpenAI-compatible server (tests/fakellm.py)
+
+    fake_llm.handler = lambda request: chat(reviewer(request.messages))
+    done = run(str(EXAMPLES / "preference_pairs.py"), "--base-url", fake_llm.base_url,
+               "--model", "m", "--out", str(tmp_path))
     pairs = [json.loads(line) for line in (tmp_path / "pairs.jsonl").read_text().splitlines()]
     # 12 readable records with 14 answers; rp05 (taxes) fails and is rejected, not dropped silently
     assert len(pairs) == 13 and f"{len(pairs)} preference pairs" in done.stdout
