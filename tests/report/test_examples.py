@@ -67,32 +67,37 @@ def test_notebook_code_cells_run(tmp_path: Path):
 
 
 # -- preference pairs against the loopback OpenAI-compatible server (tests/fakellm.py) -----------
-def reviewer(messages: list[dict[str, Any]]) -> str:
-    """What the model says: revise every answer, except garbage for the tax question."""
-    answer_turn = int(re.search(r"turn (\d+) answers", messages[0]["content"]).group(1))
-    turns = json.loads(messages[1]["content"])
-    if any("taxes" in t["content"] for t in turns):
-        return "Sorry, I can't answer in JSON today."
-    original = turns[answer_turn]["content"]
-    answer = {"verdict": "revise", "critique": f"turn {answer_turn} <is> thin",
-              "revised_answer": "Better: " + original}
-    return "```json\n" + json.dumps(answer) + "\n```"
+def reviewer(request: Any) -> Any:
+    """The model: revise every answer ("Better: " + original), except garbage for Old Tobin."""
+    from fakellm import chat, chat_json
+
+    body = next(m["content"] for m in request.messages  # re-asks append to the first request
+                if "The answer under review is turn" in str(m.get("content")))
+    if "Old Tobin" in body:
+        return chat("Sorry, I can't answer in JSON today.")
+    answer_turn = int(re.search(r"The answer under review is turn (\d+)", body).group(1))
+    turns = json.loads(body[body.index("\n\n[\n") + 2:body.index("\n]\n\n") + 2])
+    return chat_json({"verdict": "revise", "critique": f"turn {answer_turn} <is> thin",
+                      "evidence_turns": [answer_turn + 1],
+                      "revised_answer": "Better: " + turns[answer_turn]["content"]})
 
 
 @pytest.mark.slow
 def test_preference_pairs_against_a_loopback_server(tmp_path: Path, fake_llm):
-    from fakellm import chat  # the llm area's loopback OpenAI-compatible server (tests/fakellm.py)
-
-    fake_llm.handler = lambda request: chat(reviewer(request.messages))
+    fake_llm.handler = reviewer
     done = run(str(EXAMPLES / "preference_pairs.py"), "--base-url", fake_llm.base_url,
                "--model", "m", "--out", str(tmp_path))
     pairs = [json.loads(line) for line in (tmp_path / "pairs.jsonl").read_text().splitlines()]
-    # 12 readable records with 14 answers; rp05 (taxes) fails and is rejected, not dropped silently
-    assert len(pairs) == 13 and f"{len(pairs)} preference pairs" in done.stdout
-    first = next(p for p in pairs if p["id"] == "rp01:2")
-    assert first["chosen"] == "Better: " + first["rejected"]
-    assert [m["role"] for m in first["prompt"]] == ["system", "user"]
-    assert first["critique"] == "turn 2 <is> thin"
+    rejects = [json.loads(line) for line in (tmp_path / "rejects.jsonl").read_text().splitlines()]
+    assert pairs and f"{len(pairs)} preference pairs" in done.stdout
+    for pair in pairs:  # chosen = the revision, rejected = the original, prompt ends with K
+        assert pair["chosen"][0]["content"] == "Better: " + pair["rejected"][0]["content"]
+        assert pair["prompt"][-1]["role"] == "user"
+    reflect_rejects = [r for r in rejects if r["step"] == "reflect"]
+    assert {r["reason"] for r in reflect_rejects} == {"no_later_turns", "invalid_output"}
+    assert all("Old Tobin" in json.dumps(r["record"]) for r in reflect_rejects
+               if r["reason"] == "invalid_output")  # the model failed only there, and it shows
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert "turn 2 &lt;is&gt; thin" in page and 'id="reflect"' in page
-    assert re.search(r'data-step="critique_and_rewrite" data-reason="llm_error">1<', page)
+    assert "&lt;is&gt; thin" in page and 'id="reflect"' in page and "<is>" not in page
+    failed = sum(r["reason"] == "invalid_output" for r in reflect_rejects)
+    assert re.search(rf'data-step="reflect" data-reason="invalid_output">{failed}<', page)
