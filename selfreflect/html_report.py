@@ -13,7 +13,6 @@ import difflib
 import html
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -60,18 +59,12 @@ def write_html(path: str | os.PathLike[str], report: Report,
                observer: RunObserver | None = None,
                title: str = "selfreflect run report") -> Path:
     """Render the report and write it atomically (temporary file, then rename)."""
-    target = Path(path)
+    from selfreflect.formats.writers import atomic_path
+
     text = render_html(report, observer, title)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return target
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
+    return Path(path)
 
 
 def write_run_report(path: str | os.PathLike[str], report: Report, observer: RunObserver,

@@ -186,3 +186,13 @@ def test_hook_passes_through_without_a_file_and_writes_with_one(observed_run, tm
     assert len(out) == report.kept == expected.kept
     cells = parse(page.read_text(encoding="utf-8"))
     assert int(cells.get(metric="rejected")) == expected.rejected
+
+
+def test_page_gets_the_usual_file_permissions(observed_run, tmp_path: Path):
+    _, observer, report, _, _ = observed_run
+    mask = os.umask(0o022)
+    try:
+        page = write_html(tmp_path / "r.html", report, observer)
+    finally:
+        os.umask(mask)
+    assert page.stat().st_mode & 0o777 == 0o644  # not mkstemp's 0600: the page is for sharing
