@@ -198,16 +198,20 @@ class RunObserver:
             self.add_reflection(sample)
 
     def observe_kept(self, conv: Conversation) -> None:
-        """Count a kept record; take its reflect samples and its text if it leads a cluster."""
+        """Count a kept record; take its reflect samples and its text if it leads a cluster.
+
+        A record that carries reflect samples is shown in the reflect section, not as a rewrite.
+        """
         self.after.add(conv)
         self._fill_representative(conv)
+        samples = self.reflect_extractor(conv)
+        for sample in samples:
+            self.add_reflection(sample)
         original = self._pending.pop(conv.id, None)
         if original is not None and original is not conv and _texts(original) != _texts(conv):
             self.rewritten += 1
-            if len(self.rewrites) < self.max_rewrite_samples:
+            if not samples and len(self.rewrites) < self.max_rewrite_samples:
                 self.rewrites.append((original, conv))
-        for sample in self.reflect_extractor(conv):
-            self.add_reflection(sample)
 
     def add_reflection(self, sample: ReflectSample) -> None:
         """Keep a reflect sample (bounded); count it either way."""

@@ -108,12 +108,18 @@ def test_word_diff_marks_changes_and_escapes_them():
 
 
 def test_rewrites_section_shows_what_rewriters_changed(observed_run):
-    _, observer, report, _, _ = observed_run
-    page = render_html(report, observer)
-    # every kept record went through FakeReflect, which appends to each answer
-    assert int(parse(page).get(metric="rewritten")) == observer.rewritten == report.kept
-    section = page[page.index('<section id="rewrites">'):page.index('<section id="reflect">')]
-    assert "<del>" in section and "<ins>" in section
+    from selfreflect import Pipeline
+    from selfreflect.formats import read
+    from selfreflect.observe import RunObserver
+
+    pipeline, _, _, kept, _ = observed_run
+    observer = RunObserver()
+    result = observer.run(Pipeline(pipeline.steps[:-1]), read(kept[0].source))  # no reflect
+    page = render_html(result.report, observer)
+    # StripText changed two kept records: r29 ("  padded question  ") and r0 ("... 0 ")
+    assert int(parse(page).get(metric="rewritten")) == observer.rewritten == 2
+    section = page[page.index('<section id="rewrites">'):]
+    assert "<b>r29</b>" in section and "<del>  </del>" in section
 
 
 def test_page_is_self_contained(observed_run):
