@@ -126,7 +126,7 @@ class RunObserver:
         members_per_cluster: int = 10,
         max_reflect_samples: int = 20,
         max_rewrite_samples: int = 10,
-        max_pending: int = 10_000,
+        max_pending: int = 2_000,
         reflect_extractor: Callable[[Conversation], list[ReflectSample]] = reflect_samples_from,
     ):
         self.samples_per_reason = samples_per_reason

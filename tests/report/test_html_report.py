@@ -202,3 +202,13 @@ def test_page_gets_the_usual_file_permissions(observed_run, tmp_path: Path):
     finally:
         os.umask(mask)
     assert page.stat().st_mode & 0o777 == 0o644  # not mkstemp's 0600: the page is for sharing
+
+
+def test_an_empty_run_renders():
+    from selfreflect import Pipeline
+    from selfreflect.observe import RunObserver
+
+    observer = RunObserver()
+    result = observer.run(Pipeline([]), [])
+    cells = parse(render_html(result.report, observer))
+    assert int(cells.get(metric="input")) == 0 and int(cells.get(metric="kept")) == 0
