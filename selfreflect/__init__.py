@@ -3,9 +3,17 @@
 # The model
 from selfreflect.conversation import Conversation, Message
 
+# Reading and writing
+from selfreflect.formats import read, write, write_jsonl, write_rejects
+
 # Running
 from selfreflect.pipeline import Pipeline, RunResult
-from selfreflect.report import Report, StepStats
+
+# Recipes
+from selfreflect.recipe import Recipe, RecipeError
+from selfreflect.recipe import dump as dump_recipe
+from selfreflect.recipe import load as load_recipe
+from selfreflect.report import AccountingError, Report, StepStats
 
 # Writing steps
 from selfreflect.steps import Filter, MessageRewriter, RecordStep, Reject, Rewriter, Step
@@ -13,11 +21,14 @@ from selfreflect.steps import Filter, MessageRewriter, RecordStep, Reject, Rewri
 __version__ = "0.1.0"
 
 __all__ = [
+    "AccountingError",
     "Conversation",
     "Filter",
     "Message",
     "MessageRewriter",
     "Pipeline",
+    "Recipe",
+    "RecipeError",
     "RecordStep",
     "Reject",
     "Report",
@@ -26,4 +37,10 @@ __all__ = [
     "Step",
     "StepStats",
     "__version__",
+    "dump_recipe",
+    "load_recipe",
+    "read",
+    "write",
+    "write_jsonl",
+    "write_rejects",
 ]
