@@ -1,4 +1,4 @@
-from selfreflect import Conversation, Filter, Message, Pipeline, Rewriter
+from selfreflect import Conversation, Filter, Message, Rewriter
 
 
 class DropShort(Filter):

@@ -1,0 +1,536 @@
+"""Run a pipeline on Ray Data: the same recipe gives the same kept records, rejects and report.
+
+``pip install 'selfreflect[ray]'``. Rows carry the conversation as a JSON string (``conv``), its
+``id`` and its input order (``_order``, int64), which is what "first seen" means for dedup.
+
+The pipeline is cut into stages, each one materialised before the next:
+
+- consecutive per-record steps (Filter, Rewriter): one ``map_batches`` over tasks;
+- stream steps marked ``batchable = True`` (a record's outcome depends on that record only, e.g.
+  LLM steps): ``map_batches`` with a callable class in an actor pool (``concurrency=``); each
+  actor keeps the step, so its async client and its concurrency live across batches;
+- dedup steps exposing ``band_keys`` / ``verify`` (see :mod:`selfreflect.engines.lsh`): bucket
+  keys in ``map_batches``, a shuffle on a coarse shard column (``key % shards``, sort-based
+  pull shuffle), candidate pairs per shard, then on the driver: the exact check of candidate
+  pairs, connected components, and the set of duplicates, which a last ``map_batches`` drops;
+- any other stream step (e.g. merging records into conversations): the stream is collected on
+  the driver in input order and the step runs there, exactly as locally. This is correct but
+  not scalable; a note is logged.
+
+Every stage emits kept rows, reject rows and one stats row per batch (``kind`` column); the
+stats add up to the report, which is checked: input = kept + rejected.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter, defaultdict, deque
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from selfreflect.conversation import Conversation
+from selfreflect.pipeline import READ_STEP, Pipeline
+from selfreflect.report import Report, StepStats
+from selfreflect.steps import Reject, Step
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    import ray.data
+
+log = logging.getLogger(__name__)
+
+ORDER = "_order"
+KEPT, REJECT, STATS = "kept", "reject", "stats"
+#: Records of file ``i`` get orders ``i * FILE_STRIDE + position``.
+FILE_STRIDE = 1 << 40
+
+
+def require_ray() -> Any:
+    """Import ray, or raise ImportError naming the extra to install."""
+    try:
+        import ray
+        import ray.data  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("the Ray engine needs ray: pip install 'selfreflect[ray]'") from exc
+    return ray
+
+
+# -- rows ---------------------------------------------------------------------------------------
+def encode(conv: Conversation) -> str:
+    """A conversation as the JSON text carried in the ``conv`` column (provenance included)."""
+    data = conv.model_dump(mode="json")
+    data["source"], data["line"] = conv.source, conv.line
+    return json.dumps(data, ensure_ascii=False)
+
+
+def decode(text: str) -> Conversation:
+    """The conversation back from the ``conv`` column."""
+    return Conversation.model_validate(json.loads(text))
+
+
+def _schema() -> pa.Schema:
+    import pyarrow as pa
+
+    return pa.schema([
+        ("kind", pa.string()), ("id", pa.string()), (ORDER, pa.int64()), ("conv", pa.string()),
+        ("step", pa.string()), ("reason", pa.string()), ("duplicate_of", pa.string()),
+        ("payload", pa.string()),
+    ])
+
+
+@dataclass
+class _Rows:
+    """Output rows of one batch, built column by column."""
+
+    cols: dict[str, list[Any]] = field(
+        default_factory=lambda: {n: [] for n in _schema().names}
+    )
+
+    def add(self, kind: str, id: str | None = None, order: int = -1, conv: str | None = None,
+            step: str | None = None, reason: str | None = None,
+            duplicate_of: str | None = None, payload: str | None = None) -> None:
+        for name, value in zip(self.cols, (kind, id, order, conv, step, reason,
+                                           duplicate_of, payload), strict=True):
+            self.cols[name].append(value)
+
+    def kept(self, conv: Conversation, order: int) -> None:
+        self.add(KEPT, conv.id, order, encode(conv))
+
+    def reject(self, reject: Reject, order: int) -> None:
+        self.add(REJECT, reject.id, order, None, reject.step, reject.reason,
+                 reject.duplicate_of, json.dumps(reject.to_json(), ensure_ascii=False))
+
+    def stats(self, stats: Sequence[StepStats]) -> None:
+        self.add(STATS, payload=json.dumps([s.to_json() for s in stats]))
+
+    def table(self) -> pa.Table:
+        import pyarrow as pa
+
+        return pa.Table.from_pydict(self.cols, schema=_schema())
+
+
+def _column(batch: pa.Table, name: str) -> list[Any]:
+    return batch.column(name).to_pylist()
+
+
+# -- running steps on one batch ----------------------------------------------------------------
+def _run_chain(steps: Sequence[Step], convs: list[Conversation], orders: list[int]) -> pa.Table:
+    """Run steps over one batch: kept rows, reject rows and one stats row."""
+    rows = _Rows()
+    stats = [StepStats(s.name) for s in steps]
+    order_of: dict[str, deque[int]] = defaultdict(deque)
+    for conv, order in zip(convs, orders, strict=True):
+        order_of[conv.id].append(order)
+
+    def take_order(record_id: str | None) -> int:
+        queue = order_of.get(record_id or "")
+        return queue.popleft() if queue else -1
+
+    def on_reject(st: StepStats, reject: Reject) -> None:
+        st.dropped += 1
+        st.reasons[reject.reason] += 1
+        rows.reject(reject, take_order(reject.id))
+
+    stream: Iterator[Conversation] = iter(convs)
+    for step, st in zip(steps, stats, strict=True):
+        stream = _stage(step, stream, st, on_reject)
+    started = time.perf_counter()
+    for conv in stream:
+        rows.kept(conv, take_order(conv.id))
+    spent = (time.perf_counter() - started) / max(len(steps), 1)
+    for st in stats:
+        st.seconds += spent
+    rows.stats(stats)
+    return rows.table()
+
+
+def _stage(step: Step, upstream: Iterator[Conversation], st: StepStats,
+           on_reject: Any) -> Iterator[Conversation]:
+    def counted() -> Iterator[Conversation]:
+        for conv in upstream:
+            st.in_ += 1
+            yield conv
+
+    for outcome in step.run(counted(), st):
+        if isinstance(outcome, Reject):
+            on_reject(st, outcome)
+        else:
+            st.out += 1
+            yield outcome
+
+
+class _StepsTask:
+    """The batch function of a per-record stage (tasks) or of an actor-pool stage (actors)."""
+
+    def __init__(self, steps: Sequence[Step]):
+        self.steps = list(steps)
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        convs = [decode(c) for c in _column(batch, "conv")]
+        return _run_chain(self.steps, convs, _column(batch, ORDER))
+
+
+def _read_files(batch: pa.Table) -> pa.Table:
+    """Read whole files (one per row) with the format readers: kept rows and read rejects."""
+    from selfreflect.formats import read
+
+    rows = _Rows()
+    stats = StepStats(READ_STEP)
+    for path, index in zip(_column(batch, "path"), _column(batch, "file_index"), strict=True):
+        for position, record in enumerate(read(path)):
+            order = index * FILE_STRIDE + position
+            stats.in_ += 1
+            if isinstance(record, Reject):
+                stats.dropped += 1
+                stats.reasons[record.reason] += 1
+                rows.reject(record, order)
+            else:
+                stats.out += 1
+                rows.kept(record, order)
+    rows.stats([stats])
+    return rows.table()
+
+
+# -- stages -------------------------------------------------------------------------------------
+def is_distributed_dedup(step: Step) -> bool:
+    """Whether a step exposes the LSH protocol of :mod:`selfreflect.engines.lsh`."""
+    return all(hasattr(step, a) for a in ("band_keys", "verify", "duplicate_reason"))
+
+
+def plan(pipeline: Pipeline) -> list[tuple[str, list[Step]]]:
+    """Cut the steps into stages: ``records``, ``actors``, ``dedup`` or ``driver``."""
+    stages: list[tuple[str, list[Step]]] = []
+    for step in pipeline.steps:
+        if step.per_record:
+            kind = "records"
+        elif is_distributed_dedup(step):
+            kind = "dedup"
+        elif getattr(step, "batchable", False):
+            kind = "actors"
+        else:
+            kind = "driver"
+        if stages and stages[-1][0] == kind and kind in ("records", "actors"):
+            stages[-1][1].append(step)
+        else:
+            stages.append((kind, [step]))
+    return stages
+
+
+@dataclass
+class RayRun:
+    """A finished run on Ray: kept rows, reject rows and the checked report."""
+
+    kept: ray.data.Dataset
+    rejects: ray.data.Dataset
+    report: Report
+
+
+class RayEngine:
+    """Runs a pipeline over a Ray Dataset of ``id``/``conv``/``_order`` rows (see ``to_rows``)."""
+
+    def __init__(self, batch_size: int = 512, shards: int | None = None,
+                 actors: int = 2, driver_fallback: bool = True):
+        self.batch_size = batch_size
+        self.shards = shards
+        self.actors = actors
+        self.driver_fallback = driver_fallback
+
+    # The shape of every stage: materialise, split by kind, fold the stats.
+    def _split(self, out: ray.data.Dataset, stats: dict[str, StepStats],
+               rejects: list[ray.data.Dataset]) -> ray.data.Dataset:
+        import pyarrow.compute as pc
+
+        out = out.materialize()
+        for row in out.filter(expr=f"kind == '{STATS}'").select_columns(["payload"]).take_all():
+            for item in json.loads(row["payload"]):
+                part = StepStats.from_json(item)
+                stats[part.name] = stats[part.name] + part if part.name in stats else part
+
+        def keep_kind(kind: str) -> Any:
+            def fn(batch: pa.Table) -> pa.Table:
+                return batch.filter(pc.equal(batch["kind"], kind))
+            return fn
+
+        rejects.append(
+            out.map_batches(keep_kind(REJECT), batch_format="pyarrow")
+            .select_columns([ORDER, "id", "step", "reason", "duplicate_of", "payload"])
+        )
+        return (out.map_batches(keep_kind(KEPT), batch_format="pyarrow")
+                .select_columns(["id", "conv", ORDER]))
+
+    def run(self, pipeline: Pipeline, ds: ray.data.Dataset,
+            read_stats: StepStats | None = None,
+            read_rejects: ray.data.Dataset | None = None) -> RayRun:
+        """Run every stage; return kept and reject datasets and the checked report."""
+        require_ray()
+        started = time.perf_counter()
+        _prefer_sort_shuffle()
+        stats: dict[str, StepStats] = {}
+        rejects: list[ray.data.Dataset] = [read_rejects] if read_rejects is not None else []
+        if read_stats is None:
+            n = ds.count()
+            read_stats = StepStats(READ_STEP, in_=n, out=n)
+        for kind, steps in plan(pipeline):
+            if kind == "records":
+                out = ds.map_batches(_StepsTask, fn_constructor_args=(steps,),
+                                     batch_size=self.batch_size, batch_format="pyarrow")
+            elif kind == "actors":
+                out = ds.map_batches(_StepsTask, fn_constructor_args=(steps,),
+                                     batch_size=self.batch_size, batch_format="pyarrow",
+                                     concurrency=self.actors)
+            elif kind == "dedup":
+                out = self._dedup(steps[0], ds)
+            else:
+                out = self._on_driver(steps[0], ds)
+            ds = self._split(out, stats, rejects)
+        report = _report(pipeline, read_stats, stats)
+        report.seconds = time.perf_counter() - started
+        reject_ds = rejects[0].union(*rejects[1:]) if len(rejects) > 1 else (
+            rejects[0] if rejects else _empty_rejects())
+        report.check()
+        return RayRun(kept=ds, rejects=reject_ds, report=report)
+
+    # -- stream steps -------------------------------------------------------------------------
+    def _on_driver(self, step: Step, ds: ray.data.Dataset) -> ray.data.Dataset:
+        import ray.data
+
+        if not self.driver_fallback:
+            raise RuntimeError(
+                f"step {step.name!r} needs the whole stream and cannot run distributed; "
+                "pass driver_fallback=True to run it on the driver"
+            )
+        log.warning("step %s needs the whole stream: collecting it on the driver", step.name)
+        rows = ds.sort(ORDER).take_all()
+        convs = [decode(r["conv"]) for r in rows]
+        table = _run_chain([step], convs, [r[ORDER] for r in rows])
+        return ray.data.from_arrow(table)
+
+    def _dedup(self, step: Step, ds: ray.data.Dataset) -> ray.data.Dataset:
+        import ray
+
+        from selfreflect.engines.ray_dedup import find_duplicates
+
+        duplicates = find_duplicates(step, ds, self.shards or _default_shards(),
+                                     self.batch_size)
+        ref = ray.put(duplicates)
+        return ds.map_batches(_DropDuplicates, fn_constructor_args=(step, ref),
+                              batch_size=self.batch_size, batch_format="pyarrow")
+
+
+class _DropDuplicates:
+    """Drop the rows found to be duplicates; the rest pass unchanged."""
+
+    def __init__(self, step: Step, duplicates: Any):
+        import ray
+
+        self.step = step
+        self.duplicates: dict[int, tuple[str, float]] = (
+            ray.get(duplicates) if isinstance(duplicates, ray.ObjectRef) else duplicates
+        )
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        rows = _Rows()
+        st = StepStats(self.step.name)
+        reason = self.step.duplicate_reason
+        for record_id, text, order in zip(_column(batch, "id"), _column(batch, "conv"),
+                                          _column(batch, ORDER), strict=True):
+            st.in_ += 1
+            hit = self.duplicates.get(order)
+            if hit is None:
+                st.out += 1
+                rows.add(KEPT, record_id, order, text)
+                continue
+            rep_id, score = hit
+            extra = {"jaccard": score} if reason == "near_duplicate" else {}
+            reject = self.step.reject(decode(text), reason, duplicate_of=rep_id, **extra)
+            st.dropped += 1
+            st.reasons[reason] += 1
+            rows.reject(reject, order)
+        rows.stats([st])
+        return rows.table()
+
+
+# -- helpers ------------------------------------------------------------------------------------
+def _report(pipeline: Pipeline, read_stats: StepStats,
+            stats: dict[str, StepStats]) -> Report:
+    report = pipeline.new_report()
+    report.steps[0] = read_stats
+    for i, step in enumerate(pipeline.steps, start=1):
+        report.steps[i] = stats.get(step.name, StepStats(step.name))
+    report.input = read_stats.in_
+    report.rejected = sum(s.dropped for s in report.steps)
+    last = report.steps[-1]
+    report.kept = last.out if len(report.steps) > 1 else read_stats.out
+    return report
+
+
+def _prefer_sort_shuffle() -> None:
+    """Ray's default hash shuffle reserves CPUs on small clusters; the sort shuffle does not."""
+    from ray.data import DataContext
+    from ray.data.context import ShuffleStrategy
+
+    DataContext.get_current().shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
+
+
+def _default_shards() -> int:
+    import ray
+
+    cpus = int(ray.cluster_resources().get("CPU", 2))
+    return max(4, 4 * cpus)
+
+
+def _empty_rejects() -> ray.data.Dataset:
+    import ray.data
+
+    table = _Rows().table().select([ORDER, "id", "step", "reason", "duplicate_of", "payload"])
+    return ray.data.from_arrow(table)
+
+
+# -- public API ---------------------------------------------------------------------------------
+def to_rows(records: Iterable[Conversation], ray_blocks: int | None = None) -> ray.data.Dataset:
+    """A Ray Dataset of ``id``/``conv``/``_order`` rows from conversations, in this order."""
+    require_ray()
+    import pyarrow as pa
+    import ray.data
+
+    ids, convs, orders = [], [], []
+    for order, conv in enumerate(records):
+        ids.append(conv.id)
+        convs.append(encode(conv))
+        orders.append(order)
+    table = pa.table({"id": pa.array(ids, pa.string()), "conv": pa.array(convs, pa.string()),
+                      ORDER: pa.array(orders, pa.int64())})
+    return ray.data.from_arrow(table, override_num_blocks=ray_blocks)
+
+
+def from_records_dataset(ds: ray.data.Dataset) -> ray.data.Dataset:
+    """Rows from a Dataset of OpenAI-style records (``id``, ``messages``, ``metadata`` columns).
+
+    The input order is the dataset's row order (numbered with a positional ``zip``).
+    """
+    import ray.data
+
+    if ORDER not in ds.columns():
+        numbers = ray.data.range(ds.count()).rename_columns({"id": ORDER})
+        ds = ds.zip(numbers)
+    if "conv" in ds.columns():
+        return ds.select_columns(["id", "conv", ORDER])
+
+    def to_conv(batch: pa.Table) -> pa.Table:
+        import pyarrow as pa
+
+        ids, convs = [], []
+        for row in batch.to_pylist():
+            order = row.pop(ORDER)
+            row.setdefault("id", None)
+            if row["id"] is None:
+                row["id"] = str(order)
+            conv = Conversation.model_validate(row)
+            ids.append(conv.id)
+            convs.append(encode(conv))
+        return pa.table({"id": pa.array(ids, pa.string()), "conv": pa.array(convs, pa.string()),
+                         ORDER: batch[ORDER]})
+
+    return ds.map_batches(to_conv, batch_format="pyarrow")
+
+
+def run_ray(pipeline: Pipeline, ds: ray.data.Dataset,
+            **engine_options: Any) -> tuple[ray.data.Dataset, ray.data.Dataset, Report]:
+    """Run ``pipeline`` over a Ray Dataset; return ``(kept_ds, rejects_ds, report)``.
+
+    ``ds`` holds either ``id``/``conv``(JSON)/``_order`` rows (:func:`to_rows`) or OpenAI-style
+    records (``messages`` and optional ``id``/``metadata`` columns). ``kept_ds`` has the same
+    row shape; ``rejects_ds`` has ``id``, ``step``, ``reason``, ``duplicate_of`` and ``payload``
+    (the line of the rejects file). The report is checked: input = kept + rejected.
+    """
+    require_ray()
+    result = RayEngine(**engine_options).run(pipeline, from_records_dataset(ds))
+    return result.kept, result.rejects, result.report
+
+
+def kept_conversations(kept: ray.data.Dataset) -> Iterator[Conversation]:
+    """The kept conversations in input order."""
+    for batch in kept.sort(ORDER).iter_batches(batch_format="pyarrow", batch_size=4096):
+        for text in _column(batch, "conv"):
+            yield decode(text)
+
+
+def reject_lines(rejects: ray.data.Dataset) -> Iterator[dict[str, Any]]:
+    """The rejects-file lines, in input order."""
+    for batch in rejects.sort(ORDER).iter_batches(batch_format="pyarrow", batch_size=4096):
+        for text in _column(batch, "payload"):
+            yield json.loads(text)
+
+
+def run_recipe_on_ray(recipe: Any, input: Sequence[str], output: str,
+                      rejects: str | None = None, report: str | None = None,
+                      address: str | None = None, **engine_options: Any) -> Report:
+    """``selfreflect run RECIPE --engine ray``: read files on the cluster, write the outputs.
+
+    ``recipe`` is a Recipe (with ``.pipeline``) or a Pipeline. Files are read one per task with
+    the same readers as the local engine (a file's records keep their line numbers; order is
+    file index, then position). Outputs are written on the driver, atomically, in input order.
+    """
+    ray = require_ray()
+    import ray.data
+
+    from selfreflect.formats import write_jsonl
+
+    pipeline = recipe if isinstance(recipe, Pipeline) else recipe.pipeline
+    started_here = not ray.is_initialized()
+    if started_here:
+        ray.init(address=address, include_dashboard=False, log_to_driver=False)
+    try:
+        engine = RayEngine(**engine_options)
+        files = ray.data.from_items(
+            [{"path": str(p), "file_index": i} for i, p in enumerate(input)],
+            override_num_blocks=max(1, len(input)),
+        )
+        read_stats: dict[str, StepStats] = {}
+        read_rejects: list[ray.data.Dataset] = []
+        rows = engine._split(files.map_batches(_read_files, batch_size=1,
+                                               batch_format="pyarrow"),
+                             read_stats, read_rejects)
+        rows = rows.repartition(max(2, 2 * int(ray.cluster_resources().get("CPU", 1))))
+        result = engine.run(pipeline, rows,
+                            read_stats=read_stats.get(READ_STEP, StepStats(READ_STEP)),
+                            read_rejects=read_rejects[0])
+        write_jsonl(kept_conversations(result.kept), output)
+        if rejects:
+            _write_lines(reject_lines(result.rejects), rejects)
+        if report:
+            _write_text(result.report.dumps() + "\n", report)
+        return result.report
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def _write_lines(lines: Iterable[dict[str, Any]], path: str) -> None:
+    _write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), path)
+
+
+def _write_text(text: str, path: str) -> None:
+    import os
+    import tempfile
+    from pathlib import Path
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+__all__ = [
+    "RayEngine", "RayRun", "from_records_dataset", "kept_conversations", "plan",
+    "reject_lines", "run_ray", "run_recipe_on_ray", "to_rows", "Counter",
+]

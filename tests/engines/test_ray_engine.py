@@ -1,0 +1,282 @@
+"""Same answers everywhere: the local engine and Ray Data give the same kept, rejects and report."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import sys
+import zlib
+
+import numpy as np
+import pytest
+
+from selfreflect import Conversation, Filter, Message, Pipeline, Rewriter, Step
+from selfreflect.engines.lsh import pairs_from_keys, resolve
+from selfreflect.formats import read
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore::FutureWarning"),
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+
+
+# -- steps used by the tests (small stand-ins for the built-in ones) ---------------------------
+class DropShortAnswers(Filter):
+    """Drop conversations whose assistant answers are shorter than n words."""
+
+    reasons = {"short_answer": "an assistant answer is shorter than n words"}
+
+    def __init__(self, n: int = 3):
+        self.n = n
+
+    def keep(self, conv):
+        if any(len(m.content.split()) < self.n for m in conv.turns("assistant")):
+            return False, "short_answer", "too few words"
+        return True
+
+
+class SquashSpaces(Rewriter):
+    """Collapse runs of spaces in every message."""
+
+    def rewrite(self, conv):
+        msgs = [m.model_copy(update={"content": " ".join(m.content.split())}) for m in conv.messages]
+        changed = any(a.content != b.content for a, b in zip(msgs, conv.messages, strict=True))
+        return conv.with_messages(msgs) if changed else conv
+
+
+class DropMentionsBanana(Filter):
+    """Drop conversations whose answer starts with 'banana' (runs after dedup)."""
+
+    def keep(self, conv):
+        return (False, "banana") if conv.turns("assistant")[0].content.startswith("banana") else True
+
+
+class ShoutAsync(Step):
+    """A batchable stream step with an async inside, like an LLM step: shouts answers, drops '?'."""
+
+    batchable = True
+    reasons = {"question": "the last user turn is a question"}
+
+    def __init__(self, concurrency: int = 4):
+        self.concurrency = concurrency
+
+    async def _one(self, conv):
+        await asyncio.sleep(0)
+        if conv.turns("user")[-1].content.endswith("?"):
+            return self.reject(conv, "question")
+        msgs = [m.model_copy(update={"content": m.content.upper()}) if m.role == "assistant"
+                else m for m in conv.messages]
+        return conv.with_messages(msgs)
+
+    def run(self, records, stats):
+        async def all_of(convs):
+            return await asyncio.gather(*(self._one(c) for c in convs))
+
+        for out in asyncio.run(all_of(list(records))):
+            if isinstance(out, Conversation):
+                stats.modified += 1
+            yield out
+
+
+class KeepFirstPerTopic(Step):
+    """A stream step that needs the whole stream: keep the first conversation per topic."""
+
+    reasons = {"topic_seen": "an earlier conversation has the same topic"}
+
+    def run(self, records, stats):
+        seen: set[str] = set()
+        for conv in records:
+            topic = conv.metadata.get("topic", "")
+            if topic in seen:
+                yield self.reject(conv, "topic_seen")
+            else:
+                seen.add(topic)
+                yield conv
+
+
+class WordJaccardDedup(Step):
+    """Near-duplicate stand-in speaking the LSH protocol: MinHash bands, exact Jaccard check."""
+
+    name = "near_dedup"
+    duplicate_reason = "near_duplicate"
+    reasons = {"near_duplicate": "a near-duplicate of an earlier conversation"}
+
+    def __init__(self, threshold: float = 0.7, num_perm: int = 32, bands: int = 16):
+        self.threshold = threshold
+        self.num_perm = num_perm
+        self.bands = bands
+
+    def _shingles(self, conv):
+        words = conv.dedup_text().lower().split()
+        return {" ".join(words[i:i + 2]) for i in range(max(1, len(words) - 1))}
+
+    def band_keys(self, convs):
+        rng = np.random.default_rng(7)
+        a = rng.integers(1, 2**32, self.num_perm, dtype=np.uint64)
+        b = rng.integers(0, 2**32, self.num_perm, dtype=np.uint64)
+        out = np.zeros((len(convs), self.bands), dtype=np.uint64)
+        for i, conv in enumerate(convs):
+            h = np.array([zlib.crc32(s.encode()) for s in self._shingles(conv)], dtype=np.uint64)
+            sig = ((h[:, None] * a + b) % np.uint64(4294967311)).min(axis=0)
+            rows = sig.reshape(self.bands, -1)
+            out[i] = [zlib.crc32(r.tobytes()) for r in rows]
+        return out
+
+    def verify(self, x, y):
+        sx, sy = self._shingles(x), self._shingles(y)
+        score = len(sx & sy) / len(sx | sy)
+        return score if score >= self.threshold else None
+
+    def run(self, records, stats):
+        convs = list(records)
+        keys = self.band_keys(convs)
+        flat_keys = np.concatenate([keys[:, j] ^ np.uint64(j) for j in range(self.bands)])
+        orders = np.tile(np.arange(len(convs)), self.bands)
+        verified = []
+        for x, y in sorted(pairs_from_keys(flat_keys, orders)):
+            score = self.verify(convs[x], convs[y])
+            if score is not None:
+                verified.append((x, y, score))
+        dups = resolve(verified)
+        for i, conv in enumerate(convs):
+            if i in dups:
+                rep, score = dups[i]
+                yield self.reject(conv, "near_duplicate", duplicate_of=convs[rep].id,
+                                  jaccard=score)
+            else:
+                yield conv
+
+
+# -- data ----------------------------------------------------------------------------------------
+WORDS = ("apple river stone cloud banana engine mirror violet window ladder copper garden "
+         "signal harbor pencil meadow rocket lantern").split()
+
+
+def make_records(n: int = 240, seed: int = 3) -> list[Conversation]:
+    """Conversations with near duplicates, short answers, padded spaces and repeated topics."""
+    rng = random.Random(seed)
+    out: list[Conversation] = []
+    for i in range(n):
+        if out and rng.random() < 0.2:
+            base = rng.choice(out)
+            words = base.messages[1].content.split()
+            words[rng.randrange(len(words))] = rng.choice(WORDS)
+            answer = " ".join(words)
+            question = base.messages[0].content
+        else:
+            answer = " ".join(rng.choice(WORDS) for _ in range(rng.choice([2, 12, 20])))
+            question = " ".join(rng.choice(WORDS) for _ in range(6)) + rng.choice(["?", "."])
+        if rng.random() < 0.1:
+            answer = answer.replace(" ", "   ")
+        out.append(Conversation(
+            id=f"c{i:04d}", metadata={"topic": f"t{rng.randrange(40)}"},
+            messages=[Message(role="user", content=question),
+                      Message(role="assistant", content=answer)]))
+    return out
+
+
+def full_pipeline() -> Pipeline:
+    """Every kind of stage: per-record, LSH dedup, per-record, actor pool, driver fallback."""
+    return (SquashSpaces() | DropShortAnswers(3) | WordJaccardDedup() | DropMentionsBanana()
+            | ShoutAsync() | KeepFirstPerTopic())
+
+
+def reject_set(rejects):
+    return {(r.get("id"), r["step"], r["reason"], r.get("duplicate_of")) for r in rejects}
+
+
+def counts(report):
+    data = report.to_json()
+    return (data["input"], data["kept"], data["rejected"],
+            [(s["name"], s["in"], s["out"], s["dropped"], s["modified"], s["reasons"])
+             for s in data["steps"]])
+
+
+# -- the Ray cluster -----------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def ray_cluster():
+    ray = pytest.importorskip("ray")
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             configure_logging=False, ignore_reinit_error=True)
+    import ray.data
+
+    ctx = ray.data.DataContext.get_current()
+    ctx.enable_progress_bars = False
+    ctx.print_on_execution_start = False
+    yield ray
+    ray.shutdown()
+
+
+def test_stand_in_data_exercises_every_stage():
+    result = full_pipeline().run(make_records())
+    reasons = {s.name: sum(s.reasons.values()) for s in result.report.steps}
+    assert all(reasons[name] > 0 for name in (
+        "drop_short_answers", "near_dedup", "drop_mentions_banana", "shout_async",
+        "keep_first_per_topic"))
+    assert result.report.steps[1].modified > 0
+
+
+def test_plan_cuts_stages_by_kind():
+    from selfreflect.engines.ray_engine import plan
+
+    kinds = [(kind, [s.name for s in steps]) for kind, steps in plan(full_pipeline())]
+    assert kinds == [
+        ("records", ["squash_spaces", "drop_short_answers"]),
+        ("dedup", ["near_dedup"]),
+        ("records", ["drop_mentions_banana"]),
+        ("actors", ["shout_async"]),
+        ("driver", ["keep_first_per_topic"]),
+    ]
+
+
+def test_missing_ray_names_the_extra(monkeypatch):
+    from selfreflect.engines import ray_engine
+
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(ImportError, match=r"selfreflect\[ray\]"):
+        ray_engine.require_ray()
+
+
+@pytest.mark.slow
+def test_python_api_gives_the_local_answers(ray_cluster):
+    from selfreflect.engines.ray_engine import kept_conversations, reject_lines, run_ray, to_rows
+
+    records = make_records()
+    local = full_pipeline().run(records)
+    kept_ds, rejects_ds, report = run_ray(full_pipeline(), to_rows(records, ray_blocks=4),
+                                          batch_size=32)
+    kept = list(kept_conversations(kept_ds))
+    assert [c.id for c in kept] == [c.id for c in local.kept]
+    assert [c.messages for c in kept] == [c.messages for c in local.kept]
+    assert reject_set(reject_lines(rejects_ds)) == reject_set(r.to_json() for r in local.rejects)
+    assert counts(report) == counts(local.report)
+    assert report.input == report.kept + report.rejected == len(records)
+
+
+@pytest.mark.slow
+def test_recipe_on_files_gives_the_local_answers(ray_cluster, tmp_path):
+    from selfreflect.engines.ray_engine import run_recipe_on_ray
+
+    records = make_records(120, seed=5)
+    paths = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
+    for path, part in zip(paths, (records[:70], records[70:]), strict=True):
+        lines = [json.dumps(c.to_record()) for c in part]
+        lines.insert(3, "{not json")
+        path.write_text("\n".join(lines) + "\n")
+    pipeline = SquashSpaces() | DropShortAnswers(3) | WordJaccardDedup()
+    local = pipeline.run(r for p in paths for r in read(p))
+    out, rej, rep = tmp_path / "out.jsonl", tmp_path / "rejects.jsonl", tmp_path / "report.json"
+    report = run_recipe_on_ray(pipeline, [str(p) for p in paths], str(out), str(rej), str(rep),
+                               batch_size=16)
+    kept_ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+    assert kept_ids == [c.id for c in local.kept]
+    rejects = [json.loads(line) for line in rej.read_text().splitlines()]
+    assert reject_set(rejects) == reject_set(r.to_json() for r in local.rejects)
+    bad = [r for r in rejects if r["step"] == "read"]
+    assert [(r["reason"], r["line"]) for r in bad] == [("invalid_json", 4), ("invalid_json", 4)]
+    assert counts(report) == counts(local.report)
+    assert json.loads(rep.read_text())["kept"] == len(local.kept)
