@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections import Counter, defaultdict, deque
+from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -238,41 +238,36 @@ class RayEngine:
         self.actors = actors
         self.driver_fallback = driver_fallback
 
-    # The shape of every stage: materialise, split by kind, fold the stats.
+    # The shape of every stage: materialise, split each block by kind, fold the stats.
     def _split(self, out: ray.data.Dataset, stats: dict[str, StepStats],
-               rejects: list[ray.data.Dataset]) -> ray.data.Dataset:
-        import pyarrow.compute as pc
+               rejects: list[Any]) -> ray.data.Dataset:
+        import ray
+        import ray.data
 
-        out = out.materialize()
-        for row in out.filter(expr=f"kind == '{STATS}'").select_columns(["payload"]).take_all():
-            for item in json.loads(row["payload"]):
+        split = _block_splitter()
+        parts = [split.remote(ref) for ref in out.materialize().to_arrow_refs()]
+        for payload in ray.get([p[2] for p in parts]):
+            for item in json.loads(payload):
                 part = StepStats.from_json(item)
                 stats[part.name] = stats[part.name] + part if part.name in stats else part
-
-        def keep_kind(kind: str) -> Any:
-            def fn(batch: pa.Table) -> pa.Table:
-                return batch.filter(pc.equal(batch["kind"], kind))
-            return fn
-
-        rejects.append(
-            out.map_batches(keep_kind(REJECT), batch_format="pyarrow")
-            .select_columns([ORDER, "id", "step", "reason", "duplicate_of", "payload"])
-        )
-        return (out.map_batches(keep_kind(KEPT), batch_format="pyarrow")
-                .select_columns(["id", "conv", ORDER]))
+        rejects.extend(p[1] for p in parts)
+        kept = [p[0] for p in parts]
+        return ray.data.from_arrow_refs(kept) if kept else _empty(KEPT_COLUMNS)
 
     def run(self, pipeline: Pipeline, ds: ray.data.Dataset,
             read_stats: StepStats | None = None,
-            read_rejects: ray.data.Dataset | None = None) -> RayRun:
-        """Run every stage; return kept and reject datasets and the checked report."""
+            read_rejects: list[Any] | None = None) -> RayRun:
+        """Run every stage; return kept and reject datasets and the checked report.
+
+        ``ds`` must be in input order (``_order`` ascending across blocks); order is preserved.
+        """
         require_ray()
+        import ray.data
+
         started = time.perf_counter()
-        _prefer_sort_shuffle()
+        _configure_data_context()
         stats: dict[str, StepStats] = {}
-        rejects: list[ray.data.Dataset] = [read_rejects] if read_rejects is not None else []
-        if read_stats is None:
-            n = ds.count()
-            read_stats = StepStats(READ_STEP, in_=n, out=n)
+        rejects: list[Any] = list(read_rejects or [])
         for kind, steps in plan(pipeline):
             if kind == "records":
                 out = ds.map_batches(_StepsTask, fn_constructor_args=(steps,),
@@ -280,16 +275,18 @@ class RayEngine:
             elif kind == "actors":
                 out = ds.map_batches(_StepsTask, fn_constructor_args=(steps,),
                                      batch_size=self.batch_size, batch_format="pyarrow",
-                                     concurrency=self.actors)
+                                     compute=ray.data.ActorPoolStrategy(size=self.actors))
             elif kind == "dedup":
                 out = self._dedup(steps[0], ds)
             else:
                 out = self._on_driver(steps[0], ds)
             ds = self._split(out, stats, rejects)
+        if read_stats is None:
+            n = stats[pipeline.steps[0].name].in_ if pipeline.steps else ds.count()
+            read_stats = StepStats(READ_STEP, in_=n, out=n)
         report = _report(pipeline, read_stats, stats)
         report.seconds = time.perf_counter() - started
-        reject_ds = rejects[0].union(*rejects[1:]) if len(rejects) > 1 else (
-            rejects[0] if rejects else _empty_rejects())
+        reject_ds = ray.data.from_arrow_refs(rejects) if rejects else _empty(REJECT_COLUMNS)
         report.check()
         return RayRun(kept=ds, rejects=reject_ds, report=report)
 
@@ -303,7 +300,7 @@ class RayEngine:
                 "pass driver_fallback=True to run it on the driver"
             )
         log.warning("step %s needs the whole stream: collecting it on the driver", step.name)
-        rows = ds.sort(ORDER).take_all()
+        rows = sorted(ds.take_all(), key=lambda r: r[ORDER])
         convs = [decode(r["conv"]) for r in rows]
         table = _run_chain([step], convs, [r[ORDER] for r in rows])
         return ray.data.from_arrow(table)
@@ -367,12 +364,47 @@ def _report(pipeline: Pipeline, read_stats: StepStats,
     return report
 
 
-def _prefer_sort_shuffle() -> None:
-    """Ray's default hash shuffle reserves CPUs on small clusters; the sort shuffle does not."""
+def _configure_data_context() -> None:
+    """Keep block order (input order) and use the sort-based shuffle.
+
+    Ray's default hash shuffle reserves CPUs on small clusters; the sort shuffle does not.
+    """
     from ray.data import DataContext
     from ray.data.context import ShuffleStrategy
 
-    DataContext.get_current().shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
+    ctx = DataContext.get_current()
+    ctx.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
+    ctx.execution_options.preserve_order = True
+
+
+KEPT_COLUMNS = ["id", "conv", ORDER]
+REJECT_COLUMNS = [ORDER, "id", "step", "reason", "duplicate_of", "payload"]
+
+
+def _split_block(table: pa.Table) -> tuple[pa.Table, pa.Table, str]:
+    """One stage output block -> (kept rows, reject rows, stats JSON), each sorted by order."""
+    import pyarrow.compute as pc
+
+    def rows_of(kind: str, columns: list[str]) -> pa.Table:
+        part = table.filter(pc.equal(table["kind"], kind)).select(columns)
+        return part.sort_by(ORDER)
+
+    stats: list[dict[str, Any]] = []
+    for payload in rows_of(STATS, ["payload", ORDER]).column("payload").to_pylist():
+        stats.extend(json.loads(payload))
+    return rows_of(KEPT, KEPT_COLUMNS), rows_of(REJECT, REJECT_COLUMNS), json.dumps(stats)
+
+
+_SPLITTER: list[Any] = []
+
+
+def _block_splitter() -> Any:
+    """The remote form of ``_split_block`` (made once, after ray is imported)."""
+    import ray
+
+    if not _SPLITTER:
+        _SPLITTER.append(ray.remote(num_returns=3)(_split_block))
+    return _SPLITTER[0]
 
 
 def _default_shards() -> int:
@@ -382,11 +414,10 @@ def _default_shards() -> int:
     return max(4, 4 * cpus)
 
 
-def _empty_rejects() -> ray.data.Dataset:
+def _empty(columns: list[str]) -> ray.data.Dataset:
     import ray.data
 
-    table = _Rows().table().select([ORDER, "id", "step", "reason", "duplicate_of", "payload"])
-    return ray.data.from_arrow(table)
+    return ray.data.from_arrow(_Rows().table().select(columns))
 
 
 # -- public API ---------------------------------------------------------------------------------
@@ -452,15 +483,15 @@ def run_ray(pipeline: Pipeline, ds: ray.data.Dataset,
 
 
 def kept_conversations(kept: ray.data.Dataset) -> Iterator[Conversation]:
-    """The kept conversations in input order."""
-    for batch in kept.sort(ORDER).iter_batches(batch_format="pyarrow", batch_size=4096):
+    """The kept conversations in input order (the engine keeps blocks in order)."""
+    for batch in kept.iter_batches(batch_format="pyarrow", batch_size=4096):
         for text in _column(batch, "conv"):
             yield decode(text)
 
 
 def reject_lines(rejects: ray.data.Dataset) -> Iterator[dict[str, Any]]:
-    """The rejects-file lines, in input order."""
-    for batch in rejects.sort(ORDER).iter_batches(batch_format="pyarrow", batch_size=4096):
+    """The rejects-file lines: stage by stage, in input order within a stage."""
+    for batch in rejects.iter_batches(batch_format="pyarrow", batch_size=4096):
         for text in _column(batch, "payload"):
             yield json.loads(text)
 
@@ -475,8 +506,6 @@ def run_recipe_on_ray(recipe: Any, input: Sequence[str], output: str,
     file index, then position). Outputs are written on the driver, atomically, in input order.
     """
     ray = require_ray()
-    import ray.data
-
     from selfreflect.formats import write_jsonl
 
     pipeline = recipe if isinstance(recipe, Pipeline) else recipe.pipeline
@@ -489,15 +518,17 @@ def run_recipe_on_ray(recipe: Any, input: Sequence[str], output: str,
             [{"path": str(p), "file_index": i} for i, p in enumerate(input)],
             override_num_blocks=max(1, len(input)),
         )
+        _configure_data_context()
         read_stats: dict[str, StepStats] = {}
-        read_rejects: list[ray.data.Dataset] = []
+        read_rejects: list[Any] = []
         rows = engine._split(files.map_batches(_read_files, batch_size=1,
                                                batch_format="pyarrow"),
                              read_stats, read_rejects)
-        rows = rows.repartition(max(2, 2 * int(ray.cluster_resources().get("CPU", 1))))
+        blocks = max(2, 2 * int(ray.cluster_resources().get("CPU", 1)))
+        rows = rows.repartition(blocks).materialize()
         result = engine.run(pipeline, rows,
                             read_stats=read_stats.get(READ_STEP, StepStats(READ_STEP)),
-                            read_rejects=read_rejects[0])
+                            read_rejects=read_rejects)
         write_jsonl(kept_conversations(result.kept), output)
         if rejects:
             _write_lines(reject_lines(result.rejects), rejects)
@@ -532,5 +563,5 @@ def _write_text(text: str, path: str) -> None:
 
 __all__ = [
     "RayEngine", "RayRun", "from_records_dataset", "kept_conversations", "plan",
-    "reject_lines", "run_ray", "run_recipe_on_ray", "to_rows", "Counter",
+    "reject_lines", "run_ray", "run_recipe_on_ray", "to_rows"
 ]

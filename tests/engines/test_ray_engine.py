@@ -42,7 +42,8 @@ class SquashSpaces(Rewriter):
     """Collapse runs of spaces in every message."""
 
     def rewrite(self, conv):
-        msgs = [m.model_copy(update={"content": " ".join(m.content.split())}) for m in conv.messages]
+        msgs = [m.model_copy(update={"content": " ".join(m.content.split())})
+                for m in conv.messages]
         changed = any(a.content != b.content for a, b in zip(msgs, conv.messages, strict=True))
         return conv.with_messages(msgs) if changed else conv
 
@@ -51,7 +52,8 @@ class DropMentionsBanana(Filter):
     """Drop conversations whose answer starts with 'banana' (runs after dedup)."""
 
     def keep(self, conv):
-        return (False, "banana") if conv.turns("assistant")[0].content.startswith("banana") else True
+        answer = conv.turns("assistant")[0].content
+        return (False, "banana") if answer.startswith("banana") else True
 
 
 class ShoutAsync(Step):
@@ -248,7 +250,7 @@ def test_python_api_gives_the_local_answers(ray_cluster):
     records = make_records()
     local = full_pipeline().run(records)
     kept_ds, rejects_ds, report = run_ray(full_pipeline(), to_rows(records, ray_blocks=4),
-                                          batch_size=32)
+                                          batch_size=32, actors=1)
     kept = list(kept_conversations(kept_ds))
     assert [c.id for c in kept] == [c.id for c in local.kept]
     assert [c.messages for c in kept] == [c.messages for c in local.kept]
