@@ -3,7 +3,8 @@
 A step sees a stream of conversations and yields, for each, either a kept
 :class:`~selfreflect.conversation.Conversation` or a :class:`Reject`.
 
-- :class:`Filter` (per record): write ``keep(conv) -> bool | (bool, reason) | (bool, reason, detail)``.
+- :class:`Filter` (per record): write ``keep(conv)`` returning ``bool``, ``(bool, reason)``
+  or ``(bool, reason, detail)``.
 - :class:`Rewriter` (per record): write ``rewrite(conv) -> Conversation``; return ``conv`` itself
   when nothing changed so the report can count "modified".
 - :class:`Step` (stream): override ``run(records, stats)`` for work that needs the whole stream

@@ -30,7 +30,8 @@ def conv(i, answer):
 
 
 def test_pipeline_accounts_for_every_record():
-    result = (DropShort(5) | Upper()).run([conv(1, "hello there"), conv(2, "no"), conv(3, "yes sir")])
+    records = [conv(1, "hello there"), conv(2, "no"), conv(3, "yes sir")]
+    result = (DropShort(5) | Upper()).run(records)
     assert [c.id for c in result.kept] == ["1", "3"]
     assert result.kept[0].messages[1].content == "HELLO THERE"
     assert [(r.id, r.reason) for r in result.rejects] == [("2", "too_short")]
