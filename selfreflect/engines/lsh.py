@@ -11,8 +11,8 @@ A dedup step that wants to run distributed (see :mod:`selfreflect.engines.ray_en
 The functions here turn keys into decisions the same way on one machine and on a cluster:
 all records sharing a bucket are candidate pairs (a bucket larger than ``MAX_BUCKET`` links
 each member to its first and previous members only, so a flood of identical records stays
-linear), verified pairs form clusters (connected components), and the representative of a
-cluster is its first record (smallest input order). Every other member is a duplicate of it.
+linear; exact dedup before near dedup keeps buckets small), then the verified pairs are
+decided in input order exactly as the streaming local steps do (:func:`resolve`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 
 #: Buckets up to this size give every pair; bigger ones give star + chain edges only.
-MAX_BUCKET = 64
+MAX_BUCKET = 256
 
 _MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -70,26 +70,25 @@ def pairs_from_keys(keys: np.ndarray, orders: np.ndarray) -> set[tuple[int, int]
 def resolve(
     verified: Iterable[tuple[int, int, float]],
 ) -> dict[int, tuple[int, float]]:
-    """Clusters of verified pairs -> ``{duplicate order: (representative order, score)}``.
+    """Verified pairs -> ``{duplicate order: (kept order, score)}``, the local engine's rule.
 
-    The representative is the smallest order in the cluster; the score given to a duplicate
-    is the best score among its own verified pairs.
+    Records are decided in input order: a record is a duplicate when one of its verified
+    partners that came earlier was kept; it names the one with the highest score (ties: the
+    earliest). Kept records never duplicate each other and every duplicate names a kept record.
+    For exact duplicates (cliques) this is the connected component's first record.
     """
-    parent: dict[int, int] = {}
-    best: dict[int, float] = {}
-
-    def find(x: int) -> int:
-        root = x
-        while parent.setdefault(root, root) != root:
-            root = parent[root]
-        while parent[x] != root:
-            parent[x], x = root, parent[x]
-        return root
-
+    earlier: dict[int, list[tuple[int, float]]] = {}
     for a, b, score in verified:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-        for x in (a, b):
-            best[x] = max(best.get(x, 0.0), score)
-    return {x: (find(x), best[x]) for x in parent if find(x) != x}
+        first, later = (a, b) if a < b else (b, a)
+        earlier.setdefault(later, []).append((first, score))
+    dropped: dict[int, tuple[int, float]] = {}
+    for record in sorted(earlier):
+        best: tuple[int, float] | None = None
+        for other, score in sorted(earlier[record]):
+            if other in dropped:
+                continue
+            if best is None or score > best[1]:
+                best = (other, score)
+        if best is not None:
+            dropped[record] = best
+    return dropped

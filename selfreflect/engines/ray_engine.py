@@ -196,8 +196,10 @@ def _read_files(batch: pa.Table) -> pa.Table:
 
 # -- stages -------------------------------------------------------------------------------------
 def is_distributed_dedup(step: Step) -> bool:
-    """Whether a step exposes the LSH protocol of :mod:`selfreflect.engines.lsh`."""
-    return all(hasattr(step, a) for a in ("band_keys", "verify", "duplicate_reason"))
+    """Whether a dedup step runs distributed (see :func:`ray_dedup.dedup_adapter`)."""
+    from selfreflect.engines.ray_dedup import dedup_adapter
+
+    return dedup_adapter(step) is not None
 
 
 def plan(pipeline: Pipeline) -> list[tuple[str, list[Step]]]:
@@ -267,6 +269,7 @@ class RayEngine:
         started = time.perf_counter()
         _configure_data_context()
         stats: dict[str, StepStats] = {}
+        self._counters: dict[str, dict[str, int]] = {}
         rejects: list[Any] = list(read_rejects or [])
         for kind, steps in plan(pipeline):
             if kind == "records":
@@ -281,6 +284,8 @@ class RayEngine:
             else:
                 out = self._on_driver(steps[0], ds)
             ds = self._split(out, stats, rejects)
+        for name, counters in self._counters.items():
+            stats.setdefault(name, StepStats(name)).counters.update(counters)
         if read_stats is None:
             n = stats[pipeline.steps[0].name].in_ if pipeline.steps else ds.count()
             read_stats = StepStats(READ_STEP, in_=n, out=n)
@@ -308,30 +313,32 @@ class RayEngine:
     def _dedup(self, step: Step, ds: ray.data.Dataset) -> ray.data.Dataset:
         import ray
 
-        from selfreflect.engines.ray_dedup import find_duplicates
+        from selfreflect.engines.ray_dedup import dedup_adapter, find_duplicates
 
-        duplicates = find_duplicates(step, ds, self.shards or _default_shards(),
-                                     self.batch_size)
+        adapter = dedup_adapter(step)
+        assert adapter is not None
+        duplicates, counters = find_duplicates(adapter, ds, self.shards or _default_shards(),
+                                               self.batch_size)
+        self._counters[step.name] = counters
         ref = ray.put(duplicates)
-        return ds.map_batches(_DropDuplicates, fn_constructor_args=(step, ref),
+        return ds.map_batches(_DropDuplicates, fn_constructor_args=(adapter, ref),
                               batch_size=self.batch_size, batch_format="pyarrow")
 
 
 class _DropDuplicates:
     """Drop the rows found to be duplicates; the rest pass unchanged."""
 
-    def __init__(self, step: Step, duplicates: Any):
+    def __init__(self, adapter: Any, duplicates: Any):
         import ray
 
-        self.step = step
+        self.adapter = adapter
         self.duplicates: dict[int, tuple[str, float]] = (
             ray.get(duplicates) if isinstance(duplicates, ray.ObjectRef) else duplicates
         )
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         rows = _Rows()
-        st = StepStats(self.step.name)
-        reason = self.step.duplicate_reason
+        st = StepStats(self.adapter.step.name)
         for record_id, text, order in zip(_column(batch, "id"), _column(batch, "conv"),
                                           _column(batch, ORDER), strict=True):
             st.in_ += 1
@@ -340,11 +347,9 @@ class _DropDuplicates:
                 st.out += 1
                 rows.add(KEPT, record_id, order, text)
                 continue
-            rep_id, score = hit
-            extra = {"jaccard": score} if reason == "near_duplicate" else {}
-            reject = self.step.reject(decode(text), reason, duplicate_of=rep_id, **extra)
+            reject = self.adapter.reject(decode(text), *hit)
             st.dropped += 1
-            st.reasons[reason] += 1
+            st.reasons[reject.reason] += 1
             rows.reject(reject, order)
         rows.stats([st])
         return rows.table()

@@ -142,7 +142,7 @@ class WordJaccardDedup(Step):
             score = self.verify(convs[x], convs[y])
             if score is not None:
                 verified.append((x, y, score))
-        dups = resolve(verified)
+        dups = resolve(verified)  # the local rule: decided in input order
         for i, conv in enumerate(convs):
             if i in dups:
                 rep, score = dups[i]
@@ -162,7 +162,10 @@ def make_records(n: int = 240, seed: int = 3) -> list[Conversation]:
     rng = random.Random(seed)
     out: list[Conversation] = []
     for i in range(n):
-        if out and rng.random() < 0.2:
+        if out and rng.random() < 0.05:
+            base = rng.choice(out)
+            answer, question = base.messages[1].content, base.messages[0].content
+        elif out and rng.random() < 0.2:
             base = rng.choice(out)
             words = base.messages[1].content.split()
             words[rng.randrange(len(words))] = rng.choice(WORDS)
@@ -195,6 +198,15 @@ def counts(report):
     return (data["input"], data["kept"], data["rejected"],
             [(s["name"], s["in"], s["out"], s["dropped"], s["modified"], s["reasons"])
              for s in data["steps"]])
+
+
+def real_dedup_or_stand_in() -> Pipeline:
+    """The built-in exact and near dedup steps when they are installed, else the stand-in."""
+    try:
+        from selfreflect.dedup import ExactDedup, NearDedup
+    except ImportError:
+        return Pipeline([WordJaccardDedup()])
+    return ExactDedup() | NearDedup(threshold=0.7, batch_size=16)
 
 
 # -- the Ray cluster -----------------------------------------------------------------------------
@@ -269,7 +281,7 @@ def test_recipe_on_files_gives_the_local_answers(ray_cluster, tmp_path):
         lines = [json.dumps(c.to_record()) for c in part]
         lines.insert(3, "{not json")
         path.write_text("\n".join(lines) + "\n")
-    pipeline = SquashSpaces() | DropShortAnswers(3) | WordJaccardDedup()
+    pipeline = SquashSpaces() | DropShortAnswers(3) | real_dedup_or_stand_in()
     local = pipeline.run(r for p in paths for r in read(p))
     out, rej, rep = tmp_path / "out.jsonl", tmp_path / "rejects.jsonl", tmp_path / "report.json"
     report = run_recipe_on_ray(pipeline, [str(p) for p in paths], str(out), str(rej), str(rep),
@@ -278,6 +290,9 @@ def test_recipe_on_files_gives_the_local_answers(ray_cluster, tmp_path):
     assert kept_ids == [c.id for c in local.kept]
     rejects = [json.loads(line) for line in rej.read_text().splitlines()]
     assert reject_set(rejects) == reject_set(r.to_json() for r in local.rejects)
+    # whole lines too: detail, source, line, record and the jaccard score
+    assert sorted(json.dumps(r, sort_keys=True) for r in rejects) == sorted(
+        json.dumps(r.to_json(), sort_keys=True) for r in local.rejects)
     bad = [r for r in rejects if r["step"] == "read"]
     assert [(r["reason"], r["line"]) for r in bad] == [("invalid_json", 4), ("invalid_json", 4)]
     assert counts(report) == counts(local.report)
