@@ -11,7 +11,8 @@
 4. ``map_batches`` drops the duplicates (a broadcast ``{order: (kept id, score)}``).
 
 Which steps run this way (:func:`dedup_adapter`): ``near_dedup`` and ``exact_dedup`` with
-``keep="first"``, and any step that speaks the protocol of :mod:`selfreflect.engines.lsh`.
+``keep="first"``, ``drop_exact_duplicates`` (selfreflect.filters), and any step that speaks
+the protocol of :mod:`selfreflect.engines.lsh`. Other dedup settings run on the driver.
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ class DedupAdapter:
                pairs: Sequence[tuple[int, int]]) -> list[float | None]:
         """The score of each candidate pair, or None when it is not a duplicate."""
         return [self.step.verify(convs[a], convs[b]) for a, b in pairs]
+
+    def finish(self, stats: Any) -> None:
+        """Add the counters the local step keeps, from the stage's final stats."""
 
     def reject(self, conv: Conversation, kept_id: str, score: float) -> Reject:
         """The reject the local step would give."""
@@ -99,28 +103,47 @@ class NearDedupAdapter(DedupAdapter):
                         duplicate_of=kept_id, jaccard=round(score, 4))
 
 
-class ExactDedupAdapter(DedupAdapter):
-    """``exact_dedup`` (selfreflect.dedup): one key, the 128-bit digest of the compared text."""
+class ExactKeyAdapter(DedupAdapter):
+    """Exact dedup by a digest of the compared text: one key (its first 8 bytes), checked whole."""
+
+    def digest(self, conv: Conversation) -> bytes:
+        """The digest two duplicates share."""
+        raise NotImplementedError
 
     def keys(self, convs: Sequence[Conversation]) -> tuple[np.ndarray, np.ndarray]:
-        from selfreflect.dedup.exact import exact_key
-
-        digests = [exact_key(c, self.step.mode, self.step.normalize) for c in convs]
-        keys = np.array([int(d[:16], 16) for d in digests], dtype=np.uint64).reshape(-1, 1)
-        self._digests = dict(zip(keys[:, 0].tolist(), digests, strict=True))
-        return keys, np.ones(len(convs), dtype=bool)
+        keys = [int.from_bytes(self.digest(c)[:8], "little") for c in convs]
+        return np.array(keys, dtype=np.uint64).reshape(-1, 1), np.ones(len(convs), dtype=bool)
 
     def scores(self, convs: dict[int, Conversation],
                pairs: Sequence[tuple[int, int]]) -> list[float | None]:
+        digest = {o: self.digest(c) for o, c in convs.items()}
+        return [1.0 if digest[a] == digest[b] else None for a, b in pairs]
+
+class ExactDedupAdapter(ExactKeyAdapter):
+    """``exact_dedup`` (selfreflect.dedup)."""
+
+    def digest(self, conv: Conversation) -> bytes:
         from selfreflect.dedup.exact import exact_key
 
-        s = self.step
-        digest = {o: exact_key(c, s.mode, s.normalize) for o, c in convs.items()}
-        return [1.0 if digest[a] == digest[b] else None for a, b in pairs]
+        return bytes.fromhex(exact_key(conv, self.step.mode, self.step.normalize))
 
     def reject(self, conv: Conversation, kept_id: str, score: float) -> Reject:
         return self.step.reject(conv, "exact_duplicate", f"same {self.step.mode} text as "
                                 f"{kept_id}", duplicate_of=kept_id, jaccard=1.0)
+
+
+class DropExactDuplicatesAdapter(ExactKeyAdapter):
+    """``drop_exact_duplicates`` (selfreflect.filters, used by the default recipe)."""
+
+    def digest(self, conv: Conversation) -> bytes:
+        return self.step.key(conv)
+
+    def reject(self, conv: Conversation, kept_id: str, score: float) -> Reject:
+        return self.step.reject(conv, "exact_duplicate", f"same text as record {kept_id}",
+                                duplicate_of=kept_id)
+
+    def finish(self, stats: Any) -> None:
+        stats.counters["distinct"] += stats.out
 
 
 def dedup_adapter(step: Step) -> DedupAdapter | None:
@@ -131,6 +154,8 @@ def dedup_adapter(step: Step) -> DedupAdapter | None:
             return NearDedupAdapter(step)
         if step.name == "exact_dedup":
             return ExactDedupAdapter(step)
+    if module.startswith("selfreflect.filters") and step.name == "drop_exact_duplicates":
+        return DropExactDuplicatesAdapter(step)
     if all(hasattr(step, a) for a in ("band_keys", "verify", "duplicate_reason")):
         return DedupAdapter(step)
     return None

@@ -270,6 +270,7 @@ class RayEngine:
         _configure_data_context()
         stats: dict[str, StepStats] = {}
         self._counters: dict[str, dict[str, int]] = {}
+        self._adapters: dict[str, Any] = {}
         rejects: list[Any] = list(read_rejects or [])
         for kind, steps in plan(pipeline):
             if kind == "records":
@@ -286,6 +287,7 @@ class RayEngine:
             ds = self._split(out, stats, rejects)
         for name, counters in self._counters.items():
             stats.setdefault(name, StepStats(name)).counters.update(counters)
+            self._adapters[name].finish(stats[name])
         if read_stats is None:
             n = stats[pipeline.steps[0].name].in_ if pipeline.steps else ds.count()
             read_stats = StepStats(READ_STEP, in_=n, out=n)
@@ -320,6 +322,7 @@ class RayEngine:
         duplicates, counters = find_duplicates(adapter, ds, self.shards or _default_shards(),
                                                self.batch_size)
         self._counters[step.name] = counters
+        self._adapters[step.name] = adapter
         ref = ray.put(duplicates)
         return ds.map_batches(_DropDuplicates, fn_constructor_args=(adapter, ref),
                               batch_size=self.batch_size, batch_format="pyarrow")
