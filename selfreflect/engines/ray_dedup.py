@@ -162,28 +162,22 @@ def dedup_adapter(step: Step) -> DedupAdapter | None:
 
 
 # -- the distributed plumbing --------------------------------------------------------------------
-class _BandKeys:
+def _band_keys(batch: pa.Table, adapter: DedupAdapter, shards: int) -> pa.Table:
     """Batch function: (record, key) rows with the mixed key and its shard."""
+    import pyarrow as pa
 
-    def __init__(self, adapter: DedupAdapter, shards: int):
-        self.adapter = adapter
-        self.shards = shards
+    from selfreflect.engines.ray_engine import decode
 
-    def __call__(self, batch: pa.Table) -> pa.Table:
-        import pyarrow as pa
-
-        from selfreflect.engines.ray_engine import decode
-
-        convs = [decode(t) for t in batch.column("conv").to_pylist()]
-        orders = batch.column(ORDER).to_numpy()
-        keys, usable = self.adapter.keys(convs)
-        keys = mix_band(keys[usable])
-        flat = keys.reshape(-1)
-        return pa.table({
-            "key": pa.array(flat, pa.uint64()),
-            "shard": pa.array((flat % np.uint64(self.shards)).astype(np.int64), pa.int64()),
-            ORDER: pa.array(np.repeat(orders[usable], keys.shape[1]), pa.int64()),
-        })
+    convs = [decode(t) for t in batch.column("conv").to_pylist()]
+    orders = batch.column(ORDER).to_numpy()
+    keys, usable = adapter.keys(convs)
+    keys = mix_band(keys[usable])
+    flat = keys.reshape(-1)
+    return pa.table({
+        "key": pa.array(flat, pa.uint64()),
+        "shard": pa.array((flat % np.uint64(shards)).astype(np.int64), pa.int64()),
+        ORDER: pa.array(np.repeat(orders[usable], keys.shape[1]), pa.int64()),
+    })
 
 
 def _shard_pairs(group: pa.Table) -> pa.Table:
@@ -196,23 +190,15 @@ def _shard_pairs(group: pa.Table) -> pa.Table:
                      "b": pa.array([p[1] for p in pairs], pa.int64())})
 
 
-class _Involved:
-    """Batch function: only the rows whose order is in a given set."""
-
-    def __init__(self, orders: Any):
-        import ray
-
-        self.orders = ray.get(orders) if isinstance(orders, ray.ObjectRef) else orders
-
-    def __call__(self, batch: pa.Table) -> pa.Table:
-        mask = np.isin(batch.column(ORDER).to_numpy(), self.orders)
-        return batch.filter(mask)
+def _involved(batch: pa.Table, orders: np.ndarray) -> pa.Table:
+    """Batch function: only the rows whose order is in ``orders``."""
+    return batch.filter(np.isin(batch.column(ORDER).to_numpy(), orders))
 
 
 def candidate_pairs(adapter: DedupAdapter, ds: ray.data.Dataset, shards: int,
                     batch_size: int) -> set[tuple[int, int]]:
     """Candidate pairs ``(earlier order, later order)`` found by the distributed band shuffle."""
-    keys = ds.map_batches(_BandKeys, fn_constructor_args=(adapter, shards),
+    keys = ds.map_batches(_band_keys, fn_args=(adapter, shards),
                           batch_size=batch_size, batch_format="pyarrow")
     pairs_ds = keys.groupby("shard").map_groups(_shard_pairs, batch_format="pyarrow")
     pairs: set[tuple[int, int]] = set()
@@ -225,7 +211,6 @@ def candidate_pairs(adapter: DedupAdapter, ds: ray.data.Dataset, shards: int,
 def find_duplicates(adapter: DedupAdapter, ds: ray.data.Dataset, shards: int,
                     batch_size: int) -> tuple[dict[int, tuple[str, float]], dict[str, int]]:
     """``{order of a duplicate: (id of the kept record it repeats, score)}`` and counters."""
-    import ray
 
     from selfreflect.engines.ray_engine import decode
 
@@ -234,7 +219,7 @@ def find_duplicates(adapter: DedupAdapter, ds: ray.data.Dataset, shards: int,
     if not pairs:
         return {}, counters
     involved = np.unique(np.fromiter((o for p in pairs for o in p), dtype=np.int64))
-    rows = ds.map_batches(_Involved, fn_constructor_args=(ray.put(involved),),
+    rows = ds.map_batches(_involved, fn_args=(involved,),
                           batch_size=batch_size, batch_format="pyarrow").take_all()
     convs = {r[ORDER]: decode(r["conv"]) for r in rows}
     verified = [(a, b, float(score))

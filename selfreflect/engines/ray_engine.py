@@ -162,8 +162,13 @@ def _stage(step: Step, upstream: Iterator[Conversation], st: StepStats,
             yield outcome
 
 
+def _steps_batch(batch: pa.Table, steps: Sequence[Step]) -> pa.Table:
+    """The batch function of a per-record stage (plain tasks, no actor start-up)."""
+    return _run_chain(steps, [decode(c) for c in _column(batch, "conv")], _column(batch, ORDER))
+
+
 class _StepsTask:
-    """The batch function of a per-record stage (tasks) or of an actor-pool stage (actors)."""
+    """The batch function of an actor-pool stage: the actor keeps its steps (and clients)."""
 
     def __init__(self, steps: Sequence[Step]):
         self.steps = list(steps)
@@ -274,7 +279,7 @@ class RayEngine:
         rejects: list[Any] = list(read_rejects or [])
         for kind, steps in plan(pipeline):
             if kind == "records":
-                out = ds.map_batches(_StepsTask, fn_constructor_args=(steps,),
+                out = ds.map_batches(_steps_batch, fn_args=(steps,),
                                      batch_size=self.batch_size, batch_format="pyarrow")
             elif kind == "actors":
                 out = ds.map_batches(_StepsTask, fn_constructor_args=(steps,),
@@ -313,7 +318,6 @@ class RayEngine:
         return ray.data.from_arrow(table)
 
     def _dedup(self, step: Step, ds: ray.data.Dataset) -> ray.data.Dataset:
-        import ray
 
         from selfreflect.engines.ray_dedup import dedup_adapter, find_duplicates
 
@@ -323,39 +327,29 @@ class RayEngine:
                                                self.batch_size)
         self._counters[step.name] = counters
         self._adapters[step.name] = adapter
-        ref = ray.put(duplicates)
-        return ds.map_batches(_DropDuplicates, fn_constructor_args=(adapter, ref),
+        return ds.map_batches(_drop_duplicates, fn_args=(adapter, duplicates),
                               batch_size=self.batch_size, batch_format="pyarrow")
 
 
-class _DropDuplicates:
+def _drop_duplicates(batch: pa.Table, adapter: Any,
+                     duplicates: dict[int, tuple[str, float]]) -> pa.Table:
     """Drop the rows found to be duplicates; the rest pass unchanged."""
-
-    def __init__(self, adapter: Any, duplicates: Any):
-        import ray
-
-        self.adapter = adapter
-        self.duplicates: dict[int, tuple[str, float]] = (
-            ray.get(duplicates) if isinstance(duplicates, ray.ObjectRef) else duplicates
-        )
-
-    def __call__(self, batch: pa.Table) -> pa.Table:
-        rows = _Rows()
-        st = StepStats(self.adapter.step.name)
-        for record_id, text, order in zip(_column(batch, "id"), _column(batch, "conv"),
-                                          _column(batch, ORDER), strict=True):
-            st.in_ += 1
-            hit = self.duplicates.get(order)
-            if hit is None:
-                st.out += 1
-                rows.add(KEPT, record_id, order, text)
-                continue
-            reject = self.adapter.reject(decode(text), *hit)
-            st.dropped += 1
-            st.reasons[reject.reason] += 1
-            rows.reject(reject, order)
-        rows.stats([st])
-        return rows.table()
+    rows = _Rows()
+    st = StepStats(adapter.step.name)
+    for record_id, text, order in zip(_column(batch, "id"), _column(batch, "conv"),
+                                      _column(batch, ORDER), strict=True):
+        st.in_ += 1
+        hit = duplicates.get(order)
+        if hit is None:
+            st.out += 1
+            rows.add(KEPT, record_id, order, text)
+            continue
+        reject = adapter.reject(decode(text), *hit)
+        st.dropped += 1
+        st.reasons[reject.reason] += 1
+        rows.reject(reject, order)
+    rows.stats([st])
+    return rows.table()
 
 
 # -- helpers ------------------------------------------------------------------------------------
