@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -11,6 +12,12 @@ from selfreflect.report import Report, StepStats
 from selfreflect.steps import Reject, Step
 
 READ_STEP = "read"
+#: Counter on the ``read`` step: records whose id was already seen in this run.
+DUPLICATE_IDS = "duplicate_ids"
+
+log = logging.getLogger("selfreflect")
+
+OnDrop = Callable[[StepStats, Reject], None]
 
 
 @dataclass
@@ -53,18 +60,29 @@ class Pipeline:
         records: Iterable[Conversation | Reject],
         on_reject: Callable[[Reject], None],
         report: Report | None = None,
+        *,
+        workers: int = 1,
+        chunk_size: int = 256,
+        start_method: str = "spawn",
     ) -> Iterator[Conversation]:
         """Yield kept records lazily; every reject goes to ``on_reject``; fill ``report``.
 
         ``records`` may contain Rejects made while reading (broken lines): they count as
-        input and leave at the ``read`` step. When the stream is exhausted the report is
-        checked: input = kept + rejected.
+        input and leave at the ``read`` step. Duplicate ids are counted on the read step
+        (``counters["duplicate_ids"]``) and both records go on. With ``workers > 1``
+        consecutive per-record steps run in a process pool over chunks of ``chunk_size``
+        records, output order preserved (see :mod:`selfreflect.engines.local`). When the
+        stream is exhausted the report is checked: input = kept + rejected, else
+        :class:`~selfreflect.report.AccountingError`.
         """
+        from selfreflect.engines.local import pool_stage, worker_pool
+
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
         report = report if report is not None else self.new_report()
         if len(report.steps) != len(self.steps) + 1:
             report.steps = self.new_report().steps
         started = time.perf_counter()
-        clocks = [0.0] * (len(self.steps) + 1)
 
         def on_drop(stats: StepStats, reject: Reject) -> None:
             stats.dropped += 1
@@ -72,49 +90,91 @@ class Pipeline:
             report.rejected += 1
             on_reject(reject)
 
-        stream: Iterator[Conversation] = _read_stage(records, report, on_drop)
-        stream = _timed(stream, clocks, 0)
-        for index, step in enumerate(self.steps, start=1):
-            stream = _step_stage(step, stream, report.steps[index], on_drop)
-            stream = _timed(stream, clocks, index)
-        for conv in stream:
-            report.kept += 1
-            yield conv
-        for index, stats in enumerate(report.steps):
-            stats.seconds += clocks[index] - (clocks[index - 1] if index else 0.0)
+        def on_pooled_drop(reject: Reject) -> None:
+            report.rejected += 1
+            on_reject(reject)
+
+        stages = _stages(self.steps, pooled=workers > 1)
+        pooled = {
+            i: [self.steps[j] for j in indexes]
+            for i, indexes in enumerate(stages)
+            if workers > 1 and self.steps[indexes[0]].per_record
+        }
+        clocks = [0.0] * (len(stages) + 1)
+        with worker_pool(pooled, workers, start_method) as pool:
+            stream: Iterator[Conversation] = _read_stage(records, report, on_drop)
+            stream = timed(stream, clocks, 0)
+            for s, indexes in enumerate(stages, start=1):
+                if s - 1 in pooled:
+                    stats = [report.steps[j + 1] for j in indexes]
+                    stream = pool_stage(pool, s - 1, stream, stats, on_pooled_drop,
+                                        chunk_size, max_in_flight=2 * workers)
+                else:
+                    (j,) = indexes
+                    stream = step_stage(self.steps[j], stream, report.steps[j + 1], on_drop)
+                stream = timed(stream, clocks, s)
+            for conv in stream:
+                report.kept += 1
+                yield conv
+        report.steps[0].seconds += clocks[0]
+        for s, indexes in enumerate(stages, start=1):
+            if s - 1 not in pooled:  # pooled steps carry the workers' own timings
+                report.steps[indexes[0] + 1].seconds += clocks[s] - clocks[s - 1]
         report.seconds += time.perf_counter() - started
         report.check()
 
-    def run(self, records: Iterable[Conversation | Reject]) -> RunResult:
+    def run(self, records: Iterable[Conversation | Reject], *, workers: int = 1) -> RunResult:
         """Run in memory and return kept records, rejects and the report."""
         rejects: list[Reject] = []
         report = self.new_report()
-        kept = list(self.stream(records, rejects.append, report))
+        kept = list(self.stream(records, rejects.append, report, workers=workers))
         return RunResult(kept=kept, rejects=rejects, report=report)
+
+
+def _stages(steps: list[Step], pooled: bool) -> list[list[int]]:
+    """Group step indexes: runs of per-record steps together when pooled, else one each."""
+    stages: list[list[int]] = []
+    for i, step in enumerate(steps):
+        if pooled and step.per_record and stages and steps[stages[-1][-1]].per_record:
+            stages[-1].append(i)
+        else:
+            stages.append([i])
+    return stages
 
 
 def _read_stage(
     records: Iterable[Conversation | Reject],
     report: Report,
-    on_drop: Callable[[StepStats, Reject], None],
+    on_drop: OnDrop,
 ) -> Iterator[Conversation]:
     stats = report.steps[0]
+    seen: set[int] = set()
     for record in records:
         report.input += 1
         stats.in_ += 1
         if isinstance(record, Reject):
             on_drop(stats, record)
+            continue
+        key = hash(record.id)
+        if key in seen:
+            stats.counters[DUPLICATE_IDS] += 1
+            if stats.counters[DUPLICATE_IDS] <= 5:
+                log.warning("duplicate id %r (%s:%s); both records are processed",
+                            record.id, record.source, record.line)
         else:
-            stats.out += 1
-            yield record
+            seen.add(key)
+        stats.out += 1
+        yield record
 
 
-def _step_stage(
+def step_stage(
     step: Step,
-    upstream: Iterator[Conversation],
+    upstream: Iterable[Conversation],
     stats: StepStats,
-    on_drop: Callable[[StepStats, Reject], None],
+    on_drop: OnDrop,
 ) -> Iterator[Conversation]:
+    """Run one step over ``upstream``: count in/out into ``stats``, send rejects to on_drop."""
+
     def counted() -> Iterator[Conversation]:
         for conv in upstream:
             stats.in_ += 1
@@ -128,7 +188,9 @@ def _step_stage(
             yield outcome
 
 
-def _timed(stream: Iterator[Conversation], clocks: list[float], index: int) -> Iterator[Conversation]:
+def timed(
+    stream: Iterator[Conversation], clocks: list[float], index: int
+) -> Iterator[Conversation]:
     """Add the time spent producing each item to ``clocks[index]`` (upstream included)."""
     clock = time.perf_counter
     while True:

@@ -1,88 +1,154 @@
 """Find steps by name through the entry-point group ``selfreflect.steps``.
 
 Built-in steps are declared in selfreflect's own ``pyproject.toml`` exactly as a plugin
-declares its steps. A plugin that fails to load gives a warning naming it, never a crash.
-``SELFREFLECT_DISABLE_PLUGINS=1`` skips every entry point outside selfreflect itself.
+declares its steps::
+
+    [project.entry-points."selfreflect.steps"]
+    drop_banned_words = "my_package.filters:DropBannedWords"
+
+Names are listed without importing anything; a step's module is imported the first time the
+step is used. A plugin that fails to load gives a :class:`PluginWarning` naming its package and
+entry point, never a crash. ``SELFREFLECT_DISABLE_PLUGINS=1`` skips every entry point that does
+not belong to selfreflect itself. A plugin may not take the name of a built-in step.
 """
 
 from __future__ import annotations
 
 import os
 import warnings
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib.metadata import EntryPoint, entry_points
 
 from selfreflect.steps import Step
 
 GROUP = "selfreflect.steps"
 DISABLE_ENV = "SELFREFLECT_DISABLE_PLUGINS"
+_OWN_DIST = "selfreflect"
 
 
 class UnknownStepError(KeyError):
     """A recipe named a step that no installed package provides."""
 
-    def __init__(self, name: str, available: list[str]):
+    def __init__(self, name: str, available: list[str], problem: str = ""):
         self.name = name
         self.available = available
+        self.problem = problem
         super().__init__(name)
 
     def __str__(self) -> str:
-        return f"unknown step {self.name!r}; available steps: {', '.join(self.available)}"
+        if self.problem:
+            return f"step {self.name!r} {self.problem}"
+        names = ", ".join(self.available) or "(none installed)"
+        return f"unknown step {self.name!r}; available steps: {names}"
 
 
 class PluginWarning(UserWarning):
-    """A plugin's entry point could not be loaded."""
+    """A plugin's entry point could not be loaded or clashes with another step."""
+
+
+def plugins_disabled() -> bool:
+    """True when ``SELFREFLECT_DISABLE_PLUGINS`` is set to a true value."""
+    return os.environ.get(DISABLE_ENV, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _dist_name(ep: EntryPoint) -> str | None:
+    dist = getattr(ep, "dist", None)
+    return dist.name if dist is not None else None
 
 
 def _is_builtin(ep: EntryPoint) -> bool:
-    return ep.value.split(":", 1)[0].split(".", 1)[0] == "selfreflect"
+    dist = _dist_name(ep)
+    if dist is not None:
+        return dist.lower() == _OWN_DIST
+    return ep.value.split(":", 1)[0].split(".", 1)[0] == _OWN_DIST
+
+
+def _origin(ep: EntryPoint) -> str:
+    dist = _dist_name(ep)
+    return f"{ep.value!r}" + (f" from package {dist!r}" if dist else "")
+
+
+def _warn(message: str) -> None:
+    warnings.warn(f"selfreflect: {message}", PluginWarning, stacklevel=3)
 
 
 @lru_cache(maxsize=1)
-def _load() -> dict[str, type[Step]]:
-    disabled = os.environ.get(DISABLE_ENV, "").strip().lower() not in ("", "0", "false", "no")
-    found: dict[str, type[Step]] = {}
+def _entry_points() -> dict[str, EntryPoint]:
+    """Name -> entry point, built-ins first; plugins skipped when disabled."""
+    disabled = plugins_disabled()
+    builtins: dict[str, EntryPoint] = {}
+    plugins: dict[str, EntryPoint] = {}
     for ep in entry_points(group=GROUP):
-        if disabled and not _is_builtin(ep):
-            continue
-        try:
-            cls = ep.load()
-        except Exception as exc:  # a broken plugin must never break selfreflect
-            dist = getattr(ep, "dist", None)
-            owner = f" from {dist.name}" if dist is not None else ""
-            warnings.warn(
-                f"selfreflect: could not load step {ep.name!r}{owner} ({ep.value}): "
-                f"{type(exc).__name__}: {exc}",
-                PluginWarning,
-                stacklevel=2,
-            )
-            continue
-        if not (isinstance(cls, type) and issubclass(cls, Step)):
-            warnings.warn(
-                f"selfreflect: entry point {ep.name!r} ({ep.value}) is not a Step subclass",
-                PluginWarning,
-                stacklevel=2,
-            )
-            continue
-        found[ep.name] = cls
-    return dict(sorted(found.items()))
+        if _is_builtin(ep):
+            builtins[ep.name] = ep
+        elif not disabled:
+            if ep.name in plugins and plugins[ep.name].value != ep.value:
+                _warn(f"step name {ep.name!r} is registered twice: {_origin(plugins[ep.name])} "
+                      f"and {_origin(ep)}; using the first")
+                continue
+            plugins.setdefault(ep.name, ep)
+    for name, ep in plugins.items():
+        if name in builtins:
+            _warn(f"plugin step {name!r} ({_origin(ep)}) ignored: {name!r} is a built-in step")
+    return dict(sorted({**plugins, **builtins}.items()))
+
+
+@cache
+def _load(name: str) -> type[Step] | str:
+    """The class behind ``name``, or a description of why it could not be loaded."""
+    ep = _entry_points()[name]
+    try:
+        cls = ep.load()
+    except Exception as exc:  # a broken plugin must never break selfreflect
+        problem = f"could not be loaded ({_origin(ep)}): {type(exc).__name__}: {exc}"
+        _warn(f"step {name!r} {problem}")
+        return problem
+    if not (isinstance(cls, type) and issubclass(cls, Step)):
+        problem = f"is not a selfreflect Step subclass ({_origin(ep)})"
+        _warn(f"step {name!r} {problem}")
+        return problem
+    return cls
+
+
+def names() -> list[str]:
+    """Every registered step name, sorted, without importing any step."""
+    return list(_entry_points())
+
+
+def builtin_names() -> list[str]:
+    """The names of the steps that ship with selfreflect."""
+    return [name for name, ep in _entry_points().items() if _is_builtin(ep)]
 
 
 def available() -> dict[str, type[Step]]:
-    """Every registered step, name -> class, sorted by name."""
-    return dict(_load())
+    """Every step that loads, name -> class, sorted by name (broken plugins warn)."""
+    loaded = {name: _load(name) for name in _entry_points()}
+    return {name: cls for name, cls in loaded.items() if isinstance(cls, type)}
 
 
 def get(name: str) -> type[Step]:
     """The step class registered under ``name``; UnknownStepError lists the others."""
-    steps = _load()
-    if name not in steps:
-        raise UnknownStepError(name, list(steps))
-    return steps[name]
+    if name not in _entry_points():
+        raise UnknownStepError(name, names())
+    cls = _load(name)
+    if isinstance(cls, str):
+        raise UnknownStepError(name, names(), problem=cls)
+    return cls
+
+
+def name_of(cls: type[Step]) -> str:
+    """The registry name of a step class (its ``name`` when it is not registered)."""
+    if cls.name in _entry_points() and _load(cls.name) is cls:
+        return cls.name
+    for name in _entry_points():
+        if _load(name) is cls:
+            return name
+    return cls.name
 
 
 def refresh() -> None:
     """Forget cached discoveries (after installing a plugin in the same process)."""
+    _entry_points.cache_clear()
     _load.cache_clear()
 
 

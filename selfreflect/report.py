@@ -31,9 +31,9 @@ class StepStats:
             out=self.out + other.out,
             dropped=self.dropped + other.dropped,
             modified=self.modified + other.modified,
-            reasons=self.reasons + other.reasons,
+            reasons=_sum(self.reasons, other.reasons),
             seconds=self.seconds + other.seconds,
-            counters=self.counters + other.counters,
+            counters=_sum(self.counters, other.counters),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -64,6 +64,13 @@ class StepStats:
             seconds=data.get("seconds", 0.0),
             counters=Counter(data.get("counters", {})),
         )
+
+
+def _sum(a: Counter[str], b: Counter[str]) -> Counter[str]:
+    """Add two counters keeping zero and negative entries (``Counter.__add__`` drops them)."""
+    total = Counter(a)
+    total.update(b)
+    return total
 
 
 class AccountingError(RuntimeError):
@@ -98,16 +105,22 @@ class Report:
         )
 
     def check(self) -> None:
-        """Raise AccountingError unless input = kept + rejected and each step balances."""
+        """Raise AccountingError unless every step balances and input = kept + rejected."""
+        for s in self.steps:
+            if s.in_ != s.out + s.dropped:
+                raise AccountingError(
+                    f"step {s.name}: in {s.in_} != out {s.out} + dropped {s.dropped} "
+                    "(the step lost or invented records)"
+                )
+        for before, after in zip(self.steps, self.steps[1:], strict=False):
+            if before.out != after.in_:
+                raise AccountingError(
+                    f"step {after.name}: in {after.in_} != out {before.out} of {before.name}"
+                )
         if self.input != self.kept + self.rejected:
             raise AccountingError(
                 f"input {self.input} != kept {self.kept} + rejected {self.rejected}"
             )
-        for s in self.steps:
-            if s.in_ != s.out + s.dropped:
-                raise AccountingError(
-                    f"step {s.name}: in {s.in_} != out {s.out} + dropped {s.dropped}"
-                )
         if sum(s.dropped for s in self.steps) != self.rejected:
             raise AccountingError("rejected records do not match the steps' dropped counts")
 

@@ -86,6 +86,9 @@ class Step:
     reasons: ClassVar[dict[str, str]] = {}
     #: Per-record steps can run in a process pool; stream steps cannot.
     per_record: ClassVar[bool] = False
+    #: Parameters that make a working instance, for tests and docs (``cls(**example_params)``).
+    #: Needed only when ``__init__`` has required parameters; defaults are used otherwise.
+    example_params: ClassVar[dict[str, Any]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

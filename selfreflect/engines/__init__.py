@@ -1,1 +1,1 @@
-"""Engines that run a pipeline: local (process pool), Ray Data, Hugging Face datasets adapters."""
+"""Engines that run a pipeline: local (process pool), Ray Data, Hugging Face datasets."""

@@ -1,0 +1,467 @@
+"""The ``selfreflect`` command line: clean, run, steps, stats.
+
+Exit codes: 0 success (rejected records are not an error); 2 a usage or recipe error, found
+before any data is read, with a one-line message saying what to fix (a missing input file, an
+output that cannot be written, a bad recipe); 1 anything else. User errors never print a
+traceback.
+
+Each subcommand is one ``add_<name>(subparsers)`` function that declares its arguments and
+sets ``func`` to its handler; adding a subcommand means adding such a function to
+:data:`COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+from selfreflect.conversation import Conversation
+from selfreflect.report import Report
+from selfreflect.steps import Reject
+
+DEFAULT_RECIPE = "default"
+
+
+class UserError(Exception):
+    """A problem the user can fix (exit code 2); the message is one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors that point at ``--help``."""
+
+    def error(self, message: str) -> Any:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+# -- running a pipeline over files ---------------------------------------------------------
+
+
+@dataclass
+class Job:
+    """What to run: a pipeline, inputs, outputs and how many workers."""
+
+    pipeline: Any
+    inputs: list[str]
+    output: str
+    rejects: str | None = None
+    report: str | None = None
+    workers: int = 1
+    format: str | None = None
+
+
+def _check_inputs(paths: Sequence[str]) -> list[str]:
+    from selfreflect.formats import check_readable
+
+    if not paths:
+        raise UserError("no input files given")
+    for path in paths:
+        try:
+            check_readable(path)
+        except OSError as exc:
+            raise UserError(str(exc)) from None
+    return list(paths)
+
+
+def _check_outputs(*paths: str | None) -> None:
+    from selfreflect.formats import check_writable
+
+    named = [p for p in paths if p]
+    for path in named:
+        try:
+            check_writable(path)
+        except OSError as exc:
+            raise UserError(str(exc)) from None
+    resolved = [Path(p).resolve() for p in named]
+    if len(set(resolved)) != len(resolved):
+        raise UserError("the output, rejects and report files must be different files")
+
+
+def _load_recipe(name_or_path: str) -> Any:
+    """``selfreflect.recipe.load`` with recipe errors turned into UserError."""
+    from selfreflect import recipe
+
+    try:
+        return recipe.load(name_or_path)
+    except recipe.RecipeError as exc:
+        raise UserError(f"recipe {name_or_path}: {_one_line(exc)}") from None
+    except FileNotFoundError as exc:
+        raise UserError(f"recipe not found: {exc.filename or name_or_path}") from None
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _progress(records: Iterable[Any]) -> Any:
+    """A tqdm bar on stderr when it is a terminal; the records unchanged otherwise."""
+    if not sys.stderr.isatty():
+        return records
+    from tqdm import tqdm
+
+    return tqdm(records, unit=" records", file=sys.stderr, mininterval=0.5, leave=False)
+
+
+def _read_all(paths: Sequence[str], fmt: str | None = None) -> Iterator[Conversation | Reject]:
+    from selfreflect.formats import read
+
+    return chain.from_iterable(read(p, format=fmt) for p in paths)
+
+
+def _add_format(p: argparse.ArgumentParser) -> None:
+    from selfreflect.formats import FORMATS
+
+    p.add_argument("--format", choices=list(FORMATS), default=None,
+                   help="input format for every file (default: detected per file)")
+
+
+def _stream(pipeline: Any, records: Iterable[Any], on_reject: Callable[[Reject], None],
+            report: Report, workers: int) -> Iterator[Conversation]:
+    """``pipeline.stream`` with ``workers`` when the pipeline supports a process pool."""
+    import inspect
+
+    if workers > 1 and "workers" in inspect.signature(pipeline.stream).parameters:
+        return pipeline.stream(records, on_reject, report, workers=workers)
+    if workers > 1:
+        print("selfreflect: warning: this pipeline runs in one process; --workers ignored",
+              file=sys.stderr)
+    return pipeline.stream(records, on_reject, report)
+
+
+def run_job(job: Job) -> Report:
+    """Read, run the pipeline, write kept records and rejects atomically; return the report."""
+    from selfreflect.formats import DuplicateIds, JsonlWriter, write_parquet
+
+    duplicate_ids = DuplicateIds()
+    report = job.pipeline.new_report()
+    records = _progress(duplicate_ids.track(_read_all(job.inputs, job.format)))
+    with ExitStack() as stack:
+        rejects_out = stack.enter_context(JsonlWriter(job.rejects)) if job.rejects else None
+
+        def on_reject(item: Reject) -> None:
+            if rejects_out is not None:
+                rejects_out.write(item.to_json())
+
+        kept = _stream(job.pipeline, records, on_reject, report, job.workers)
+        if job.output.endswith(".parquet"):
+            write_parquet(kept, job.output)
+        else:
+            out = stack.enter_context(JsonlWriter(job.output))
+            for conv in kept:
+                out.write(conv.to_record())
+        if hasattr(records, "close"):
+            records.close()
+    if duplicate_ids.count:
+        counters = report.steps[0].counters
+        if "duplicate_ids" not in counters:  # newer pipelines count them themselves
+            counters["duplicate_ids"] = duplicate_ids.count
+        print(f"selfreflect: {duplicate_ids.message()}", file=sys.stderr)
+    return report
+
+
+def _finish(job: Job, report: Report) -> int:
+    """Print the table, write the JSON report, say where the rejects went."""
+    print(report.table(), file=sys.stderr)
+    if job.report:
+        from selfreflect.formats.writers import atomic_path
+
+        with atomic_path(job.report) as tmp:
+            Path(tmp).write_text(report.dumps() + "\n", encoding="utf-8")
+    where = f" -> {job.rejects}" if job.rejects else " (pass --rejects FILE to keep them)"
+    print(f"wrote {report.kept} records to {job.output}; {report.rejected} rejected{where}",
+          file=sys.stderr)
+    return 0
+
+
+def _workers(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--workers needs a whole number, got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("--workers must be 1 or more")
+    return n
+
+
+# -- clean -----------------------------------------------------------------------------------
+
+
+def add_clean(sub: Any) -> None:
+    """``clean INPUT... -o OUTPUT``: run a recipe (``default`` unless named) over files."""
+    p = sub.add_parser("clean", help="clean chat files with a recipe (default: 'default')",
+                       description="Read INPUT files (openai, sharegpt or alpaca; JSONL, "
+                                   ".jsonl.gz or a JSON array), run a recipe, write OUTPUT.")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="input files")
+    p.add_argument("-o", "--output", required=True, metavar="OUTPUT",
+                   help="output file (.jsonl, .jsonl.gz or .parquet)")
+    p.add_argument("--rejects", metavar="FILE", help="write rejected records (JSONL) here")
+    p.add_argument("--report", metavar="FILE", help="write the JSON report here")
+    p.add_argument("--recipe", metavar="NAME|PATH", default=DEFAULT_RECIPE,
+                   help="recipe name or YAML file (default: %(default)s)")
+    p.add_argument("--workers", type=_workers, default=None, metavar="N",
+                   help="processes for per-record steps (default: the recipe's, else 1)")
+    _add_format(p)
+    p.set_defaults(func=cmd_clean)
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    """Handle ``clean``."""
+    inputs = _check_inputs(args.inputs)
+    _check_outputs(args.output, args.rejects, args.report)
+    recipe = _load_recipe(args.recipe)
+    workers = args.workers or _recipe_workers(recipe)
+    job = Job(recipe.pipeline, inputs, args.output, args.rejects, args.report, workers,
+              args.format)
+    return _finish(job, run_job(job))
+
+
+# -- run -------------------------------------------------------------------------------------
+
+
+def add_run(sub: Any) -> None:
+    """``run RECIPE.yaml``: run a recipe with the input and output it names (or overrides)."""
+    p = sub.add_parser("run", help="run a YAML recipe",
+                       description="Run a recipe; --input/--output override the recipe's own.")
+    p.add_argument("recipe", metavar="RECIPE.yaml", help="recipe file or built-in recipe name")
+    p.add_argument("--input", action="append", metavar="PATH",
+                   help="input file (repeat for several); overrides the recipe's input")
+    p.add_argument("--output", metavar="PATH", help="output file; overrides the recipe's output")
+    p.add_argument("--rejects", metavar="FILE", help="rejects file; overrides the recipe's")
+    p.add_argument("--report", metavar="FILE", help="JSON report file; overrides the recipe's")
+    p.add_argument("--workers", type=_workers, default=None, metavar="N",
+                   help="processes for per-record steps")
+    _add_format(p)
+    p.set_defaults(func=cmd_run)
+
+
+def _recipe_workers(recipe: Any) -> int:
+    return int(getattr(recipe, "workers", None) or 1)
+
+
+def _expand(patterns: Sequence[str]) -> list[str]:
+    """Paths as given, glob patterns expanded (a recipe's ``input: data/*.jsonl``)."""
+    import glob
+
+    paths: list[str] = []
+    for pattern in patterns:
+        matches = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
+        if not matches:
+            raise UserError(f"input pattern matches no file: {pattern}")
+        paths += matches
+    return paths
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [str(value)] if isinstance(value, str | Path) else [str(v) for v in value]
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Handle ``run``."""
+    recipe = _load_recipe(args.recipe)
+    inputs = args.input or _as_list(getattr(recipe, "input", None))
+    output = args.output or getattr(recipe, "output", None)
+    if not inputs:
+        raise UserError(f"recipe {args.recipe} names no input; pass --input PATH")
+    if not output:
+        raise UserError(f"recipe {args.recipe} names no output; pass --output PATH")
+    engine = getattr(recipe, "engine", None)
+    if engine not in (None, "local"):
+        raise UserError(f"recipe {args.recipe} asks for engine {engine!r}, which 'selfreflect "
+                        "run' does not start; remove 'engine' to run locally")
+    rejects = args.rejects or getattr(recipe, "rejects", None)
+    report = args.report or getattr(recipe, "report", None)
+    inputs = _check_inputs(_expand(inputs))
+    _check_outputs(str(output), rejects, report)
+    workers = args.workers or _recipe_workers(recipe)
+    job = Job(recipe.pipeline, inputs, str(output), rejects and str(rejects),
+              report and str(report), workers, args.format)
+    return _finish(job, run_job(job))
+
+
+# -- steps -----------------------------------------------------------------------------------
+
+
+def add_steps(sub: Any) -> None:
+    """``steps``: list every registered step with its one-line summary."""
+    p = sub.add_parser("steps", help="list every registered step")
+    p.set_defaults(func=cmd_steps)
+
+
+def cmd_steps(args: argparse.Namespace) -> int:
+    """Handle ``steps``."""
+    from selfreflect import registry
+
+    found = registry.available()
+    if not found:
+        print("no steps registered (is selfreflect installed with pip install -e .?)",
+              file=sys.stderr)
+        return 0
+    width = max(len(name) for name in found)
+    for name, cls in found.items():
+        print(f"{name.ljust(width)}  {registry.summary(cls)}".rstrip())
+    return 0
+
+
+# -- stats -----------------------------------------------------------------------------------
+
+
+def _percentiles(values: list[int]) -> dict[str, float]:
+    if not values:
+        return {"count": 0}
+    import numpy as np
+
+    arr = np.asarray(values)
+    p50, p90, p99 = np.percentile(arr, [50, 90, 99])
+    return {"count": len(values), "mean": round(float(arr.mean()), 1), "p50": float(p50),
+            "p90": float(p90), "p99": float(p99), "max": int(arr.max())}
+
+
+def dataset_stats(records: Iterable[Conversation | Reject]) -> dict[str, Any]:
+    """Counts, turns, lengths per role (characters), roles and an exact-duplicate estimate."""
+    n = 0
+    rejected: Counter[str] = Counter()
+    roles: Counter[str] = Counter()
+    turns: list[int] = []
+    lengths: dict[str, list[int]] = {}
+    seen_text: set[bytes] = set()
+    seen_ids: set[str] = set()
+    duplicates = duplicate_ids = 0
+    for record in records:
+        if isinstance(record, Reject):
+            rejected[record.reason] += 1
+            continue
+        n += 1
+        turns.append(len(record.messages))
+        for m in record.messages:
+            roles[m.role] += 1
+            lengths.setdefault(m.role, []).append(len(m.content))
+        key = hashlib.blake2b(record.dedup_text().encode("utf-8"), digest_size=16).digest()
+        duplicates += key in seen_text
+        seen_text.add(key)
+        duplicate_ids += record.id in seen_ids
+        seen_ids.add(record.id)
+    return {
+        "records": n,
+        "unreadable": sum(rejected.values()),
+        "unreadable_reasons": dict(sorted(rejected.items())),
+        "messages_per_record": _percentiles(turns),
+        "roles": dict(roles.most_common()),
+        "chars_per_message": {role: _percentiles(v) for role, v in sorted(lengths.items())},
+        "exact_duplicates": duplicates,
+        "duplicate_ids": duplicate_ids,
+    }
+
+
+def format_stats(stats: dict[str, Any]) -> str:
+    """The stats as a few readable lines."""
+    lines = [f"records      {stats['records']}  (unreadable lines: {stats['unreadable']})"]
+    if stats["unreadable_reasons"]:
+        reasons = ", ".join(f"{k}={v}" for k, v in stats["unreadable_reasons"].items())
+        lines.append(f"unreadable   {reasons}")
+    t = stats["messages_per_record"]
+    if t["count"]:
+        lines.append(f"messages     mean {t['mean']}  p50 {t['p50']:g}  p90 {t['p90']:g}  "
+                     f"max {t['max']}")
+    roles = ", ".join(f"{k}={v}" for k, v in stats["roles"].items())
+    lines.append(f"roles        {roles or '(none)'}")
+    lines.append("chars per message:")
+    lines.append(f"  {'role':<10} {'count':>7} {'mean':>8} {'p50':>7} {'p90':>7} {'p99':>8} "
+                 f"{'max':>8}")
+    for role, s in stats["chars_per_message"].items():
+        lines.append(f"  {role:<10} {s['count']:>7} {s['mean']:>8} {s['p50']:>7g} {s['p90']:>7g} "
+                     f"{s['p99']:>8g} {s['max']:>8}")
+    pct = 100 * stats["exact_duplicates"] / stats["records"] if stats["records"] else 0.0
+    lines.append(f"duplicates   {stats['exact_duplicates']} exact ({pct:.1f}%), "
+                 f"{stats['duplicate_ids']} repeated ids")
+    return "\n".join(lines)
+
+
+def add_stats(sub: Any) -> None:
+    """``stats INPUT``: counts, turns, lengths, roles and duplicates of input files."""
+    p = sub.add_parser("stats", help="describe input files: counts, turns, lengths, duplicates")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="input files")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _add_format(p)
+    p.set_defaults(func=cmd_stats)
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Handle ``stats``."""
+    inputs = _check_inputs(args.inputs)
+    stats = dataset_stats(_progress(_read_all(inputs, args.format)))
+    print(json.dumps(stats, indent=2) if args.json else format_stats(stats))
+    return 0
+
+
+# -- entry point -----------------------------------------------------------------------------
+
+#: One function per subcommand; each adds its parser and sets ``func``.
+COMMANDS: list[Callable[[Any], Any]] = [add_clean, add_run, add_steps, add_stats]
+
+#: Subcommands that live with their feature: (module, function), added when the module exists.
+OPTIONAL_COMMANDS: list[tuple[str, str]] = [("selfreflect.reflect.cli", "add_reflect_command")]
+
+
+def _optional_commands() -> list[Callable[[Any], Any]]:
+    import importlib
+
+    found = []
+    for module_name, function in OPTIONAL_COMMANDS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                continue  # that part of selfreflect is not in this build
+            raise
+        found.append(getattr(module, function))
+    return found
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand in :data:`COMMANDS`."""
+    from selfreflect import __version__
+
+    parser = _Parser(prog="selfreflect",
+                     description="Turn raw chat logs into clean, deduplicated training data.")
+    parser.add_argument("--version", action="version", version=f"selfreflect {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for add in [*COMMANDS, *_optional_commands()]:
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.func(args))
+    except UserError as exc:
+        print(f"selfreflect {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("selfreflect: interrupted; no output file was left half-written", file=sys.stderr)
+        return 130
+    except ImportError as exc:
+        print(f"selfreflect {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"selfreflect {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Banding (LSH) for MinHash signatures: choosing bands, band keys, and a compact numpy index.
+
+The recall trap: datasketch's "optimal" (bands, rows) for threshold 0.8 at 128 permutations is
+9 x 13, which finds only ~73% of the pairs whose true Jaccard is >= 0.8. :func:`choose_bands`
+instead takes the most rows per band that still makes a pair at exactly the threshold a candidate
+with probability >= ``recall`` (21 x 6 for 0.8 / 128: 99.8%), and every candidate is then checked
+against the (exact) Jaccard similarity, so the looser banding costs a few checks, not precision.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_K1 = np.uint64(0x9E3779B97F4A7C15)
+_K2 = np.uint64(0xBF58476D1CE4E5B9)
+_K3 = np.uint64(0x94D049BB133111EB)
+
+
+def candidate_probability(similarity: float, bands: int, rows: int) -> float:
+    """The probability that a pair with this Jaccard similarity shares at least one band."""
+    return 1.0 - (1.0 - similarity**rows) ** bands
+
+
+def choose_bands(threshold: float, num_perm: int, recall: float = 0.99) -> tuple[int, int]:
+    """(bands, rows): the most rows per band (fewest false candidates) that keeps the candidate
+    probability of a pair at exactly ``threshold`` at or above ``recall``."""
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+    best = (num_perm, 1)
+    for rows in range(1, num_perm + 1):
+        bands = num_perm // rows
+        if candidate_probability(threshold, bands, rows) >= recall:
+            best = (bands, rows)
+    return best
+
+
+def _mix64(h: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser (a bijection on uint64)."""
+    h = h ^ (h >> np.uint64(30))
+    h = h * _K2
+    h = h ^ (h >> np.uint64(27))
+    h = h * _K3
+    return h ^ (h >> np.uint64(31))
+
+
+def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One 64-bit key per (text, band), band number mixed in: shape (texts, bands)."""
+    n = signatures.shape[0]
+    keys = np.empty((n, bands), dtype=np.uint64)
+    sig = signatures.astype(np.uint64, copy=False)
+    with np.errstate(over="ignore"):
+        for band in range(bands):
+            h = np.full(n, np.uint64(band + 1) * _K1, dtype=np.uint64)
+            for col in range(band * rows, (band + 1) * rows):
+                h = _mix64(h ^ sig[:, col])
+            keys[:, band] = h
+    return keys
+
+
+class BandIndex:
+    """Sorted (key, record number) runs merged like a log-structured tree: 12 bytes per band entry.
+
+    Keys of all bands share one array, so they must differ across bands (:func:`band_keys`
+    mixes the band number in).
+
+    ``add`` appends a sorted run; runs of similar size merge, so there are O(log n) runs and a
+    batch query is a few ``searchsorted`` calls.
+    """
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def add(self, keys: np.ndarray, numbers: np.ndarray) -> None:
+        """Index every key of ``keys`` (texts x bands) under that text's record number."""
+        flat = keys.ravel()
+        owners = np.repeat(numbers.astype(np.uint32), keys.shape[1])
+        order = np.argsort(flat, kind="stable")
+        self.runs.append((flat[order], owners[order]))
+        while len(self.runs) > 1 and len(self.runs[-1][0]) * 2 >= len(self.runs[-2][0]):
+            (k2, o2), (k1, o1) = self.runs.pop(), self.runs.pop()
+            k, o = np.concatenate([k1, k2]), np.concatenate([o1, o2])
+            order = np.argsort(k, kind="stable")
+            self.runs.append((k[order], o[order]))
+
+    def query(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs ``(row, record number)``: row of ``keys`` that shares a band key with a record."""
+        flat = keys.ravel()
+        rows_out, owners_out = [], []
+        for run_keys, run_owners in self.runs:
+            lo = np.searchsorted(run_keys, flat, side="left")
+            hi = np.searchsorted(run_keys, flat, side="right")
+            counts = hi - lo
+            hit = np.flatnonzero(counts)
+            if not len(hit):
+                continue
+            c = counts[hit]
+            first = np.repeat(lo[hit] - np.cumsum(c) + c, c) + np.arange(c.sum())
+            rows_out.append(np.repeat(hit // keys.shape[1], c))
+            owners_out.append(run_owners[first])
+        if not rows_out:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty
+        return np.concatenate(rows_out), np.concatenate(owners_out).astype(np.int64)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the index arrays."""
+        return sum(k.nbytes + o.nbytes for k, o in self.runs)

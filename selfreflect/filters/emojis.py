@@ -1,0 +1,118 @@
+"""Remove emoji (with the ``emoji`` package) and drop turns made mostly of emoji."""
+
+from __future__ import annotations
+
+import re
+
+import emoji
+import regex
+
+from selfreflect.conversation import Conversation
+from selfreflect.steps import Filter, MessageRewriter
+
+# Leftovers of an emoji sequence that mean nothing alone: variation selectors 15/16, the
+# combining keycap, skin-tone modifiers and tag characters (subdivision flags).
+_LEFTOVERS = re.compile("[\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]")
+_CLOSING = set(".,!?;:)]}…'\"»。，！？；：、）")
+
+
+# Every emoji starts with one of these (checked against the emoji package's whole list).
+_EMOJI_START = regex.compile(
+    r"[\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Regional_Indicator}\u20e3]"
+)
+
+
+def emoji_spans(text: str, keep: str = "") -> list[tuple[int, int]]:
+    """Start and end of every emoji (a whole ZWJ sequence, flag or keycap is one span)."""
+    if text.isascii():
+        return []
+    # The emoji tokenizer is slow per character: run it only on windows around possible emoji.
+    windows: list[list[int]] = []
+    for hit in _EMOJI_START.finditer(text):
+        start, end = max(0, hit.start() - 2), hit.end() + 16
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = end
+        else:
+            windows.append([start, end])
+    spans = []
+    for start, end in windows:
+        for found in emoji.emoji_list(text[start:end]):
+            if found["emoji"] not in keep:
+                spans.append((start + found["match_start"], start + found["match_end"]))
+    return spans
+
+
+def remove_emoji(text: str, keep: str = "") -> str:
+    """The text without emoji, with no doubled spaces or space before punctuation left behind."""
+    spans = emoji_spans(text, keep)
+    if not spans:
+        return text if text.isascii() else _LEFTOVERS.sub("", text)
+    mark = next(chr(c) for c in range(0xE000, 0xF900) if chr(c) not in text)
+    pieces, last = [], 0
+    for start, end in spans:
+        pieces += [text[last:start], mark]
+        last = end
+    pieces.append(text[last:])
+    marked = _LEFTOVERS.sub("", "".join(pieces))
+    # A run of emoji (with spaces between) and the spaces around it is removed as one unit.
+    around = re.compile(f"([ \t]*){mark}(?:[ \t]*{mark})*([ \t]*)")
+
+    def replace(found: re.Match[str]) -> str:
+        before = marked[found.start() - 1] if found.start() else "\n"
+        after = marked[found.end()] if found.end() < len(marked) else "\n"
+        if before == "\n" or after == "\n" or after in _CLOSING:
+            return ""
+        if found.group(1) or found.group(2) or (before.isalnum() and after.isalnum()):
+            return " "
+        return ""
+
+    return around.sub(replace, marked)
+
+
+def emoji_share(text: str, keep: str = "©®™") -> float:
+    """The share of visible characters that are emoji, counting each emoji sequence as one."""
+    spans = emoji_spans(text, keep)
+    if not spans:
+        return 0.0
+    visible = len(text) - sum(1 for ch in text if ch.isspace())
+    inside = sum(end - start for start, end in spans)
+    return len(spans) / (visible - inside + len(spans))
+
+
+class RemoveEmoji(MessageRewriter):
+    """Remove emoji (ZWJ families, skin tones, flags, keycaps) and leave the text readable."""
+
+    reasons: dict[str, str] = {}
+
+    def __init__(self, keep: str = "©®™", roles: tuple[str, ...] = ("user", "assistant")):
+        self.keep = keep
+        self.roles = roles
+
+    def rewrite_text(self, text: str) -> str:
+        return remove_emoji(text, self.keep)
+
+
+class DropEmojiTurns(Filter):
+    """Drop records with a turn made mostly of emoji (nothing readable is left once removed)."""
+
+    reasons = {
+        "mostly_emoji_user": "a user turn is mostly emoji",
+        "mostly_emoji_assistant": "an assistant turn is mostly emoji",
+    }
+
+    def __init__(self, max_share: float = 0.5, roles: tuple[str, ...] = ("user", "assistant")):
+        self.max_share = max_share
+        self.roles = roles
+
+    def keep(self, conv: Conversation) -> bool | tuple[bool, str] | tuple[bool, str, str]:
+        for index, message in enumerate(conv.messages):
+            if message.role not in self.roles or message.content.isascii():
+                continue
+            share = emoji_share(message.content)
+            if share > self.max_share:
+                return (
+                    False,
+                    f"mostly_emoji_{message.role}",
+                    f"message {index} ({message.role}) is {share:.0%} emoji",
+                )
+        return True

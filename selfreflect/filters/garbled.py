@@ -1,0 +1,129 @@
+"""Repair mojibake with ftfy, and drop text that cannot be repaired."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import ftfy
+import regex
+from ftfy.badness import is_bad
+
+from selfreflect.conversation import Conversation
+from selfreflect.steps import Filter, MessageRewriter
+
+# C0 controls except tab and line breaks, DEL, and C1 controls.
+_CONTROL = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f]")
+# A run of punctuation and symbols (no letters, digits, marks or spaces) of at least 12 characters.
+_SYMBOL_RUN = regex.compile(r"[\p{P}\p{S}]{12,}")
+_LETTER = regex.compile(r"[\p{L}\p{M}\p{N}]")
+# Emoji are symbols too; they are not garbage (the emoji steps deal with them).
+# Mojibake of UTF-8 read as a single-byte code page always contains one of these (Latin-1 to
+# Cyrillic, C1 controls); escapes and surrogates too. Text without any is left alone, fast.
+_MAYBE_MOJIBAKE = regex.compile(r"[\x80-\u04ff\x1b\ud800-\udfff]")
+_NOT_LETTER = regex.compile(r"[^\p{L}\p{M}\p{N}\s]")
+_EMOJI_LIKE = regex.compile(r"[\p{Extended_Pictographic}\p{Emoji_Modifier}\u200d\ufe0f\u20e3]")
+
+
+class FixMojibake(MessageRewriter):
+    """Repair mojibake ("doesnâ€™t" -> "doesn't") and broken encodings with ftfy.
+
+    Only encoding repairs are applied: full-width punctuation (Chinese "，"), curly quotes
+    and line breaks are left to the steps made for them, and control characters are left
+    for :class:`DropGarbled` to find.
+    """
+
+    reasons: dict[str, str] = {}
+
+    def __init__(
+        self,
+        unescape_html: bool = False,
+        normalization: str | None = "NFC",
+        roles: tuple[str, ...] = ("system", "user", "assistant"),
+    ):
+        self.unescape_html = unescape_html
+        self.normalization = normalization
+        self.roles = roles
+
+    @cached_property
+    def _config(self) -> ftfy.TextFixerConfig:
+        return ftfy.TextFixerConfig(
+            unescape_html=self.unescape_html,
+            remove_terminal_escapes=True,
+            fix_encoding=True,
+            restore_byte_a0=True,
+            replace_lossy_sequences=True,
+            decode_inconsistent_utf8=True,
+            fix_c1_controls=True,
+            fix_latin_ligatures=False,
+            fix_character_width=False,
+            uncurl_quotes=False,
+            fix_line_breaks=False,
+            fix_surrogates=True,
+            remove_control_chars=False,
+            normalization=self.normalization,
+            explain=False,
+        )
+
+    def rewrite_text(self, text: str) -> str:
+        if not _MAYBE_MOJIBAKE.search(text):
+            return text
+        return ftfy.fix_text(text, self._config)
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state.pop("_config", None)
+        return state
+
+
+def garbage_reason(text: str, min_letter_share: float, symbol_run: bool) -> tuple[str, str] | None:
+    """Why a text is unreadable (reason, detail), or None when it looks like real text."""
+    if "\ufffd" in text:
+        return "replacement_char", f"{text.count(chr(0xFFFD))} U+FFFD replacement character(s)"
+    control = _CONTROL.search(text)
+    if control:
+        return "control_chars", f"control character U+{ord(control.group()):04X}"
+    if symbol_run:
+        for run in _SYMBOL_RUN.finditer(text):
+            chars = set(_EMOJI_LIKE.sub("", run.group()))
+            if len(chars) >= 5:
+                return "symbol_garbage", f"run of symbols {run.group()[:30]!r}"
+    rough = len(text) - text.count(" ") - text.count("\n")
+    if rough >= 20 and len(_NOT_LETTER.findall(text)) > rough * (1 - min_letter_share):
+        visible = _EMOJI_LIKE.sub("", regex.sub(r"\s+", "", text))
+        share = len(_LETTER.findall(visible)) / len(visible) if len(visible) >= 20 else 1.0
+        if share < min_letter_share:
+            return "symbol_garbage", f"only {share:.0%} letters or digits"
+    if _MAYBE_MOJIBAKE.search(text) and is_bad(text):
+        return "mojibake", "mojibake that ftfy could not repair"
+    return None
+
+
+class DropGarbled(Filter):
+    """Drop records with text that cannot be repaired: U+FFFD, control characters, crawl garbage."""
+
+    reasons = {
+        "replacement_char": "a turn contains U+FFFD, the mark of bytes lost in decoding",
+        "control_chars": "a turn contains C0/C1 control characters (other than tab and newline)",
+        "symbol_garbage": "a turn is mostly punctuation/symbols or has a long run of mixed symbols",
+        "mojibake": "a turn still looks like mojibake after repair",
+    }
+
+    def __init__(
+        self,
+        min_letter_share: float = 0.3,
+        symbol_runs: bool = True,
+        roles: tuple[str, ...] = ("system", "user", "assistant"),
+    ):
+        self.min_letter_share = min_letter_share
+        self.symbol_runs = symbol_runs
+        self.roles = roles
+
+    def keep(self, conv: Conversation) -> bool | tuple[bool, str] | tuple[bool, str, str]:
+        for index, message in enumerate(conv.messages):
+            if message.role not in self.roles:
+                continue
+            found = garbage_reason(message.content, self.min_letter_share, self.symbol_runs)
+            if found:
+                reason, detail = found
+                return False, reason, f"message {index} ({message.role}): {detail}"
+        return True

@@ -1,0 +1,102 @@
+"""Typographic punctuation to plain ASCII forms, and a phrase map ("and/or" -> "and")."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+from selfreflect.steps import MessageRewriter
+
+#: Typographic characters and their plain replacements.
+DEFAULT_CHAR_MAP: dict[str, str] = {
+    "\u2018": "'",  # left single quotation mark
+    "\u2019": "'",  # right single quotation mark / apostrophe
+    "\u201a": "'",  # single low-9 quotation mark
+    "\u201b": "'",  # single high-reversed-9 quotation mark
+    "\u2032": "'",  # prime
+    "\u00b4": "'",  # acute accent used as an apostrophe
+    "\u201c": '"',  # left double quotation mark
+    "\u201d": '"',  # right double quotation mark
+    "\u201e": '"',  # double low-9 quotation mark
+    "\u201f": '"',  # double high-reversed-9 quotation mark
+    "\u2033": '"',  # double prime
+    "\u2010": "-",  # hyphen
+    "\u2011": "-",  # non-breaking hyphen
+    "\u2012": "-",  # figure dash
+    "\u2013": "-",  # en dash
+    "\u2212": "-",  # minus sign
+    "\u2026": "...",  # horizontal ellipsis
+}
+
+DEFAULT_PHRASE_MAP: dict[str, str] = {"and/or": "and", "and\\or": "and"}
+
+
+def _match_case(found: str, replacement: str) -> str:
+    """Give the replacement the case pattern of the text it replaces."""
+    if found.isupper() and len(found) > 1:
+        return replacement.upper()
+    if found[:1].isupper():
+        return replacement[:1].upper() + replacement[1:]
+    return replacement
+
+
+class NormalizePunctuation(MessageRewriter):
+    """Turn curly quotes, apostrophes, dashes and ellipses into plain ones; apply a phrase map."""
+
+    reasons: dict[str, str] = {}
+
+    def __init__(
+        self,
+        char_map: dict[str, str] | None = None,
+        phrase_map: dict[str, str] | None = None,
+        unescape_literals: bool = True,
+        roles: tuple[str, ...] = ("system", "user", "assistant"),
+    ):
+        self.char_map = char_map
+        self.phrase_map = phrase_map
+        self.unescape_literals = unescape_literals
+        self.roles = roles
+
+    @cached_property
+    def _chars(self) -> dict[str, str]:
+        return DEFAULT_CHAR_MAP if self.char_map is None else dict(self.char_map)
+
+    @cached_property
+    def _table(self) -> dict[int, str]:
+        return {ord(k): v for k, v in self._chars.items() if len(k) == 1}
+
+    @cached_property
+    def _any_char(self) -> re.Pattern[str] | None:
+        keys = [k for k in self._chars if len(k) == 1]
+        return re.compile("[" + "".join(re.escape(k) for k in keys) + "]") if keys else None
+
+    @cached_property
+    def _literal(self) -> re.Pattern[str] | None:
+        """Literal escapes such as the six characters ``\\u2019`` left by double encoding."""
+        codes = sorted({f"{ord(k):04x}" for k in self._chars if len(k) == 1})
+        if not self.unescape_literals or not codes:
+            return None
+        return re.compile(r"\\u(" + "|".join(codes) + r")", re.IGNORECASE)
+
+    @cached_property
+    def _phrases(self) -> tuple[re.Pattern[str], dict[str, str]] | None:
+        phrases = DEFAULT_PHRASE_MAP if self.phrase_map is None else self.phrase_map
+        if not phrases:
+            return None
+        keys = sorted(phrases, key=len, reverse=True)
+        alternatives = "|".join(re.escape(k) for k in keys)
+        pattern = re.compile(rf"(?<![\w/\\])(?:{alternatives})(?![\w/\\])", re.IGNORECASE)
+        return pattern, {k.lower(): v for k, v in phrases.items()}
+
+    def rewrite_text(self, text: str) -> str:
+        if self._literal is not None and "\\u" in text.lower():
+            text = self._literal.sub(lambda m: chr(int(m.group(1), 16)), text)
+        if self._any_char is not None and self._any_char.search(text):
+            text = text.translate(self._table)
+        for key, value in self._chars.items():
+            if len(key) > 1 and key in text:
+                text = text.replace(key, value)
+        if self._phrases is not None:
+            pattern, mapping = self._phrases
+            text = pattern.sub(lambda m: _match_case(m.group(0), mapping[m.group(0).lower()]), text)
+        return text

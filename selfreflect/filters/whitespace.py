@@ -1,0 +1,84 @@
+"""Strip turns, collapse runs of spaces and blank lines; optionally remove line breaks."""
+
+from __future__ import annotations
+
+import re
+
+import regex
+
+from selfreflect.steps import MessageRewriter
+
+# Unicode spaces that render like an ASCII space (U+3000, the ideographic space, is kept).
+_SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f]")
+# Invisible characters with no meaning in chat text (zero-width space, BOM). ZWJ/ZWNJ are kept:
+# Indic and Persian scripts and emoji sequences need them.
+_INVISIBLE = re.compile(r"[\u200b\ufeff\u2060]")
+_INNER_SPACES = re.compile(r"(?<=\S)[ \t]{2,}")
+_TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
+# Anything the rules below would change; text without any only needs strip() (fast path).
+_ANY_WORK = re.compile(r"[\r\t\u00a0\u1680\u2000-\u200b\u202f\u205f\u2060\ufeff]|  | \n")
+_FENCE = re.compile(r"(```.*?(?:```|\Z))", re.DOTALL)
+_HELD = re.compile("\ue000(\\d+)\ue001")
+_LINE_BREAKS = re.compile(r"[ \t]*\n[ \t\n]*")
+# A line break between two CJK characters becomes nothing, not a space.
+_CJK = r"[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff00-\uffef]"
+_CJK_BREAK = regex.compile(rf"(?<={_CJK})[ \t]*\n[ \t\n]*(?={_CJK})")
+
+
+class NormalizeWhitespace(MessageRewriter):
+    """Strip each turn, collapse repeated spaces and blank lines; optionally join all lines."""
+
+    reasons: dict[str, str] = {}
+
+    def __init__(
+        self,
+        max_blank_lines: int = 1,
+        remove_line_breaks: bool = False,
+        roles: tuple[str, ...] = ("system", "user", "assistant"),
+    ):
+        self.max_blank_lines = max_blank_lines
+        self.remove_line_breaks = remove_line_breaks
+        self.roles = roles
+
+    def rewrite_text(self, text: str) -> str:
+        if "```" not in text:
+            return self._prose(text)
+        # Fenced code blocks keep their spacing and line breaks: set aside, then put back.
+        blocks: list[str] = []
+
+        def hold(found: re.Match[str]) -> str:
+            blocks.append(found.group())
+            return f"\ue000{len(blocks) - 1}\ue001"
+
+        text = self._prose(_FENCE.sub(hold, text))
+        return _HELD.sub(lambda found: blocks[int(found.group(1))], text)
+
+    def _prose(self, text: str) -> str:
+        """Normalise text outside code fences."""
+        if "\n" in text:
+            simple = (
+                not self.remove_line_breaks
+                and "\n" * (max(0, self.max_blank_lines) + 2) not in text
+            )
+        else:
+            simple = True
+        if simple and not _ANY_WORK.search(text):
+            return text.strip()
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = _INVISIBLE.sub("", _SPACES.sub(" ", text))
+        # Leading indentation is kept (code blocks); spaces inside a line are collapsed.
+        text = _INNER_SPACES.sub(" ", text)
+        text = _TRAILING.sub("", text)
+        if self.remove_line_breaks:
+            text = _join_lines(text)
+        else:
+            limit = max(0, self.max_blank_lines)
+            text = re.sub(rf"\n{{{limit + 2},}}", "\n" * (limit + 1), text)
+        return text.strip()
+
+
+def _join_lines(text: str) -> str:
+    """Replace every line break (and blank line) by one space, or by nothing between CJK."""
+    text = _CJK_BREAK.sub("", text)
+    return _LINE_BREAKS.sub(" ", text)

@@ -1,0 +1,92 @@
+"""Shared steps of turning a parsed JSON object into a Conversation, or a read Reject."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from selfreflect.conversation import Conversation, parts_to_text
+from selfreflect.formats.roles import ROLE_ALIASES, map_role
+from selfreflect.steps import Reject
+
+#: Provenance fields of Conversation; an input field of the same name moves into metadata.
+_PROVENANCE = ("source", "line")
+
+
+class RecordError(ValueError):
+    """A record that cannot become a Conversation, with its read reason code."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def reject(source: str, line: int, reason: str, detail: str, raw: str) -> Reject:
+    """A read Reject naming the file and line."""
+    return Reject("read", reason, f"{source}:{line}: {detail}", raw=raw, source=source, line=line)
+
+
+def check_content(content: Any, where: str, has_tool_calls: bool = False) -> str:
+    """Return message content as text; lists of parts are joined, anything else refused."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        try:
+            return parts_to_text(content)
+        except ValueError as exc:
+            raise RecordError("bad_content", f"{where}: {exc}") from None
+    if content is None and has_tool_calls:
+        return ""
+    kind = "null" if content is None else type(content).__name__
+    raise RecordError("bad_content", f"{where}: content is {kind}, expected text or a list of "
+                                     "content parts")
+
+
+def check_role(role: Any, where: str) -> str:
+    """Map an input role through the documented aliases; anything else is refused."""
+    if role is None:
+        raise RecordError("invalid_message", f"{where}: has no role")
+    mapped = map_role(role)
+    if mapped is None:
+        known = ", ".join(sorted(ROLE_ALIASES))
+        raise RecordError("unknown_role", f"{where}: unknown role {role!r} (known roles and "
+                                          f"aliases: {known})")
+    return mapped
+
+
+def check_messages(value: Any, key: str) -> list[Any]:
+    """The list of messages under ``key``, refusing a missing, non-list or empty one."""
+    if value is None:
+        raise RecordError("missing_messages", f"no {key!r} list")
+    if not isinstance(value, list):
+        raise RecordError("invalid_messages", f"{key!r} is {type(value).__name__}, not a list")
+    if not value:
+        raise RecordError("empty_messages", f"{key!r} is empty")
+    return value
+
+
+def build(obj: dict[str, Any], messages: list[dict[str, Any]], source: str, line: int
+          ) -> Conversation:
+    """Validate a Conversation from the record's other fields and normalised messages."""
+    fields = {k: v for k, v in obj.items() if k not in _PROVENANCE}
+    moved = {k: obj[k] for k in _PROVENANCE if k in obj}
+    if moved:
+        metadata = fields.get("metadata")
+        if not isinstance(metadata, dict):
+            metadata = {} if metadata is None else {"metadata": metadata}
+        fields["metadata"] = {**moved, **metadata}
+    ident = fields.get("id")
+    if ident is None:
+        fields["id"] = Conversation.make_id(source, line)
+    elif isinstance(ident, bool) or not isinstance(ident, str | int):
+        raise RecordError("invalid_id", f"id is {type(ident).__name__}, expected text or an "
+                                        "integer")
+    fields["messages"] = messages
+    try:
+        return Conversation.model_validate({**fields, "source": source, "line": line})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise RecordError("invalid_record", f"{loc}: {first['msg']}") from None

@@ -1,0 +1,274 @@
+"""Turn the bytes of a file into JSON values, one line (or array element) at a time.
+
+Reading is in binary with a bounded line reader: a line longer than ``max_line_bytes`` is
+skipped in chunks and rejected as ``line_too_long`` without ever being held in memory whole.
+Gzip input is recognised by its magic bytes; a UTF-8 BOM at the start is dropped; a file
+whose first character is ``[`` is read as a JSON array, element by element.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from selfreflect.steps import Reject
+
+#: Default limit on one line (or one array element): 16 MiB.
+MAX_LINE_BYTES = 16 * 1024 * 1024
+#: Default limit on nesting (objects and lists); deeper records cannot be written back.
+MAX_DEPTH = 100
+#: How much of a rejected line is kept in ``raw`` when the line is too long to keep.
+PREVIEW_CHARS = 2000
+
+_BOM = codecs.BOM_UTF8
+_OTHER_BOMS = {codecs.BOM_UTF32_LE: "UTF-32", codecs.BOM_UTF32_BE: "UTF-32",
+               codecs.BOM_UTF16_LE: "UTF-16", codecs.BOM_UTF16_BE: "UTF-16"}
+_GZIP_MAGIC = b"\x1f\x8b"
+_CHUNK = 1024 * 1024
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+_LITERAL_SURROGATE = re.compile("[\ud800-\udfff]")
+_WS = " \t\r\n"
+
+
+@dataclass(slots=True)
+class Parsed:
+    """A JSON value read from ``line`` (or element number) of a file, with its text."""
+
+    line: int
+    value: Any
+    raw: str
+
+
+def open_binary(path: str | os.PathLike[str]) -> IO[bytes]:
+    """Open a file for binary reading, transparently un-gzipping it."""
+    fh: IO[bytes] = open(path, "rb")  # noqa: SIM115 - returned to the caller
+    if fh.read(2) == _GZIP_MAGIC:
+        fh.close()
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    fh.seek(0)
+    return fh
+
+
+def _reject(source: str, line: int, reason: str, detail: str, raw: str) -> Reject:
+    return Reject("read", reason, f"{source}:{line}: {detail}", raw=raw, source=source, line=line)
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """True if any string in the value (keys included) holds a lone surrogate."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def depth(value: Any) -> int:
+    """How deeply objects and lists nest in a JSON value (iterative: no recursion limit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, level)
+            stack.extend((v, level + 1) for v in item if isinstance(v, dict | list))
+    return deepest
+
+
+def _check_value(value: Any, raw_bytes: bytes, source: str, line: int, text: str,
+                 max_depth: int = MAX_DEPTH) -> Reject | None:
+    """Refuse values that parsed but cannot be written back (lone surrogates, deep nesting)."""
+    if text.count("[") + text.count("{") > max_depth and depth(value) > max_depth:
+        return _reject(source, line, "too_deep", f"JSON nests deeper than max_depth={max_depth}",
+                       text[:PREVIEW_CHARS])
+    if _SURROGATE_ESCAPE.search(raw_bytes) and _has_lone_surrogate(value):
+        return _reject(source, line, "lone_surrogate",
+                       "a string holds a lone surrogate escape (e.g. \\ud800) that is not "
+                       "valid Unicode text", text)
+    return None
+
+
+def decode_line(raw: bytes, source: str, line: int, max_depth: int = MAX_DEPTH
+                ) -> Parsed | Reject:
+    """Decode one line of bytes into a JSON value, or a Reject saying why not."""
+    raw = raw.rstrip(b"\r\n")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _reject(source, line, "invalid_utf8",
+                       f"byte {exc.start} ({raw[exc.start:exc.start + 1]!r}) is not valid UTF-8",
+                       raw.decode("utf-8", errors="replace"))
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return _reject(source, line, "invalid_json", f"{exc.msg} at column {exc.colno}", text)
+    except RecursionError:
+        return _reject(source, line, "too_deep", "JSON nested too deeply to parse",
+                       text[:PREVIEW_CHARS])
+    bad = _check_value(value, raw, source, line, text, max_depth)
+    return bad if bad is not None else Parsed(line, value, text)
+
+
+def _skip_rest_of_line(fh: IO[bytes], size: int) -> int:
+    """Read and discard up to the end of the current line; return the bytes skipped."""
+    while True:
+        chunk = fh.readline(_CHUNK)
+        size += len(chunk)
+        if not chunk or chunk.endswith(b"\n"):
+            return size
+
+
+def iter_jsonl(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_BYTES,
+               max_depth: int = MAX_DEPTH) -> Iterator[Parsed | Reject]:
+    """Yield a Parsed value or a Reject for every non-blank line of a JSONL stream."""
+    line_no = 0
+    while True:
+        raw = fh.readline(max_line_bytes + 1)
+        if not raw:
+            return
+        line_no += 1
+        if line_no == 1 and raw.startswith(_BOM):
+            raw = raw[len(_BOM):]
+        if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
+            size = _skip_rest_of_line(fh, len(raw))
+            preview = raw[:PREVIEW_CHARS].decode("utf-8", errors="replace")
+            yield _reject(source, line_no, "line_too_long",
+                          f"line of {size} bytes exceeds max_line_bytes={max_line_bytes}; "
+                          f"raw holds its first {PREVIEW_CHARS} characters", preview)
+            continue
+        if not raw.strip():
+            continue
+        yield decode_line(raw, source, line_no, max_depth)
+
+
+def _array_item(value: Any, text: str, source: str, element: int, file_line: int,
+                max_depth: int) -> Parsed | Reject:
+    """Check one parsed array element; ``text`` may hold undecodable bytes as surrogates."""
+    raw_bytes = text.encode("utf-8", "surrogateescape")
+    if _LITERAL_SURROGATE.search(text):
+        try:
+            raw_bytes.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return _reject(source, element, "invalid_utf8",
+                           f"element {element} (line {file_line}): byte {exc.start} is not "
+                           "valid UTF-8", raw_bytes.decode("utf-8", errors="replace"))
+    bad = _check_value(value, raw_bytes, source, element, text, max_depth)
+    return bad if bad is not None else Parsed(element, value, text)
+
+
+def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_BYTES,
+                    max_depth: int = MAX_DEPTH) -> Iterator[Parsed | Reject]:
+    """Yield a Parsed value or a Reject for every element of a JSON array stream.
+
+    ``line`` is the element's number (1-based); the detail also names its line in the file.
+    An element that cannot be parsed ends the array: the rest of the file cannot be split
+    into elements without parsing it, so it becomes that one reject.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+    parser = json.JSONDecoder()
+    buf = decoder.decode(fh.read(_CHUNK).removeprefix(_BOM))
+    pos, eof, element, file_line, counted = 0, False, 0, 1, 0
+
+    def line_at(p: int) -> int:
+        """The file line of buffer position p (p never moves backwards)."""
+        nonlocal file_line, counted
+        file_line += buf.count("\n", counted, p)
+        counted = p
+        return file_line
+
+    def more(size: int = _CHUNK) -> bool:
+        nonlocal buf, pos, eof, counted
+        if eof:
+            return False
+        chunk = fh.read(size)
+        if not chunk:  # positions into buf stay valid: only a decoder tail is appended
+            eof = True
+            buf += decoder.decode(b"", final=True)
+            return False
+        if pos:
+            line_at(pos)
+            buf, pos, counted = buf[pos:], 0, 0
+        buf += decoder.decode(chunk)
+        return True
+
+    def skip_ws() -> str:
+        nonlocal pos
+        while True:
+            while pos < len(buf) and buf[pos] in _WS:
+                pos += 1
+            if pos < len(buf) or not more():
+                return buf[pos] if pos < len(buf) else ""
+
+    def fail(reason: str, detail: str) -> Reject:
+        rest = buf[pos:pos + PREVIEW_CHARS].encode("utf-8", "surrogateescape")
+        where = f"element {element} (line {line_at(pos)})"
+        return _reject(source, element, reason, f"{where}: {detail}",
+                       rest.decode("utf-8", errors="replace"))
+
+    if skip_ws() != "[":
+        element = 1
+        yield fail("invalid_json", "a JSON array file must start with '['")
+        return
+    pos += 1
+    if skip_ws() == "]":
+        return
+    while True:
+        element += 1
+        skip_ws()
+        while True:
+            try:
+                value, end = parser.raw_decode(buf, pos)
+                if end < len(buf) or not more():
+                    break  # a number at the end of the buffer may continue in the next chunk
+            except json.JSONDecodeError as exc:
+                if len(buf) - pos > max_line_bytes:
+                    yield fail("line_too_long", f"element exceeds max_line_bytes={max_line_bytes}")
+                    return
+                if not more(max(_CHUNK, len(buf) - pos)):
+                    yield fail("invalid_json", f"{exc.msg} (the rest of the file is this reject)")
+                    return
+            except RecursionError:
+                yield fail("too_deep", "JSON nested too deeply to parse (the rest of the file "
+                                       "is this reject)")
+                return
+        text = buf[pos:end]
+        line_here = line_at(pos)
+        pos = end
+        yield _array_item(value, text, source, element, line_here, max_depth)
+        sep = skip_ws()
+        if sep == ",":
+            pos += 1
+            continue
+        if sep == "]":
+            return
+        element += 1
+        yield fail("invalid_json", "expected ',' or ']' after an element (the rest of the "
+                                   "file is this reject)")
+        return
+
+
+def iter_values(path: str | os.PathLike[str], max_line_bytes: int = MAX_LINE_BYTES,
+                max_depth: int = MAX_DEPTH) -> Iterator[Parsed | Reject]:
+    """Yield every JSON value (or read Reject) of a JSONL, JSON-array or gzipped file."""
+    source = str(path)
+    with open_binary(path) as fh:
+        head = fh.read(4096)
+        encoding = next((name for bom, name in _OTHER_BOMS.items() if head.startswith(bom)), None)
+        if encoding:
+            yield _reject(source, 1, "unsupported_encoding",
+                          f"the file is {encoding} (it starts with a {encoding} byte order mark); "
+                          f"convert it to UTF-8, e.g. iconv -f {encoding} -t UTF-8",
+                          head[:PREVIEW_CHARS].decode("utf-8", errors="replace"))
+            return
+        head = head.removeprefix(_BOM).lstrip()
+        fh.seek(0)
+        if head.startswith(b"["):
+            yield from iter_json_array(fh, source, max_line_bytes, max_depth)
+        else:
+            yield from iter_jsonl(fh, source, max_line_bytes, max_depth)

@@ -1,0 +1,197 @@
+"""Writers: JSONL, ``.jsonl.gz`` and Parquet, all atomic (temporary file, then rename).
+
+A crash, an exception or Ctrl-C while writing leaves the final path untouched: either the
+old file (if any) or the complete new one, never a torn file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from selfreflect.conversation import Conversation
+from selfreflect.steps import Reject
+
+PARQUET_HINT = "writing Parquet needs pyarrow: pip install 'selfreflect[parquet]'"
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def check_writable(path: str | os.PathLike[str]) -> Path:
+    """Raise a one-line OSError unless a file can be created at ``path``."""
+    target = Path(path)
+    if target.is_dir():
+        raise IsADirectoryError(f"output path is a directory: {target}")
+    parent = target.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise PermissionError(f"cannot write output {target}: directory {parent} is not writable")
+    return target
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[str]:
+    """Yield a temporary path next to ``path``; rename it over ``path`` only on success."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class JsonlWriter:
+    """Write JSON objects one per line to ``path`` atomically; gzip when it ends in ``.gz``.
+
+    Use as a context manager: the file appears under its name only when the block succeeds.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], compress: bool | None = None):
+        self.path = Path(path)
+        self.compress = self.path.suffix == ".gz" if compress is None else compress
+        self.count = 0
+        self._cm: Any = None
+        self._fh: IO[str] | None = None
+        self._raw: IO[bytes] | None = None
+
+    def __enter__(self) -> JsonlWriter:
+        self._cm = atomic_path(self.path)
+        tmp = self._cm.__enter__()
+        self._raw = open(tmp, "wb")  # noqa: SIM115 - closed in __exit__
+        binary: IO[bytes] = self._raw
+        if self.compress:
+            binary = gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0,
+                                   compresslevel=6)  # gzip(1)'s default; 9 is ~4x slower
+        self._fh = io.TextIOWrapper(binary, encoding="utf-8", newline="\n")  # type: ignore[arg-type]
+        return self
+
+    def write(self, obj: dict[str, Any]) -> None:
+        """Write one object as a line."""
+        assert self._fh is not None, "use JsonlWriter as a context manager"
+        self._fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        self.count += 1
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        assert self._fh is not None and self._raw is not None
+        try:
+            self._fh.flush()
+            if self.compress:
+                self._fh.close()  # closes the gzip layer (writes its trailer), not self._raw
+            if exc_type is None:
+                self._raw.flush()
+                os.fsync(self._raw.fileno())
+        finally:
+            if not self._fh.closed:
+                self._fh.close()
+            self._raw.close()
+        return bool(self._cm.__exit__(exc_type, exc, tb))
+
+
+def _as_record(item: Conversation | dict[str, Any]) -> dict[str, Any]:
+    return item.to_record() if isinstance(item, Conversation) else item
+
+
+def write_jsonl(records: Iterable[Conversation | dict[str, Any]],
+                path: str | os.PathLike[str]) -> int:
+    """Write records as JSONL atomically (gzip if the name ends in ``.gz``); return the count."""
+    with JsonlWriter(path) as out:
+        for record in records:
+            out.write(_as_record(record))
+    return out.count
+
+
+def write_jsonl_gz(records: Iterable[Conversation | dict[str, Any]],
+                   path: str | os.PathLike[str]) -> int:
+    """Write records as gzipped JSONL atomically, whatever the file name; return the count."""
+    with JsonlWriter(path, compress=True) as out:
+        for record in records:
+            out.write(_as_record(record))
+    return out.count
+
+
+def write_rejects(rejects: Iterable[Reject], path: str | os.PathLike[str]) -> int:
+    """Write rejects as JSONL (``Reject.to_json()`` per line) atomically; return the count."""
+    with JsonlWriter(path) as out:
+        for item in rejects:
+            out.write(item.to_json())
+    return out.count
+
+
+def _import_pyarrow() -> Any:
+    try:
+        import pyarrow
+        import pyarrow.parquet  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(PARQUET_HINT) from exc
+    return pyarrow
+
+
+def _parquet_row(record: dict[str, Any]) -> dict[str, Any]:
+    """id, messages (role, content, name) as columns; everything else as JSON text."""
+    messages, message_extra = [], []
+    for m in record.get("messages", []):
+        messages.append({"role": m["role"], "content": m["content"], "name": m.get("name")})
+        message_extra.append({k: v for k, v in m.items() if k not in ("role", "content", "name")})
+    rest = {k: v for k, v in record.items() if k not in ("id", "messages", "metadata")}
+    if any(message_extra):
+        rest["__message_extra__"] = message_extra
+    return {
+        "id": record["id"],
+        "messages": messages,
+        "metadata": json.dumps(record.get("metadata") or {}, ensure_ascii=False),
+        "extra": json.dumps(rest, ensure_ascii=False) if rest else None,
+    }
+
+
+def write_parquet(records: Iterable[Conversation | dict[str, Any]],
+                  path: str | os.PathLike[str], batch_size: int = 1000) -> int:
+    """Write records as Parquet atomically (needs the ``parquet`` extra); return the count.
+
+    Columns: ``id``, ``messages`` (list of role, content, name), ``metadata`` (JSON text) and
+    ``extra`` (JSON text of any other fields, or null), so that every file has one schema.
+    """
+    pa = _import_pyarrow()
+    message = pa.struct([("role", pa.string()), ("content", pa.string()), ("name", pa.string())])
+    schema = pa.schema([("id", pa.string()), ("messages", pa.list_(message)),
+                        ("metadata", pa.string()), ("extra", pa.string())])
+    count = 0
+    with atomic_path(path) as tmp:
+        writer = pa.parquet.ParquetWriter(tmp, schema)
+        try:
+            batch: list[dict[str, Any]] = []
+            for record in records:
+                batch.append(_parquet_row(_as_record(record)))
+                count += 1
+                if len(batch) >= batch_size:
+                    writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                    batch = []
+            if batch or count == 0:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+        finally:
+            writer.close()
+    return count
+
+
+def write(records: Iterable[Conversation | dict[str, Any]], path: str | os.PathLike[str]) -> int:
+    """Write records in the format the file name says: ``.parquet``, ``.gz`` or JSONL."""
+    if str(path).endswith(".parquet"):
+        return write_parquet(records, path)
+    return write_jsonl(records, path)

@@ -1,0 +1,290 @@
+"""YAML recipes: a validated Pipeline plus optional run settings, and back.
+
+A recipe names steps by their registry name with their ``__init__`` parameters::
+
+    input: data/*.jsonl            # optional: a path or a list of paths
+    output: clean.jsonl            # optional; also rejects, report, workers, engine
+    steps:
+      - step: normalize_punctuation
+        phrase_map: {"and/or": "and"}
+      - step: drop_empty_turns
+
+Recipes are read with YAML safe loading only (a ``!!python/...`` tag is refused) and every
+step and parameter is checked against the step's ``__init__`` signature before any data is
+read: unknown steps (the error lists the available ones), unknown or missing parameters, and
+values of the wrong type when the parameter is annotated. Paths are used as written
+(relative to the working directory). ``dump(pipeline)`` writes a recipe that ``loads`` back
+to an equal pipeline.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from selfreflect import registry
+from selfreflect.pipeline import Pipeline
+from selfreflect.steps import Step
+
+#: Top-level keys a recipe may have besides ``steps``.
+SETTINGS = ("input", "output", "rejects", "report", "workers", "engine")
+#: Engines a recipe may ask for.
+ENGINES = ("local", "ray")
+
+
+class RecipeError(ValueError):
+    """A recipe that cannot be used; the message says where and what to fix."""
+
+
+@dataclass
+class Recipe:
+    """A loaded recipe: the pipeline and the run settings it names (None when absent)."""
+
+    pipeline: Pipeline
+    input: list[str] | None = None
+    output: str | None = None
+    rejects: str | None = None
+    report: str | None = None
+    workers: int | None = None
+    engine: str | None = None
+    #: Where the recipe was read from (a path, ``<package>/name.yaml`` or ``<string>``).
+    source: str = "<string>"
+
+    def settings(self) -> dict[str, Any]:
+        """The run settings that are set, in recipe order."""
+        values = {key: getattr(self, key) for key in SETTINGS}
+        return {key: value for key, value in values.items() if value is not None}
+
+
+# -- loading ------------------------------------------------------------------------------
+def packaged() -> list[str]:
+    """Names of the recipes shipped in ``selfreflect/recipes/``."""
+    folder = resources.files("selfreflect").joinpath("recipes")
+    if not folder.is_dir():
+        return []
+    return sorted(p.name.rsplit(".", 1)[0] for p in folder.iterdir()
+                  if p.name.endswith((".yaml", ".yml")))
+
+
+def load(name_or_path: str | Path) -> Recipe:
+    """Load a recipe file, or a packaged recipe by bare name (``default``)."""
+    text, source = _read(str(name_or_path))
+    return loads(text, source=source)
+
+
+def loads(text: str, source: str = "<string>") -> Recipe:
+    """Build a Recipe from YAML text; RecipeError says what is wrong and where."""
+    data = _parse(text, source)
+    return from_dict(data, source=source)
+
+
+def from_dict(data: Any, source: str = "<dict>") -> Recipe:
+    """Build a Recipe from parsed data (a mapping with ``steps``)."""
+    if not isinstance(data, dict):
+        raise RecipeError(f"{source}: a recipe must be a mapping with a 'steps' list")
+    unknown = [key for key in data if key != "steps" and key not in SETTINGS]
+    if unknown:
+        allowed = ", ".join(("steps", *SETTINGS))
+        raise RecipeError(f"{source}: unknown top-level key {unknown[0]!r}; allowed: {allowed}")
+    if "steps" not in data:
+        raise RecipeError(f"{source}: missing 'steps' (a list of steps to run)")
+    entries = data["steps"]
+    if not isinstance(entries, list):
+        raise RecipeError(f"{source}: 'steps' must be a list, got {type(entries).__name__}")
+    steps = [_build_entry(entry, f"{source}: steps[{i}]") for i, entry in enumerate(entries)]
+    return Recipe(pipeline=Pipeline(steps), source=source, **_settings(data, source))
+
+
+def build_step(cls: type[Step], params: dict[str, Any], where: str = "") -> Step:
+    """Validate ``params`` against ``cls.__init__`` and construct the step."""
+    where = where or cls.name
+    signature = _signature(cls)
+    accepts_any = any(p.kind is p.VAR_KEYWORD for p in signature.values())
+    unknown = [key for key in params if key not in signature and not accepts_any]
+    if unknown:
+        known = ", ".join(n for n, p in signature.items() if p.kind is not p.VAR_KEYWORD)
+        raise RecipeError(f"{where}: unknown parameter {unknown[0]!r}; "
+                          f"{cls.name} takes: {known or '(no parameters)'}")
+    missing = [n for n, p in signature.items() if p.default is p.empty and n not in params
+               and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+    if missing:
+        raise RecipeError(f"{where}: missing required parameter {missing[0]!r}")
+    adapters = _adapters(cls)
+    values: dict[str, Any] = {}
+    for key, value in params.items():
+        adapter = adapters.get(key)
+        if adapter is None:
+            values[key] = value
+            continue
+        try:
+            values[key] = adapter.validate_python(value)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            loc = "".join(f"[{p!r}]" for p in first["loc"])
+            raise RecipeError(
+                f"{where}: parameter {key!r}{loc}: {first['msg']} (got {value!r:.60})"
+            ) from None
+    try:
+        return cls(**values)
+    except Exception as exc:
+        raise RecipeError(f"{where}: {cls.name}({_args(values)}) failed: "
+                          f"{type(exc).__name__}: {exc}") from exc
+
+
+def _read(name: str) -> tuple[str, str]:
+    path = Path(name)
+    looks_like_path = path.suffix in (".yaml", ".yml") or "/" in name or "\\" in name
+    if not looks_like_path:
+        if name in packaged():
+            folder = resources.files("selfreflect").joinpath("recipes")
+            for suffix in (".yaml", ".yml"):
+                entry = folder.joinpath(name + suffix)
+                if entry.is_file():
+                    shipped_as = f"<selfreflect>/recipes/{name}{suffix}"
+                    return entry.read_text(encoding="utf-8"), shipped_as
+        if not path.is_file():
+            shipped = ", ".join(packaged()) or "(none)"
+            raise RecipeError(f"no recipe named {name!r}: not a file and not a packaged recipe "
+                              f"(packaged: {shipped})")
+    try:
+        return path.read_text(encoding="utf-8"), str(path)
+    except FileNotFoundError:
+        raise RecipeError(f"recipe file not found: {name}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RecipeError(f"cannot read recipe {name}: {exc}") from None
+
+
+class _StrictSafeLoader(yaml.SafeLoader):
+    """SafeLoader that also refuses duplicate keys in a mapping."""
+
+
+def _no_duplicates(loader: _StrictSafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if isinstance(key, typing.Hashable) and key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictSafeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+
+
+def _parse(text: str, source: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_StrictSafeLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        where = f"{source}:{mark.line + 1}" if mark else source
+        problem = exc.problem or str(exc)
+        if "could not determine a constructor" in problem:
+            problem += " (recipes are loaded with YAML safe loading: no Python tags)"
+        raise RecipeError(f"{where}: {problem}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RecipeError(f"{where}: invalid YAML: {problem}") from None
+
+
+def _settings(data: dict[str, Any], source: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    value = data.get("input")
+    if value is not None:
+        if isinstance(value, str):
+            value = [value]
+        if not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
+            raise RecipeError(f"{source}: 'input' must be a path or a list of paths")
+        out["input"] = value
+    for key in ("output", "rejects", "report", "engine"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise RecipeError(f"{source}: {key!r} must be a string, got {value!r:.60}")
+        out[key] = value
+    if out["engine"] is not None and out["engine"] not in ENGINES:
+        raise RecipeError(f"{source}: unknown engine {out['engine']!r}; "
+                          f"available: {', '.join(ENGINES)}")
+    workers = data.get("workers")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):
+        raise RecipeError(f"{source}: 'workers' must be a whole number >= 1, got {workers!r}")
+    out["workers"] = workers
+    return out
+
+
+def _build_entry(entry: Any, where: str) -> Step:
+    if isinstance(entry, str):
+        entry = {"step": entry}
+    if not isinstance(entry, dict) or not isinstance(entry.get("step"), str):
+        raise RecipeError(f"{where}: each step must be a mapping with 'step: <name>'")
+    params = {k: v for k, v in entry.items() if k != "step"}
+    name = entry["step"]
+    try:
+        cls = registry.get(name)
+    except registry.UnknownStepError as exc:
+        raise RecipeError(f"{where}: {exc}") from None
+    return build_step(cls, params, f"{where} ({name})")
+
+
+@cache
+def _signature(cls: type[Step]) -> dict[str, inspect.Parameter]:
+    params = inspect.signature(cls.__init__).parameters
+    return {n: p for n, p in params.items() if n != "self" and p.kind is not p.VAR_POSITIONAL}
+
+
+@cache
+def _adapters(cls: type[Step]) -> dict[str, TypeAdapter[Any]]:
+    """A pydantic TypeAdapter per annotated parameter (unresolvable annotations: unchecked)."""
+    try:
+        hints = typing.get_type_hints(cls.__init__)
+    except Exception:
+        hints = {}
+    adapters: dict[str, TypeAdapter[Any]] = {}
+    for name, param in _signature(cls).items():
+        hint = hints.get(name)
+        if hint is None or hint is Any or param.kind is param.VAR_KEYWORD:
+            continue
+        try:
+            adapters[name] = TypeAdapter(hint)
+        except Exception:
+            continue
+    return adapters
+
+
+def _args(values: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r:.40}" for k, v in values.items())
+
+
+# -- dumping ------------------------------------------------------------------------------
+def to_dict(pipeline: Pipeline | Recipe) -> dict[str, Any]:
+    """The recipe as plain data: settings that are set, then ``steps``."""
+    recipe = pipeline if isinstance(pipeline, Recipe) else Recipe(pipeline=pipeline)
+    data: dict[str, Any] = dict(recipe.settings())
+    data["steps"] = [
+        {"step": registry.name_of(type(step)),
+         **{k: v for k, v in step.to_dict().items() if k != "step"}}
+        for step in recipe.pipeline.steps
+    ]
+    return data
+
+
+def dump(pipeline: Pipeline | Recipe) -> str:
+    """YAML text for a pipeline (or a recipe with settings) that ``loads`` back equal."""
+    data = to_dict(pipeline)
+    try:
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    except yaml.representer.RepresenterError as exc:
+        bad = exc.args[1] if len(exc.args) > 1 else exc
+        raise RecipeError(f"cannot write {type(bad).__name__} value {bad!r:.60} to a recipe: "
+                          "step parameters must be plain data (str, numbers, lists, dicts)"
+                          ) from None

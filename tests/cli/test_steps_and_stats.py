@@ -1,0 +1,110 @@
+"""`selfreflect steps`, `selfreflect stats`, and the progress bar rule."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from selfreflect import Filter, cli, registry
+from selfreflect.cli import dataset_stats, main
+from selfreflect.formats import read
+
+
+class KeepAll(Filter):
+    """Keep every record (a test step).
+
+    More text that must not be printed.
+    """
+
+    def keep(self, conv):
+        return True
+
+
+def test_steps_lists_every_registered_step_with_its_summary(monkeypatch, capsys):
+    monkeypatch.setattr(registry, "available", lambda: {"keep_all": KeepAll,
+                                                         "other_step": KeepAll})
+    assert main(["steps"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == ["keep_all    Keep every record (a test step).",
+                     "other_step  Keep every record (a test step)."]
+
+
+def sample(tmp_path):
+    f = tmp_path / "in.jsonl"
+    recs = [{"messages": [{"role": "user", "content": "abcd"},
+                          {"role": "assistant", "content": "x" * n}]} for n in (10, 20, 30)]
+    recs.append(recs[0])  # an exact duplicate (new id: made from the line)
+    f.write_text("\n".join(json.dumps(r) for r in recs) + "\n{broken\n")
+    return f
+
+
+def test_dataset_stats_counts_lengths_roles_and_duplicates(tmp_path):
+    stats = dataset_stats(read(sample(tmp_path)))
+    assert stats["records"] == 4 and stats["unreadable"] == 1
+    assert stats["unreadable_reasons"] == {"invalid_json": 1}
+    assert stats["roles"] == {"user": 4, "assistant": 4}
+    a = stats["chars_per_message"]["assistant"]
+    assert (a["count"], a["p50"], a["max"]) == (4, 15.0, 30)
+    assert stats["messages_per_record"]["mean"] == 2.0
+    assert stats["exact_duplicates"] == 1 and stats["duplicate_ids"] == 0
+
+
+def test_stats_command_prints_a_table_or_json(tmp_path, capsys):
+    f = sample(tmp_path)
+    assert main(["stats", str(f)]) == 0
+    out = capsys.readouterr().out
+    assert "records      4" in out and "1 exact (25.0%)" in out and "assistant" in out
+    assert main(["stats", str(f), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["records"] == 4
+
+
+def test_stats_on_a_missing_file(tmp_path, capsys):
+    assert main(["stats", str(tmp_path / "nope.jsonl")]) == 2
+    assert "input file not found" in capsys.readouterr().err
+
+
+class FakeTTY(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch):
+    monkeypatch.setattr(cli.sys, "stderr", io.StringIO())
+    items = [1, 2]
+    assert cli._progress(items) is items
+    tty = FakeTTY()
+    monkeypatch.setattr(cli.sys, "stderr", tty)
+    bar = cli._progress(items)
+    assert list(bar) == items and bar is not items
+
+
+def test_format_can_be_forced_from_the_command_line(tmp_path, capsys):
+    f = tmp_path / "in.jsonl"
+    f.write_text(json.dumps({"conversations": [{"from": "human", "value": "q"}]}) + "\n")
+    assert main(["stats", str(f), "--json", "--format", "openai"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["records"] == 0 and stats["unreadable_reasons"] == {"missing_messages": 1}
+    assert main(["stats", str(f), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["records"] == 1
+
+
+def test_stats_of_a_file_with_nothing_readable(tmp_path, capsys):
+    f = tmp_path / "in.jsonl"
+    f.write_text("{oops\n")
+    assert main(["stats", str(f)]) == 0
+    out = capsys.readouterr().out
+    assert "records      0  (unreadable lines: 1)" in out and "roles        (none)" in out
+
+
+def test_optional_commands_are_added_when_their_module_exists(monkeypatch, tmp_path, capsys):
+    pkg = tmp_path / "extra_cmd_pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(
+        "def add_hello(sub):\n"
+        "    p = sub.add_parser('hello')\n"
+        "    p.set_defaults(func=lambda args: print('hi') or 0)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(cli, "OPTIONAL_COMMANDS", [("extra_cmd_pkg", "add_hello"),
+                                                   ("extra_cmd_missing.cli", "add_x")])
+    assert main(["hello"]) == 0
+    assert capsys.readouterr().out == "hi\n"
