@@ -178,14 +178,15 @@ class _StepsTask:
         return _run_chain(self.steps, convs, _column(batch, ORDER))
 
 
-def _read_files(batch: pa.Table) -> pa.Table:
+def _read_files(batch: pa.Table, fmt: str | None = None) -> pa.Table:
     """Read whole files (one per row) with the format readers: kept rows and read rejects."""
     from selfreflect.formats import read
 
     rows = _Rows()
     stats = StepStats(READ_STEP)
     for path, index in zip(_column(batch, "path"), _column(batch, "file_index"), strict=True):
-        for position, record in enumerate(read(path)):
+        records = read(path, format=fmt) if fmt else read(path)
+        for position, record in enumerate(records):
             order = index * FILE_STRIDE + position
             stats.in_ += 1
             if isinstance(record, Reject):
@@ -500,7 +501,8 @@ def reject_lines(rejects: ray.data.Dataset) -> Iterator[dict[str, Any]]:
 
 def run_recipe_on_ray(recipe: Any, input: Sequence[str], output: str,
                       rejects: str | None = None, report: str | None = None,
-                      address: str | None = None, **engine_options: Any) -> Report:
+                      address: str | None = None, format: str | None = None,
+                      **engine_options: Any) -> Report:
     """``selfreflect run RECIPE --engine ray``: read files on the cluster, write the outputs.
 
     ``recipe`` is a Recipe (with ``.pipeline``) or a Pipeline. Files are read one per task with
@@ -523,7 +525,7 @@ def run_recipe_on_ray(recipe: Any, input: Sequence[str], output: str,
         _configure_data_context()
         read_stats: dict[str, StepStats] = {}
         read_rejects: list[Any] = []
-        rows = engine._split(files.map_batches(_read_files, batch_size=1,
+        rows = engine._split(files.map_batches(_read_files, batch_size=1, fn_args=(format,),
                                                batch_format="pyarrow"),
                              read_stats, read_rejects)
         blocks = max(2, 2 * int(ray.cluster_resources().get("CPU", 1)))

@@ -297,3 +297,31 @@ def test_recipe_on_files_gives_the_local_answers(ray_cluster, tmp_path):
     assert [(r["reason"], r["line"]) for r in bad] == [("invalid_json", 4), ("invalid_json", 4)]
     assert counts(report) == counts(local.report)
     assert json.loads(rep.read_text())["kept"] == len(local.kept)
+
+
+@pytest.mark.slow
+def test_cli_runs_the_default_recipe_on_ray_like_locally(ray_cluster, tmp_path):
+    from selfreflect.cli import main
+
+    data = tmp_path / "in.jsonl"
+    records = make_records(150, seed=9)
+    records += [r.model_copy(update={"id": f"copy-{r.id}"}) for r in records[:20]]
+    data.write_text("".join(json.dumps(c.to_record()) + "\n" for c in records) + "{oops\n")
+    outputs = {}
+    for engine in ("local", "ray"):
+        out, rej, rep = (tmp_path / f"{engine}.{ext}" for ext in ("jsonl", "rejects", "json"))
+        assert main(["run", "default", "--input", str(data), "--output", str(out),
+                     "--rejects", str(rej), "--report", str(rep), "--engine", engine]) == 0
+        outputs[engine] = (out.read_text(), reject_set(
+            json.loads(line) for line in rej.read_text().splitlines()),
+            counts_of(json.loads(rep.read_text())))
+    assert outputs["ray"] == outputs["local"]
+    kept = outputs["local"][0].count("\n")
+    assert 0 < kept < len(records)
+    assert any(r[2] == "exact_duplicate" for r in outputs["local"][1])
+
+
+def counts_of(report_json):
+    return (report_json["input"], report_json["kept"], report_json["rejected"],
+            [(s["name"], s["in"], s["out"], s["dropped"], s["modified"], s["reasons"])
+             for s in report_json["steps"]])
