@@ -117,29 +117,46 @@ def _column(batch: pa.Table, name: str) -> list[Any]:
 
 
 # -- running steps on one batch ----------------------------------------------------------------
-def _run_chain(steps: Sequence[Step], convs: list[Conversation], orders: list[int]) -> pa.Table:
-    """Run steps over one batch: kept rows, reject rows and one stats row."""
+def _run_chain(steps: Sequence[Step], convs: list[Conversation], orders: list[int],
+               renumber: bool = False) -> pa.Table:
+    """Run steps over one batch: kept rows, reject rows and one stats row.
+
+    Outcomes get the order of the input with their id (or of the last input read, for a
+    record with a new id such as a merged one). With ``renumber`` (the whole stream at once)
+    kept records are numbered in the order the steps yield them, as the local engine sees them.
+    """
     rows = _Rows()
     stats = [StepStats(s.name) for s in steps]
     order_of: dict[str, deque[int]] = defaultdict(deque)
     for conv, order in zip(convs, orders, strict=True):
         order_of[conv.id].append(order)
+    last = [-1]
+    yielded = [0]
+
+    def source() -> Iterator[Conversation]:
+        for conv, order in zip(convs, orders, strict=True):
+            last[0] = order
+            yield conv
 
     def take_order(record_id: str | None) -> int:
         queue = order_of.get(record_id or "")
-        return queue.popleft() if queue else -1
+        return queue.popleft() if queue else last[0]
 
     def on_reject(st: StepStats, reject: Reject) -> None:
         st.dropped += 1
         st.reasons[reject.reason] += 1
         rows.reject(reject, take_order(reject.id))
 
-    stream: Iterator[Conversation] = iter(convs)
+    stream: Iterator[Conversation] = source()
     for step, st in zip(steps, stats, strict=True):
         stream = _stage(step, stream, st, on_reject)
     started = time.perf_counter()
     for conv in stream:
-        rows.kept(conv, take_order(conv.id))
+        order = take_order(conv.id)
+        if renumber:
+            order = yielded[0]
+            yielded[0] += 1
+        rows.kept(conv, order)
     spent = (time.perf_counter() - started) / max(len(steps), 1)
     for st in stats:
         st.seconds += spent
@@ -247,17 +264,20 @@ class RayEngine:
         self.driver_fallback = driver_fallback
 
     # The shape of every stage: materialise, split each block by kind, fold the stats.
-    def _split(self, out: ray.data.Dataset, stats: dict[str, StepStats],
-               rejects: list[Any]) -> ray.data.Dataset:
+    def _split(self, out: ray.data.Dataset, indices: Sequence[int],
+               stats: dict[int, StepStats], rejects: list[Any]) -> ray.data.Dataset:
+        """Materialise a stage; add its stats rows (one entry per step, in order) to ``stats``
+        under the steps' report ``indices``; collect reject blocks; return the kept rows."""
         import ray
         import ray.data
 
         split = _block_splitter()
         parts = [split.remote(ref) for ref in out.materialize().to_arrow_refs()]
         for payload in ray.get([p[2] for p in parts]):
-            for item in json.loads(payload):
-                part = StepStats.from_json(item)
-                stats[part.name] = stats[part.name] + part if part.name in stats else part
+            for row in json.loads(payload):  # one stats row per batch: one entry per step
+                for index, item in zip(indices, row, strict=True):
+                    part = StepStats.from_json(item)
+                    stats[index] = stats[index] + part if index in stats else part
         rejects.extend(p[1] for p in parts)
         kept = [p[0] for p in parts]
         return ray.data.from_arrow_refs(kept) if kept else _empty(KEPT_COLUMNS)
@@ -274,11 +294,13 @@ class RayEngine:
 
         started = time.perf_counter()
         _configure_data_context()
-        stats: dict[str, StepStats] = {}
-        self._counters: dict[str, dict[str, int]] = {}
-        self._adapters: dict[str, Any] = {}
+        stats: dict[int, StepStats] = {}
+        finish: list[Any] = []
         rejects: list[Any] = list(read_rejects or [])
+        first = 1
         for kind, steps in plan(pipeline):
+            indices = list(range(first, first + len(steps)))
+            first += len(steps)
             if kind == "records":
                 out = ds.map_batches(_steps_batch, fn_args=(steps,),
                                      batch_size=self.batch_size, batch_format="pyarrow")
@@ -287,15 +309,14 @@ class RayEngine:
                                      batch_size=self.batch_size, batch_format="pyarrow",
                                      compute=ray.data.ActorPoolStrategy(size=self.actors))
             elif kind == "dedup":
-                out = self._dedup(steps[0], ds)
+                out = self._dedup(steps[0], ds, indices[0], finish)
             else:
                 out = self._on_driver(steps[0], ds)
-            ds = self._split(out, stats, rejects)
-        for name, counters in self._counters.items():
-            stats.setdefault(name, StepStats(name)).counters.update(counters)
-            self._adapters[name].finish(stats[name])
+            ds = self._split(out, indices, stats, rejects)
+        for done in finish:
+            done(stats)
         if read_stats is None:
-            n = stats[pipeline.steps[0].name].in_ if pipeline.steps else ds.count()
+            n = stats[1].in_ if 1 in stats else ds.count()
             read_stats = StepStats(READ_STEP, in_=n, out=n)
         report = _report(pipeline, read_stats, stats)
         report.seconds = time.perf_counter() - started
@@ -315,10 +336,11 @@ class RayEngine:
         log.warning("step %s needs the whole stream: collecting it on the driver", step.name)
         rows = sorted(ds.take_all(), key=lambda r: r[ORDER])
         convs = [decode(r["conv"]) for r in rows]
-        table = _run_chain([step], convs, [r[ORDER] for r in rows])
+        table = _run_chain([step], convs, [r[ORDER] for r in rows], renumber=True)
         return ray.data.from_arrow(table)
 
-    def _dedup(self, step: Step, ds: ray.data.Dataset) -> ray.data.Dataset:
+    def _dedup(self, step: Step, ds: ray.data.Dataset, index: int,
+               finish: list[Any]) -> ray.data.Dataset:
 
         from selfreflect.engines.ray_dedup import dedup_adapter, find_duplicates
 
@@ -326,8 +348,13 @@ class RayEngine:
         assert adapter is not None
         duplicates, counters = find_duplicates(adapter, ds, self.shards or _default_shards(),
                                                self.batch_size)
-        self._counters[step.name] = counters
-        self._adapters[step.name] = adapter
+
+        def add_counters(stats: dict[int, StepStats]) -> None:
+            st = stats.setdefault(index, StepStats(step.name))
+            st.counters.update(counters)
+            adapter.finish(st)
+
+        finish.append(add_counters)
         return ds.map_batches(_drop_duplicates, fn_args=(adapter, duplicates),
                               batch_size=self.batch_size, batch_format="pyarrow")
 
@@ -355,11 +382,11 @@ def _drop_duplicates(batch: pa.Table, adapter: Any,
 
 # -- helpers ------------------------------------------------------------------------------------
 def _report(pipeline: Pipeline, read_stats: StepStats,
-            stats: dict[str, StepStats]) -> Report:
+            stats: dict[int, StepStats]) -> Report:
     report = pipeline.new_report()
     report.steps[0] = read_stats
     for i, step in enumerate(pipeline.steps, start=1):
-        report.steps[i] = stats.get(step.name, StepStats(step.name))
+        report.steps[i] = stats.get(i, StepStats(step.name))
     report.input = read_stats.in_
     report.rejected = sum(s.dropped for s in report.steps)
     last = report.steps[-1]
@@ -385,16 +412,15 @@ REJECT_COLUMNS = [ORDER, "id", "step", "reason", "duplicate_of", "payload"]
 
 
 def _split_block(table: pa.Table) -> tuple[pa.Table, pa.Table, str]:
-    """One stage output block -> (kept rows, reject rows, stats JSON), each sorted by order."""
+    """One stage output block -> (kept rows, reject rows, stats rows as JSON), sorted by order."""
     import pyarrow.compute as pc
 
     def rows_of(kind: str, columns: list[str]) -> pa.Table:
         part = table.filter(pc.equal(table["kind"], kind)).select(columns)
         return part.sort_by(ORDER)
 
-    stats: list[dict[str, Any]] = []
-    for payload in rows_of(STATS, ["payload", ORDER]).column("payload").to_pylist():
-        stats.extend(json.loads(payload))
+    payloads = rows_of(STATS, ["payload", ORDER]).column("payload").to_pylist()
+    stats = [json.loads(p) for p in payloads]
     return rows_of(KEPT, KEPT_COLUMNS), rows_of(REJECT, REJECT_COLUMNS), json.dumps(stats)
 
 
@@ -523,15 +549,15 @@ def run_recipe_on_ray(recipe: Any, input: Sequence[str], output: str,
             override_num_blocks=max(1, len(input)),
         )
         _configure_data_context()
-        read_stats: dict[str, StepStats] = {}
+        read_stats: dict[int, StepStats] = {}
         read_rejects: list[Any] = []
         rows = engine._split(files.map_batches(_read_files, batch_size=1, fn_args=(format,),
                                                batch_format="pyarrow"),
-                             read_stats, read_rejects)
+                             [0], read_stats, read_rejects)
         blocks = max(2, 2 * int(ray.cluster_resources().get("CPU", 1)))
         rows = rows.repartition(blocks).materialize()
         result = engine.run(pipeline, rows,
-                            read_stats=read_stats.get(READ_STEP, StepStats(READ_STEP)),
+                            read_stats=read_stats.get(0, StepStats(READ_STEP)),
                             read_rejects=read_rejects)
         write_jsonl(kept_conversations(result.kept), output)
         if rejects:

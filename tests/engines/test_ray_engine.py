@@ -186,7 +186,16 @@ def make_records(n: int = 240, seed: int = 3) -> list[Conversation]:
 def full_pipeline() -> Pipeline:
     """Every kind of stage: per-record, LSH dedup, per-record, actor pool, driver fallback."""
     return (SquashSpaces() | DropShortAnswers(3) | WordJaccardDedup() | DropMentionsBanana()
-            | ShoutAsync() | KeepFirstPerTopic())
+            | ShoutAsync() | KeepFirstPerTopic() | merge_step() | WordJaccardDedup())
+
+
+def merge_step() -> Step:
+    """The built-in merge (new ids, members rejected as merged_into), else another driver step."""
+    try:
+        from selfreflect.filters.merge import MergePersonaTurns
+    except ImportError:
+        return KeepFirstPerTopic()
+    return MergePersonaTurns(max_turns=3, merge_without_system=True)
 
 
 def reject_set(rejects):
@@ -227,10 +236,9 @@ def ray_cluster():
 
 def test_stand_in_data_exercises_every_stage():
     result = full_pipeline().run(make_records())
-    reasons = {s.name: sum(s.reasons.values()) for s in result.report.steps}
-    assert all(reasons[name] > 0 for name in (
-        "drop_short_answers", "near_dedup", "drop_mentions_banana", "shout_async",
-        "keep_first_per_topic"))
+    steps = result.report.steps  # read, squash, short, dedup, banana, shout, topic, merge, dedup
+    assert all(s.dropped > 0 for s in steps[2:8]), result.report.table()
+    assert steps[3].name == steps[8].name == "near_dedup" and steps[3].dropped != steps[8].dropped
     assert result.report.steps[1].modified > 0
 
 
@@ -244,6 +252,8 @@ def test_plan_cuts_stages_by_kind():
         ("records", ["drop_mentions_banana"]),
         ("actors", ["shout_async"]),
         ("driver", ["keep_first_per_topic"]),
+        ("driver", [merge_step().name]),
+        ("dedup", ["near_dedup"]),
     ]
 
 
