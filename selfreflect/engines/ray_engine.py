@@ -225,6 +225,15 @@ def is_distributed_dedup(step: Step) -> bool:
     return dedup_adapter(step) is not None
 
 
+def is_batchable(step: Step) -> bool:
+    """Whether a stream step may be cut into batches: it says so (``batchable = True``), or it
+    is an LLM step (``selfreflect.reflect`` LLMStep: one independent call chain per record)."""
+    if getattr(step, "batchable", False):
+        return True
+    return any(cls.__name__ == "LLMStep" and cls.__module__.startswith("selfreflect.reflect")
+               for cls in type(step).__mro__)
+
+
 def plan(pipeline: Pipeline) -> list[tuple[str, list[Step]]]:
     """Cut the steps into stages: ``records``, ``actors``, ``dedup`` or ``driver``."""
     stages: list[tuple[str, list[Step]]] = []
@@ -233,7 +242,7 @@ def plan(pipeline: Pipeline) -> list[tuple[str, list[Step]]]:
             kind = "records"
         elif is_distributed_dedup(step):
             kind = "dedup"
-        elif getattr(step, "batchable", False):
+        elif is_batchable(step):
             kind = "actors"
         else:
             kind = "driver"
@@ -541,7 +550,10 @@ def run_recipe_on_ray(recipe: Any, input: Sequence[str], output: str,
     pipeline = recipe if isinstance(recipe, Pipeline) else recipe.pipeline
     started_here = not ray.is_initialized()
     if started_here:
-        ray.init(address=address, include_dashboard=False, log_to_driver=False)
+        if address:
+            ray.init(address=address, log_to_driver=False)
+        else:
+            ray.init(include_dashboard=False, log_to_driver=False)
     try:
         engine = RayEngine(**engine_options)
         files = ray.data.from_items(
@@ -554,24 +566,20 @@ def run_recipe_on_ray(recipe: Any, input: Sequence[str], output: str,
         rows = engine._split(files.map_batches(_read_files, batch_size=1, fn_args=(format,),
                                                batch_format="pyarrow"),
                              [0], read_stats, read_rejects)
-        blocks = max(2, 2 * int(ray.cluster_resources().get("CPU", 1)))
-        rows = rows.repartition(blocks).materialize()
-        result = engine.run(pipeline, rows,
-                            read_stats=read_stats.get(0, StepStats(READ_STEP)),
+        read = read_stats.get(0, StepStats(READ_STEP))
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        rows = rows.repartition(max(2 * cpus, read.out // 20_000, 1)).materialize()
+        result = engine.run(pipeline, rows, read_stats=read,
                             read_rejects=read_rejects)
         write_jsonl(kept_conversations(result.kept), output)
         if rejects:
-            _write_lines(reject_lines(result.rejects), rejects)
+            write_jsonl(reject_lines(result.rejects), rejects)
         if report:
             _write_text(result.report.dumps() + "\n", report)
         return result.report
     finally:
         if started_here:
             ray.shutdown()
-
-
-def _write_lines(lines: Iterable[dict[str, Any]], path: str) -> None:
-    _write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), path)
 
 
 def _write_text(text: str, path: str) -> None:

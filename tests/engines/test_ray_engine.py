@@ -335,3 +335,28 @@ def counts_of(report_json):
     return (report_json["input"], report_json["kept"], report_json["rejected"],
             [(s["name"], s["in"], s["out"], s["dropped"], s["modified"], s["reasons"])
              for s in report_json["steps"]])
+
+
+@pytest.mark.slow
+def test_plain_openai_rows_dataset_is_numbered_in_row_order(ray_cluster):
+    import ray.data
+
+    from selfreflect.engines.ray_engine import kept_conversations, reject_lines, run_ray
+
+    records = make_records(40, seed=11)
+    rows = [{"messages": [m.model_dump(exclude_none=True) for m in c.messages]} for c in records]
+    ds = ray.data.from_items(rows, override_num_blocks=3)
+    kept_ds, rejects_ds, report = run_ray(Pipeline([DropShortAnswers(3)]), ds)
+    local = Pipeline([DropShortAnswers(3)]).run(
+        [c.model_copy(update={"id": str(i)}) for i, c in enumerate(records)])
+    assert [c.id for c in kept_conversations(kept_ds)] == [c.id for c in local.kept]
+    assert reject_set(reject_lines(rejects_ds)) == reject_set(r.to_json() for r in local.rejects)
+    assert counts(report) == counts(local.report)
+
+
+def test_driver_fallback_can_be_refused(ray_cluster):
+    from selfreflect.engines.ray_engine import run_ray, to_rows
+
+    with pytest.raises(RuntimeError, match="keep_first_per_topic.*whole stream"):
+        run_ray(Pipeline([KeepFirstPerTopic()]), to_rows(make_records(5)),
+                driver_fallback=False)
