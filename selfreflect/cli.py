@@ -71,7 +71,7 @@ def _check_inputs(paths: Sequence[str]) -> list[str]:
     return list(paths)
 
 
-def _check_outputs(*paths: str | None) -> None:
+def _check_outputs(inputs: Sequence[str], *paths: str | None) -> None:
     from selfreflect.formats import check_writable
 
     named = [p for p in paths if p]
@@ -83,6 +83,10 @@ def _check_outputs(*paths: str | None) -> None:
     resolved = [Path(p).resolve() for p in named]
     if len(set(resolved)) != len(resolved):
         raise UserError("the output, rejects and report files must be different files")
+    sources = {Path(p).resolve() for p in inputs}
+    for path, full in zip(named, resolved, strict=True):
+        if full in sources:
+            raise UserError(f"{path} is also an input; write to another file")
 
 
 def _load_recipe(name_or_path: str) -> Any:
@@ -215,7 +219,7 @@ def add_clean(sub: Any) -> None:
 def cmd_clean(args: argparse.Namespace) -> int:
     """Handle ``clean``."""
     inputs = _check_inputs(args.inputs)
-    _check_outputs(args.output, args.rejects, args.report)
+    _check_outputs(inputs, args.output, args.rejects, args.report)
     recipe = _load_recipe(args.recipe)
     workers = args.workers or _recipe_workers(recipe)
     job = Job(recipe.pipeline, inputs, args.output, args.rejects, args.report, workers,
@@ -285,7 +289,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     rejects = args.rejects or getattr(recipe, "rejects", None)
     report = args.report or getattr(recipe, "report", None)
     inputs = _check_inputs(_expand(inputs))
-    _check_outputs(str(output), rejects, report)
+    _check_outputs(inputs, str(output), rejects, report)
     workers = args.workers or _recipe_workers(recipe)
     job = Job(recipe.pipeline, inputs, str(output), rejects and str(rejects),
               report and str(report), workers, args.format)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 Role = Literal["system", "user", "assistant", "tool"]
 ROLES: tuple[str, ...] = ("system", "user", "assistant", "tool")
@@ -68,7 +68,8 @@ class Conversation(BaseModel):
     """A record: an id, its messages and free-form metadata.
 
     Treat it as immutable: a rewriter returns ``conv.model_copy(update=...)``.
-    ``source`` and ``line`` say where it was read from and are not written out.
+    Where it was read from (``source``, ``line``) is kept out of the data, so a record may have
+    fields of those names of its own: set it with :meth:`at`, read it with the properties.
     """
 
     model_config = ConfigDict(extra="allow")
@@ -76,8 +77,23 @@ class Conversation(BaseModel):
     id: str
     messages: list[Message]
     metadata: dict[str, Any] = Field(default_factory=dict)
-    source: str | None = Field(default=None, exclude=True, repr=False)
-    line: int | None = Field(default=None, exclude=True, repr=False)
+    _source: str | None = PrivateAttr(default=None)
+    _line: int | None = PrivateAttr(default=None)
+
+    def at(self, source: str | None, line: int | None) -> Conversation:
+        """Record where this conversation was read from (file, line); returns self."""
+        self._source, self._line = source, line
+        return self
+
+    @property
+    def source(self) -> str | None:
+        """The file this record was read from, if any (never written out)."""
+        return self._source
+
+    @property
+    def line(self) -> int | None:
+        """The line (or array position) it was read from, if any (never written out)."""
+        return self._line
 
     @field_validator("id", mode="before")
     @classmethod

@@ -45,8 +45,7 @@ def sample_conversations() -> list[Conversation]:
 
     def conv(i: int, *turns: tuple[str, str], **extra: Any) -> Conversation:
         messages = [Message(role=role, content=text) for role, text in turns]  # type: ignore[arg-type]
-        return Conversation(id=f"sample-{i}", messages=messages, source="samples.jsonl", line=i,
-                            **extra)
+        return Conversation(id=f"sample-{i}", messages=messages, **extra).at("samples.jsonl", i)
 
     return [
         conv(1, ("user", "What is the capital of France?"),

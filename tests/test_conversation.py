@@ -39,9 +39,17 @@ def test_unknown_fields_survive_a_round_trip():
 
 
 def test_provenance_is_not_written():
-    conv = Conversation(id="a", messages=[], source="f.jsonl", line=3)
+    conv = Conversation(id="a", messages=[]).at("f.jsonl", 3)
     assert "source" not in conv.to_record() and "line" not in conv.to_record()
     assert (conv.source, conv.line) == ("f.jsonl", 3)
+    assert conv.model_copy(update={"id": "b"}).source == "f.jsonl"
+
+
+def test_fields_named_like_provenance_are_data():
+    rec = {"id": "a", "messages": [], "source": "sharegpt", "line": 12}
+    conv = Conversation.model_validate(rec).at("in.jsonl", 7)
+    assert conv.to_record() == rec
+    assert (conv.source, conv.line) == ("in.jsonl", 7)
 
 
 def test_integer_ids_become_text_and_stable_ids_are_stable():

@@ -141,7 +141,8 @@ _NOUN_GATE = regex.compile(
 _AI_KIND = (
     r"(?:(?-i:AI)|A\.I\.|artificial\s+intelligence|robot|android|chat\s?bot|cyborg|computer\s+program"
     r"|virtual\s+assistant|AI\s+assistant|language\s+model|LLM|sentient\s+(?:machine|program)"
-    r"|machine\s+intelligence|synthetic\s+being|digital\s+being)"
+    r"|machine\s+intelligence|synthetic\s+being|digital\s+being"
+    r"|(?:helpful|harmless|honest|friendly|knowledgeable|polite|smart|intelligent)\s+assistant)"
 )
 _NOT_THE_CHARACTER = (
     r"(?!\s*(?:company|companies|startup|lab|labs|research|researcher|scientist|engineer|expert"
@@ -209,15 +210,21 @@ def find_self_reference(text: str) -> tuple[str, str] | None:
 
 
 def persona_is_ai(system: str | None) -> bool:
-    """True when the system prompt describes a character that is an AI, robot or program."""
-    return bool(system) and bool(_patterns()[2].search(system or ""))
+    """True when the system prompt describes a character that is an AI, robot or program.
+
+    No system prompt means no persona: the speaker is the assistant itself, an AI.
+    """
+    if system is None:
+        return True
+    return bool(_patterns()[2].search(system))
 
 
 class DropAISelfReference(Filter):
     """Drop role-play records where the character says it is an AI or a program (breaks persona).
 
-    ``persona_is_ai``: ``None`` (default) decides per record from the system prompt; ``True``
-    or ``False`` forces it. When the persona is an AI, only language-model boilerplate is dropped.
+    ``persona_is_ai``: ``None`` (default) decides per record from the system prompt (a record
+    without one has no persona: its speaker is the assistant, an AI); ``True`` or ``False``
+    forces it. When the persona is an AI, only language-model boilerplate is dropped.
     """
 
     name = "drop_ai_self_reference"

@@ -26,6 +26,8 @@ _RULES: dict[str, list[str]] = {
         rf"|another\s+one|keep\s+it\s+going|don'?t\s+stop|resume){_TAIL}",
         r"^\s*(?:please\s+)?(?:continue|keep\s+going|go\s+on)\s+(?:from\s+where|where\s+you"
         r"|with\s+your\s+|with\s+the\s+(?:previous|last|rest)\b|from\s+(?:there|here)\b)",
+        r"^\s*(?:请)?(?:继续|接着说|接着写|继续写|然后呢|还有呢|再来一次|再说一遍|再来|下一个|更多)"
+        r"\s*(?:吧|啊|呀)?\s*[。！!？?…\s]*$",
         r"^\s*(?:can|could|would)\s+you\s+(?:please\s+)?(?:continue|go\s+on|keep\s+going"
         r"|repeat\s+(?:that|it|this)|say\s+(?:that|it)\s+again|elaborate(?:\s+on\s+(?:that|it))?"
         r"|expand\s+on\s+(?:that|it)|explain\s+(?:that|it)\s+(?:again|more|further))"
@@ -37,29 +39,45 @@ _RULES: dict[str, list[str]] = {
         r"^\s*what\s+do\s+you\s+mean\s*\??\s*$",
         r"\b(?:as|like)\s+I\s+(?:said|mentioned|told\s+you|asked|explained)\s+(?:before|earlier"
         r"|above|already|previously)\b",
-        r"^\s*(?:as|like)\s+I\s+(?:said|mentioned|told\s+you)\b",
+        r"^\s*(?:as|like)\s+I\s+(?:said|mentioned|told\s+you)\s*,",
         r"\b(?:you\s+(?:just\s+)?(?:said|mentioned|told\s+me|wrote|suggested)|you've\s+(?:just\s+)?"
         r"(?:said|mentioned))\s+(?:earlier|before|above|that|previously|in\s+your\s+(?:last|previous))\b",
-        r"\byour\s+(?:last|previous|earlier|first|second|above)\s+(?:answer|response|reply|message"
-        r"|point|suggestion|example|list|story)\b",
-        r"\b(?:the\s+)?(?:previous|last|above)\s+(?:answer|response|reply|message)\b",
+        r"\byour\s+(?:last|previous|earlier|above)\s+(?:answer|response|reply|message|point"
+        r"|suggestion|example|list)\b",
+        r"\byour\s+(?:first|second|third)\s+(?:point|suggestion|option)\b",
+        r"\bthe\s+(?:previous|above)\s+(?:answer|response|reply)\b",
         r"\b(?:that's|that\s+is|this\s+is)\s+not\s+what\s+I\s+(?:asked|meant|wanted)\b",
-        r"\b(?:same|like)\s+(?:as\s+)?(?:before|last\s+time)\s*[.!?]*\s*$",
-        r"\b(?:from|in)\s+(?:the\s+)?(?:list|text|story|passage|code|article)\s+above\b",
-        r"\b(?:summari[sz]e|translate|rewrite|rephrase|shorten|fix)\s+(?:that|it|the\s+above"
-        r"|this\s+for\s+me|your\s+answer)\s*[.!?]*\s*$",
+        r"^\s*(?:the\s+)?same\s+(?:as\s+)?(?:before|last\s+time)\s*(?:please)?\s*[.!?]*\s*$",
+        # A whole message that is a command on a text it does not contain.
+        r"^\s*(?:please\s+)?(?:summari[sz]e|translate|rewrite|rephrase|shorten|fix|explain)\s+"
+        r"(?:that|it|the\s+above|this|your\s+answer|the\s+(?:list|text|story|code)\s+above)"
+        r"(?:\s+(?:for\s+me|please|again|into\s+\w+|to\s+\w+|in\s+\w+))*\s*[.!?]*\s*$",
         # A bare ordinal choice: "the second one", "I'll take the first one", "number 3"
         r"^\s*(?:(?:I'?ll\s+(?:take|go\s+with|pick|choose)|I\s+(?:choose|pick|like|prefer|want)"
         r"|let'?s\s+(?:go\s+with|do)|go\s+with)\s+)?(?:the\s+)?(?:first|second|third|fourth|fifth"
         r"|last|other|former|latter|next|previous)\s+(?:one|option|choice)?\s*(?:please)?\s*[.!?]*$",
         r"^\s*(?:option|number|#)\s*\d+\s*(?:please)?\s*[.!?]*$",
+        # "What about the second one?", "And the other one?"
+        r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(?:the\s+)?(?:first|second|third|fourth|fifth"
+        r"|last|other|previous|next|former|latter)\s+(?:one|option|choice|part|point)"
+        r"\s*(?:then|please)?\s*[?.!]*\s*$",
+        # "And then what happened?" at the start of a record
+        r"^\s*(?:and\s+)?then\s+what(?:\s+happened)?\s*[?.!]*\s*$"
+        r"|^\s*and\s+then\s+what(?:\s+happened)?\b",
+        # "Why did you say that (earlier)?"
+        r"\bwhy\s+(?:did|would)\s+you\s+(?:say|write|answer|suggest)\s+(?:that|this|it)\b",
+        # "Same question as before, but ..."
+        r"\bsame\s+(?:question|thing|answer|request|story)\s+as\s+(?:before|earlier|last\s+time"
+        r"|above|previously)\b",
+        r"(?:你|您)(?:刚才|之前|上面)(?:说|提到|讲)|^\s*(?:第[一二三四五1-5]个|上一个|最后一个)(?:吧)?\s*[。!！?？]*$"
+        r"|^\s*为什么\s*[?？]?\s*$",
         r"^\s*why\s*\??\s*$|^\s*how\s+so\s*\??\s*$|^\s*really\s*\?+\s*$|^\s*(?:and\s+)?then\s*\?+\s*$",
     ],
     # A reply to an instruction or answer that is not in the record.
     "reply_to_missing_turn": [
         r"^\s*(?:understood|got\s+it|okay|ok|sure|alright|all\s+right|noted|will\s+do|certainly"
-        r"|absolutely|great|perfect)\s*[.!,]\s*(?:here\s+(?:are|is)|below\s+(?:are|is)|I\s+will"
-        r"|I'll|let\s+me|as\s+requested)\b",
+        r"|absolutely|great|perfect)\s*[.!,]\s*(?:here\s+(?:are|is)|below\s+(?:are|is)"
+        r"|as\s+requested)\b",
         r"^\s*here\s+(?:are|is)\s+(?:the\s+)?(?:\d+|a\s+few|some|several|more|another|the\s+rest)"
         r"\b[^?]*:\s*$",
         r"^\s*(?:yes|yeah|yep|no|nope|nah|ok|okay|sure|fine|thanks|thank\s+you|thx|right|exactly"
@@ -67,6 +85,7 @@ _RULES: dict[str, list[str]] = {
         r"|good\s+point|fair\s+enough|never\s+mind|nevermind|you're\s+right|that's\s+right"
         r"|same|me\s+too|lol|haha|hmm+|wow|cool|nice)(?:\s+(?:so\s+much|a\s+lot|please))?"
         r"\s*[.!?…]*\s*$",
+        r"^\s*[?？!！.。…]+\s*$",
     ],
 }
 
@@ -74,7 +93,7 @@ _RULES: dict[str, list[str]] = {
 @lru_cache(maxsize=1)
 def _compiled() -> dict[str, regex.Pattern[str]]:
     """One compiled pattern per reason, built on first use."""
-    flags = regex.IGNORECASE | regex.MULTILINE
+    flags = regex.IGNORECASE  # ^ and $ are the whole message, not a line inside it
     return {
         reason: regex.compile("|".join(f"(?:{p})" for p in patterns), flags)
         for reason, patterns in _RULES.items()

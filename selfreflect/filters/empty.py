@@ -13,6 +13,7 @@ class DropEmptyTurns(Filter):
         "empty_user": "a user turn is empty or only whitespace",
         "empty_assistant": "an assistant turn is empty or only whitespace",
         "empty_system": "the system prompt is empty or only whitespace",
+        "empty_tool": "a tool result is empty (only when `tool` is in roles)",
         "no_messages": "the record has no messages at all",
     }
 

@@ -69,11 +69,6 @@ class FixMojibake(MessageRewriter):
             return text
         return ftfy.fix_text(text, self._config)
 
-    def __getstate__(self) -> dict[str, object]:
-        state = dict(self.__dict__)
-        state.pop("_config", None)
-        return state
-
 
 def garbage_reason(text: str, min_letter_share: float, symbol_run: bool) -> tuple[str, str] | None:
     """Why a text is unreadable (reason, detail), or None when it looks like real text."""

@@ -16,6 +16,13 @@ _WORDS = regex.compile(
 )
 
 
+# Per unit: (max_length, single_turn_min_length) used when those parameters are None.
+_DEFAULTS: dict[str, tuple[dict[str, int], dict[str, int]]] = {
+    "words": ({"user": 8000, "assistant": 8000}, {"assistant": 2}),
+    "chars": ({"user": 32000, "assistant": 32000}, {"assistant": 2}),
+}
+
+
 def count_words(text: str) -> int:
     """Whitespace-separated words; in Chinese, Japanese, Thai and similar, one per character."""
     return len(_WORDS.findall(text))
@@ -31,7 +38,7 @@ class DropByLength(Filter):
     """Drop records with a turn shorter or longer than the limits of its role.
 
     ``min_length`` applies to every turn; ``single_turn_min_length`` only to records with a
-    single user/assistant exchange, where a one-character question or answer teaches nothing.
+    single user/assistant exchange, where a one-word answer ("Sure!") teaches nothing.
     Short replies inside multi-turn dialogs ("Sure!", "好") are natural and kept by default.
     """
 
@@ -42,11 +49,13 @@ class DropByLength(Filter):
         "too_long_user": "a user turn is longer than the maximum for its role",
         "too_long_assistant": "an assistant turn is longer than the maximum for its role",
         "too_long_system": "the system prompt is longer than the maximum",
+        "too_short_tool": "a tool result is shorter than the minimum (only when configured)",
+        "too_long_tool": "a tool result is longer than the maximum (only when configured)",
     }
 
     def __init__(
         self,
-        unit: Literal["chars", "words"] = "chars",
+        unit: Literal["chars", "words"] = "words",
         min_length: dict[str, int] | None = None,
         max_length: dict[str, int] | None = None,
         single_turn_min_length: dict[str, int] | None = None,
@@ -59,17 +68,11 @@ class DropByLength(Filter):
     def _limits(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
         if self.unit not in ("chars", "words"):
             raise ValueError(f"unit must be 'chars' or 'words', got {self.unit!r}")
-        default_max = (
-            {"user": 20000, "assistant": 20000}
-            if self.unit == "chars"
-            else {"user": 5000, "assistant": 5000}
-        )
+        default_max, default_single = _DEFAULTS[self.unit]
         return (
             self.min_length or {},
             default_max if self.max_length is None else self.max_length,
-            {"user": 2, "assistant": 2}
-            if self.single_turn_min_length is None
-            else self.single_turn_min_length,
+            default_single if self.single_turn_min_length is None else self.single_turn_min_length,
         )
 
     def keep(self, conv: Conversation) -> bool | tuple[bool, str] | tuple[bool, str, str]:

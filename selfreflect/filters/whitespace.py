@@ -18,7 +18,6 @@ _TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
 # Anything the rules below would change; text without any only needs strip() (fast path).
 _ANY_WORK = re.compile(r"[\r\t\u00a0\u1680\u2000-\u200b\u202f\u205f\u2060\ufeff]|  | \n")
 _FENCE = re.compile(r"(```.*?(?:```|\Z))", re.DOTALL)
-_HELD = re.compile("\ue000(\\d+)\ue001")
 _LINE_BREAKS = re.compile(r"[ \t]*\n[ \t\n]*")
 # A line break between two CJK characters becomes nothing, not a space.
 _CJK = r"[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff00-\uffef]"
@@ -45,13 +44,15 @@ class NormalizeWhitespace(MessageRewriter):
             return self._prose(text)
         # Fenced code blocks keep their spacing and line breaks: set aside, then put back.
         blocks: list[str] = []
+        mark = next(chr(c) for c in range(0xE000, 0xF900) if chr(c) not in text)
 
         def hold(found: re.Match[str]) -> str:
             blocks.append(found.group())
-            return f"\ue000{len(blocks) - 1}\ue001"
+            return f"{mark}{len(blocks) - 1}{mark}"
 
         text = self._prose(_FENCE.sub(hold, text))
-        return _HELD.sub(lambda found: blocks[int(found.group(1))], text)
+        held = re.compile(f"{mark}(\\d+){mark}")
+        return held.sub(lambda found: blocks[int(found.group(1))], text)
 
     def _prose(self, text: str) -> str:
         """Normalise text outside code fences."""

@@ -3,7 +3,8 @@
 ``read(path)`` yields, for every line (or array element) of a file, either a
 :class:`~selfreflect.conversation.Conversation` or a :class:`~selfreflect.steps.Reject`
 from the ``read`` step naming the file and line. One bad line is one reject, never a dead run.
-JSONL, gzipped JSONL and JSON-array files are read alike; the format is detected per file.
+JSONL, gzipped JSONL, JSON-array and Parquet files are read alike; the format is detected
+per file.
 
 Reason codes of read rejects are listed in :data:`READ_REASONS`; the role aliases that are
 mapped (and nothing else) in :data:`ROLE_ALIASES`. Writers are atomic.
@@ -12,6 +13,7 @@ mapped (and nothing else) in :data:`ROLE_ALIASES`. Writers are atomic.
 from selfreflect.formats.detect import FORMATS, UnknownFormatError, detect
 from selfreflect.formats.duplicates import DuplicateIds
 from selfreflect.formats.lines import MAX_LINE_BYTES
+from selfreflect.formats.parquet import write_parquet
 from selfreflect.formats.reader import check_readable, read
 from selfreflect.formats.reasons import READ_REASONS
 from selfreflect.formats.roles import ROLE_ALIASES
@@ -21,7 +23,6 @@ from selfreflect.formats.writers import (
     write,
     write_jsonl,
     write_jsonl_gz,
-    write_parquet,
     write_rejects,
 )
 

@@ -10,10 +10,8 @@ from selfreflect.conversation import Conversation, parts_to_text
 from selfreflect.formats.roles import ROLE_ALIASES, map_role
 from selfreflect.steps import Reject
 
+
 #: Provenance fields of Conversation; an input field of the same name moves into metadata.
-_PROVENANCE = ("source", "line")
-
-
 class RecordError(ValueError):
     """A record that cannot become a Conversation, with its read reason code."""
 
@@ -70,13 +68,7 @@ def check_messages(value: Any, key: str) -> list[Any]:
 def build(obj: dict[str, Any], messages: list[dict[str, Any]], source: str, line: int
           ) -> Conversation:
     """Validate a Conversation from the record's other fields and normalised messages."""
-    fields = {k: v for k, v in obj.items() if k not in _PROVENANCE}
-    moved = {k: obj[k] for k in _PROVENANCE if k in obj}
-    if moved:
-        metadata = fields.get("metadata")
-        if not isinstance(metadata, dict):
-            metadata = {} if metadata is None else {"metadata": metadata}
-        fields["metadata"] = {**moved, **metadata}
+    fields = dict(obj)
     ident = fields.get("id")
     if ident is None:
         fields["id"] = Conversation.make_id(source, line)
@@ -85,7 +77,7 @@ def build(obj: dict[str, Any], messages: list[dict[str, Any]], source: str, line
                                         "integer")
     fields["messages"] = messages
     try:
-        return Conversation.model_validate({**fields, "source": source, "line": line})
+        return Conversation.model_validate(fields).at(source, line)
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = ".".join(str(p) for p in first["loc"])

@@ -3,7 +3,8 @@
 Reading is in binary with a bounded line reader: a line longer than ``max_line_bytes`` is
 skipped in chunks and rejected as ``line_too_long`` without ever being held in memory whole.
 Gzip input is recognised by its magic bytes; a UTF-8 BOM at the start is dropped; a file
-whose first character is ``[`` is read as a JSON array, element by element.
+whose first character is ``[`` is read as a JSON array, element by element; a Parquet file
+(magic bytes ``PAR1``) row by row.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ _BOM = codecs.BOM_UTF8
 _OTHER_BOMS = {codecs.BOM_UTF32_LE: "UTF-32", codecs.BOM_UTF32_BE: "UTF-32",
                codecs.BOM_UTF16_LE: "UTF-16", codecs.BOM_UTF16_BE: "UTF-16"}
 _GZIP_MAGIC = b"\x1f\x8b"
+_PARQUET_MAGIC = b"PAR1"
 _CHUNK = 1024 * 1024
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 _LITERAL_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -255,7 +257,7 @@ def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_B
 
 def iter_values(path: str | os.PathLike[str], max_line_bytes: int = MAX_LINE_BYTES,
                 max_depth: int = MAX_DEPTH) -> Iterator[Parsed | Reject]:
-    """Yield every JSON value (or read Reject) of a JSONL, JSON-array or gzipped file."""
+    """Yield every JSON value (or read Reject) of a JSONL, JSON-array, gzipped or Parquet file."""
     source = str(path)
     with open_binary(path) as fh:
         head = fh.read(4096)
@@ -265,6 +267,11 @@ def iter_values(path: str | os.PathLike[str], max_line_bytes: int = MAX_LINE_BYT
                           f"the file is {encoding} (it starts with a {encoding} byte order mark); "
                           f"convert it to UTF-8, e.g. iconv -f {encoding} -t UTF-8",
                           head[:PREVIEW_CHARS].decode("utf-8", errors="replace"))
+            return
+        if head.startswith(_PARQUET_MAGIC):
+            from selfreflect.formats.parquet import iter_parquet
+
+            yield from iter_parquet(path)
             return
         head = head.removeprefix(_BOM).lstrip()
         fh.seek(0)

@@ -1,4 +1,5 @@
-"""Writers: JSONL, ``.jsonl.gz`` and Parquet, all atomic (temporary file, then rename).
+"""Writers: JSONL and ``.jsonl.gz``, atomic (temporary file, then rename); Parquet is in
+:mod:`selfreflect.formats.parquet` and uses the same :func:`atomic_path`.
 
 A crash, an exception or Ctrl-C while writing leaves the final path untouched: either the
 old file (if any) or the complete new one, never a torn file.
@@ -18,8 +19,6 @@ from typing import IO, Any
 
 from selfreflect.conversation import Conversation
 from selfreflect.steps import Reject
-
-PARQUET_HINT = "writing Parquet needs pyarrow: pip install 'selfreflect[parquet]'"
 
 
 def _umask() -> int:
@@ -135,63 +134,10 @@ def write_rejects(rejects: Iterable[Reject], path: str | os.PathLike[str]) -> in
     return out.count
 
 
-def _import_pyarrow() -> Any:
-    try:
-        import pyarrow
-        import pyarrow.parquet  # noqa: F401
-    except ImportError as exc:
-        raise ImportError(PARQUET_HINT) from exc
-    return pyarrow
-
-
-def _parquet_row(record: dict[str, Any]) -> dict[str, Any]:
-    """id, messages (role, content, name) as columns; everything else as JSON text."""
-    messages, message_extra = [], []
-    for m in record.get("messages", []):
-        messages.append({"role": m["role"], "content": m["content"], "name": m.get("name")})
-        message_extra.append({k: v for k, v in m.items() if k not in ("role", "content", "name")})
-    rest = {k: v for k, v in record.items() if k not in ("id", "messages", "metadata")}
-    if any(message_extra):
-        rest["__message_extra__"] = message_extra
-    return {
-        "id": record["id"],
-        "messages": messages,
-        "metadata": json.dumps(record.get("metadata") or {}, ensure_ascii=False),
-        "extra": json.dumps(rest, ensure_ascii=False) if rest else None,
-    }
-
-
-def write_parquet(records: Iterable[Conversation | dict[str, Any]],
-                  path: str | os.PathLike[str], batch_size: int = 1000) -> int:
-    """Write records as Parquet atomically (needs the ``parquet`` extra); return the count.
-
-    Columns: ``id``, ``messages`` (list of role, content, name), ``metadata`` (JSON text) and
-    ``extra`` (JSON text of any other fields, or null), so that every file has one schema.
-    """
-    pa = _import_pyarrow()
-    message = pa.struct([("role", pa.string()), ("content", pa.string()), ("name", pa.string())])
-    schema = pa.schema([("id", pa.string()), ("messages", pa.list_(message)),
-                        ("metadata", pa.string()), ("extra", pa.string())])
-    count = 0
-    with atomic_path(path) as tmp:
-        writer = pa.parquet.ParquetWriter(tmp, schema)
-        try:
-            batch: list[dict[str, Any]] = []
-            for record in records:
-                batch.append(_parquet_row(_as_record(record)))
-                count += 1
-                if len(batch) >= batch_size:
-                    writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-                    batch = []
-            if batch or count == 0:
-                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-        finally:
-            writer.close()
-    return count
-
-
 def write(records: Iterable[Conversation | dict[str, Any]], path: str | os.PathLike[str]) -> int:
     """Write records in the format the file name says: ``.parquet``, ``.gz`` or JSONL."""
     if str(path).endswith(".parquet"):
+        from selfreflect.formats.parquet import write_parquet
+
         return write_parquet(records, path)
     return write_jsonl(records, path)

@@ -95,6 +95,15 @@ def test_output_and_rejects_must_differ(tmp_path, fake_recipes, capsys):
     assert "must be different" in one_line_error(capsys.readouterr().err)
 
 
+def test_an_input_is_never_overwritten(tmp_path, fake_recipes, capsys):
+    data = data_file(tmp_path)
+    before = data.read_bytes()
+    assert main(["clean", str(data), "-o", str(tmp_path / "o.jsonl"), "--rejects",
+                 str(data)]) == 2
+    assert "is also an input" in one_line_error(capsys.readouterr().err)
+    assert data.read_bytes() == before
+
+
 def test_bad_recipe_is_a_one_line_usage_error(tmp_path, fake_recipes, capsys):
     code = main(["clean", str(data_file(tmp_path)), "-o", str(tmp_path / "o.jsonl"),
                  "--recipe", "no-such-recipe"])

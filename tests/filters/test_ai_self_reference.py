@@ -32,11 +32,12 @@ def labelled(name: str) -> list[tuple[bool, str]]:
 
 
 @pytest.mark.parametrize(
-    ("name", "size"), [
+    ("name", "size"),
+    [
         ("ai_self_reference.tsv", 100),
         ("ai_self_reference_holdout.tsv", 60),
         ("ai_self_reference_fresh.tsv", 40),
-    ]
+    ],
 )
 def test_labelled_set_precision_and_recall(name, size):
     rows = labelled(name)
@@ -87,6 +88,22 @@ def test_language_model_boilerplate_breaks_even_an_ai_persona():
     assert isinstance(out, Reject) and out.reason == "language_model_disclaimer"
 
 
+def test_without_a_system_prompt_only_boilerplate_is_dropped():
+    def plain(answer: str) -> Conversation:
+        return Conversation(
+            id="n",
+            messages=[
+                Message(role="user", content="Do you have feelings?"),
+                Message(role="assistant", content=answer),
+            ],
+        )
+
+    kept = plain("As an AI, I don't have feelings, but I can help you think it through.")
+    assert DropAISelfReference().process(kept) is kept
+    dropped = DropAISelfReference().process(plain("As an AI language model, I cannot feel."))
+    assert dropped.reason == "language_model_disclaimer"
+
+
 def test_user_turns_are_not_checked_by_default():
     record = Conversation(
         id="u",
@@ -113,6 +130,9 @@ def test_user_turns_are_not_checked_by_default():
         ),
         ("You are Elon Musk. He worries that AI is dangerous.", False),
         ("You are Aida, a barista in Rome.", False),
+        ("You are a helpful assistant.", True),
+        ("You are Ella, the CEO's assistant.", False),
+        (None, True),  # no system prompt: no persona, the speaker is the assistant
         ("You are Ella - Dating coach.", False),
     ],
 )

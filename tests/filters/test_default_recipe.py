@@ -90,3 +90,10 @@ def test_apostrophe_u2019_is_normalised_in_kept_records():
 
 def test_every_default_step_is_a_step():
     assert all(isinstance(s, Step) for s in default_pipeline().steps)
+
+
+def test_default_recipe_is_package_data():
+    from importlib import resources
+
+    entry = resources.files("selfreflect").joinpath("recipes/default.yaml")
+    assert entry.is_file() and "drop_exact_duplicates" in entry.read_text(encoding="utf-8")

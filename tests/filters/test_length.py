@@ -19,34 +19,45 @@ def test_short_natural_replies_in_multi_turn_dialogs_are_kept():
     assert DropByLength().process(record) is record
 
 
-def test_one_character_single_turn_record_is_dropped():
+def test_one_word_answer_of_a_single_turn_record_is_dropped():
     out = DropByLength().process(
         conv(("user", "What's your favourite number?"), ("assistant", "6"))
     )
     assert isinstance(out, Reject) and out.reason == "too_short_assistant"
-    out = DropByLength().process(conv(("user", "?"), ("assistant", "What do you want to know?")))
-    assert out.reason == "too_short_user"
+    assert out.detail == "message 1 (assistant) has 1 words, minimum 2"
+    out = DropByLength().process(conv(("user", "Coffee or tea?"), ("assistant", "Neither.")))
+    assert out.reason == "too_short_assistant"
 
 
-def test_elon_short_answer_is_natural_and_kept():
-    record = conv(("user", "Do you prefer coffee or tea?"), ("assistant", "Neither."))
-    assert DropByLength().process(record) is record
+def test_short_but_real_single_turn_answers_are_kept():
+    for answer in ["Neither. I don't waste time on caffeine.", "No way!", "是的", "好的，谢谢"]:
+        record = conv(("user", "Do you prefer coffee or tea?"), ("assistant", answer))
+        assert DropByLength().process(record) is record, answer
 
 
-def test_too_long_and_words_unit():
+def test_chars_unit_defaults_drop_only_one_character_answers():
+    step = DropByLength(unit="chars")
+    assert (
+        step.process(conv(("user", "Coffee?"), ("assistant", "6"))).reason == "too_short_assistant"
+    )
+    kept = conv(("user", "Coffee?"), ("assistant", "No."))
+    assert step.process(kept) is kept
+
+
+def test_custom_limits_per_role():
     long = conv(("user", "Tell me a story"), ("assistant", "word " * 30))
-    assert DropByLength(unit="words", max_length={"assistant": 20}).process(long).reason == (
-        "too_long_assistant"
-    )
+    assert DropByLength(max_length={"assistant": 20}).process(long).reason == "too_long_assistant"
     short = conv(("user", "Tell me a story"), ("assistant", "Once upon a time."))
-    assert DropByLength(unit="words", min_length={"assistant": 5}).process(short).reason == (
-        "too_short_assistant"
-    )
-    assert DropByLength(unit="words", min_length={"assistant": 4}).process(short) is short
+    assert DropByLength(min_length={"assistant": 5}).process(short).reason == "too_short_assistant"
+    assert DropByLength(min_length={"assistant": 4}).process(short) is short
+    terse = conv(("user", "Hi"), ("assistant", "Hello there, friend"))
+    assert DropByLength(min_length={"user": 2}).process(terse).reason == "too_short_user"
 
 
 def test_default_max_drops_a_huge_turn():
-    out = DropByLength().process(conv(("user", "hi"), ("assistant", "x" * 20001)))
+    out = DropByLength().process(conv(("user", "hi"), ("assistant", "word " * 8001)))
+    assert out.reason == "too_long_assistant"
+    out = DropByLength(unit="chars").process(conv(("user", "hi"), ("assistant", "x" * 32001)))
     assert out.reason == "too_long_assistant"
 
 

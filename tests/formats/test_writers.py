@@ -143,3 +143,29 @@ def test_parquet_without_pyarrow_names_the_extra(tmp_path, monkeypatch):
     with pytest.raises(ImportError, match=r"pip install 'selfreflect\[parquet\]'"):
         write_parquet(convs(), tmp_path / "out.parquet")
     assert not (tmp_path / "out.parquet").exists()
+
+
+def test_parquet_reads_back_to_the_same_records(tmp_path):
+    pytest.importorskip("pyarrow")
+    records = convs()
+    records[1] = records[1].model_copy(update={"messages": [
+        Message(role="user", content="q", weight=2), Message(role="assistant", content="a")]})
+    records[2] = Conversation(id="c2", messages=records[2].messages, lang="en")
+    write(records, tmp_path / "out.parquet")
+    back = list(read(tmp_path / "out.parquet"))
+    assert [c.to_record() for c in back] == [c.to_record() for c in records]
+    assert [c.line for c in back] == [1, 2, 3]
+
+
+def test_other_parquet_files_go_through_format_detection(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    rows = [{"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}],
+             "score": 1.5},
+            {"conversations": [{"from": "robot", "value": "beep"}], "score": 0.0}]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "hf.parquet")
+    good, bad = read(tmp_path / "hf.parquet")
+    assert [(m.role, m.content) for m in good.messages] == [("user", "q"), ("assistant", "a")]
+    assert good.to_record()["score"] == 1.5
+    assert (bad.reason, bad.line) == ("unknown_role", 2)

@@ -1,0 +1,293 @@
+"""An async client for any OpenAI-compatible ``/v1/chat/completions`` server.
+
+Transport failures (408/409/429/5xx, timeouts, connection errors) are retried with capped
+exponential backoff and jitter, honouring ``Retry-After``; other 4xx are never retried.
+Concurrency is bounded by a semaphore, optionally also requests/min and tokens/min. Answers are
+cached by content; usage is counted; a budget can stop new calls. The API key is read from the
+environment when the HTTP client opens and is never stored where a repr, log, error or cache
+could show it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import ssl
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from selfreflect.llm.cache import Cache, cache_key
+from selfreflect.llm.errors import (
+    BadResponse,
+    ConnectionFailed,
+    RateLimited,
+    RequestRejected,
+    ServerError,
+    Timeout,
+    TransportError,
+)
+from selfreflect.llm.limits import TokenBucket, estimate_tokens
+from selfreflect.llm.retry import RetryPolicy, is_retryable_status, retry_after_seconds
+from selfreflect.llm.usage import Budget, Usage
+
+log = logging.getLogger("selfreflect.llm")
+
+DEFAULT_KEY_ENV = "SELFREFLECT_API_KEY"
+FALLBACK_KEY_ENV = "OPENAI_API_KEY"
+#: Connections per HTTP pool (see ``LLMClient._pools``).
+POOL_SIZE = 8
+
+
+def read_api_key(env_name: str = DEFAULT_KEY_ENV) -> str | None:
+    """The key from ``env_name`` (falling back to OPENAI_API_KEY for the default name)."""
+    names = [env_name] + ([FALLBACK_KEY_ENV] if env_name == DEFAULT_KEY_ENV else [])
+    for name in names:
+        value = os.environ.get(name)
+        if value:
+            return value
+    return None
+
+
+@dataclass
+class Completion:
+    """One chat completion: the text, why it stopped, token usage, and whether it was cached."""
+
+    content: str
+    finish_reason: str | None = None
+    usage: dict[str, int] = field(default_factory=dict)
+    cached: bool = False
+
+    def to_cache(self) -> dict[str, Any]:
+        """The JSON value stored in the cache."""
+        return {"content": self.content, "finish_reason": self.finish_reason, "usage": self.usage}
+
+
+@dataclass
+class Timeouts:
+    """Deadlines in seconds: to connect, between bytes read, and for a whole attempt."""
+
+    connect: float = 10.0
+    read: float = 120.0
+    total: float = 300.0
+
+
+class LLMClient:
+    """Async chat-completions client: retries, limits, cache, usage and budget in one place."""
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        *,
+        api_key_env: str = DEFAULT_KEY_ENV,
+        concurrency: int = 16,
+        requests_per_minute: float | None = None,
+        tokens_per_minute: float | None = None,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        cache: Cache | None = None,
+        budget: Budget | None = None,
+        usage: Usage | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.api_key_env = api_key_env
+        self.concurrency = concurrency
+        self.timeouts = timeouts or Timeouts()
+        self.retry = retry or RetryPolicy()
+        self.cache = cache
+        self.budget = budget
+        self.usage = usage or Usage()
+        self._transport = transport
+        self._rpm = TokenBucket(requests_per_minute) if requests_per_minute else None
+        self._tpm = TokenBucket(tokens_per_minute) if tokens_per_minute else None
+        self._semaphore: asyncio.Semaphore | None = None
+        self._http: list[httpx.AsyncClient] | None = None
+        self._busy: list[int] = []
+        self._secret: str | None = None
+        #: None until probed: does the server accept ``response_format`` with a JSON schema?
+        self.response_format_ok: bool | None = None
+
+    def __repr__(self) -> str:
+        return (f"LLMClient(base_url={self.base_url!r}, model={self.model!r}, "
+                f"api_key_env={self.api_key_env!r}, concurrency={self.concurrency})")
+
+    # -- plumbing ------------------------------------------------------------------------
+    def _pools(self) -> list[httpx.AsyncClient]:
+        """The HTTP clients, opened on first use.
+
+        Connections are split over small pools of ``POOL_SIZE``: httpcore scans every
+        connection of a pool on each request, so one pool of 64 costs far more CPU per call
+        than eight pools of 8. TCP_NODELAY because httpx writes headers and body separately,
+        and Nagle's algorithm with delayed ACKs would add tens of milliseconds per request.
+        """
+        if self._http is None:
+            self._secret = read_api_key(self.api_key_env)
+            headers = {"Authorization": f"Bearer {self._secret}"} if self._secret else {}
+            t = self.timeouts
+            n_pools = 1 if self._transport is not None else -(-max(self.concurrency, 1)
+                                                              // POOL_SIZE)
+            size = -(-max(self.concurrency, 1) // n_pools)
+            limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+            verify = _tls_context() if self.base_url.startswith("https:") else False
+            self._http = [
+                httpx.AsyncClient(
+                    base_url=self.base_url,
+                    headers=headers,
+                    timeout=httpx.Timeout(t.read, connect=t.connect),
+                    limits=limits,
+                    transport=self._transport or httpx.AsyncHTTPTransport(
+                        limits=limits, verify=verify,
+                        socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]),
+                )
+                for _ in range(n_pools)
+            ]
+            self._busy = [0] * n_pools
+        return self._http
+
+    async def _post(self, body: dict[str, Any]) -> httpx.Response:
+        """POST to the least busy pool."""
+        pools = self._pools()
+        index = min(range(len(pools)), key=self._busy.__getitem__)
+        self._busy[index] += 1
+        try:
+            return await pools[index].post("/chat/completions", json=body)
+        finally:
+            self._busy[index] -= 1
+
+    def scrub(self, text: str) -> str:
+        """``text`` with the API key (if any) blanked out."""
+        return text.replace(self._secret, "***") if self._secret else text
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections (and the cache)."""
+        if self._http is not None:
+            for pool in self._http:
+                await pool.aclose()
+            self._http = None
+
+    # -- the call ------------------------------------------------------------------------
+    async def complete(
+        self,
+        messages: list[dict[str, Any]],
+        params: dict[str, Any] | None = None,
+        *,
+        prompt_version: str = "",
+        response_format: dict[str, Any] | None = None,
+    ) -> Completion:
+        """One completion, from the cache when this exact request was answered before."""
+        params = dict(params or {})
+        key = cache_key(self.model, messages, params, prompt_version, response_format)
+        if self.cache is not None:
+            hit = self.cache.get(key)
+            if hit is not None:
+                self.usage.count("cache_hits")
+                return Completion(hit["content"], hit.get("finish_reason"),
+                                  hit.get("usage") or {}, cached=True)
+        if self.budget is not None:
+            self.budget.check(self.usage)
+        self.usage.started += 1
+        body: dict[str, Any] = {"model": self.model, "messages": messages, **params}
+        if response_format is not None:
+            body["response_format"] = response_format
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(max(self.concurrency, 1))
+        async with self._semaphore:
+            if response_format is not None and self.response_format_ok is False:
+                # refused while this call waited for a slot: don't send a doomed request
+                raise RequestRejected("the server refuses response_format", 400)
+            if self._rpm is not None:
+                await self._rpm.acquire(1)
+            if self._tpm is not None:
+                await self._tpm.acquire(estimate_tokens(messages) + int(params.get("max_tokens")
+                                                                        or 0))
+            completion = await self._post_with_retries(body)
+        self.usage.add_completion(completion.usage)
+        if self.cache is not None:
+            self.cache.put(key, completion.to_cache())
+        return completion
+
+    async def _post_with_retries(self, body: dict[str, Any]) -> Completion:
+        policy = self.retry
+        retry = 0
+        while True:
+            self.usage.count("requests")
+            failure: TransportError | BadResponse
+            wait: float | None = None
+            try:
+                async with asyncio.timeout(self.timeouts.total):
+                    response = await self._post(body)
+            except (httpx.TimeoutException, TimeoutError) as exc:
+                failure = Timeout(f"timed out ({type(exc).__name__})")
+            except httpx.TransportError as exc:
+                failure = ConnectionFailed(self.scrub(f"{type(exc).__name__}: {exc}"))
+            else:
+                status = response.status_code
+                if 200 <= status < 300:
+                    try:
+                        return _parse_completion(response)
+                    except BadResponse as exc:
+                        failure = exc
+                elif is_retryable_status(status):
+                    wait = retry_after_seconds(response.headers)
+                    detail = self.scrub(f"HTTP {status}: {_snippet(response)}")
+                    if wait is not None and wait > policy.max_retry_after:
+                        raise RateLimited(
+                            f"{detail}; server asked to wait {wait:.0f}s "
+                            f"(cap {policy.max_retry_after:.0f}s)"
+                        )
+                    failure = RateLimited(detail) if status == 429 else ServerError(detail)
+                else:
+                    raise RequestRejected(self.scrub(f"HTTP {status}: {_snippet(response)}"),
+                                          status)
+            if retry >= policy.max_retries:
+                raise type(failure)(f"{failure} (after {retry + 1} attempts)")
+            pause = wait if wait is not None else policy.backoff(retry)
+            log.debug("retry %d after %.2fs: %s", retry + 1, pause, failure)
+            self.usage.count("retries")
+            retry += 1
+            await asyncio.sleep(pause)
+
+
+def _tls_context() -> ssl.SSLContext:
+    """One verifying TLS context (certifi's CAs) shared by every pool: building one costs ~40 ms."""
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def _snippet(response: httpx.Response, limit: int = 200) -> str:
+    """The start of an error body, for messages."""
+    try:
+        data = response.json()
+        message = data.get("error", {}).get("message") if isinstance(data, dict) else None
+        if isinstance(message, str):
+            return message[:limit]
+    except (ValueError, AttributeError):
+        pass
+    return response.text[:limit]
+
+
+def _parse_completion(response: httpx.Response) -> Completion:
+    """A Completion from a 2xx body, or BadResponse."""
+    try:
+        data = response.json()
+        choice = data["choices"][0]
+        message = choice.get("message") or {}
+        content = message.get("content")
+        usage = data.get("usage") or {}
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+        raise BadResponse(f"not a chat completion: {type(exc).__name__}: {exc}") from None
+    if content is None:
+        content = ""
+    if not isinstance(content, str):
+        raise BadResponse("message content is not text")
+    if not isinstance(usage, dict):
+        usage = {}
+    usage = {k: v for k, v in usage.items() if isinstance(v, int)}
+    return Completion(content, choice.get("finish_reason"), usage)

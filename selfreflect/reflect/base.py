@@ -1,0 +1,127 @@
+"""LLMStep: the shared parameters and machinery of steps that call an LLM per record."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from typing import Any
+
+from selfreflect.conversation import Conversation
+from selfreflect.llm import REASONS, Budget, Cache, LLMClient, RetryPolicy, Timeouts
+from selfreflect.llm.client import DEFAULT_KEY_ENV
+from selfreflect.reflect.runner import ordered_map
+from selfreflect.report import StepStats
+from selfreflect.steps import Outcome, Step
+
+BASE_URL_ENV = "SELFREFLECT_BASE_URL"
+MODEL_ENV = "SELFREFLECT_MODEL"
+
+
+class LLMStep(Step):
+    """A stream step that makes LLM calls concurrently and yields outcomes in input order.
+
+    Subclasses set the parameters in ``__init__`` (all of ``LLM_PARAMS`` included) and write
+    ``async def handle(conv) -> Outcome``.
+    """
+
+    reasons = dict(REASONS)
+
+    # parameters every LLM step has, with defaults that need no network at construction
+    base_url: str | None = None
+    model: str | None = None
+    api_key_env: str = DEFAULT_KEY_ENV
+    cache: str | None = None
+    concurrency: int = 16
+    temperature: float | None = 0.0
+    max_tokens: int | None = 2048
+    max_reasks: int = 2
+    max_retries: int = 4
+    max_retry_after: float = 60.0
+    connect_timeout: float = 10.0
+    read_timeout: float = 120.0
+    total_timeout: float = 300.0
+    requests_per_minute: float | None = None
+    tokens_per_minute: float | None = None
+    budget_tokens: int | None = None
+    budget_calls: int | None = None
+    response_format: bool = True
+
+    _client: LLMClient | None = None
+
+    # -- the client ------------------------------------------------------------------------
+    def resolved_endpoint(self) -> tuple[str, str]:
+        """``(base_url, model)`` from the parameters or SELFREFLECT_BASE_URL / SELFREFLECT_MODEL."""
+        base_url = self.base_url or os.environ.get(BASE_URL_ENV)
+        model = self.model or os.environ.get(MODEL_ENV)
+        if not base_url or not model:
+            raise ValueError(
+                f"{self.name} needs base_url and model (parameters, or the environment "
+                f"variables {BASE_URL_ENV} and {MODEL_ENV})"
+            )
+        return base_url, model
+
+    def make_client(self) -> LLMClient:
+        """A new client for one run (nothing connects until the first call)."""
+        base_url, model = self.resolved_endpoint()
+        return LLMClient(
+            base_url,
+            model,
+            api_key_env=self.api_key_env,
+            concurrency=self.concurrency,
+            requests_per_minute=self.requests_per_minute,
+            tokens_per_minute=self.tokens_per_minute,
+            timeouts=Timeouts(self.connect_timeout, self.read_timeout, self.total_timeout),
+            retry=RetryPolicy(max_retries=self.max_retries, max_retry_after=self.max_retry_after),
+            cache=Cache(self.cache) if self.cache else None,
+            budget=(Budget(self.budget_tokens, self.budget_calls)
+                    if self.budget_tokens is not None or self.budget_calls is not None else None),
+        )
+
+    def sampling(self) -> dict[str, Any]:
+        """The sampling parameters sent with every call (and part of the cache key)."""
+        params: dict[str, Any] = {}
+        if self.temperature is not None:
+            params["temperature"] = self.temperature
+        if self.max_tokens is not None:
+            params["max_tokens"] = self.max_tokens
+        return params
+
+    # -- running ---------------------------------------------------------------------------
+    async def handle(self, conv: Conversation) -> Outcome:
+        """The outcome for one record (a kept Conversation or a Reject); never raises LLMError."""
+        raise NotImplementedError
+
+    def check_params(self) -> None:
+        """Raise ValueError for parameters that cannot work (called before any call)."""
+
+    def run(self, records: Iterable[Conversation], stats: StepStats) -> Iterator[Outcome]:
+        self.check_params()
+        client = self._client = self.make_client()
+        base = Counter(stats.counters)
+        work: Callable[[Conversation], Awaitable[Outcome]] = self.handle
+        window = max(2 * self.concurrency, 8)
+
+        async def cleanup() -> None:
+            await client.aclose()
+            if client.cache is not None:
+                client.cache.close()
+
+        try:
+            for conv, outcome in ordered_map(records, work, window, cleanup):
+                for key, value in client.usage.counters.items():
+                    stats.counters[key] = base[key] + value
+                if isinstance(outcome, Conversation) and outcome is not conv:
+                    stats.modified += 1
+                yield outcome
+        finally:
+            for key, value in client.usage.counters.items():
+                stats.counters[key] = base[key] + value
+            self._client = None
+
+    @property
+    def client(self) -> LLMClient:
+        """The client of the current run."""
+        if self._client is None:
+            raise RuntimeError("no run in progress")
+        return self._client

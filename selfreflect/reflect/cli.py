@@ -1,0 +1,132 @@
+"""``selfreflect reflect INPUT -o OUTPUT --base-url URL --model NAME [...]``.
+
+``add_reflect_command(subparsers)`` declares the command and sets ``func``; the main CLI
+(``selfreflect.cli``) adds it through its optional commands. Exit codes as the main CLI: 0 done
+(rejects are not errors), 2 a usage error, 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from selfreflect.llm.client import DEFAULT_KEY_ENV
+from selfreflect.reflect.base import BASE_URL_ENV, MODEL_ENV
+from selfreflect.reflect.prompts import PROMPTS
+from selfreflect.reflect.step import MODES
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"needs a whole number, got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return n
+
+
+def add_reflect_command(sub: Any) -> argparse.ArgumentParser:
+    """Add the ``reflect`` subcommand to ``sub`` (an argparse subparsers object)."""
+    p = sub.add_parser(
+        "reflect",
+        help="critique and rewrite assistant answers with an LLM, using the later turns",
+        description="For each assistant answer followed by more conversation, an LLM reads the "
+        "whole conversation, criticises the answer and writes a better one (SelfReflectionGPT, "
+        "validated, cached, resumable). The API key is read from $" + DEFAULT_KEY_ENV
+        + " (or $OPENAI_API_KEY) and never written anywhere.",
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="chat files (JSONL)")
+    p.add_argument("-o", "--output", required=True, help="where kept records go (JSONL)")
+    p.add_argument("--base-url", default=os.environ.get(BASE_URL_ENV),
+                   help=f"OpenAI-compatible server, e.g. http://localhost:8000/v1 "
+                   f"(default: ${BASE_URL_ENV})")
+    p.add_argument("--model", default=os.environ.get(MODEL_ENV),
+                   help=f"model name (default: ${MODEL_ENV})")
+    p.add_argument("--mode", choices=MODES, default="sft",
+                   help="sft: prefix + K + revised answer; preference: prompt/chosen/rejected "
+                   "(TRL DPO); conversation: original with critiques in metadata (default: sft)")
+    p.add_argument("--turns", default="first",
+                   help="which answers: first, last:N or all (several only with "
+                   "--mode conversation; default: first)")
+    p.add_argument("--prompt", default="reflect-json-v1", choices=sorted(PROMPTS),
+                   help="prompt version (seed-kcl-v1 reproduces the seed's K/C/L format)")
+    p.add_argument("--cache", metavar="DIR",
+                   help="cache answers in DIR; a rerun (even after kill -9) pays only new calls")
+    p.add_argument("--concurrency", type=_positive, default=16,
+                   help="requests in flight at once (default: 16)")
+    p.add_argument("--rejects", metavar="FILE", help="write rejected records here (JSONL)")
+    p.add_argument("--report", metavar="FILE", help="write the JSON report here")
+    p.add_argument("--temperature", type=float, default=0.0)
+    p.add_argument("--max-tokens", type=_positive, default=2048)
+    p.add_argument("--max-reasks", type=int, default=2,
+                   help="re-asks after invalid JSON, apart from transport retries (default: 2)")
+    p.add_argument("--max-retries", type=int, default=4,
+                   help="transport retries per call (default: 4)")
+    p.add_argument("--read-timeout", type=float, default=120.0,
+                   help="seconds to wait for the next bytes of an answer (default: 120)")
+    p.add_argument("--total-timeout", type=float, default=300.0,
+                   help="seconds for a whole attempt, however it trickles (default: 300)")
+    p.add_argument("--rpm", type=float, help="requests per minute limit")
+    p.add_argument("--tpm", type=float, help="tokens per minute limit")
+    p.add_argument("--budget-tokens", type=_positive,
+                   help="stop making calls after this many tokens (rest -> budget_exhausted)")
+    p.add_argument("--budget-calls", type=_positive,
+                   help="stop making calls after this many calls (rest -> budget_exhausted)")
+    p.add_argument("--api-key-env", default=DEFAULT_KEY_ENV,
+                   help=f"environment variable holding the API key (default: {DEFAULT_KEY_ENV})")
+    p.add_argument("--no-response-format", action="store_true",
+                   help="never send response_format (describe the schema in the prompt only)")
+    p.add_argument("--no-leak-guard", action="store_true",
+                   help="keep revisions that refer to the later turns (not recommended)")
+    p.set_defaults(func=run_reflect_command)
+    return p
+
+
+def run_reflect_command(args: argparse.Namespace) -> int:
+    """Run ``reflect`` over the input files; write output, rejects and report (atomically).
+
+    Uses the main CLI's job runner, so reading, progress, writers and the report behave exactly
+    as for ``clean``. Usage errors raise the CLI's UserError (exit code 2).
+    """
+    from selfreflect import cli
+    from selfreflect.pipeline import Pipeline
+    from selfreflect.reflect.step import Reflect
+
+    step = Reflect(
+        base_url=args.base_url, model=args.model, mode=args.mode, turns=args.turns,
+        prompt=args.prompt, leak_guard=not args.no_leak_guard, cache=args.cache,
+        concurrency=args.concurrency, temperature=args.temperature, max_tokens=args.max_tokens,
+        max_reasks=args.max_reasks, max_retries=args.max_retries,
+        read_timeout=args.read_timeout, total_timeout=args.total_timeout,
+        requests_per_minute=args.rpm, tokens_per_minute=args.tpm,
+        budget_tokens=args.budget_tokens, budget_calls=args.budget_calls,
+        response_format=not args.no_response_format, api_key_env=args.api_key_env,
+    )
+    try:
+        step.check_params()
+    except ValueError as exc:
+        raise cli.UserError(str(exc)) from None
+    job = cli.Job(
+        pipeline=Pipeline([step]),
+        inputs=cli._check_inputs(args.inputs),
+        output=args.output,
+        rejects=args.rejects,
+        report=args.report,
+    )
+    cli._check_outputs(job.output, job.rejects, job.report)
+    return cli._finish(job, cli.run_job(job))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The main CLI (``reflect`` is one of its commands)."""
+    from selfreflect import cli
+
+    return cli.main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

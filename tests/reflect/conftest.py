@@ -1,0 +1,6 @@
+"""Makes ``reflectcases`` (shared conversations and replies) importable in importlib mode."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
