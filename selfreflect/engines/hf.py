@@ -184,4 +184,4 @@ def read_hf(path: str | os.PathLike[str]) -> Iterator[Conversation | Reject]:
                          raw=json.dumps(row, ensure_ascii=False, default=str),
                          source=source, line=index + 1)
             continue
-        yield conv.model_copy(update={"source": source, "line": index + 1})
+        yield conv.at(source, index + 1)

@@ -62,13 +62,18 @@ def require_ray() -> Any:
 def encode(conv: Conversation) -> str:
     """A conversation as the JSON text carried in the ``conv`` column (provenance included)."""
     data = conv.model_dump(mode="json")
-    data["source"], data["line"] = conv.source, conv.line
+    data[_SOURCE], data[_LINE] = conv.source, conv.line
     return json.dumps(data, ensure_ascii=False)
 
 
 def decode(text: str) -> Conversation:
     """The conversation back from the ``conv`` column."""
-    return Conversation.model_validate(json.loads(text))
+    data = json.loads(text)
+    source, line = data.pop(_SOURCE, None), data.pop(_LINE, None)
+    return Conversation.model_validate(data).at(source, line)
+
+
+_SOURCE, _LINE = "\x00source", "\x00line"
 
 
 def _schema() -> pa.Schema:
