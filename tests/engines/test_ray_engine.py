@@ -360,3 +360,32 @@ def test_driver_fallback_can_be_refused(ray_cluster):
     with pytest.raises(RuntimeError, match="keep_first_per_topic.*whole stream"):
         run_ray(Pipeline([KeepFirstPerTopic()]), to_rows(make_records(5)),
                 driver_fallback=False)
+
+
+@pytest.mark.slow
+def test_llm_step_runs_in_the_actor_pool_with_the_local_answers(ray_cluster, fake_llm):
+    from fakellm import chat_json
+
+    from selfreflect.engines.ray_engine import kept_conversations, plan, reject_lines, run_ray
+    from selfreflect.engines.ray_engine import to_rows as rows_of
+    from selfreflect.reflect import LLMJudge
+
+    def answer(request):
+        ai = "banana" in request.prompt
+        return chat_json({"answer": "yes" if ai else "no", "reason": "banana" if ai else "ok"})
+
+    fake_llm.handler = answer
+    pipeline = Pipeline([DropShortAnswers(3), LLMJudge(base_url=fake_llm.base_url,
+                                                       model="fake", max_retries=0)])
+    assert [kind for kind, _ in plan(pipeline)] == ["records", "actors"]
+    records = make_records(60, seed=13)
+    local = pipeline.run(records)
+    local_calls = fake_llm.calls
+    assert {r.step for r in local.rejects} == {"drop_short_answers", "llm_judge"}
+    kept_ds, rejects_ds, report = run_ray(pipeline, rows_of(records, ray_blocks=3),
+                                          batch_size=8, actors=2)
+    assert [c.id for c in kept_conversations(kept_ds)] == [c.id for c in local.kept]
+    assert reject_set(reject_lines(rejects_ds)) == reject_set(r.to_json() for r in local.rejects)
+    assert counts(report) == counts(local.report)
+    assert fake_llm.calls == 2 * local_calls
+    assert report.steps[2].counters == local.report.steps[2].counters
