@@ -414,11 +414,14 @@ def _configure_data_context() -> None:
     Ray's default hash shuffle reserves CPUs on small clusters; the sort shuffle does not.
     """
     from ray.data import DataContext
-    from ray.data.context import ShuffleStrategy
 
     ctx = DataContext.get_current()
-    ctx.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
     ctx.execution_options.preserve_order = True
+    try:
+        from ray.data.context import ShuffleStrategy
+    except ImportError:  # older Ray: its default was the sort-based pull shuffle
+        return
+    ctx.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
 
 
 KEPT_COLUMNS = ["id", "conv", ORDER]
