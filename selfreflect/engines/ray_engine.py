@@ -3,22 +3,24 @@
 ``pip install 'selfreflect[ray]'``. Rows carry the conversation as a JSON string (``conv``), its
 ``id`` and its input order (``_order``, int64), which is what "first seen" means for dedup.
 
-The pipeline is cut into stages, each one materialised before the next:
+The pipeline is cut into stages (:func:`plan`), each one materialised before the next:
 
-- consecutive per-record steps (Filter, Rewriter): one ``map_batches`` over tasks;
-- stream steps marked ``batchable = True`` (a record's outcome depends on that record only, e.g.
-  LLM steps): ``map_batches`` with a callable class in an actor pool (``concurrency=``); each
-  actor keeps the step, so its async client and its concurrency live across batches;
-- dedup steps exposing ``band_keys`` / ``verify`` (see :mod:`selfreflect.engines.lsh`): bucket
-  keys in ``map_batches``, a shuffle on a coarse shard column (``key % shards``, sort-based
-  pull shuffle), candidate pairs per shard, then on the driver: the exact check of candidate
-  pairs, connected components, and the set of duplicates, which a last ``map_batches`` drops;
+- consecutive per-record steps (Filter, Rewriter): one ``map_batches`` over plain tasks;
+- LLM steps and stream steps marked ``batchable = True`` (a record's outcome depends on that
+  record only): ``map_batches`` with a callable class on an actor pool (``actors=N``); each
+  actor keeps the step, whose async client fans out ``concurrency`` calls per batch;
+- dedup steps (:mod:`selfreflect.engines.ray_dedup`): bucket keys in ``map_batches``, a shuffle
+  on a coarse shard column (``key % shards``, sort-based pull shuffle), candidate pairs per
+  shard; on the driver the exact check of the pairs and the local keep-first rule; then a
+  ``map_batches`` drops the duplicates with the local step's rejects;
 - any other stream step (e.g. merging records into conversations): the stream is collected on
   the driver in input order and the step runs there, exactly as locally. This is correct but
-  not scalable; a note is logged.
+  not scalable; a warning is logged (``driver_fallback=False`` makes it an error).
 
-Every stage emits kept rows, reject rows and one stats row per batch (``kind`` column); the
-stats add up to the report, which is checked: input = kept + rejected.
+Every stage emits kept rows, reject rows and one stats row per batch (``kind`` column); plain
+tasks split each block; the stats add up to the report, which is checked: input = kept +
+rejected. The engine sets ``preserve_order`` on Ray Data's current context, so blocks stay in
+input order and the outputs come back in input order without a distributed sort.
 """
 
 from __future__ import annotations
@@ -608,6 +610,6 @@ def _write_text(text: str, path: str) -> None:
 
 
 __all__ = [
-    "RayEngine", "RayRun", "from_records_dataset", "kept_conversations", "plan",
-    "reject_lines", "run_ray", "run_recipe_on_ray", "to_rows"
+    "RayEngine", "RayRun", "from_records_dataset", "is_batchable", "kept_conversations", "plan",
+    "reject_lines", "require_ray", "run_ray", "run_recipe_on_ray", "to_rows",
 ]
