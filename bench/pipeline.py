@@ -11,6 +11,7 @@ Records are generated in memory (role-play style, 2 to 6 turns) and streamed thr
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import re
@@ -97,15 +98,29 @@ class DropAIDisclaimer(Filter):
         return True
 
 
+class HeavyScore(Filter):
+    """Keep everything after CPU work per record, like a model-based quality score."""
+
+    def __init__(self, rounds: int = 200):
+        self.rounds = rounds
+
+    def keep(self, conv: Conversation) -> bool:
+        text = conv.dedup_text().encode()
+        for _ in range(self.rounds):
+            text = hashlib.blake2b(text, digest_size=64).digest() + text[:256]
+        return True
+
+
 PIPELINES = {
     "empty": lambda: Pipeline([]),
     "identity": lambda: Pipeline([Identity()]),
     "three filters": lambda: Pipeline([MinAnswerWords(3), MaxRepeatedWordRatio(0.3),
                                        DropAIDisclaimer()]),
+    "heavy filter": lambda: Pipeline([HeavyScore()]),
 }
 
 
-def measure(name: str, n: int, workers: int, chunk_size: int) -> dict:
+def measure(name: str, n: int, workers: int, chunk_size: int, start_method: str) -> dict:
     """Run one configuration in this process and return its numbers."""
     pipeline = PIPELINES[name]()
     rejected = 0
@@ -115,14 +130,18 @@ def measure(name: str, n: int, workers: int, chunk_size: int) -> dict:
         rejected += 1
 
     report = pipeline.new_report()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     kept = sum(1 for _ in pipeline.stream(generate(n), on_reject, report, workers=workers,
-                                          chunk_size=chunk_size))
-    seconds = time.perf_counter() - started
+                                          chunk_size=chunk_size, start_method=start_method))
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # workers, reaped at pool shutdown
+    worker_cpu = children.ru_utime + children.ru_stime
     assert kept + rejected == n == report.input
     return {
         "pipeline": name, "n": n, "workers": workers, "seconds": round(seconds, 2),
         "records_per_s": round(n / seconds), "kept": kept, "rejected": rejected,
+        "cpu_main_s": round(cpu, 2), "cpu_workers_s": round(worker_cpu, 2),
+        "records_per_cpu_s": round(n / (cpu + worker_cpu)),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
     }
@@ -130,11 +149,13 @@ def measure(name: str, n: int, workers: int, chunk_size: int) -> dict:
 
 def generation_only(n: int) -> dict:
     """The cost of making the records, to read the other rows against."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     count = sum(1 for _ in generate(n))
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     return {"pipeline": "(generate only)", "n": count, "workers": 1, "seconds": round(seconds, 2),
             "records_per_s": round(count / seconds), "kept": count, "rejected": 0,
+            "cpu_main_s": round(cpu, 2), "cpu_workers_s": 0.0,
+            "records_per_cpu_s": round(count / cpu),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "worker_peak_rss_mb": 0}
 
@@ -144,30 +165,40 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--chunk-size", type=int, default=256)
+    parser.add_argument("--start-method", default="spawn",
+                        help="spawn (default here: workers are our children, so their CPU and "
+                             "peak RSS are measured) or forkserver (the library's default)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--worker-count", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         row = (generation_only(args.n) if args.one == "(generate only)"
-               else measure(args.one, args.n, args.worker_count, args.chunk_size))
+               else measure(args.one, args.n, args.worker_count, args.chunk_size,
+                            args.start_method))
         print(json.dumps(row))
         return
-    configs = [("(generate only)", 1)] + [(name, w) for name in PIPELINES for w in args.workers]
+    configs = [("(generate only)", 1, args.n)]
+    configs += [(name, w, args.n if name != "heavy filter" else args.n // 10)
+                for name in PIPELINES for w in args.workers]
+    # Memory must not grow with the input: the same pipelines on 5x the records.
+    configs += [(name, max(args.workers), 5 * args.n) for name in ("empty", "three filters")]
     rows = []
-    for name, workers in configs:
+    for name, workers, n in configs:
         done = subprocess.run(
-            [sys.executable, __file__, "--one", name, "--n", str(args.n), "--worker-count",
-             str(workers), "--chunk-size", str(args.chunk_size)],
+            [sys.executable, __file__, "--one", name, "--n", str(n), "--worker-count",
+             str(workers), "--chunk-size", str(args.chunk_size), "--start-method",
+             args.start_method],
             capture_output=True, text=True, check=True)
         rows.append(json.loads(done.stdout))
         print(f"  {name} x{workers}: {rows[-1]['records_per_s']} records/s", file=sys.stderr)
-    header = "| pipeline | workers | records | seconds | records/s | kept | peak RSS main (MB) " \
-             "| peak RSS worker (MB) |"
+    header = ("| pipeline | workers | records | seconds | records/s | CPU s main + workers "
+              "| records per CPU s | kept | peak RSS main (MB) | peak RSS worker (MB) |")
     print(header)
-    print("|" + "---|" * 8)
+    print("|" + "---|" * 10)
     for r in rows:
         print(f"| {r['pipeline']} | {r['workers']} | {r['n']:,} | {r['seconds']} | "
-              f"{r['records_per_s']:,} | {r['kept']:,} | {r['peak_rss_mb']} | "
+              f"{r['records_per_s']:,} | {r['cpu_main_s']} + {r['cpu_workers_s']} | "
+              f"{r['records_per_cpu_s']:,} | {r['kept']:,} | {r['peak_rss_mb']} | "
               f"{r['worker_peak_rss_mb'] or '-'} |")
 
 

@@ -13,10 +13,8 @@ sets ``func`` to its handler; adding a subcommand means adding such a function t
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -56,6 +54,7 @@ class Job:
     report: str | None = None
     workers: int = 1
     format: str | None = None
+    report_html: str | None = None
 
 
 def _check_inputs(paths: Sequence[str]) -> list[str]:
@@ -143,6 +142,9 @@ def _stream(pipeline: Any, records: Iterable[Any], on_reject: Callable[[Reject],
 def run_job(job: Job) -> Report:
     """Read, run the pipeline, write kept records and rejects atomically; return the report."""
     from selfreflect.formats import DuplicateIds, JsonlWriter, write_parquet
+    from selfreflect.html_report import HtmlReportHook
+
+    hook = HtmlReportHook(job.report_html)  # passes everything through without --report-html
 
     duplicate_ids = DuplicateIds()
     report = job.pipeline.new_report()
@@ -154,7 +156,8 @@ def run_job(job: Job) -> Report:
             if rejects_out is not None:
                 rejects_out.write(item.to_json())
 
-        kept = _stream(job.pipeline, records, on_reject, report, job.workers)
+        kept = hook.output(_stream(job.pipeline, hook.input(records), hook.on_reject(on_reject),
+                                   report, job.workers))
         if job.output.endswith(".parquet"):
             write_parquet(kept, job.output)
         else:
@@ -168,6 +171,7 @@ def run_job(job: Job) -> Report:
         if "duplicate_ids" not in counters:  # newer pipelines count them themselves
             counters["duplicate_ids"] = duplicate_ids.count
         print(f"selfreflect: {duplicate_ids.message()}", file=sys.stderr)
+    hook.finish(report, job.output)
     return report
 
 
@@ -183,6 +187,12 @@ def _finish(job: Job, report: Report) -> int:
     print(f"wrote {report.kept} records to {job.output}; {report.rejected} rejected{where}",
           file=sys.stderr)
     return 0
+
+
+def _add_report_html(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--report-html", metavar="FILE",
+                   help="write a self-contained HTML report of the run here (funnel, reasons, "
+                        "lengths before/after, rejected samples, duplicate clusters)")
 
 
 def _workers(value: str) -> int:
@@ -208,6 +218,7 @@ def add_clean(sub: Any) -> None:
                    help="output file (.jsonl, .jsonl.gz or .parquet)")
     p.add_argument("--rejects", metavar="FILE", help="write rejected records (JSONL) here")
     p.add_argument("--report", metavar="FILE", help="write the JSON report here")
+    _add_report_html(p)
     p.add_argument("--recipe", metavar="NAME|PATH", default=DEFAULT_RECIPE,
                    help="recipe name or YAML file (default: %(default)s)")
     p.add_argument("--workers", type=_workers, default=None, metavar="N",
@@ -219,11 +230,11 @@ def add_clean(sub: Any) -> None:
 def cmd_clean(args: argparse.Namespace) -> int:
     """Handle ``clean``."""
     inputs = _check_inputs(args.inputs)
-    _check_outputs(inputs, args.output, args.rejects, args.report)
+    _check_outputs(inputs, args.output, args.rejects, args.report, args.report_html)
     recipe = _load_recipe(args.recipe)
     workers = args.workers or _recipe_workers(recipe)
     job = Job(recipe.pipeline, inputs, args.output, args.rejects, args.report, workers,
-              args.format)
+              args.format, args.report_html)
     return _finish(job, run_job(job))
 
 
@@ -240,6 +251,7 @@ def add_run(sub: Any) -> None:
     p.add_argument("--output", metavar="PATH", help="output file; overrides the recipe's output")
     p.add_argument("--rejects", metavar="FILE", help="rejects file; overrides the recipe's")
     p.add_argument("--report", metavar="FILE", help="JSON report file; overrides the recipe's")
+    _add_report_html(p)
     p.add_argument("--workers", type=_workers, default=None, metavar="N",
                    help="processes for per-record steps")
     p.add_argument("--engine", choices=("local", "ray"), default=None,
@@ -289,10 +301,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     rejects = args.rejects or getattr(recipe, "rejects", None)
     report = args.report or getattr(recipe, "report", None)
     inputs = _check_inputs(_expand(inputs))
-    _check_outputs(inputs, str(output), rejects, report)
+    _check_outputs(inputs, str(output), rejects, report, args.report_html)
     workers = args.workers or _recipe_workers(recipe)
     job = Job(recipe.pipeline, inputs, str(output), rejects and str(rejects),
-              report and str(report), workers, args.format)
+              report and str(report), workers, args.format, args.report_html)
     if engine == "ray":
         return _finish(job, _run_on_ray(job, args.address))
     return _finish(job, run_job(job))
@@ -302,6 +314,9 @@ def _run_on_ray(job: Job, address: str | None) -> Report:
     """``run --engine ray``: the same recipe on Ray Data (selfreflect.engines.ray_engine)."""
     if job.output.endswith(".parquet"):
         raise UserError("--engine ray writes JSONL; give an output path that is not .parquet")
+    if getattr(job, "report_html", None):
+        raise UserError("--report-html is not available with --engine ray yet; drop it or "
+                        "run locally")
     try:
         from selfreflect.engines.ray_engine import require_ray, run_recipe_on_ray
 
@@ -339,77 +354,6 @@ def cmd_steps(args: argparse.Namespace) -> int:
 # -- stats -----------------------------------------------------------------------------------
 
 
-def _percentiles(values: list[int]) -> dict[str, float]:
-    if not values:
-        return {"count": 0}
-    import numpy as np
-
-    arr = np.asarray(values)
-    p50, p90, p99 = np.percentile(arr, [50, 90, 99])
-    return {"count": len(values), "mean": round(float(arr.mean()), 1), "p50": float(p50),
-            "p90": float(p90), "p99": float(p99), "max": int(arr.max())}
-
-
-def dataset_stats(records: Iterable[Conversation | Reject]) -> dict[str, Any]:
-    """Counts, turns, lengths per role (characters), roles and an exact-duplicate estimate."""
-    n = 0
-    rejected: Counter[str] = Counter()
-    roles: Counter[str] = Counter()
-    turns: list[int] = []
-    lengths: dict[str, list[int]] = {}
-    seen_text: set[bytes] = set()
-    seen_ids: set[str] = set()
-    duplicates = duplicate_ids = 0
-    for record in records:
-        if isinstance(record, Reject):
-            rejected[record.reason] += 1
-            continue
-        n += 1
-        turns.append(len(record.messages))
-        for m in record.messages:
-            roles[m.role] += 1
-            lengths.setdefault(m.role, []).append(len(m.content))
-        key = hashlib.blake2b(record.dedup_text().encode("utf-8"), digest_size=16).digest()
-        duplicates += key in seen_text
-        seen_text.add(key)
-        duplicate_ids += record.id in seen_ids
-        seen_ids.add(record.id)
-    return {
-        "records": n,
-        "unreadable": sum(rejected.values()),
-        "unreadable_reasons": dict(sorted(rejected.items())),
-        "messages_per_record": _percentiles(turns),
-        "roles": dict(roles.most_common()),
-        "chars_per_message": {role: _percentiles(v) for role, v in sorted(lengths.items())},
-        "exact_duplicates": duplicates,
-        "duplicate_ids": duplicate_ids,
-    }
-
-
-def format_stats(stats: dict[str, Any]) -> str:
-    """The stats as a few readable lines."""
-    lines = [f"records      {stats['records']}  (unreadable lines: {stats['unreadable']})"]
-    if stats["unreadable_reasons"]:
-        reasons = ", ".join(f"{k}={v}" for k, v in stats["unreadable_reasons"].items())
-        lines.append(f"unreadable   {reasons}")
-    t = stats["messages_per_record"]
-    if t["count"]:
-        lines.append(f"messages     mean {t['mean']}  p50 {t['p50']:g}  p90 {t['p90']:g}  "
-                     f"max {t['max']}")
-    roles = ", ".join(f"{k}={v}" for k, v in stats["roles"].items())
-    lines.append(f"roles        {roles or '(none)'}")
-    lines.append("chars per message:")
-    lines.append(f"  {'role':<10} {'count':>7} {'mean':>8} {'p50':>7} {'p90':>7} {'p99':>8} "
-                 f"{'max':>8}")
-    for role, s in stats["chars_per_message"].items():
-        lines.append(f"  {role:<10} {s['count']:>7} {s['mean']:>8} {s['p50']:>7g} {s['p90']:>7g} "
-                     f"{s['p99']:>8g} {s['max']:>8}")
-    pct = 100 * stats["exact_duplicates"] / stats["records"] if stats["records"] else 0.0
-    lines.append(f"duplicates   {stats['exact_duplicates']} exact ({pct:.1f}%), "
-                 f"{stats['duplicate_ids']} repeated ids")
-    return "\n".join(lines)
-
-
 def add_stats(sub: Any) -> None:
     """``stats INPUT``: counts, turns, lengths, roles and duplicates of input files."""
     p = sub.add_parser("stats", help="describe input files: counts, turns, lengths, duplicates")
@@ -421,9 +365,12 @@ def add_stats(sub: Any) -> None:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """Handle ``stats``."""
+    from selfreflect.stats import DatasetStats
+
     inputs = _check_inputs(args.inputs)
-    stats = dataset_stats(_progress(_read_all(inputs, args.format)))
-    print(json.dumps(stats, indent=2) if args.json else format_stats(stats))
+    stats = DatasetStats.from_records(_progress(_read_all(inputs, args.format)))
+    print(json.dumps(stats.to_json(), indent=2, ensure_ascii=False) if args.json
+          else stats.table())
     return 0
 
 

@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from selfreflect.conversation import Conversation
 from selfreflect.report import Report, StepStats
@@ -63,7 +64,7 @@ class Pipeline:
         *,
         workers: int = 1,
         chunk_size: int = 256,
-        start_method: str = "spawn",
+        start_method: str | None = None,
     ) -> Iterator[Conversation]:
         """Yield kept records lazily; every reject goes to ``on_reject``; fill ``report``.
 
@@ -71,7 +72,8 @@ class Pipeline:
         input and leave at the ``read`` step. Duplicate ids are counted on the read step
         (``counters["duplicate_ids"]``) and both records go on. With ``workers > 1``
         consecutive per-record steps run in a process pool over chunks of ``chunk_size``
-        records, output order preserved (see :mod:`selfreflect.engines.local`). When the
+        records, output order preserved (see :mod:`selfreflect.engines.local`;
+        ``start_method`` is a multiprocessing start method, default forkserver or spawn). When the
         stream is exhausted the report is checked: input = kept + rejected, else
         :class:`~selfreflect.report.AccountingError`.
         """
@@ -148,23 +150,68 @@ def _read_stage(
     on_drop: OnDrop,
 ) -> Iterator[Conversation]:
     stats = report.steps[0]
-    seen: set[int] = set()
+    ids = DuplicateIds()
     for record in records:
         report.input += 1
         stats.in_ += 1
         if isinstance(record, Reject):
             on_drop(stats, record)
             continue
-        key = hash(record.id)
-        if key in seen:
-            stats.counters[DUPLICATE_IDS] += 1
-            if stats.counters[DUPLICATE_IDS] <= 5:
-                log.warning("duplicate id %r (%s:%s); both records are processed",
-                            record.id, record.source, record.line)
-        else:
-            seen.add(key)
+        ids.add(record)
         stats.out += 1
         yield record
+    ids.flush()
+    if ids.count:
+        stats.counters[DUPLICATE_IDS] += ids.count
+
+
+class DuplicateIds:
+    """Count records whose id was seen before, in 8 bytes per record.
+
+    Ids are kept as 64-bit hashes: a small dict of recent ones, merged every ``buffer``
+    records into one sorted numpy array (checked there in one vectorised lookup). The first
+    few duplicate ids are logged.
+    """
+
+    def __init__(self, buffer: int = 1 << 16, log_first: int = 5):
+        self.buffer = buffer
+        self.log_first = log_first
+        self.count = 0
+        self._recent: dict[int, str] = {}
+        self._sorted: Any = None
+
+    def add(self, conv: Conversation) -> None:
+        """Note one record's id."""
+        key = hash(conv.id) & 0xFFFF_FFFF_FFFF_FFFF
+        if key in self._recent:
+            self._found(conv.id)
+            return
+        self._recent[key] = conv.id
+        if len(self._recent) >= self.buffer:
+            self.flush()
+
+    def flush(self) -> None:
+        """Check the recent ids against the older ones and merge them in."""
+        if not self._recent:
+            return
+        import numpy as np
+
+        keys = np.fromiter(self._recent, dtype=np.uint64, count=len(self._recent))
+        if self._sorted is not None and self._sorted.size:
+            pos = np.minimum(np.searchsorted(self._sorted, keys), self._sorted.size - 1)
+            seen = self._sorted[pos] == keys
+            for key in keys[seen]:
+                self._found(self._recent[int(key)])
+            keys = keys[~seen]
+            keys = np.concatenate([self._sorted, keys])
+        keys.sort(kind="stable")
+        self._sorted = keys
+        self._recent = {}
+
+    def _found(self, id: str) -> None:
+        self.count += 1
+        if self.count <= self.log_first:
+            log.warning("duplicate id %r; both records are processed", id)
 
 
 def step_stage(

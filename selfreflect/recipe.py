@@ -247,12 +247,20 @@ def _adapters(cls: type[Step]) -> dict[str, TypeAdapter[Any]]:
     """A pydantic TypeAdapter per annotated parameter (unresolvable annotations: unchecked)."""
     try:
         hints = typing.get_type_hints(cls.__init__)
-    except Exception:
+    except Exception:  # one unresolvable annotation: resolve the others one by one
         hints = {}
+        namespace = vars(inspect.getmodule(cls) or typing)
+        for name, param in _signature(cls).items():
+            annotation = param.annotation
+            try:
+                hints[name] = (eval(annotation, dict(namespace))  # noqa: S307 - own source
+                               if isinstance(annotation, str) else annotation)
+            except Exception:
+                continue
     adapters: dict[str, TypeAdapter[Any]] = {}
     for name, param in _signature(cls).items():
         hint = hints.get(name)
-        if hint is None or hint is Any or param.kind is param.VAR_KEYWORD:
+        if hint in (None, Any, inspect.Parameter.empty) or param.kind is param.VAR_KEYWORD:
             continue
         try:
             adapters[name] = TypeAdapter(hint)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from selfreflect import Conversation, Filter, Message, Rewriter, Step, StepStats
 from selfreflect.steps import Outcome
@@ -156,3 +156,19 @@ class Swallow(DropShort):
         for conv in records:
             if len(conv.messages[1].content) < 10:
                 yield conv
+
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+
+class HalfTyped(Filter):
+    """A step with one annotation that cannot be resolved at run time."""
+
+    def __init__(self, n: int = 1, names: Sequence[str] = (), anything=None):
+        self.n = n
+        self.names = names
+        self.anything = anything
+
+    def keep(self, conv: Conversation) -> bool:
+        return True

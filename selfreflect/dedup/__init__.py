@@ -3,12 +3,11 @@
 - :class:`ExactDedup` (``exact_dedup``): equal turns after whitespace normalisation.
 - :class:`NearDedup` (``near_dedup``): MinHash + LSH on word bigrams, checked against Jaccard.
 - :class:`MinHasher`: datasketch-identical MinHash signatures, vectorised with numpy.
+- :func:`clusters`: kept id -> dropped ids, from rejects, for auditing.
 """
 
-# Steps
+from selfreflect.dedup.clusters import clusters
 from selfreflect.dedup.exact import ExactDedup, exact_key, key_text
-
-# Building blocks
 from selfreflect.dedup.lsh import choose_bands
 from selfreflect.dedup.minhash import MinHasher
 from selfreflect.dedup.near import NearDedup
@@ -19,6 +18,7 @@ __all__ = [
     "MinHasher",
     "NearDedup",
     "choose_bands",
+    "clusters",
     "exact_key",
     "key_text",
     "shingle_hash",

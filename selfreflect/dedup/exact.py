@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import ClassVar, Literal
 
@@ -13,17 +14,19 @@ from selfreflect.dedup.shingles import tokens
 from selfreflect.report import StepStats
 from selfreflect.steps import Outcome, Step
 
-Normalize = Literal["none", "whitespace", "tokens"]
+Normalize = Literal["none", "whitespace", "casefold", "tokens"]
 
 _ROLES = {"conversation": ("user", "assistant"), "user": ("user",), "assistant": ("assistant",)}
 
 
 def key_text(conv: Conversation, mode: DedupMode = "conversation",
-             normalize: Normalize = "whitespace") -> str:
-    """The compared text: the turns of ``mode`` (never the system prompt), role-tagged, normalised.
+             normalize: Normalize = "casefold", include_system: bool = False) -> str:
+    """The compared text: the turns of ``mode``, role-tagged, normalised.
 
-    ``whitespace`` collapses runs of spaces and trims; ``tokens`` also drops case and punctuation
-    (the near-duplicate tokens); ``none`` compares the text byte for byte.
+    ``whitespace`` collapses runs of spaces and trims; ``casefold`` also applies NFKC and drops
+    case; ``tokens`` also drops punctuation (the near-duplicate tokens); ``none`` compares the
+    text byte for byte. The system prompt is left out unless ``include_system``: one persona's
+    prompt variants would otherwise hide duplicates.
     """
     if mode == "first_user":
         users = conv.turns("user")
@@ -31,22 +34,27 @@ def key_text(conv: Conversation, mode: DedupMode = "conversation",
     else:
         roles = _ROLES[mode]
         parts = [(m.role, m.content) for m in conv.messages if m.role in roles]
+    if include_system and conv.system is not None:
+        parts.insert(0, ("system", conv.system))
     out = []
     for role, text in parts:
         if normalize == "whitespace":
             text = " ".join(text.split())
+        elif normalize == "casefold":
+            text = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
         elif normalize == "tokens":
             text = " ".join(tokens(text))
         elif normalize != "none":
-            raise ValueError(f"normalize must be none, whitespace or tokens, got {normalize!r}")
+            raise ValueError(
+                f"normalize must be none, whitespace, casefold or tokens, got {normalize!r}")
         out.append(f"{role}\x1f{text}")
     return "\x1e".join(out)
 
 
 def exact_key(conv: Conversation, mode: DedupMode = "conversation",
-              normalize: Normalize = "whitespace") -> str:
+              normalize: Normalize = "casefold", include_system: bool = False) -> str:
     """A 128-bit hex digest of :func:`key_text`: equal keys mean exact duplicates."""
-    text = key_text(conv, mode, normalize)
+    text = key_text(conv, mode, normalize, include_system)
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
@@ -61,14 +69,16 @@ class ExactDedup(Step):
     def __init__(
         self,
         mode: DedupMode = "conversation",
-        normalize: Normalize = "whitespace",
+        normalize: Normalize = "casefold",
         keep: str = "first",
         score_key: str | None = None,
+        include_system: bool = False,
     ):
         self.mode = mode
         self.normalize = normalize
         self.keep = keep
         self.score_key = score_key
+        self.include_system = include_system
 
     def run(self, records: Iterable[Conversation], stats: StepStats) -> Iterator[Outcome]:
         check_keep(self.keep, self.score_key)
@@ -89,7 +99,7 @@ class ExactDedup(Step):
             yield outcome
 
     def _decide(self, conv: Conversation, seen: dict[bytes, str]) -> Outcome:
-        key = bytes.fromhex(exact_key(conv, self.mode, self.normalize))
+        key = bytes.fromhex(exact_key(conv, self.mode, self.normalize, self.include_system))
         kept = seen.get(key)
         if kept is None:
             seen[key] = conv.id

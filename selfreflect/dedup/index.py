@@ -128,4 +128,5 @@ class DatasketchIndex:
 
     @property
     def nbytes(self) -> int:
+        """0: the buckets live in datasketch's storage (Redis, or its dicts), not measured here."""
         return 0

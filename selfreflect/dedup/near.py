@@ -14,12 +14,15 @@ How a record is judged (``keep="first"``, streaming, in batches of ``batch_size`
    records are near-duplicates of each other, and every reject names a record that was kept.
 
 Memory per kept record: 12 bytes per band (252 for 21 bands) + at most ``4 * sample`` bytes of
-shingle hashes + its id. ``keep="longest"`` or ``"score"`` buffer the whole input first (two
-passes). ``index="redis"`` keeps the band buckets in Redis through datasketch's MinHashLSH.
+shingle hashes + its id; measured 493 bytes per indexed record at 1M short chat records
+(``counters.index_bytes`` in the report). ``keep="longest"`` or ``"score"`` buffer the whole
+input first (two passes). ``index="redis"`` keeps the band buckets in Redis through datasketch's
+MinHashLSH (the samples and ids stay in process; ~8x slower, see docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
@@ -152,28 +155,23 @@ class _State:
         earlier: dict[int, set[int]] = {}
         for row, owner in zip(rows.tolist(), owners.tolist(), strict=True):
             earlier.setdefault(row, set()).add(owner)
-        # candidates inside this batch: same band key, earlier position (checked if kept)
-        keys = self._batch_keys(sigs)
+        # candidates inside this batch: earlier rows kept so far that share a band key
+        # (buckets hold kept rows only, so a batch of identical "hi"s stays linear)
+        keys = self._batch_keys(sigs).tolist()
         buckets: dict[int, list[int]] = {}
-        within: dict[int, set[int]] = {}
-        if keys is not None:
-            for row, row_keys in enumerate(keys.tolist()):
-                if not nonempty[row]:
-                    continue
-                for key in row_keys:
-                    bucket = buckets.setdefault(key, [])
-                    if bucket:
-                        within.setdefault(row, set()).update(bucket)
-                    bucket.append(row)
 
         outcomes: list[Outcome] = []
         kept_rows: list[int] = []
-        kept_number: dict[int, int] = {}
         base = len(self.ids)
         for row, conv in enumerate(batch):
             if not nonempty[row]:
                 outcomes.append(conv)
                 continue
+            within: set[int] = set()
+            for key in keys[row]:
+                bucket = buckets.get(key)
+                if bucket:
+                    within.update(bucket)
             mine = sample[sample_off[row] : sample_off[row + 1]]
             best, best_j = None, -1.0
             for owner in sorted(earlier.get(row, ())):
@@ -181,9 +179,7 @@ class _State:
                 self.stats.counters["checked"] += 1
                 if j > best_j:
                     best, best_j = self.ids[owner], j
-            for other in sorted(within.get(row, ())):
-                if other not in kept_number:
-                    continue
+            for other in sorted(within):
                 theirs = sample[sample_off[other] : sample_off[other + 1]]
                 j = jaccard(mine, theirs, k)
                 self.stats.counters["checked"] += 1
@@ -196,7 +192,8 @@ class _State:
                     duplicate_of=best, jaccard=round(best_j, 4),
                 ))
                 continue
-            kept_number[row] = base + len(kept_rows)
+            for key in keys[row]:
+                buckets.setdefault(key, []).append(row)
             kept_rows.append(row)
             self.ids.append(conv.id)
             outcomes.append(conv)
@@ -211,7 +208,7 @@ class _State:
             self.samples.extend(np.concatenate(parts), new_off)
         return outcomes
 
-    def _batch_keys(self, sigs: np.ndarray) -> np.ndarray | None:
+    def _batch_keys(self, sigs: np.ndarray) -> np.ndarray:
         """Band keys for the within-batch buckets (any collision-free band hash will do)."""
         from selfreflect.dedup.lsh import band_keys
 
@@ -221,5 +218,6 @@ class _State:
     def finish(self) -> None:
         """Report index size and free it (Redis keys included)."""
         self.stats.counters["indexed"] = len(self.ids)
-        self.stats.counters["index_bytes"] = self.index.nbytes + self.samples.nbytes
+        id_bytes = sys.getsizeof(self.ids) + sum(sys.getsizeof(i) for i in self.ids)
+        self.stats.counters["index_bytes"] = self.index.nbytes + self.samples.nbytes + id_bytes
         self.index.close()

@@ -30,6 +30,15 @@ from selfreflect.dedup.mix import fmix32
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
 _TOKEN = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+")
 _ASCII_TOKEN = re.compile(r"\w+", re.ASCII)
+_WORD_TOKEN = re.compile(r"\w+")
+_HAS_CJK = re.compile(f"[{_CJK}]")
+
+
+def _pattern(text: str) -> re.Pattern[str]:
+    """The fastest pattern that tokenises this text the same way as ``_TOKEN``."""
+    if text.isascii():
+        return _ASCII_TOKEN
+    return _TOKEN if _HAS_CJK.search(text) else _WORD_TOKEN
 _GOLDEN = np.uint32(0x9E3779B1)
 _CACHE_LIMIT = 500_000
 
@@ -37,7 +46,7 @@ _CACHE_LIMIT = 500_000
 def tokens(text: str) -> list[str]:
     """The normalised tokens of a text: lower-cased word runs, one token per CJK character."""
     text = text.lower()
-    return (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text)
+    return _pattern(text).findall(text)
 
 
 def shingles(text: str, ngram: int = 2) -> list[str]:
@@ -56,21 +65,28 @@ class TokenHasher:
     def __init__(self) -> None:
         self.cache: dict[str, int] = {}
 
-    def __call__(self, toks: list[str]) -> list[int]:
+    def __call__(self, toks: list[str]) -> list[int | None]:
         cache = self.cache
-        try:
-            return list(map(cache.__getitem__, toks))
-        except KeyError:
-            pass
         if len(cache) > _CACHE_LIMIT:
             cache.clear()
+        out: list[int | None] = list(map(cache.get, toks))
+        try:
+            i = out.index(None)
+        except ValueError:
+            return out
         import xxhash
 
         h32 = xxhash.xxh32_intdigest
-        for tok in toks:
-            if tok not in cache:
-                cache[tok] = h32(tok.encode("utf-8"))
-        return list(map(cache.__getitem__, toks))
+        while True:  # only the misses are visited in Python; out.index scans in C
+            tok = toks[i]
+            value = cache.get(tok)
+            if value is None:
+                value = cache[tok] = h32(tok.encode("utf-8"))
+            out[i] = value
+            try:
+                i = out.index(None, i + 1)
+            except ValueError:
+                return out
 
 
 def combine(token_hashes: np.ndarray, starts: np.ndarray, ngram: int) -> np.ndarray:
@@ -105,7 +121,7 @@ def batch_shingle_hashes(
     lengths = np.empty(len(texts), dtype=np.int64)
     for i, text in enumerate(texts):
         text = text.lower()
-        toks = (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text)
+        toks = _pattern(text).findall(text)
         lengths[i] = len(toks)
         all_tokens.extend(toks)
     token_hashes = np.array(hasher(all_tokens), dtype=np.uint32)

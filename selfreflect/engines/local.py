@@ -2,16 +2,22 @@
 
 The parent process reads the input and runs stream steps; runs of per-record steps are
 sent to worker processes in chunks. At most ``max_in_flight`` chunks are out at a time, so
-memory stays bounded however large the input. Workers return kept records, rejects and
-their own :class:`~selfreflect.report.StepStats`, which the parent adds into the report.
+memory stays bounded however large the input. Workers return, per record, "unchanged" (the
+parent reuses its own object), a new record, or a Reject, plus their own
+:class:`~selfreflect.report.StepStats`, which the parent adds into the report.
+
 Steps travel to the workers once (pickled, at pool start), so they must be importable
-from a module: a class defined in a notebook cell runs with ``workers=1`` only.
+from a module: a class defined in a notebook cell runs with ``workers=1`` only. Workers are
+started with forkserver (else spawn), never plain fork, and exit on their own if the run's
+process dies.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -112,8 +118,21 @@ def _decode(data: tuple[Any, ...]) -> Conversation:
 _SEGMENTS: dict[int, list[Step]] = {}
 
 
-def _init_worker(payload: bytes) -> None:
+def _init_worker(payload: bytes, parent: int) -> None:
     _SEGMENTS.update(pickle.loads(payload))
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int, every: float = 1.0) -> None:
+    """Exit this worker when the run's process is gone (killed runs leave no orphans)."""
+    while True:
+        time.sleep(every)
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # alive, owned by someone else (pid reused): keep going
+            pass
 
 
 def _run_chunk(segment: int, chunk: list[tuple[Any, ...]]) -> tuple[list[Any], list[StepStats]]:
@@ -137,9 +156,20 @@ def _run_chunk(segment: int, chunk: list[tuple[Any, ...]]) -> tuple[list[Any], l
 
 
 # -- parent side --------------------------------------------------------------------------
+def default_start_method() -> str:
+    """forkserver where it exists (a clean, pre-imported parent to fork from), else spawn.
+
+    Never plain fork: forking a process that runs threads (progress bars, HTTP clients) can
+    deadlock. Both choices re-import step classes by name, so the same rules hold everywhere.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        return "forkserver"
+    return "spawn"
+
+
 @contextmanager
 def worker_pool(
-    segments: dict[int, list[Step]], workers: int, start_method: str = "spawn"
+    segments: dict[int, list[Step]], workers: int, start_method: str | None = None
 ) -> Iterator[ProcessPoolExecutor | None]:
     """A process pool that knows ``segments`` (None when there is nothing to pool)."""
     if not segments or workers <= 1:
@@ -153,9 +183,12 @@ def worker_pool(
             f"cannot send steps ({names}) to worker processes: {exc}. Define steps in an "
             "importable module with picklable parameters, or run with workers=1."
         ) from exc
-    context = multiprocessing.get_context(start_method)
+    context = multiprocessing.get_context(start_method or default_start_method())
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(["selfreflect.engines.local"])
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(payload,)
+        max_workers=workers, mp_context=context, initializer=_init_worker,
+        initargs=(payload, os.getpid()),
     )
     try:
         yield pool

@@ -11,7 +11,6 @@ from selfreflect.filters.emojis import DropEmojiTurns, RemoveEmoji
 from selfreflect.filters.empty import DropEmptyTurns
 
 # Whole-stream steps
-from selfreflect.filters.exact_dedup import DropExactDuplicates
 from selfreflect.filters.garbled import DropGarbled, FixMojibake
 from selfreflect.filters.length import DropByLength
 from selfreflect.filters.merge import MergePersonaTurns
@@ -29,7 +28,6 @@ __all__ = [
     "DropContextDependent",
     "DropEmojiTurns",
     "DropEmptyTurns",
-    "DropExactDuplicates",
     "DropGarbled",
     "FixMojibake",
     "MarkPersonaClaims",

@@ -30,6 +30,7 @@ _NOUN = (
     r"|(?:computer|software)\s+program|program|piece\s+of\s+(?:software|code)|software"
     r"|algorithm|neural\s+network|machine[- ]learning\s+model|virtual\s+assistant"
     r"|digital\s+assistant|AI\s+(?:assistant|model|system|program)|code"
+    r"|automated\s+(?:assistant|system|agent|responder|helper|account)"
     r"|(?:AI|virtual|digital)\s+(?:companion|friend|character|agent|entity|being)"
     r"|(?:virtual|digital|artificial|non-biological)\s+(?:being|entity|mind|intelligence)"
     r"|machine|computer|robot)"
@@ -61,6 +62,8 @@ _IDENTITY = [
     rf"{_I_AM}\s+{_ADVERBS}{_ARTICLE}{_MODS}{_NOUN}s?{_END}",
     # "Being an AI, I ..." at the start of a sentence
     rf"(?:^|[.!?]\s+)being\s+(?:just\s+)?an?\s+{_MODS}{_NOUN}{_END}",
+    # "... lol Being an AI, I have no ..." anywhere, when "I" follows
+    rf"\bbeing\s+(?:just\s+)?an?\s+{_MODS}{_NOUN}\s*,\s*I\b",
     # "As an AI, I ...", "as a bot", "I, as an artificial intelligence, am ...";
     # not "see X as an AI"
     rf"(?<!\b(?:see|saw|seen|sees|treat|treats|treated|think\s+of|thought\s+of|regard|regarded|view"
@@ -120,7 +123,7 @@ _DISCLAIMER = [
 # NOUN stands for "one of the words an AI calls itself" (checked once per text).
 NOUN = ("<noun>",)
 _IDENTITY_GATES: list[tuple[str, ...]] = [
-    NOUN, NOUN, NOUN, NOUN, NOUN, NOUN,
+    NOUN, NOUN, NOUN, NOUN, NOUN, NOUN, NOUN,
     ("body", "physical"), ("physical",),
     ("feelings", "emotions", "consciousness", "desires"), ("feelings", "emotions"),
     ("emotions", "feelings", "dream"), ("personal",), ("human", "person"), ("unlike",),
@@ -132,7 +135,7 @@ _DISCLAIMER_GATES: list[tuple[str, ...]] = [
 ]  # fmt: skip
 _NOUN_GATE = regex.compile(
     r"\b(?:ai|a\.i|artificial|language|llm|bot|chat|program|software|algorithm|neural|machine"
-    r"|computer|robot|code|virtual|digital|non-biological|lines\s+of)",
+    r"|computer|robot|code|virtual|digital|non-biological|lines\s+of|automated)",
     regex.IGNORECASE,
 )
 
@@ -152,13 +155,18 @@ _NOT_THE_CHARACTER = (
 _AI_PERSONA = (
     rf"\byou(?:'re|\s+are)\b[^.\n]{{0,60}}?\b{_AI_KIND}s?\b{_NOT_THE_CHARACTER}"
     rf"|\b(?:an?|the)\s+(?:[\w-]+\s+){{0,3}}?{_AI_KIND}\b{_NOT_THE_CHARACTER}"
+    # "A starship's computer that has just become self-aware"
+    r"|\b(?:an?|the)\s+(?:[\w'-]+\s+){0,3}?(?:computer|machine|program|system|android|robot)"
+    r"\s+(?:that|which|who)\s+(?:has\s+|had\s+)?(?:just\s+|recently\s+|suddenly\s+)?"
+    r"(?:become|became|is|was|woke\s+up|awoke|grew)\b[^.\n]{0,30}?"
+    r"\b(?:self-aware|sentient|conscious|alive)\b"
 )
 
 
 # Every pattern above needs one of these words; texts without any are skipped (speed).
 _KEYWORDS = re.compile(
     r"\b(?:ai\b|a\.i\.|artificial|language|llm|bot|chat|program|software|algorithm|neural|machine"
-    r"|computer|robot|code|virtual|digital|non-biological|assistant|body|physical|feeling|emotion"
+    r"|computer|robot|code|virtual|digital|non-biological|assistant|automated|body|physical|feeling|emotion"
     r"|conscious|desire|dream|human|person|unlike|exist|circuit|personal|training|knowledge"
     r"|openai|anthropic|google|meta|microsoft|deepmind|mistral|creator|developer|engineer|maker)",
     re.IGNORECASE,

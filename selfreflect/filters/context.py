@@ -58,7 +58,7 @@ _RULES: dict[str, list[str]] = {
         r"|last|other|former|latter|next|previous)\s+(?:one|option|choice)?\s*(?:please)?\s*[.!?]*$",
         r"^\s*(?:option|number|#)\s*\d+\s*(?:please)?\s*[.!?]*$",
         # "What about the second one?", "And the other one?"
-        r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(?:the\s+)?(?:first|second|third|fourth|fifth"
+        r"^\s*(?:and\s+)?(?:(?:what|how)\s+about\s+)?(?:the\s+)?(?:first|second|third|fourth|fifth"
         r"|last|other|previous|next|former|latter)\s+(?:one|option|choice|part|point)"
         r"\s*(?:then|please)?\s*[?.!]*\s*$",
         # "And then what happened?" at the start of a record
@@ -69,6 +69,11 @@ _RULES: dict[str, list[str]] = {
         # "Same question as before, but ..."
         r"\bsame\s+(?:question|thing|answer|request|story)\s+as\s+(?:before|earlier|last\s+time"
         r"|above|previously)\b",
+        r"^\s*(?:the\s+)?same\s+as\s+(?:above|before|earlier|last\s+time)\b",
+        # "Do it again but funnier", "ok next question"
+        r"^\s*(?:please\s+)?(?:do|say|write|try|tell)\s+(?:it|that|this)\s+again\b",
+        r"^\s*(?:ok(?:ay)?|alright|fine|sure)?[,.]?\s*next\s+(?:question|one|topic|please)"
+        r"\s*[.!?]*\s*$",
         r"(?:你|您)(?:刚才|之前|上面)(?:说|提到|讲)|^\s*(?:第[一二三四五1-5]个|上一个|最后一个)(?:吧)?\s*[。!！?？]*$"
         r"|^\s*为什么\s*[?？]?\s*$",
         r"^\s*why\s*\??\s*$|^\s*how\s+so\s*\??\s*$|^\s*really\s*\?+\s*$|^\s*(?:and\s+)?then\s*\?+\s*$",

@@ -60,6 +60,9 @@ def add_reflect_command(sub: Any) -> argparse.ArgumentParser:
                    help="requests in flight at once (default: 16)")
     p.add_argument("--rejects", metavar="FILE", help="write rejected records here (JSONL)")
     p.add_argument("--report", metavar="FILE", help="write the JSON report here")
+    from selfreflect.cli import _add_report_html
+
+    _add_report_html(p)  # --report-html FILE: original vs revised side by side, with critiques
     p.add_argument("--temperature", type=float, default=0.0)
     p.add_argument("--max-tokens", type=_positive, default=2048)
     p.add_argument("--max-reasks", type=int, default=2,
@@ -116,8 +119,9 @@ def run_reflect_command(args: argparse.Namespace) -> int:
         output=args.output,
         rejects=args.rejects,
         report=args.report,
+        report_html=args.report_html,
     )
-    cli._check_outputs(job.output, job.rejects, job.report)
+    cli._check_outputs(job.inputs, job.output, job.rejects, job.report, job.report_html)
     return cli._finish(job, cli.run_job(job))
 
 

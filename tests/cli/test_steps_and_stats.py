@@ -6,8 +6,9 @@ import io
 import json
 
 from selfreflect import Filter, cli, registry
-from selfreflect.cli import dataset_stats, main
+from selfreflect.cli import main
 from selfreflect.formats import read
+from selfreflect.stats import DatasetStats
 
 
 class KeepAll(Filter):
@@ -39,12 +40,12 @@ def sample(tmp_path):
 
 
 def test_dataset_stats_counts_lengths_roles_and_duplicates(tmp_path):
-    stats = dataset_stats(read(sample(tmp_path)))
-    assert stats["records"] == 4 and stats["unreadable"] == 1
-    assert stats["unreadable_reasons"] == {"invalid_json": 1}
+    stats = DatasetStats.from_records(read(sample(tmp_path))).to_json()
+    assert stats["records"] == 4 and stats["invalid"] == 1
+    assert stats["invalid_reasons"] == {"invalid_json": 1}
     assert stats["roles"] == {"user": 4, "assistant": 4}
-    a = stats["chars_per_message"]["assistant"]
-    assert (a["count"], a["p50"], a["max"]) == (4, 15.0, 30)
+    a = stats["chars"]["assistant"]
+    assert (a["n"], a["p50"], a["max"]) == (4, 10, 30)  # nearest-rank percentiles of 10,10,20,30
     assert stats["messages_per_record"]["mean"] == 2.0
     assert stats["exact_duplicates"] == 1 and stats["duplicate_ids"] == 0
 
@@ -53,7 +54,7 @@ def test_stats_command_prints_a_table_or_json(tmp_path, capsys):
     f = sample(tmp_path)
     assert main(["stats", str(f)]) == 0
     out = capsys.readouterr().out
-    assert "records      4" in out and "1 exact (25.0%)" in out and "assistant" in out
+    assert "records 4  invalid 1  exact duplicates 1 (25.0%)" in out and "assistant" in out
     assert main(["stats", str(f), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["records"] == 4
 
@@ -83,7 +84,7 @@ def test_format_can_be_forced_from_the_command_line(tmp_path, capsys):
     f.write_text(json.dumps({"conversations": [{"from": "human", "value": "q"}]}) + "\n")
     assert main(["stats", str(f), "--json", "--format", "openai"]) == 0
     stats = json.loads(capsys.readouterr().out)
-    assert stats["records"] == 0 and stats["unreadable_reasons"] == {"missing_messages": 1}
+    assert stats["records"] == 0 and stats["invalid_reasons"] == {"missing_messages": 1}
     assert main(["stats", str(f), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["records"] == 1
 
@@ -93,7 +94,7 @@ def test_stats_of_a_file_with_nothing_readable(tmp_path, capsys):
     f.write_text("{oops\n")
     assert main(["stats", str(f)]) == 0
     out = capsys.readouterr().out
-    assert "records      0  (unreadable lines: 1)" in out and "roles        (none)" in out
+    assert "records 0  invalid 1" in out and "roles (messages): (none)" in out
 
 
 def test_optional_commands_are_added_when_their_module_exists(monkeypatch, tmp_path, capsys):

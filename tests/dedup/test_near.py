@@ -2,11 +2,12 @@
 
 import itertools
 import random
+import time
 
 import pytest
 
 from selfreflect.conversation import Conversation
-from selfreflect.dedup import NearDedup, shingles
+from selfreflect.dedup import NearDedup, clusters, shingles
 from selfreflect.pipeline import Pipeline
 from selfreflect.registry import get
 
@@ -82,6 +83,8 @@ def test_reject_names_the_kept_record_and_its_jaccard():
         assert reject.to_json()["jaccard"] == reject.extra["jaccard"]
     result.report.check()
     assert result.report.steps[-1].reasons["near_duplicate"] == 2
+    assert clusters(result.rejects) == {"1": ["2", "3"]}
+    assert clusters(r.to_json() for r in result.rejects) == {"1": ["2", "3"]}
 
 
 def test_keep_longest_and_keep_score():
@@ -141,3 +144,13 @@ def test_accuracy_against_exact_jaccard():
     ]
     assert kept_pairs == []  # nothing >= threshold survives
     assert len(result.rejects) > 100
+
+
+def test_many_identical_short_records_stay_fast():
+    """A batch full of the same greeting must not compare every pair (quadratic)."""
+    records = [conv(i, "hi", "Hello! How can I help you today?") for i in range(5000)]
+    start = time.perf_counter()
+    result = run(records)
+    assert time.perf_counter() - start < 10
+    assert [c.id for c in result.kept] == ["0"]
+    assert result.report.steps[-1].counters["checked"] == 4999

@@ -66,6 +66,10 @@ def single(user: str) -> Conversation:
         ("And then what happened?", "refers_back"),
         ("Why did you say that earlier?", "refers_back"),
         ("Same question as before, but for your sister.", "refers_back"),
+        ("And the second one?", "refers_back"),
+        ("Do it again but funnier.", "refers_back"),
+        ("ok next question", "refers_back"),
+        ("Same as above, but shorter.", "refers_back"),
     ],
 )
 def test_context_dependent_single_turns_are_dropped(user, reason):
@@ -110,6 +114,9 @@ def test_context_dependent_single_turns_are_dropped(user, reason):
         "Why did you say yes to your first job?",
         "Then what happens to the water after it evaporates?",
         "Is it the same question as the one on the exam?",
+        "Next question for the quiz: what is the capital of Peru?",
+        "Do it yourself or hire a plumber: which is cheaper?",
+        "The second one of my cats just had kittens. How do I care for them?",
         "My poem goes like this:\nWhy?\nBecause the night is long.\nDo you like it?",
     ],
 )

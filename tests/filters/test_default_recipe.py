@@ -15,7 +15,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 DEFAULT = Path(selfreflect.__file__).parent / "recipes" / "default.yaml"
 FILTER_STEPS = [
     "drop_ai_self_reference", "drop_bad_structure", "drop_by_length", "drop_context_dependent",
-    "drop_emoji_turns", "drop_empty_turns", "drop_exact_duplicates", "drop_garbled",
+    "drop_emoji_turns", "drop_empty_turns", "drop_garbled",
     "fix_mojibake", "mark_persona_claims", "merge_persona_turns", "normalize_punctuation",
     "normalize_whitespace", "remove_emoji",
 ]  # fmt: skip
@@ -52,7 +52,7 @@ def test_every_filter_step_is_registered_documented_and_picklable(name):
 
 def test_default_recipe_lists_only_registered_no_llm_steps():
     names = [s.name for s in default_pipeline().steps]
-    assert names[0] == "fix_mojibake" and names[-1] == "drop_exact_duplicates"
+    assert names[0] == "fix_mojibake" and names[-2:] == ["exact_dedup", "near_dedup"]
     assert "mark_persona_claims" not in names and "merge_persona_turns" not in names
     assert set(names) <= set(registry.available())
 
@@ -96,4 +96,4 @@ def test_default_recipe_is_package_data():
     from importlib import resources
 
     entry = resources.files("selfreflect").joinpath("recipes/default.yaml")
-    assert entry.is_file() and "drop_exact_duplicates" in entry.read_text(encoding="utf-8")
+    assert entry.is_file() and "near_dedup" in entry.read_text(encoding="utf-8")

@@ -71,3 +71,16 @@ def test_a_per_record_step_that_swallows_a_record_fails_in_a_worker_too():
     for workers in (1, 2):
         with pytest.raises(AccountingError, match="swallow"):
             Pipeline([Swallow()]).run(records, workers=workers)
+
+
+def test_duplicate_id_counter_is_exact_across_buffer_merges():
+    from selfreflect.pipeline import DuplicateIds
+
+    ids = DuplicateIds(buffer=4)
+    sequence = ["a", "b", "c", "a", "d", "e", "f", "b", "g", "h", "a", "i", "j", "k", "l", "z"]
+    for n, name in enumerate(sequence):
+        ids.add(make(n, "x", id=name))
+    ids.flush()
+    assert ids.count == 3  # a twice more, b once more
+    ids.flush()
+    assert ids.count == 3

@@ -64,18 +64,34 @@ def test_workers_give_identical_results_to_one_process():
                                            "drop_multiple_of"}
 
 
-def test_small_chunks_keep_order_and_run_in_workers():
+@pytest.mark.parametrize("start_method", ["spawn", "forkserver"])
+def test_small_chunks_keep_order_and_run_in_workers(start_method):
     records = [make(i, f"answer number {i}") for i in range(300)]
     rejects: list[Reject] = []
     report = Pipeline([RecordPid(), DropMultipleOf(5)]).new_report()
     kept = list((RecordPid() | DropMultipleOf(5)).stream(
-        records, rejects.append, report, workers=2, chunk_size=7))
+        records, rejects.append, report, workers=2, chunk_size=7, start_method=start_method))
     assert [c.id for c in kept] == [str(i) for i in range(300) if i % 5]
     assert [r.id for r in rejects] == [str(i) for i in range(0, 300, 5)]
     pids = {c.metadata["pid"] for c in kept}
     assert pids and os.getpid() not in pids  # ran in worker processes
     assert report.steps[2].reasons == {"multiple": 60}
     assert (report.input, report.kept, report.rejected) == (300, 240, 60)
+
+
+def test_one_process_pulls_one_record_at_a_time():
+    pulled = 0
+
+    def source():
+        nonlocal pulled
+        for i in range(100_000):
+            pulled += 1
+            yield make(i, f"answer {i}")
+
+    stream = Pipeline([DropShort(1), Shout()]).stream(source(), lambda r: None)
+    assert [next(stream).id for _ in range(5)] == ["0", "1", "2", "3", "4"]
+    assert pulled == 5
+    stream.close()
 
 
 def test_memory_is_bounded_by_chunks_in_flight():

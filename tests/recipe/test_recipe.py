@@ -143,3 +143,14 @@ def test_packaged_recipes_are_found_by_bare_name(test_registry, tmp_path, monkey
     assert recipe.source == "<selfreflect>/recipes/mini.yaml"
     with pytest.raises(RecipeError, match="packaged: mini"):
         load("maxi")
+
+
+def test_parameters_with_unresolvable_annotations_are_still_checked_where_possible():
+    from core_test_steps import HalfTyped
+
+    from selfreflect.recipe import build_step
+
+    assert build_step(HalfTyped, {"n": "3", "names": ["a"], "anything": {"x": 1}}) == \
+        HalfTyped(3, ["a"], {"x": 1})
+    with pytest.raises(RecipeError, match="parameter 'n': Input should be a valid integer"):
+        build_step(HalfTyped, {"n": "three"})

@@ -1,5 +1,5 @@
 from selfreflect import Conversation, Message, Pipeline
-from selfreflect.filters import DropExactDuplicates
+from selfreflect.dedup import ExactDedup
 
 
 def chat(cid: str, system: str, user: str, assistant: str) -> Conversation:
@@ -24,7 +24,7 @@ def test_duplicates_under_other_system_prompt_variants_and_case_are_dropped():
         chat("3", A, "Do you prefer coffee or tea?", "Tea, obviously."),
         chat("4", B, "DO YOU PREFER COFFEE OR TEA?", "NEITHER. I DON'T WASTE TIME."),
     ]
-    result = Pipeline([DropExactDuplicates()]).run(records)
+    result = Pipeline([ExactDedup()]).run(records)
     assert [c.id for c in result.kept] == ["1", "3"]
     assert [(r.id, r.reason, r.duplicate_of) for r in result.rejects] == [
         ("2", "exact_duplicate", "1"),
@@ -38,14 +38,14 @@ def test_duplicates_under_other_system_prompt_variants_and_case_are_dropped():
 def test_include_system_and_modes():
     one = chat("1", A, "Hi", "Hello")
     two = chat("2", B, "Hi", "Hello")
-    assert len(Pipeline([DropExactDuplicates(include_system=True)]).run([one, two]).kept) == 2
+    assert len(Pipeline([ExactDedup(include_system=True)]).run([one, two]).kept) == 2
     other_answer = chat("3", A, "Hi", "Go away")
-    kept = Pipeline([DropExactDuplicates(mode="user")]).run([one, other_answer]).kept
+    kept = Pipeline([ExactDedup(mode="user")]).run([one, other_answer]).kept
     assert [c.id for c in kept] == ["1"]
 
 
 def test_ignore_punctuation_option():
     one = chat("1", A, "Hi!", "Hello.")
     two = chat("2", A, "Hi", "Hello")
-    assert len(Pipeline([DropExactDuplicates()]).run([one, two]).kept) == 2
-    assert len(Pipeline([DropExactDuplicates(ignore_punctuation=True)]).run([one, two]).kept) == 1
+    assert len(Pipeline([ExactDedup()]).run([one, two]).kept) == 2
+    assert len(Pipeline([ExactDedup(normalize="tokens")]).run([one, two]).kept) == 1
