@@ -254,6 +254,10 @@ def add_run(sub: Any) -> None:
     _add_report_html(p)
     p.add_argument("--workers", type=_workers, default=None, metavar="N",
                    help="processes for per-record steps")
+    p.add_argument("--engine", choices=("local", "ray"), default=None,
+                   help="local processes (default) or Ray Data (pip install 'selfreflect[ray]')")
+    p.add_argument("--address", metavar="ADDR",
+                   help="with --engine ray: the cluster to join (default: start a local one)")
     _add_format(p)
     p.set_defaults(func=cmd_run)
 
@@ -290,10 +294,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UserError(f"recipe {args.recipe} names no input; pass --input PATH")
     if not output:
         raise UserError(f"recipe {args.recipe} names no output; pass --output PATH")
-    engine = getattr(recipe, "engine", None)
-    if engine not in (None, "local"):
-        raise UserError(f"recipe {args.recipe} asks for engine {engine!r}, which 'selfreflect "
-                        "run' does not start; remove 'engine' to run locally")
+    engine = args.engine or getattr(recipe, "engine", None) or "local"
+    if engine not in ("local", "ray"):
+        raise UserError(f"recipe {args.recipe} asks for engine {engine!r}; "
+                        "use 'local' or 'ray'")
     rejects = args.rejects or getattr(recipe, "rejects", None)
     report = args.report or getattr(recipe, "report", None)
     inputs = _check_inputs(_expand(inputs))
@@ -301,7 +305,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     workers = args.workers or _recipe_workers(recipe)
     job = Job(recipe.pipeline, inputs, str(output), rejects and str(rejects),
               report and str(report), workers, args.format, args.report_html)
+    if engine == "ray":
+        return _finish(job, _run_on_ray(job, args.address))
     return _finish(job, run_job(job))
+
+
+def _run_on_ray(job: Job, address: str | None) -> Report:
+    """``run --engine ray``: the same recipe on Ray Data (selfreflect.engines.ray_engine)."""
+    if job.output.endswith(".parquet"):
+        raise UserError("--engine ray writes JSONL; give an output path that is not .parquet")
+    if getattr(job, "report_html", None):
+        raise UserError("--report-html is not available with --engine ray yet; drop it or "
+                        "run locally")
+    try:
+        from selfreflect.engines.ray_engine import require_ray, run_recipe_on_ray
+
+        require_ray()
+    except ImportError as exc:
+        raise UserError(str(exc)) from None
+    return run_recipe_on_ray(job.pipeline, job.inputs, job.output, job.rejects, None,
+                             address=address, format=job.format)
 
 
 # -- steps -----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -173,11 +174,12 @@ def test_run_refuses_a_pattern_that_matches_nothing(tmp_path, fake_recipes, caps
     assert "matches no file" in one_line_error(capsys.readouterr().err)
 
 
-def test_run_refuses_an_engine_it_does_not_start(tmp_path, fake_recipes, capsys):
+def test_run_on_ray_without_ray_names_the_extra(tmp_path, fake_recipes, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if selfreflect[ray] were not installed
     recipe = tmp_path / "r.yaml"
     recipe.write_text(f"steps: []\nengine: ray\ninput: {data_file(tmp_path)}\n")
     assert main(["run", str(recipe), "--output", str(tmp_path / "o.jsonl")]) == 2
-    assert "engine 'ray'" in one_line_error(capsys.readouterr().err)
+    assert "pip install 'selfreflect[ray]'" in one_line_error(capsys.readouterr().err)
 
 
 def test_run_without_input_says_to_pass_one(tmp_path, fake_recipes, capsys):
