@@ -11,7 +11,7 @@
 4. ``map_batches`` drops the duplicates (a broadcast ``{order: (kept id, score)}``).
 
 Which steps run this way (:func:`dedup_adapter`): ``near_dedup`` and ``exact_dedup`` with
-``keep="first"``, ``drop_exact_duplicates`` (selfreflect.filters), and any step that speaks
+``keep="first"``, and any step that speaks
 the protocol of :mod:`selfreflect.engines.lsh`. Other dedup settings run on the driver.
 """
 
@@ -119,31 +119,19 @@ class ExactKeyAdapter(DedupAdapter):
         digest = {o: self.digest(c) for o, c in convs.items()}
         return [1.0 if digest[a] == digest[b] else None for a, b in pairs]
 
+
 class ExactDedupAdapter(ExactKeyAdapter):
     """``exact_dedup`` (selfreflect.dedup)."""
 
     def digest(self, conv: Conversation) -> bytes:
         from selfreflect.dedup.exact import exact_key
 
-        return bytes.fromhex(exact_key(conv, self.step.mode, self.step.normalize))
+        step = self.step
+        return bytes.fromhex(exact_key(conv, step.mode, step.normalize, step.include_system))
 
     def reject(self, conv: Conversation, kept_id: str, score: float) -> Reject:
         return self.step.reject(conv, "exact_duplicate", f"same {self.step.mode} text as "
                                 f"{kept_id}", duplicate_of=kept_id, jaccard=1.0)
-
-
-class DropExactDuplicatesAdapter(ExactKeyAdapter):
-    """``drop_exact_duplicates`` (selfreflect.filters, used by the default recipe)."""
-
-    def digest(self, conv: Conversation) -> bytes:
-        return self.step.key(conv)
-
-    def reject(self, conv: Conversation, kept_id: str, score: float) -> Reject:
-        return self.step.reject(conv, "exact_duplicate", f"same text as record {kept_id}",
-                                duplicate_of=kept_id)
-
-    def finish(self, stats: Any) -> None:
-        stats.counters["distinct"] += stats.out
 
 
 def dedup_adapter(step: Step) -> DedupAdapter | None:
@@ -154,8 +142,6 @@ def dedup_adapter(step: Step) -> DedupAdapter | None:
             return NearDedupAdapter(step)
         if step.name == "exact_dedup":
             return ExactDedupAdapter(step)
-    if module.startswith("selfreflect.filters") and step.name == "drop_exact_duplicates":
-        return DropExactDuplicatesAdapter(step)
     if all(hasattr(step, a) for a in ("band_keys", "verify", "duplicate_reason")):
         return DedupAdapter(step)
     return None
