@@ -86,6 +86,9 @@ class Step:
     reasons: ClassVar[dict[str, str]] = {}
     #: Per-record steps can run in a process pool; stream steps cannot.
     per_record: ClassVar[bool] = False
+    #: A stream step whose outcome for a record does not depend on other records (LLM calls):
+    #: engines may cut its input into batches and run them apart.
+    batchable: ClassVar[bool] = False
     #: Parameters that make a working instance, for tests and docs (``cls(**example_params)``).
     #: Needed only when ``__init__`` has required parameters; defaults are used otherwise.
     example_params: ClassVar[dict[str, Any]] = {}

@@ -233,12 +233,9 @@ def is_distributed_dedup(step: Step) -> bool:
 
 
 def is_batchable(step: Step) -> bool:
-    """Whether a stream step may be cut into batches: it says so (``batchable = True``), or it
-    is an LLM step (``selfreflect.reflect`` LLMStep: one independent call chain per record)."""
-    if getattr(step, "batchable", False):
-        return True
-    return any(cls.__name__ == "LLMStep" and cls.__module__.startswith("selfreflect.reflect")
-               for cls in type(step).__mro__)
+    """Whether a stream step may be cut into batches: it says so (``Step.batchable``; every
+    LLM step does)."""
+    return bool(getattr(step, "batchable", False))
 
 
 def plan(pipeline: Pipeline) -> list[tuple[str, list[Step]]]:

@@ -26,6 +26,7 @@ class LLMStep(Step):
     """
 
     reasons = dict(REASONS)
+    batchable = True  # one independent call chain per record
 
     # parameters every LLM step has, with defaults that need no network at construction
     base_url: str | None = None
