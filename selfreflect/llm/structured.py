@@ -55,16 +55,21 @@ def parse_json_object(text: str) -> dict[str, Any]:
 
 
 _VALIDATORS: dict[str, jsonschema.protocols.Validator] = {}
+_BY_IDENTITY: dict[int, tuple[dict[str, Any], jsonschema.protocols.Validator]] = {}
 
 
 def _validator(schema: dict[str, Any]) -> jsonschema.protocols.Validator:
     """A validator per distinct schema, built once (the schema itself is checked then)."""
+    seen = _BY_IDENTITY.get(id(schema))
+    if seen is not None and seen[0] is schema:  # the hot path: the same schema object again
+        return seen[1]
     key = json.dumps(schema, sort_keys=True)
     validator = _VALIDATORS.get(key)
     if validator is None:
         cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
         cls.check_schema(schema)
         validator = _VALIDATORS[key] = cls(schema)
+    _BY_IDENTITY[id(schema)] = (schema, validator)  # holds the schema, so its id stays unique
     return validator
 
 
