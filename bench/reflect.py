@@ -6,7 +6,7 @@ parsing, jsonschema validation, leak guard, output records) through ``Pipeline.r
 ``c`` requests in flight the ideal throughput is ``c / latency`` calls per second; we report the
 measured fraction of that, and the overhead per call beyond the latency.
 
-    python bench/reflect.py                      # concurrency 1, 16, 64; 200 ms latency
+    python bench/reflect.py                      # concurrency 1, 16, 64; 200 ms latency; 40 rounds
     python bench/reflect.py --concurrency 64 --rounds 5
 """
 
@@ -90,8 +90,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16, 64])
-    parser.add_argument("--rounds", type=int, default=10,
-                        help="calls per level = rounds x concurrency (default 10)")
+    parser.add_argument("--rounds", type=int, default=40,
+                        help="calls per level = rounds x concurrency (default 40: steady state; "
+                             "10 shows the ramp-up of a short run)")
     args = parser.parse_args()
     os.environ.pop("SELFREFLECT_API_KEY", None)
     proc, base_url = start_server(args.latency)

@@ -19,23 +19,21 @@ from typing import Any
 CACHE_FILE = "llm-cache.sqlite3"
 
 
-def cache_key(
-    model: str,
-    messages: list[dict[str, Any]],
-    params: dict[str, Any] | None = None,
-    prompt_version: str = "",
-    response_format: dict[str, Any] | None = None,
-) -> str:
-    """The hex SHA-256 of a canonical JSON of the request's meaningful parts."""
-    material = {
-        "model": model,
-        "messages": messages,
-        "params": params or {},
-        "prompt_version": prompt_version,
-        "response_format": response_format,
-    }
-    text = json.dumps(material, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def request_json(body: dict[str, Any]) -> bytes:
+    """The canonical JSON of a request body (sorted keys, compact, UTF-8): sent and hashed."""
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      allow_nan=False).encode("utf-8")
+
+
+def content_key(content: bytes, prompt_version: str = "") -> str:
+    """The hex SHA-256 of a prompt version and a canonical request body."""
+    return hashlib.sha256(prompt_version.encode("utf-8") + b"\n" + content).hexdigest()
+
+
+def cache_key(body: dict[str, Any], prompt_version: str = "") -> str:
+    """The cache key of a chat-completions request body (model, messages, parameters and
+    response format) under a prompt version."""
+    return content_key(request_json(body), prompt_version)
 
 
 class Cache:

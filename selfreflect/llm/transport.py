@@ -1,0 +1,150 @@
+"""httpx's HTTP transport with httpcore's sockets on plain asyncio streams.
+
+httpcore talks to sockets through a pluggable network backend (``httpcore.AsyncNetworkBackend``).
+Its default on asyncio goes through anyio, which opens a cancel scope for every read and write
+and rebuilds a dict of socket attributes each time the pool asks whether an idle connection is
+still usable. At a few hundred calls per second that layer was a quarter of the LLM step's CPU.
+This backend does the same job with ``asyncio.open_connection`` and ``asyncio.timeout``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from collections.abc import Iterable
+from typing import Any
+
+import httpcore
+import httpx
+from httpcore._utils import is_socket_readable
+
+SocketOption = tuple[int, int, int | bytes] | tuple[int, int, None, int]
+
+
+class AsyncioStream(httpcore.AsyncNetworkStream):
+    """One connection: an asyncio reader/writer pair with httpcore's timeouts and errors."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self._reader = reader
+        self._writer = writer
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        """Up to ``max_bytes`` bytes; ``b""`` at end of stream."""
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._reader.read(max_bytes)
+        except TimeoutError:
+            raise httpcore.ReadTimeout(f"no data for {timeout}s") from None
+        except OSError as exc:
+            raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        """Send ``buffer``, waiting while the socket's send buffer is full."""
+        if not buffer:
+            return
+        try:
+            self._writer.write(buffer)
+            async with asyncio.timeout(timeout):
+                await self._writer.drain()
+        except TimeoutError:
+            raise httpcore.WriteTimeout(f"could not send for {timeout}s") from None
+        except (OSError, RuntimeError) as exc:
+            raise httpcore.WriteError(str(exc) or type(exc).__name__) from exc
+
+    async def aclose(self) -> None:
+        """Close the connection (no TLS close_notify round trip, as httpcore's own backends)."""
+        self._writer.close()
+
+    async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                        timeout: float | None = None) -> httpcore.AsyncNetworkStream:
+        """Upgrade this connection to TLS in place."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self._writer.start_tls(ssl_context, server_hostname=server_hostname)
+        except TimeoutError:
+            self._writer.close()
+            raise httpcore.ConnectTimeout(f"TLS handshake took over {timeout}s") from None
+        except OSError as exc:  # ssl.SSLError included
+            self._writer.close()
+            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        return self
+
+    def get_extra_info(self, info: str) -> Any:
+        """What httpcore asks of a connection: TLS object, addresses, socket, readability."""
+        if info == "ssl_object":
+            return self._writer.get_extra_info("ssl_object")
+        if info == "client_addr":
+            return self._writer.get_extra_info("sockname")
+        if info == "server_addr":
+            return self._writer.get_extra_info("peername")
+        if info == "socket":
+            return self._writer.get_extra_info("socket")
+        if info == "is_readable":
+            # an idle connection is "readable" when the server closed it or sent something
+            return (self._reader.at_eof() or self._writer.is_closing()
+                    or self._reader.exception() is not None
+                    or is_socket_readable(self._writer.get_extra_info("socket")))
+        return None
+
+
+class AsyncioBackend(httpcore.AsyncNetworkBackend):
+    """Opens :class:`AsyncioStream` connections."""
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                          local_address: str | None = None,
+                          socket_options: Iterable[SocketOption] | None = None,
+                          ) -> httpcore.AsyncNetworkStream:
+        """A TCP connection (asyncio sets TCP_NODELAY itself)."""
+        local = (local_address, 0) if local_address else None
+        try:
+            async with asyncio.timeout(timeout):
+                reader, writer = await asyncio.open_connection(host, port, local_addr=local)
+        except TimeoutError:
+            raise httpcore.ConnectTimeout(f"connect took over {timeout}s") from None
+        except OSError as exc:
+            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        _apply(writer, socket_options)
+        return AsyncioStream(reader, writer)
+
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                  socket_options: Iterable[SocketOption] | None = None,
+                                  ) -> httpcore.AsyncNetworkStream:
+        """A Unix-socket connection."""
+        try:
+            async with asyncio.timeout(timeout):
+                reader, writer = await asyncio.open_unix_connection(path)
+        except TimeoutError:
+            raise httpcore.ConnectTimeout(f"connect took over {timeout}s") from None
+        except OSError as exc:
+            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        _apply(writer, socket_options)
+        return AsyncioStream(reader, writer)
+
+    async def sleep(self, seconds: float) -> None:
+        """Pause this task."""
+        await asyncio.sleep(seconds)
+
+
+def _apply(writer: asyncio.StreamWriter, options: Iterable[SocketOption] | None) -> None:
+    sock: socket.socket = writer.get_extra_info("socket")
+    for option in options or ():
+        sock.setsockopt(*option)
+
+
+class AsyncioTransport(httpx.AsyncHTTPTransport):
+    """``httpx.AsyncHTTPTransport`` whose connection pool runs on :class:`AsyncioBackend`."""
+
+    def __init__(self, *, limits: httpx.Limits, ssl_context: ssl.SSLContext | None = None,
+                 socket_options: Iterable[SocketOption] | None = None):
+        super().__init__(limits=limits, verify=ssl_context or False)
+        # httpx builds its pool without a way to choose the backend; this is the same pool
+        # as httpx's own (same limits and TLS context) with the backend swapped.
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            socket_options=socket_options,
+            network_backend=AsyncioBackend(),
+        )

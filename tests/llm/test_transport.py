@@ -1,0 +1,134 @@
+"""The asyncio network backend under the LLM client: dropped keep-alive connections, TLS, errors."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+
+import httpx
+import pytest
+import trustme
+
+from selfreflect.llm import ConnectionFailed, LLMClient, RetryPolicy, Timeout, Timeouts
+from selfreflect.llm.transport import AsyncioStream, AsyncioTransport
+
+ANSWER = json.dumps({"choices": [{"message": {"role": "assistant", "content": "hi"},
+                                  "finish_reason": "stop"}],
+                     "usage": {"prompt_tokens": 3, "completion_tokens": 1}}).encode()
+RESPONSE = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+            + str(len(ANSWER)).encode() + b"\r\n\r\n" + ANSWER)
+MSGS = [{"role": "user", "content": "hello"}]
+
+
+async def one_answer_per_connection(reader: asyncio.StreamReader,
+                                    writer: asyncio.StreamWriter) -> None:
+    """Answer one request, keep-alive implied, then drop the connection (an idle timeout)."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length"))
+        await reader.readexactly(length)
+        writer.write(RESPONSE)
+        await writer.drain()
+        await asyncio.sleep(0.05)
+    except (OSError, asyncio.IncompleteReadError):
+        pass  # the client hung up (the untrusted-certificate test)
+    finally:
+        writer.close()
+
+
+async def serve(handler, tls: ssl.SSLContext | None = None) -> tuple[asyncio.Server, str]:
+    server = await asyncio.start_server(handler, "127.0.0.1", 0, ssl=tls)
+    port = server.sockets[0].getsockname()[1]
+    return server, f"{'https' if tls else 'http'}://localhost:{port}/v1"
+
+
+async def stop(server: asyncio.Server) -> None:
+    """Close the server and let its handlers finish closing their connections."""
+    server.close()
+    await asyncio.sleep(0.1)
+
+
+def test_a_connection_the_server_dropped_while_idle_is_not_reused():
+    async def go():
+        server, url = await serve(one_answer_per_connection)
+        client = LLMClient(url.replace("localhost", "127.0.0.1"), "m", concurrency=1,
+                           retry=RetryPolicy(max_retries=0))
+        try:
+            first = await client.complete(MSGS)
+            await asyncio.sleep(0.3)  # the server has closed the kept-alive connection by now
+            second = await client.complete([{"role": "user", "content": "again"}])
+        finally:
+            await client.aclose()
+            await stop(server)
+        return first, second, client.usage
+
+    first, second, usage = asyncio.run(go())
+    assert first.content == second.content == "hi"
+    # no retry was needed: the pool saw the dead connection and opened a new one
+    assert usage.counters.get("requests") == 2 and not usage.counters.get("retries")
+
+
+def test_tls_through_the_asyncio_backend():
+    ca = trustme.CA()
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(server_tls)
+    client_tls = ssl.create_default_context()
+    ca.configure_trust(client_tls)
+
+    async def go():
+        server, url = await serve(one_answer_per_connection, tls=server_tls)
+        limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
+        transport = AsyncioTransport(limits=limits, ssl_context=client_tls)
+        try:
+            async with httpx.AsyncClient(transport=transport) as http:
+                response = await http.post(url + "/chat/completions", json={"model": "m"})
+                stream = response.extensions["network_stream"]
+                return response, stream, stream.get_extra_info("ssl_object")
+        finally:
+            await stop(server)
+
+    response, stream, ssl_object = asyncio.run(go())
+    assert response.json()["choices"][0]["message"]["content"] == "hi"
+    assert isinstance(stream, AsyncioStream)
+    assert ssl_object is not None and ssl_object.version().startswith("TLS")
+
+
+def test_an_untrusted_certificate_is_a_connection_failure_not_a_traceback():
+    ca = trustme.CA()
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(server_tls)
+
+    async def go():
+        server, url = await serve(one_answer_per_connection, tls=server_tls)
+        client = LLMClient(url, "m", retry=RetryPolicy(max_retries=0))  # certifi's CAs only
+        try:
+            await client.complete(MSGS)
+        finally:
+            await client.aclose()
+            await stop(server)
+
+    with pytest.raises(ConnectionFailed, match="CERTIFICATE_VERIFY_FAILED|certificate"):
+        asyncio.run(go())
+
+
+def test_a_server_that_accepts_but_never_answers_hits_the_read_deadline():
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await asyncio.sleep(5)
+        finally:
+            writer.close()
+
+    async def go():
+        server, url = await serve(silent)
+        client = LLMClient(url, "m", timeouts=Timeouts(connect=1, read=0.2, total=3),
+                           retry=RetryPolicy(max_retries=0))
+        try:
+            await client.complete(MSGS)
+        finally:
+            await client.aclose()
+            await stop(server)
+
+    with pytest.raises(Timeout):
+        asyncio.run(go())
