@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Literal
 
 import regex
@@ -28,10 +29,18 @@ def count_words(text: str) -> int:
     return len(_WORDS.findall(text))
 
 
-def measure(text: str, unit: str) -> int:
-    """The length of a text in ``unit`` ("chars" or "words"); surrounding space is not counted."""
+def measure(text: str, unit: str, at_most: int | None = None) -> int:
+    """The length of a text in ``unit`` ("chars" or "words"); surrounding space is not counted.
+
+    With ``at_most``, counting words stops there: the answer is exact below it, and is
+    ``at_most`` for anything at least that long.
+    """
     text = text.strip()
-    return len(text) if unit == "chars" else count_words(text)
+    if unit == "chars":
+        return len(text)
+    if at_most is None:
+        return count_words(text)
+    return sum(1 for _ in islice(_WORDS.finditer(text), at_most))
 
 
 class DropByLength(Filter):
@@ -84,7 +93,13 @@ class DropByLength(Filter):
             upper = max_all.get(role)
             if not lower and upper is None:
                 continue
-            size = measure(message.content, self.unit)
+            text = message.content
+            # a word has at least one character: a text no longer than the maximum in
+            # characters is within it in words too, and only needs counting up to the minimum
+            if upper is not None and len(text) > upper:
+                size = measure(text, self.unit)
+            else:
+                size = measure(text, self.unit, at_most=lower) if lower else 0
             if size < lower:
                 return (
                     False,
