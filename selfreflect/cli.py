@@ -314,17 +314,17 @@ def _run_on_ray(job: Job, address: str | None) -> Report:
     """``run --engine ray``: the same recipe on Ray Data (selfreflect.engines.ray_engine)."""
     if job.output.endswith(".parquet"):
         raise UserError("--engine ray writes JSONL; give an output path that is not .parquet")
-    if getattr(job, "report_html", None):
-        raise UserError("--report-html is not available with --engine ray yet; drop it or "
-                        "run locally")
     try:
         from selfreflect.engines.ray_engine import require_ray, run_recipe_on_ray
 
         require_ray()
     except ImportError as exc:
         raise UserError(str(exc)) from None
+    from selfreflect.html_report import HtmlReportHook
+
+    html = HtmlReportHook(job.report_html) if job.report_html else None
     return run_recipe_on_ray(job.pipeline, job.inputs, job.output, job.rejects, None,
-                             address=address, format=job.format)
+                             address=address, format=job.format, html=html)
 
 
 # -- steps -----------------------------------------------------------------------------------

@@ -69,6 +69,19 @@ class Reject:
         out.update(self.extra)
         return out
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Reject:
+        """A Reject back from its rejects-file line (what :meth:`to_json` wrote)."""
+        fields = {"step", "reason", "detail", "source", "line", "id", "record", "raw",
+                  "duplicate_of"}
+        record = data.get("record")
+        conv = (Conversation.model_validate(record).at(data.get("source"), data.get("line"))
+                if isinstance(record, dict) else None)
+        return cls(step=data["step"], reason=data["reason"], detail=data.get("detail") or "",
+                   record=conv, raw=data.get("raw"), source=data.get("source"),
+                   line=data.get("line"), duplicate_of=data.get("duplicate_of"),
+                   extra={k: v for k, v in data.items() if k not in fields})
+
 
 Outcome = Conversation | Reject
 

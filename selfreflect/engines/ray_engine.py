@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
     import ray.data
 
+    from selfreflect.html_report import HtmlReportHook
+
 log = logging.getLogger(__name__)
 
 ORDER = "_order"
@@ -544,12 +546,15 @@ def reject_lines(rejects: ray.data.Dataset) -> Iterator[dict[str, Any]]:
 def run_recipe_on_ray(recipe: Any, input: Sequence[str], output: str,
                       rejects: str | None = None, report: str | None = None,
                       address: str | None = None, format: str | None = None,
+                      html: HtmlReportHook | None = None,
                       **engine_options: Any) -> Report:
     """``selfreflect run RECIPE --engine ray``: read files on the cluster, write the outputs.
 
     ``recipe`` is a Recipe (with ``.pipeline``) or a Pipeline. Files are read one per task with
     the same readers as the local engine (a file's records keep their line numbers; order is
     file index, then position). Outputs are written on the driver, atomically, in input order.
+    With ``html`` (``--report-html``), the driver observes the rejects and kept records as it
+    writes them, and reads the input once more for the "before" length distributions.
     """
     ray = require_ray()
     from selfreflect.formats import write_jsonl
@@ -578,15 +583,42 @@ def run_recipe_on_ray(recipe: Any, input: Sequence[str], output: str,
         rows = rows.repartition(max(2 * cpus, read.out // 20_000, 1)).materialize()
         result = engine.run(pipeline, rows, read_stats=read,
                             read_rejects=read_rejects)
-        write_jsonl(kept_conversations(result.kept), output)
+        lines = reject_lines(result.rejects)
+        kept = kept_conversations(result.kept)
+        if html is not None:
+            lines, kept = _observed(html, input, format, lines, kept)
         if rejects:
-            write_jsonl(reject_lines(result.rejects), rejects)
+            write_jsonl(lines, rejects)
+        else:
+            deque(lines, maxlen=0)  # observed for the HTML report, not written
+        write_jsonl(kept, output)
         if report:
             _write_text(result.report.dumps() + "\n", report)
+        if html is not None:
+            html.finish(result.report, output)
         return result.report
     finally:
         if started_here:
             ray.shutdown()
+
+
+def _observed(html: HtmlReportHook, input: Sequence[str], format: str | None,
+              lines: Iterator[dict[str, Any]], kept: Iterator[Conversation],
+              ) -> tuple[Iterator[dict[str, Any]], Iterator[Conversation]]:
+    """The rejects lines and kept records, passing through the HTML report's observer (which
+    first sees the input, read again here on the driver)."""
+    from selfreflect.formats import read
+
+    for path in input:
+        deque(html.input(read(path, format=format)), maxlen=0)
+    observe = html.on_reject(lambda reject: None)
+
+    def observed_lines() -> Iterator[dict[str, Any]]:
+        for line in lines:
+            observe(Reject.from_json(line))
+            yield line
+
+    return observed_lines(), iter(html.output(kept))
 
 
 def _write_text(text: str, path: str) -> None:

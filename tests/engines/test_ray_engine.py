@@ -10,6 +10,7 @@ import zlib
 
 import numpy as np
 import pytest
+from htmlcells import assert_numbers_match, cells_of
 
 from selfreflect import Conversation, Filter, Message, Pipeline, Rewriter, Step
 from selfreflect.engines.lsh import pairs_from_keys, resolve
@@ -317,15 +318,24 @@ def test_cli_runs_the_default_recipe_on_ray_like_locally(ray_cluster, tmp_path):
     records = make_records(150, seed=9)
     records += [r.model_copy(update={"id": f"copy-{r.id}"}) for r in records[:20]]
     data.write_text("".join(json.dumps(c.to_record()) + "\n" for c in records) + "{oops\n")
-    outputs = {}
+    outputs, pages = {}, {}
     for engine in ("local", "ray"):
-        out, rej, rep = (tmp_path / f"{engine}.{ext}" for ext in ("jsonl", "rejects", "json"))
+        out, rej, rep, page = (tmp_path / f"{engine}.{ext}"
+                               for ext in ("jsonl", "rejects", "json", "html"))
         assert main(["run", "default", "--input", str(data), "--output", str(out),
-                     "--rejects", str(rej), "--report", str(rep), "--engine", engine]) == 0
+                     "--rejects", str(rej), "--report", str(rep), "--engine", engine,
+                     "--report-html", str(page)]) == 0
         outputs[engine] = (out.read_text(), reject_set(
             json.loads(line) for line in rej.read_text().splitlines()),
             counts_of(json.loads(rep.read_text())))
+        cells = cells_of(page.read_text(encoding="utf-8"))
+        assert_numbers_match(cells, json.loads(rep.read_text()))
+        pages[engine] = {key: value for key, value in cells.cells.items()
+                         if not any("seconds" in part for pair in key for part in pair)}
     assert outputs["ray"] == outputs["local"]
+    # the Ray page shows what the local one does: funnel, reasons, length distributions before
+    # and after, duplicate clusters and rejected samples (timings aside)
+    assert pages["ray"] == pages["local"]
     kept = outputs["local"][0].count("\n")
     assert 0 < kept < len(records)
     assert any(r[2] == "exact_duplicate" for r in outputs["local"][1])

@@ -8,10 +8,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from htmlcells import assert_numbers_match, cells_of
 
 from selfreflect.html_report import write_html
 
@@ -34,52 +34,14 @@ def chromium(*args: str) -> subprocess.CompletedProcess[str]:
                               capture_output=True, text=True, timeout=120)
 
 
-class Cells(HTMLParser):
-    """data-* attributes -> text, from the DOM Chromium dumps."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.cells: dict[tuple[tuple[str, str], ...], str] = {}
-        self.stack: list[tuple[tuple[str, str], ...] | None] = []
-        self.tags: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-        data = tuple(sorted((k, v or "") for k, v in attrs if k.startswith("data-")))
-        self.stack.append(data or None)
-        if data:
-            self.cells[data] = ""
-
-    def handle_endtag(self, tag):
-        if self.stack:
-            self.stack.pop()
-
-    def handle_data(self, data):
-        for key in self.stack:
-            if key is not None:
-                self.cells[key] += data
-
-    def get(self, **attrs: str) -> int:
-        key = tuple(sorted((f"data-{k}", v) for k, v in attrs.items()))
-        return int(self.cells[key].strip())
-
-
 def test_chromium_renders_the_report_with_the_json_numbers(observed_run, tmp_path: Path):
     _, observer, report, _, _ = observed_run
     page = write_html(tmp_path / "report.html", report, observer)
     done = chromium("--dump-dom", page.resolve().as_uri())
     assert done.returncode == 0, done.stderr[-2000:]
-    dom = Cells()
-    dom.feed(done.stdout)
+    dom = cells_of(done.stdout)
     assert "svg" in dom.tags and "rect" in dom.tags and "script" not in dom.tags
-    data = report.to_json()
-    for key in ("input", "kept", "rejected"):
-        assert dom.get(metric=key) == data[key]
-    for step in data["steps"]:
-        for field in ("in", "out", "dropped", "modified"):
-            assert dom.get(step=step["name"], field=field) == step[field]
-        for reason, count in step["reasons"].items():
-            assert dom.get(step=step["name"], reason=reason) == count
+    assert_numbers_match(dom, report.to_json())
     for stage, stats in observer.to_json().items():
         if stage not in ("before", "after"):
             continue

@@ -5,8 +5,9 @@ from __future__ import annotations
 import html
 import json
 import re
-from html.parser import HTMLParser
 from pathlib import Path
+
+from htmlcells import assert_numbers_match, cells_of
 
 from selfreflect.cli import main
 
@@ -20,42 +21,9 @@ steps:
 """
 
 
-class Cells(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.cells: dict[tuple[tuple[str, str], ...], str] = {}
-        self.stack: list[tuple[tuple[str, str], ...] | None] = []
-
-    def handle_starttag(self, tag, attrs):
-        data = tuple(sorted((k, v or "") for k, v in attrs if k.startswith("data-")))
-        self.stack.append(data or None)
-        if data:
-            self.cells[data] = ""
-
-    def handle_endtag(self, tag):
-        self.stack.pop()
-
-    def handle_data(self, data):
-        for key in self.stack:
-            if key is not None:
-                self.cells[key] += data
-
-    def get(self, **attrs: str) -> int:
-        return int(self.cells[tuple(sorted((f"data-{k}", v) for k, v in attrs.items()))])
-
-
 def check_page(page: Path, report_file: Path) -> str:
     text = page.read_text(encoding="utf-8")
-    report = json.loads(report_file.read_text(encoding="utf-8"))
-    cells = Cells()
-    cells.feed(text)
-    for key in ("input", "kept", "rejected"):
-        assert cells.get(metric=key) == report[key]
-    for step in report["steps"]:
-        for field in ("in", "out", "dropped", "modified"):
-            assert cells.get(step=step["name"], field=field) == step[field]
-        for reason, count in step["reasons"].items():
-            assert cells.get(step=step["name"], reason=reason) == count
+    assert_numbers_match(cells_of(text), json.loads(report_file.read_text(encoding="utf-8")))
     return text
 
 
