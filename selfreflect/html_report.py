@@ -2,7 +2,9 @@
 
 Every piece of user content goes through :func:`html.escape`. Numbers a test (or a script)
 may want to read back carry data attributes: ``data-metric`` for the totals,
-``data-step``/``data-field`` for the funnel, ``data-step``/``data-reason`` for reason counts,
+``data-position``/``data-step``/``data-field`` for the funnel, ``data-position``/``data-step``/
+``data-reason`` for reason counts (position: the step's index in the report, so a step used
+twice is told apart),
 ``data-stage``/``data-role``/``data-stat`` for length percentiles.
 """
 
@@ -164,11 +166,11 @@ def _funnel(report: Report) -> str:
            f'role="img" aria-label="records left after each step">{"".join(rows)}</svg>')
     header = ("step", "in", "out", "dropped", "modified", "seconds")
     trs = []
-    for s in report.steps:
+    for position, s in enumerate(report.steps):
         values = (("in", s.in_), ("out", s.out), ("dropped", s.dropped),
                   ("modified", s.modified))
-        tds = "".join(f'<td class="n" data-step="{e(s.name)}" data-field="{k}">{v}</td>'
-                      for k, v in values)
+        tds = "".join(f'<td class="n" data-position="{position}" data-step="{e(s.name)}" '
+                      f'data-field="{k}">{v}</td>' for k, v in values)
         counters = ", ".join(f"{k}={v}" for k, v in sorted(s.counters.items()))
         trs.append(f'<tr><th scope="row">{e(s.name)}'
                    f'{f"<div class=hint>{e(counters)}</div>" if counters else ""}</th>{tds}'
@@ -182,18 +184,19 @@ def _funnel(report: Report) -> str:
 
 
 def _reasons(report: Report) -> str:
-    items = [(s.name, reason, count) for s in report.steps for reason, count in
-             sorted(s.reasons.items(), key=lambda kv: (-kv[1], kv[0]))]
+    items = [(position, s.name, reason, count) for position, s in enumerate(report.steps)
+             for reason, count in sorted(s.reasons.items(), key=lambda kv: (-kv[1], kv[0]))]
     if not items:
         return ('<section id="reasons"><h2>Reasons</h2><p class="hint">No record was rejected.'
                 '</p></section>')
-    top = max(c for _, _, c in items)
+    top = max(c for *_, c in items)
     rows = []
-    for step, reason, count in items:
+    for position, step, reason, count in items:
         width = 100 * count / top
         rows.append(
             f'<tr><td>{e(step)}</td><td><code>{e(reason)}</code></td>'
-            f'<td class="n" data-step="{e(step)}" data-reason="{e(reason)}">{count}</td>'
+            f'<td class="n" data-position="{position}" data-step="{e(step)}" '
+            f'data-reason="{e(reason)}">{count}</td>'
             f'<td class="barcell"><div class="bar" style="width:{width:.1f}%"></div></td></tr>'
         )
     return (f'<section id="reasons"><h2>Reasons</h2><table class="grid"><thead><tr><th>step</th>'

@@ -14,6 +14,7 @@ class Cells(HTMLParser):
         self.cells: dict[tuple[tuple[str, str], ...], str] = {}
         self.stack: list[tuple[tuple[str, str], ...] | None] = []
         self.tags: list[str] = []
+        self.text: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
@@ -26,13 +27,21 @@ class Cells(HTMLParser):
         if self.stack:
             self.stack.pop()
 
+    @property
+    def scripts(self) -> int:
+        """How many <script> elements the page has."""
+        return self.tags.count("script")
+
     def handle_data(self, data):
+        self.text.append(data)
         for key in self.stack:
             if key is not None:
                 self.cells[key] += data
 
-    def get(self, **attrs: str) -> int:
-        key = tuple(sorted((f"data-{k}", v) for k, v in attrs.items()))
+    def get(self, **attrs: str | int) -> int:
+        """The number in the element with exactly these data attributes (``sample_step`` for
+        ``data-sample-step``)."""
+        key = tuple(sorted((f"data-{k.replace('_', '-')}", str(v)) for k, v in attrs.items()))
         return int(self.cells[key].strip())
 
 
@@ -44,11 +53,12 @@ def cells_of(text: str) -> Cells:
 
 
 def assert_numbers_match(cells: Cells, report: dict[str, Any]) -> None:
-    """The page's totals, per-step counts and reason counts are the JSON report's."""
+    """The page's totals, per-step counts and reason counts are the JSON report's (steps told
+    apart by position, so a recipe may use a step twice)."""
     for key in ("input", "kept", "rejected"):
         assert cells.get(metric=key) == report[key]
-    for step in report["steps"]:
+    for position, step in enumerate(report["steps"]):
         for field in ("in", "out", "dropped", "modified"):
-            assert cells.get(step=step["name"], field=field) == step[field]
+            assert cells.get(position=position, step=step["name"], field=field) == step[field]
         for reason, count in step["reasons"].items():
-            assert cells.get(step=step["name"], reason=reason) == count
+            assert cells.get(position=position, step=step["name"], reason=reason) == count

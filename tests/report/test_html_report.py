@@ -5,68 +5,25 @@ from __future__ import annotations
 import html
 import os
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from htmlcells import Cells, assert_numbers_match, cells_of
 
 from selfreflect.html_report import render_html, word_diff, write_html
 
 
-class DataCells(HTMLParser):
-    """Collect (data attributes) -> text of every element that carries report data."""
-
-    KEYS = ("data-metric", "data-step", "data-stage", "data-sample-step", "data-cluster")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.cells: dict[tuple[tuple[str, str], ...], str] = {}
-        self._open: list[tuple[tuple[str, str], ...] | None] = []
-        self.scripts = 0
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "script":
-            self.scripts += 1
-        data = tuple(sorted((k, v or "") for k, v in attrs if k.startswith("data-")))
-        self._open.append(data if any(k in self.KEYS for k, _ in data) else None)
-        if data and self._open[-1] is not None:
-            self.cells[data] = ""
-
-    def handle_endtag(self, tag):
-        if self._open:
-            self._open.pop()
-
-    def handle_data(self, data):
-        self.text.append(data)
-        for key in self._open:
-            if key is not None:
-                self.cells[key] += data
-
-    def get(self, **attrs: str) -> str:
-        key = tuple(sorted((f"data-{k.replace('_', '-')}", v) for k, v in attrs.items()))
-        return self.cells[key].strip()
+def parse(page: str) -> Cells:
+    return cells_of(page)
 
 
-def parse(page: str) -> DataCells:
-    parser = DataCells()
-    parser.feed(page)
-    return parser
-
-
-def assert_page_matches_report(cells: DataCells, report_json: dict, observer_json: dict) -> None:
+def assert_page_matches_report(cells: Cells, report_json: dict, observer_json: dict) -> None:
     """Every number of the JSON report appears, unchanged, in its place on the page."""
-    for key in ("input", "kept", "rejected"):
-        assert int(cells.get(metric=key)) == report_json[key]
-    for step in report_json["steps"]:
-        for field in ("in", "out", "dropped", "modified"):
-            assert int(cells.get(step=step["name"], field=field)) == step[field], (step, field)
-        for reason, count in step["reasons"].items():
-            assert int(cells.get(step=step["name"], reason=reason)) == count
+    assert_numbers_match(cells, report_json)
     for stage in ("before", "after"):
         for role, numbers in observer_json[stage]["chars"].items():
             for stat in ("n", "p5", "p25", "p50", "p75", "p95", "max"):
-                assert int(cells.get(stage=stage, role=role, stat=stat)) == numbers[stat]
+                assert cells.get(stage=stage, role=role, stat=stat) == numbers[stat]
 
 
 def test_numbers_on_the_page_match_the_json_report(observed_run):
@@ -212,3 +169,25 @@ def test_an_empty_run_renders():
     result = observer.run(Pipeline([]), [])
     cells = parse(render_html(result.report, observer))
     assert int(cells.get(metric="input")) == 0 and int(cells.get(metric="kept")) == 0
+
+
+def test_a_step_used_twice_has_its_own_numbers_on_the_page():
+    from selfreflect import Conversation, Filter, Pipeline
+
+    class DropShortAnswers(Filter):
+        def __init__(self, min_chars: int):
+            self.min_chars = min_chars
+
+        def keep(self, conv):
+            return len(conv.messages[-1].content) >= self.min_chars or (False, "short_answer")
+
+    records = [Conversation(id=str(n), messages=[{"role": "user", "content": "hi"},
+                                                 {"role": "assistant", "content": "a" * n}])
+               for n in range(1, 13)]
+    report = Pipeline([DropShortAnswers(min_chars=3), DropShortAnswers(min_chars=8)]).run(
+        records).report
+    first, second = report.steps[1], report.steps[2]
+    assert first.name == second.name and first.dropped == 2 and second.dropped == 5
+    cells = parse(render_html(report))
+    assert_numbers_match(cells, report.to_json())
+    assert cells.get(position=2, step=second.name, reason="short_answer") == 5
