@@ -32,7 +32,7 @@ from selfreflect.llm.errors import (
 )
 from selfreflect.llm.limits import TokenBucket, estimate_tokens
 from selfreflect.llm.retry import RetryPolicy, is_retryable_status, retry_after_seconds
-from selfreflect.llm.transport import AsyncioTransport
+from selfreflect.llm.transport import AsyncioTransport, env_proxy
 from selfreflect.llm.usage import Budget, Usage
 
 log = logging.getLogger("selfreflect.llm")
@@ -132,6 +132,8 @@ class LLMClient:
         scans every connection of a pool on each request, so one pool of 64 costs far more
         CPU per call than eight pools of 8. TCP_NODELAY because headers and body are written
         separately, and Nagle's algorithm with delayed ACKs would add tens of milliseconds.
+        A proxy set in the environment (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY) is used
+        through httpx's own transport; loopback servers are always reached directly.
         """
         if self._http is None:
             self._secret = read_api_key(self.api_key_env)
@@ -148,9 +150,12 @@ class LLMClient:
                 size = -(-max(self.concurrency, 1) // n_pools)
                 limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
                 tls = _tls_context() if self.base_url.startswith("https:") else None
+                nodelay = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+                proxy = env_proxy(self.base_url)
                 self._http = [
-                    AsyncioTransport(limits=limits, ssl_context=tls,
-                                     socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
+                    httpx.AsyncHTTPTransport(limits=limits, verify=tls or False, proxy=proxy,
+                                             socket_options=nodelay) if proxy
+                    else AsyncioTransport(limits=limits, ssl_context=tls, socket_options=nodelay)
                     for _ in range(n_pools)
                 ]
             self._busy = [0] * len(self._http)

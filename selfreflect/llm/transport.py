@@ -5,13 +5,16 @@ Its default on asyncio goes through anyio, which opens a cancel scope for every 
 and rebuilds a dict of socket attributes each time the pool asks whether an idle connection is
 still usable. At a few hundred calls per second that layer was a quarter of the LLM step's CPU.
 This backend does the same job with ``asyncio.open_connection`` and ``asyncio.timeout``.
+Behind a proxy from the environment the client uses httpx's own transport instead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
 import ssl
+import urllib.request
 from collections.abc import Awaitable, Iterable
 from typing import Any
 
@@ -144,3 +147,21 @@ class AsyncioTransport(httpx.AsyncHTTPTransport):
             socket_options=socket_options,
             network_backend=AsyncioBackend(),
         )
+
+
+def env_proxy(url: str) -> str | None:
+    """The proxy the environment sets for ``url`` (HTTPS_PROXY / HTTP_PROXY / ALL_PROXY, minus
+    NO_PROXY), as httpx and openai-python honour it; never for a loopback server."""
+    target = httpx.URL(url)
+    host = target.host
+    if host == "localhost" or _is_loopback(host) or urllib.request.proxy_bypass(host):
+        return None
+    proxies = urllib.request.getproxies()
+    return proxies.get(target.scheme) or proxies.get("all")
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -132,3 +132,41 @@ def test_a_server_that_accepts_but_never_answers_hits_the_read_deadline():
 
     with pytest.raises(Timeout):
         asyncio.run(go())
+
+
+def test_a_proxy_from_the_environment_carries_the_requests(monkeypatch):
+    request_lines: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        request_lines.append((await reader.readuntil(b"\r\n")).strip())
+        await one_answer_per_connection(reader, writer)
+
+    async def go():
+        server, url = await serve(proxy)
+        monkeypatch.setenv("HTTP_PROXY", url.removesuffix("/v1").replace("localhost", "127.0.0.1"))
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        # llm.invalid cannot resolve: only the proxy can answer
+        client = LLMClient("http://llm.invalid/v1", "m", retry=RetryPolicy(max_retries=0))
+        try:
+            return await client.complete(MSGS)
+        finally:
+            await client.aclose()
+            await stop(server)
+
+    assert asyncio.run(go()).content == "hi"
+    assert request_lines == [b"POST http://llm.invalid/v1/chat/completions HTTP/1.1"]
+
+
+def test_loopback_and_no_proxy_hosts_are_never_proxied(monkeypatch):
+    from selfreflect.llm.transport import env_proxy
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "models.internal")
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert env_proxy("https://api.openai.com/v1") == "http://proxy.internal:3128"
+    assert env_proxy("http://gpu-box:8000/v1") == "http://proxy.internal:3128"
+    assert env_proxy("http://models.internal:8000/v1") is None
+    for url in ("http://127.0.0.1:8000/v1", "http://localhost:11434/v1", "http://[::1]:8000/v1"):
+        assert env_proxy(url) is None
