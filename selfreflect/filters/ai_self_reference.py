@@ -4,6 +4,7 @@ The seed's rule ("AI/program/computer together with just") drops every answer th
 computers. Here only first-person self-identification counts: "As an AI, I ...", "I'm just a
 program", "I am a computer program", "chatbots like me", "I don't have a physical body".
 "My computer crashed", "AI will change jobs" and "I'm a computer science student" are kept.
+Twelve other languages have the unambiguous forms (``ai_self_reference_i18n``).
 
 Two kinds of matches, checked in this order:
 
@@ -22,6 +23,10 @@ from functools import lru_cache
 import regex
 
 from selfreflect.conversation import Conversation
+from selfreflect.filters.ai_self_reference_i18n import (
+    find_self_reference_i18n,
+    persona_is_ai_i18n,
+)
 from selfreflect.steps import Filter
 
 # What an AI calls itself. Longer names first so the regex prefers them.
@@ -196,7 +201,13 @@ def _plain(text: str) -> str:
 
 
 def find_self_reference(text: str) -> tuple[str, str] | None:
-    """The first (reason code, matched text) where the speaker calls itself an AI, or None."""
+    """The first (reason code, matched text) where the speaker calls itself an AI, or None
+    (English rules first, then the other languages' in ``ai_self_reference_i18n``)."""
+    found = _find_english(text)
+    return found if found is not None else find_self_reference_i18n(text)
+
+
+def _find_english(text: str) -> tuple[str, str] | None:
     if not _KEYWORDS.search(text):
         return None
     identity, disclaimer, _ = _patterns()
@@ -224,7 +235,7 @@ def persona_is_ai(system: str | None) -> bool:
     """
     if system is None:
         return True
-    return bool(_patterns()[2].search(system))
+    return bool(_patterns()[2].search(system)) or persona_is_ai_i18n(system)
 
 
 class DropAISelfReference(Filter):

@@ -37,6 +37,7 @@ def labelled(name: str) -> list[tuple[bool, str]]:
         ("ai_self_reference.tsv", 100),
         ("ai_self_reference_holdout.tsv", 60),
         ("ai_self_reference_fresh.tsv", 40),
+        ("ai_self_reference_i18n.tsv", 48),
     ],
 )
 def test_labelled_set_precision_and_recall(name, size):
@@ -142,3 +143,16 @@ def test_user_turns_are_not_checked_by_default():
 )
 def test_persona_is_ai_heuristic(system, is_ai):
     assert persona_is_ai(system) is is_ai
+
+
+def test_other_languages_follow_the_persona_rule():
+    human = "你是李华，一名北京的大学生。"
+    assistant = "你是一个友好的AI助手。"
+    answer = "我只是一个程序，没有梦想。"
+    out = DropAISelfReference().process(chat(human, answer))
+    assert isinstance(out, Reject) and out.reason == "ai_self_reference"
+    assert DropAISelfReference().process(chat(assistant, answer)) == chat(assistant, answer)
+    spanish = chat("Eres Marta, una panadera de Sevilla.", "Como IA, no tengo sueños.")
+    assert DropAISelfReference().process(spanish).reason == "ai_self_reference"
+    assert persona_is_ai("Eres un asistente virtual muy amable.")
+    assert not persona_is_ai("Eres Marta, una panadera de Sevilla.")

@@ -1,0 +1,175 @@
+"""The AI self-reference patterns in other languages than English.
+
+Only the unambiguous first-person forms: "as an AI language model" (``language_model_disclaimer``)
+and "as an AI, I ..." / "I am (just) an AI / a program / a chatbot" (``ai_self_reference``), in
+Chinese (simplified and traditional), Japanese, Korean, Spanish, Portuguese, French, Italian,
+German, Russian, Ukrainian, Hindi and Persian. Talking about
+AI ("la IA cambiará el trabajo", "我是一名程序员", "Ich bin KI-Forscherin") is not a match: the
+noun must end the phrase, and words for people who work on AI are excluded.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import regex
+
+# What an AI calls itself, per language (longest first).
+_NOUN = {
+    "zh": r"(?:人工智(?:能|慧)(?:语言|語言)模型|大型(?:语言|語言)模型|(?:语言|語言)模型"
+          r"|人工智(?:能|慧)助(?:手|理)|人工智(?:能|慧)|聊天(?:机器|機器)人|AI助(?:手|理)|AI"
+          r"|(?:计算机|电脑|電腦|計算機)(?:程序|程式)|程序|程式|(?:虚拟|虛擬)助(?:手|理))",
+    "uk": r"(?:мовна\s+модель|штучний\s+інтелект|ШІ|комп'ютерна\s+програма|програма|чат-бот|бот)",
+    "hi": r"(?:भाषा\s+मॉडल|कृत्रिम\s+बुद्धिमत्ता|एआई|AI|कंप्यूटर\s+प्रोग्राम|प्रोग्राम|चैटबॉट)",
+    "fa": r"(?:مدل\s+زبانی|هوش\s+مصنوعی|برنامه\s+کامپیوتری|برنامه|چت\s*بات|ربات)",
+    "ja": r"(?:AI言語モデル|言語モデル|人工知能|AIアシスタント|AI|チャットボット"
+          r"|プログラム|ボット)",
+    "ko": r"(?:AI\s?언어\s?모델|언어\s?모델|인공지능|AI|챗봇|프로그램)",
+    "es": r"(?:modelo\s+de\s+lenguaje|inteligencia\s+artificial|IA|programa(?:\s+informático)?"
+          r"|chatbot|bot|asistente\s+virtual)",
+    "pt": r"(?:modelo\s+de\s+linguagem|inteligência\s+artificial|IA|programa(?:\s+de\s+computador)?"
+          r"|chatbot|bot|assistente\s+virtual)",
+    "fr": r"(?:modèle\s+de\s+langage|intelligence\s+artificielle|IA|programme(?:\s+informatique)?"
+          r"|chatbot|bot|assistant\s+virtuel)",
+    "it": r"(?:modello\s+(?:linguistico|di\s+linguaggio)|intelligenza\s+artificiale|IA"
+          r"|programma(?:\s+informatico)?|chatbot|bot|assistente\s+virtuale)",
+    "de": r"(?:(?:KI-)?Sprachmodell|künstliche\s+Intelligenz|KI|Computerprogramm|Programm"
+          r"|Chatbot|Bot|virtueller\s+Assistent)",
+    "ru": r"(?:языковая\s+модель|искусственный\s+интеллект|ИИ|компьютерная\s+программа|программа"
+          r"|чат-бот|бот)",
+}
+# The same, for "as an X, I ...": only words that mean an AI ("as a program" is often a TV show).
+_AI = {
+    "es": r"(?:inteligencia\s+artificial|IA|chatbot|asistente\s+virtual)",
+    "pt": r"(?:inteligência\s+artificial|IA|chatbot|assistente\s+virtual)",
+    "fr": r"(?:intelligence\s+artificielle|IA|chatbot|assistant\s+virtuel)",
+    "it": r"(?:intelligenza\s+artificiale|IA|chatbot|assistente\s+virtuale)",
+    "de": r"(?:künstliche\s+Intelligenz|KI|Chatbot|virtueller\s+Assistent)",
+    "ru": r"(?:искусственный\s+интеллект|ИИ|чат-бот)",
+    "zh": r"(?:人工智(?:能|慧)助(?:手|理)|人工智(?:能|慧)|聊天(?:机器|機器)人|AI助(?:手|理)|AI"
+          r"|(?:虚拟|虛擬)助(?:手|理))",
+    "uk": r"(?:штучний\s+інтелект|ШІ|чат-бот)",
+    "hi": r"(?:कृत्रिम\s+बुद्धिमत्ता|एआई|AI|चैटबॉट|भाषा\s+मॉडल)",
+    "fa": r"(?:هوش\s+مصنوعی|مدل\s+زبانی|چت\s*بات)",
+    "ko": r"(?:AI|인공지능|챗봇)",
+}
+# The noun phrase ends: punctuation, end of text, or a word that starts the next clause.
+_END_LATIN = r"(?=\s*[^\w\s-]|\s*$|\s+(?:y|e|et|und|и|pero|mas|ma|mais|aber|но|que|qui|che|der|die|das|который|которая|так|so|also|entonces|então|donc|quindi|no|não|non|nicht|не)\b)"  # noqa: E501
+# After a CJK noun: not a word for a person or organisation (程序员 is a programmer).
+_END_ZH = r"(?![员員师師家者的公司研究領领域行业業技术術专專业工程设設])"
+_END_JA = r"(?!(?:エンジニア|研究|開発者|会社|企業|技術|専門))"
+
+_DISCLAIMER = [
+    r"(?:作为|作為)(?:一个|一個|一款|一種|一种)?(?:人工智能|人工智慧|AI)?\s*(?:大型)?(?:语言|語言)模型",
+    r"(?:AI)?言語モデルとして",
+    r"(?:AI\s?)?언어\s?모델로서",
+    r"\bcomo\s+(?:un\s+)?modelo\s+de\s+lenguaje\b",
+    r"\bcomo\s+(?:um\s+)?modelo\s+de\s+linguagem\b",
+    r"\ben\s+tant\s+que\s+modèle\s+de\s+langage\b",
+    r"\bcome\s+(?:un\s+)?modello\s+(?:linguistico|di\s+linguaggio)\b",
+    r"\bals\s+(?:ein\s+)?(?:KI-)?Sprachmodell\b",
+    r"\bкак\s+языковая\s+модель\b",
+    r"\bяк\s+мовна\s+модель\b",
+    r"भाषा\s+मॉडल\s+के\s+रूप\s+में",
+    r"به\s+عنوان\s+(?:یک\s+)?مدل\s+زبانی",
+]
+
+_IDENTITY = [
+    # Chinese: "作为一个人工智能，我…", "我只是一个程序", "我是AI"
+    rf"(?:作为|作為)(?:一个|一個|一款|一名|一種|一种)?{_AI['zh']}{_END_ZH}",
+    rf"我(?:只|仅仅|僅僅|不过|不過)?(?:只)?是(?:一个|一個|一款|一名|一种|一種|个|個)?"
+    rf"(?:由[^，。]{{0,12}}(?:开发|開發)的)?"
+    rf"{_NOUN['zh']}{_END_ZH}",
+    # Japanese: "私はAIです", "私はただのプログラムなので"
+    rf"(?:私|僕|わたし|ぼく)は(?:ただの|単なる|ただ)?{_NOUN['ja']}{_END_JA}"
+    rf"(?:です|だ|であり|でして|なので|だから|ですから|にすぎません|に過ぎません)",
+    rf"{_NOUN['ja']}(?:である|の)?(?:私|僕)(?:は|には)",
+    # Korean: "저는 AI입니다", "인공지능으로서"
+    rf"(?:저는|나는)\s*(?:그냥|단지|단순한)?\s*{_NOUN['ko']}"
+    rf"(?:일\s*뿐|입니다|이에요|예요|이라서|이기\s*때문에|라서)",
+    rf"{_AI['ko']}(?:으로서|로서)",
+    # Spanish: "Como IA, no tengo…", "Soy solo un programa"
+    rf"(?:^|[.!?¡¿]\s*)como\s+(?:una?\s+)?{_AI['es']}\s*,",
+    rf"\b(?:yo\s+)?soy\s+(?:solo|sólo|solamente|simplemente|apenas|únicamente)?\s*una?\s+"
+    rf"{_NOUN['es']}{_END_LATIN}",
+    # Portuguese: "Como uma IA, eu…", "Sou apenas um programa"
+    rf"(?:^|[.!?]\s*)como\s+(?:uma?\s+)?{_AI['pt']}\s*,",
+    rf"\b(?:eu\s+)?sou\s+(?:apenas|só|somente|simplesmente)?\s*uma?\s+{_NOUN['pt']}{_END_LATIN}",
+    # French: "En tant qu'IA, je…", "Je ne suis qu'un programme"
+    rf"\ben\s+tant\s+qu(?:e\s+|')(?:une?\s+)?{_AI['fr']}{_END_LATIN}",
+    rf"\bje\s+(?:suis|ne\s+suis\s+qu')\s*(?:juste|seulement|simplement)?\s*(?:une?\s+)?"
+    rf"{_NOUN['fr']}{_END_LATIN}",
+    # Italian: "Come IA, non ho…", "Sono solo un programma"
+    rf"(?:^|[.!?]\s*)come\s+(?:un'|una?\s+)?{_AI['it']}\s*,",
+    rf"\b(?:io\s+)?sono\s+(?:solo|soltanto|semplicemente|solamente)?\s*(?:un'|una?\s+)"
+    rf"{_NOUN['it']}{_END_LATIN}",
+    # German: "Als KI habe ich…", "Ich bin nur ein Programm"
+    rf"(?:^|[.!?]\s*)als\s+(?:eine?\s+)?{_AI['de']}(?=\s+(?:habe|kann|bin|verfüge|besitze|"
+    rf"empfinde|fühle|weiß|darf|muss)\b|\s*,)",
+    rf"\bich\s+bin\s+(?:nur|bloß|lediglich|einfach|eben)?\s*(?:eine?\s+)?{_NOUN['de']}"
+    rf"{_END_LATIN}",
+    # Russian: "Как ИИ, я…", "Я всего лишь программа"
+    rf"(?:^|[.!?]\s*)как\s+{_AI['ru']}\s*,\s*я\b",
+    rf"\bя\s+(?:—\s+|-\s+)?(?:всего\s+лишь|просто|лишь|только)?\s*{_NOUN['ru']}{_END_LATIN}",
+    # Ukrainian: "Як ШІ, я…", "Я лише програма"
+    rf"(?:^|[.!?]\s*)як\s+{_AI['uk']}\s*,\s*я\b",
+    rf"\bя\s+(?:—\s+|-\s+)?(?:лише|просто|всього\s+лише|тільки)?\s*{_NOUN['uk']}{_END_LATIN}",
+    # Hindi: "एक एआई के रूप में", "मैं सिर्फ एक प्रोग्राम हूँ"
+    rf"(?:एक\s+)?{_AI['hi']}\s+(?:के\s+रूप\s+में|होने\s+के\s+नाते)",
+    rf"मैं\s+(?:सिर्फ|केवल|बस)?\s*(?:एक\s+)?{_NOUN['hi']}\s+(?:हूँ|हूं)",
+    # Persian: "به عنوان یک هوش مصنوعی", "من فقط یک برنامه هستم"
+    rf"به\s+عنوان\s+(?:یک\s+)?{_AI['fa']}",
+    rf"من\s+(?:فقط|تنها|صرفا|صرفاً)?\s*(?:یک\s+)?{_NOUN['fa']}\s+(?:هستم|ام)",
+]
+
+# A system prompt whose character is an AI or an assistant ("你是一个AI助手", "Eres un asistente").
+_PERSONA = [
+    r"你是(?:一个|一名|一位|一款)?[^，。\n]{0,12}?(?:人工智能|AI|机器人|助手|语言模型)",
+    r"(?:あなたは|君は)[^、。\n]{0,12}?(?:AI|人工知能|ロボット|アシスタント|言語モデル)",
+    r"당신은[^,.\n]{0,12}?(?:AI|인공지능|로봇|어시스턴트|비서|챗봇)",
+    r"\beres\s+(?:una?\s+)?(?:[\w-]+\s+){0,3}?(?:IA|inteligencia\s+artificial|robot|asistente|chatbot)\b",
+    r"\bvocê\s+é\s+(?:uma?\s+)?(?:[\w-]+\s+){0,3}?(?:IA|inteligência\s+artificial|robô|assistente"
+    r"|chatbot)\b",
+    r"\b(?:tu\s+es|vous\s+êtes)\s+(?:une?\s+)?(?:[\w-]+\s+){0,3}?(?:IA|intelligence\s+artificielle"
+    r"|robot|assistant|chatbot)\b",
+    r"\bsei\s+(?:un'|una?\s+)?(?:[\w-]+\s+){0,3}?(?:IA|intelligenza\s+artificiale|robot|assistente"
+    r"|chatbot)\b",
+    r"\b(?:du\s+bist|Sie\s+sind)\s+(?:eine?\s+)?(?:[\w-]+\s+){0,3}?(?:KI|künstliche\s+Intelligenz"
+    r"|Roboter|Assistent(?:in)?|Chatbot)\b",
+    r"\b(?:ты|вы)\s+(?:—\s+|-\s+)?(?:[\w-]+\s+){0,3}?(?:ИИ|искусственный\s+интеллект|робот"
+    r"|ассистент|помощник|чат-бот)\b",
+]
+
+# Texts with none of these are skipped (speed).
+_GATE = (
+    r"作为|作為|我|私は|僕は|わたしは|として|저는|나는|로서|मैं|रूप\s+में|नाते|عنوان|من"
+    r"|\b(?:como|soy|sou|en\s+tant|je|come|sono|als|ich|как|я|як)\b"
+)
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> tuple[regex.Pattern[str], ...]:
+    """(gate, disclaimer, identity, persona) patterns, built on first use."""
+    flags = regex.IGNORECASE | regex.MULTILINE
+    return (regex.compile(_GATE, flags), regex.compile("|".join(_DISCLAIMER), flags),
+            regex.compile("|".join(f"(?:{p})" for p in _IDENTITY), flags),
+            regex.compile("|".join(f"(?:{p})" for p in _PERSONA), flags))
+
+
+def persona_is_ai_i18n(system: str) -> bool:
+    """True when a non-English system prompt makes the character an AI or an assistant."""
+    return bool(_compiled()[3].search(system))
+
+
+def find_self_reference_i18n(text: str) -> tuple[str, str] | None:
+    """The first (reason code, matched text) of a non-English AI self-reference, or None."""
+    gate, disclaimer, identity, _ = _compiled()
+    if not gate.search(text):
+        return None
+    found = disclaimer.search(text)
+    if found:
+        return "language_model_disclaimer", found.group()
+    found = identity.search(text)
+    if found:
+        return "ai_self_reference", found.group()
+    return None
