@@ -305,7 +305,10 @@ class RayEngine:
         ``ds`` must be in input order (``_order`` ascending across blocks); order is preserved.
         """
         require_ray()
+        import ray
         import ray.data
+
+        from selfreflect.engines.ray_budget import share_budgets
 
         started = time.perf_counter()
         _configure_data_context()
@@ -316,10 +319,12 @@ class RayEngine:
         for kind, steps in plan(pipeline):
             indices = list(range(first, first + len(steps)))
             first += len(steps)
+            keepers: list[Any] = []
             if kind == "records":
                 out = ds.map_batches(_steps_batch, fn_args=(steps,),
                                      batch_size=self.batch_size, batch_format="pyarrow")
             elif kind == "actors":
+                steps, keepers = share_budgets(steps)  # one LLM budget for all actors
                 out = ds.map_batches(_StepsTask, fn_constructor_args=(steps,),
                                      batch_size=self.batch_size, batch_format="pyarrow",
                                      compute=ray.data.ActorPoolStrategy(size=self.actors))
@@ -328,6 +333,8 @@ class RayEngine:
             else:
                 out = self._on_driver(steps[0], ds)
             ds = self._split(out, indices, stats, rejects)
+            for keeper in keepers:
+                ray.kill(keeper)
         for done in finish:
             done(stats)
         if read_stats is None:

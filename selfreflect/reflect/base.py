@@ -48,6 +48,10 @@ class LLMStep(Step):
     budget_calls: int | None = None
     response_format: bool = True
 
+    #: Set by an engine that runs copies of the step in several processes, to give them one
+    #: Budget for the whole run (the Ray engine's shared counter); None: the step's own.
+    budget_factory: Callable[[], Budget] | None = None
+
     _client: LLMClient | None = None
 
     # -- the client ------------------------------------------------------------------------
@@ -75,9 +79,15 @@ class LLMStep(Step):
             timeouts=Timeouts(self.connect_timeout, self.read_timeout, self.total_timeout),
             retry=RetryPolicy(max_retries=self.max_retries, max_retry_after=self.max_retry_after),
             cache=Cache(self.cache) if self.cache else None,
-            budget=(Budget(self.budget_tokens, self.budget_calls)
-                    if self.budget_tokens is not None or self.budget_calls is not None else None),
+            budget=self._budget(),
         )
+
+    def _budget(self) -> Budget | None:
+        if self.budget_tokens is None and self.budget_calls is None:
+            return None
+        if self.budget_factory is not None:
+            return self.budget_factory()
+        return Budget(self.budget_tokens, self.budget_calls)
 
     def sampling(self) -> dict[str, Any]:
         """The sampling parameters sent with every call (and part of the cache key)."""

@@ -399,3 +399,28 @@ def test_llm_step_runs_in_the_actor_pool_with_the_local_answers(ray_cluster, fak
     assert counts(report) == counts(local.report)
     assert fake_llm.calls == 2 * local_calls
     assert report.steps[2].counters == local.report.steps[2].counters
+
+
+@pytest.mark.slow
+def test_an_llm_budget_holds_for_the_whole_ray_run(ray_cluster, fake_llm):
+    from fakellm import chat_json
+
+    from selfreflect.engines.ray_engine import kept_conversations, reject_lines, run_ray
+    from selfreflect.engines.ray_engine import to_rows as rows_of
+    from selfreflect.reflect import LLMJudge
+
+    fake_llm.handler = lambda request: chat_json({"answer": "no", "reason": "fine"})
+    judge = LLMJudge(base_url=fake_llm.base_url, model="fake", max_retries=0, concurrency=2,
+                     budget_calls=7)
+    records = make_records(40, seed=21)
+    # 5 batches of 8 over 2 actors: a budget per batch or per actor would allow 35 or 14 calls
+    kept_ds, rejects_ds, report = run_ray(Pipeline([judge]), rows_of(records, ray_blocks=5),
+                                          batch_size=8, actors=2)
+    kept = list(kept_conversations(kept_ds))
+    rejects = list(reject_lines(rejects_ds))
+    assert fake_llm.calls == 7
+    assert len(kept) == 7 and len(rejects) == 33
+    assert {r["reason"] for r in rejects} == {"budget_exhausted"}
+    assert "whole run" in rejects[0]["detail"]
+    assert report.steps[1].counters["calls"] == 7
+    assert judge.budget_factory is None  # the user's step is not changed
