@@ -246,8 +246,9 @@ def add_run(sub: Any) -> None:
     p = sub.add_parser("run", help="run a YAML recipe",
                        description="Run a recipe; --input/--output override the recipe's own.")
     p.add_argument("recipe", metavar="RECIPE.yaml", help="recipe file or built-in recipe name")
-    p.add_argument("--input", action="append", metavar="PATH",
-                   help="input file (repeat for several); overrides the recipe's input")
+    p.add_argument("--input", action="extend", nargs="+", metavar="PATH",
+                   help="input files (--input a.jsonl b.jsonl, a glob, or repeated); "
+                        "override the recipe's input")
     p.add_argument("--output", metavar="PATH", help="output file; overrides the recipe's output")
     p.add_argument("--rejects", metavar="FILE", help="rejects file; overrides the recipe's")
     p.add_argument("--report", metavar="FILE", help="JSON report file; overrides the recipe's")

@@ -82,3 +82,19 @@ def test_stats_on_sample(run_cli, sample):
     stats = json.loads(proc.stdout)
     assert stats["records"] > 200 and stats["exact_duplicates"] > 0
     assert set(stats["roles"]) == {"system", "user", "assistant"}
+
+
+def test_run_takes_several_inputs_after_one_flag_or_repeated(run_cli, sample, identity_recipe,
+                                                             tmp_path):
+    inputs = sorted(str(p) for p in sample.glob("*.jsonl"))
+    reports = []
+    for tag, args in (("one", ["--input", *inputs]),
+                      ("repeated", [x for p in inputs for x in ("--input", p)])):
+        rep = tmp_path / f"{tag}.json"
+        proc = run_cli("run", str(identity_recipe), *args, "--output",
+                       str(tmp_path / f"{tag}.jsonl"), "--report", str(rep))
+        assert proc.returncode == 0, proc.stderr
+        reports.append(json.loads(rep.read_text()))
+    lines = sum(1 for p in inputs for x in Path(p).read_text(encoding="utf-8").splitlines()
+                if x.strip())
+    assert reports[0]["input"] == reports[1]["input"] == lines
