@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from selfreflect.conversation import Conversation
 from selfreflect.llm import REASONS, Budget, Cache, LLMClient, RetryPolicy, Timeouts
@@ -18,20 +19,25 @@ BASE_URL_ENV = "SELFREFLECT_BASE_URL"
 MODEL_ENV = "SELFREFLECT_MODEL"
 
 
+@dataclass(eq=False, repr=False, kw_only=True)
 class LLMStep(Step):
     """A stream step that makes LLM calls concurrently and yields outcomes in input order.
 
-    Subclasses set the parameters in ``__init__`` (all of ``LLM_PARAMS`` included) and write
-    ``async def handle(conv) -> Outcome``.
+    The parameters every LLM step has are declared here once, as keyword-only dataclass
+    fields; a subclass is a ``@dataclass(eq=False, repr=False)`` that adds its own fields (they
+    come first in its signature) and writes ``async def handle(conv) -> Outcome``.
     """
 
-    reasons = dict(REASONS)
-    batchable = True  # one independent call chain per record
+    reasons: ClassVar[dict[str, str]] = dict(REASONS)
+    batchable: ClassVar[bool] = True  # one independent call chain per record
+    #: Set by an engine that runs copies of the step in several processes, to give them one
+    #: Budget for the whole run (the Ray engine's shared counter); None: the step's own.
+    budget_factory: ClassVar[Callable[[], Budget] | None] = None
+    _client: ClassVar[LLMClient | None] = None
 
-    # parameters every LLM step has, with defaults that need no network at construction
+    # defaults that need no network at construction
     base_url: str | None = None
     model: str | None = None
-    api_key_env: str = DEFAULT_KEY_ENV
     cache: str | None = None
     concurrency: int = 16
     temperature: float | None = 0.0
@@ -47,12 +53,7 @@ class LLMStep(Step):
     budget_tokens: int | None = None
     budget_calls: int | None = None
     response_format: bool = True
-
-    #: Set by an engine that runs copies of the step in several processes, to give them one
-    #: Budget for the whole run (the Ray engine's shared counter); None: the step's own.
-    budget_factory: Callable[[], Budget] | None = None
-
-    _client: LLMClient | None = None
+    api_key_env: str = DEFAULT_KEY_ENV
 
     # -- the client ------------------------------------------------------------------------
     def resolved_endpoint(self) -> tuple[str, str]:

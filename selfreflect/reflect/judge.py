@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from selfreflect.conversation import Conversation
 from selfreflect.llm import LLMError, ask_json
-from selfreflect.llm.client import DEFAULT_KEY_ENV
 from selfreflect.reflect import schema
 from selfreflect.reflect.base import LLMStep
 from selfreflect.reflect.render import render_json
@@ -35,6 +35,7 @@ SYSTEM = (
 ON_ERROR = ("reject", "flag")
 
 
+@dataclass(eq=False, repr=False)
 class LLMJudge(LLMStep):
     """Ask an LLM a yes/no question about each record; drop it when the answer is ``reject_on``."""
 
@@ -47,51 +48,10 @@ class LLMJudge(LLMStep):
         "judged_no": "the judge answered no to the question",
     }
 
-    def __init__(
-        self,
-        question: str = "persona_break",
-        reject_on: str = "yes",
-        on_error: str = "reject",
-        base_url: str | None = None,
-        model: str | None = None,
-        cache: str | None = None,
-        concurrency: int = 16,
-        temperature: float | None = 0.0,
-        max_tokens: int | None = 512,
-        max_reasks: int = 2,
-        max_retries: int = 4,
-        max_retry_after: float = 60.0,
-        connect_timeout: float = 10.0,
-        read_timeout: float = 120.0,
-        total_timeout: float = 300.0,
-        requests_per_minute: float | None = None,
-        tokens_per_minute: float | None = None,
-        budget_tokens: int | None = None,
-        budget_calls: int | None = None,
-        response_format: bool = True,
-        api_key_env: str = DEFAULT_KEY_ENV,
-    ):
-        self.question = question
-        self.reject_on = reject_on
-        self.on_error = on_error
-        self.base_url = base_url
-        self.model = model
-        self.cache = cache
-        self.concurrency = concurrency
-        self.temperature = temperature
-        self.max_tokens = max_tokens
-        self.max_reasks = max_reasks
-        self.max_retries = max_retries
-        self.max_retry_after = max_retry_after
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
-        self.total_timeout = total_timeout
-        self.requests_per_minute = requests_per_minute
-        self.tokens_per_minute = tokens_per_minute
-        self.budget_tokens = budget_tokens
-        self.budget_calls = budget_calls
-        self.response_format = response_format
-        self.api_key_env = api_key_env
+    question: str = "persona_break"
+    reject_on: str = "yes"
+    on_error: str = "reject"
+    max_tokens: int | None = field(default=512, kw_only=True)  # a verdict and a reason
 
     def check_params(self) -> None:
         if self.reject_on not in ("yes", "no"):

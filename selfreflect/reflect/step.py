@@ -16,11 +16,11 @@ Decisions (one record in, one record or one reject out, so the report always bal
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from selfreflect.conversation import Conversation
 from selfreflect.llm import LLMError, ask_json
-from selfreflect.llm.client import DEFAULT_KEY_ENV
 from selfreflect.reflect.base import LLMStep
 from selfreflect.reflect.leak import find_hindsight_leak
 from selfreflect.reflect.output import conversation_record, preference_record, sft_record
@@ -65,6 +65,7 @@ class HindsightLeak(LLMError):
     reason = "hindsight_leak"
 
 
+@dataclass(eq=False, repr=False)
 class Reflect(LLMStep):
     """Critique each assistant answer using the turns after it, and rewrite it (seed 002)."""
 
@@ -77,53 +78,10 @@ class Reflect(LLMStep):
         "verdict_keep": "the model kept the answer, so there is no preference pair",
     }
 
-    def __init__(
-        self,
-        base_url: str | None = None,
-        model: str | None = None,
-        mode: str = "sft",
-        turns: str = "first",
-        prompt: str = "reflect-json-v1",
-        leak_guard: bool = True,
-        cache: str | None = None,
-        concurrency: int = 16,
-        temperature: float | None = 0.0,
-        max_tokens: int | None = 2048,
-        max_reasks: int = 2,
-        max_retries: int = 4,
-        max_retry_after: float = 60.0,
-        connect_timeout: float = 10.0,
-        read_timeout: float = 120.0,
-        total_timeout: float = 300.0,
-        requests_per_minute: float | None = None,
-        tokens_per_minute: float | None = None,
-        budget_tokens: int | None = None,
-        budget_calls: int | None = None,
-        response_format: bool = True,
-        api_key_env: str = DEFAULT_KEY_ENV,
-    ):
-        self.base_url = base_url
-        self.model = model
-        self.mode = mode
-        self.turns = turns
-        self.prompt = prompt
-        self.leak_guard = leak_guard
-        self.cache = cache
-        self.concurrency = concurrency
-        self.temperature = temperature
-        self.max_tokens = max_tokens
-        self.max_reasks = max_reasks
-        self.max_retries = max_retries
-        self.max_retry_after = max_retry_after
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
-        self.total_timeout = total_timeout
-        self.requests_per_minute = requests_per_minute
-        self.tokens_per_minute = tokens_per_minute
-        self.budget_tokens = budget_tokens
-        self.budget_calls = budget_calls
-        self.response_format = response_format
-        self.api_key_env = api_key_env
+    mode: str = "sft"
+    turns: str = "first"
+    prompt: str = "reflect-json-v1"
+    leak_guard: bool = True
 
     def check_params(self) -> None:
         if self.mode not in MODES:
