@@ -93,11 +93,15 @@ def _load_recipe(name_or_path: str) -> Any:
     from selfreflect import recipe
 
     try:
-        return recipe.load(name_or_path)
+        loaded = recipe.load(name_or_path)
+        loaded.pipeline.check()  # e.g. an LLM step with no endpoint: say so before reading
     except recipe.RecipeError as exc:
         raise UserError(f"recipe {name_or_path}: {_one_line(exc)}") from None
     except FileNotFoundError as exc:
         raise UserError(f"recipe not found: {exc.filename or name_or_path}") from None
+    except ValueError as exc:
+        raise UserError(f"recipe {name_or_path}: {_one_line(exc)}") from None
+    return loaded
 
 
 def _one_line(exc: BaseException) -> str:
@@ -432,6 +436,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except OSError as exc:
         print(f"selfreflect {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    except RuntimeError as exc:
+        # an LLM step found its server unusable (wrong URL, key or model); checked through
+        # sys.modules so that commands without LLM steps never import the HTTP client
+        llm_errors = sys.modules.get("selfreflect.llm.errors")
+        if llm_errors is None or not isinstance(exc, llm_errors.ServerUnusable):
+            raise
+        print(f"selfreflect {args.command}: error: {_one_line(exc)}; no output was written",
+              file=sys.stderr)
         return 1
 
 

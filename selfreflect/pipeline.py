@@ -52,6 +52,14 @@ class Pipeline:
     def __len__(self) -> int:
         return len(self.steps)
 
+    def check(self) -> None:
+        """Raise ValueError, naming the step, for the first step whose configuration cannot run."""
+        for index, step in enumerate(self.steps, start=1):
+            try:
+                step.check()
+            except ValueError as exc:
+                raise ValueError(f"step {index} ({step.name}): {exc}") from None
+
     def new_report(self) -> Report:
         """An empty report with one entry for reading and one per step."""
         return Report(steps=[StepStats(READ_STEP)] + [StepStats(s.name) for s in self.steps])
@@ -81,6 +89,7 @@ class Pipeline:
 
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
+        self.check()
         report = report if report is not None else self.new_report()
         if len(report.steps) != len(self.steps) + 1:
             report.steps = self.new_report().steps

@@ -111,6 +111,10 @@ class Step:
         if not cls.__dict__.get("name"):
             cls.name = _snake(cls.__name__)
 
+    def check(self) -> None:
+        """Raise ValueError when this step's configuration cannot run (an LLM step without an
+        endpoint, say). Pipelines call it before they read a record."""
+
     # -- parameters (scikit-learn style) -------------------------------------------------
     @classmethod
     def param_names(cls) -> list[str]:

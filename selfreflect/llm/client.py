@@ -27,6 +27,7 @@ from selfreflect.llm.errors import (
     RateLimited,
     RequestRejected,
     ServerError,
+    ServerUnusable,
     Timeout,
     TransportError,
 )
@@ -41,6 +42,9 @@ DEFAULT_KEY_ENV = "SELFREFLECT_API_KEY"
 FALLBACK_KEY_ENV = "OPENAI_API_KEY"
 #: Connections per HTTP pool (see ``LLMClient._transports``).
 POOL_SIZE = 8
+#: Final failures (connection refused, or HTTP 401/403/404), none after a success, that make
+#: the client give up on the server for the whole run (``ServerUnusable``).
+UNUSABLE_AFTER = 3
 USER_AGENT = "selfreflect"
 
 
@@ -115,6 +119,8 @@ class LLMClient:
         self._url = httpx.URL(self.base_url + "/chat/completions")
         self._busy: list[int] = []
         self._secret: str | None = None
+        self._hopeless = 0  # final connect/401/403/404 failures while nothing has worked
+        self._unusable: ServerUnusable | None = None
         #: None until probed: does the server accept ``response_format`` with a JSON schema?
         self.response_format_ok: bool | None = None
 
@@ -211,12 +217,16 @@ class LLMClient:
                 self.usage.count("cache_hits")
                 return Completion(hit["content"], hit.get("finish_reason"),
                                   hit.get("usage") or {}, cached=True)
+        if self._unusable is not None:
+            raise self._unusable
         if self.budget is not None:
             self.budget.check(self.usage)
         self.usage.started += 1
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(max(self.concurrency, 1))
         async with self._semaphore:
+            if self._unusable is not None:  # given up on while this call waited for a slot
+                raise self._unusable
             if response_format is not None and self.response_format_ok is False:
                 # refused while this call waited for a slot: don't send a doomed request
                 raise RequestRejected("the server refuses response_format", 400)
@@ -225,11 +235,30 @@ class LLMClient:
             if self._tpm is not None:
                 await self._tpm.acquire(estimate_tokens(messages) + int(params.get("max_tokens")
                                                                         or 0))
-            completion = await self._post_with_retries(content)
+            try:
+                completion = await self._post_with_retries(content)
+            except (ConnectionFailed, RequestRejected) as exc:
+                self._give_up_if_hopeless(exc)
+                raise
         self.usage.add_completion(completion.usage)
         if self.cache is not None:
             self.cache.put(key, completion.to_cache())
         return completion
+
+    def _give_up_if_hopeless(self, failure: ConnectionFailed | RequestRejected) -> None:
+        """Raise ServerUnusable once UNUSABLE_AFTER calls failed to connect or got 401/403/404
+        and none has ever succeeded; from then on every call raises it at once."""
+        if isinstance(failure, RequestRejected) and failure.status not in (401, 403, 404):
+            return
+        if self.usage.counters["calls"] > 0:
+            return
+        self._hopeless += 1
+        if self._unusable is None and self._hopeless >= UNUSABLE_AFTER:
+            self._unusable = ServerUnusable(
+                f"the LLM server at {self.base_url} (model {self.model!r}) cannot be used: the "
+                f"first {self._hopeless} calls failed and none worked; last: {failure}")
+        if self._unusable is not None:
+            raise self._unusable from None
 
     async def _post_with_retries(self, content: bytes) -> Completion:
         policy = self.retry

@@ -14,6 +14,9 @@ Three layers are kept apart and counted apart::
     ├── InvalidOutput                invalid_output    not valid JSON / schema after every re-ask
     └── BudgetExhausted              budget_exhausted  the token or call budget is spent
 
+Apart from these, :class:`ServerUnusable` stops the whole run when the server is plainly wrong
+(nothing reachable, or 401/403/404 on every first request).
+
 Messages never contain the API key: details come from status codes and bodies, not headers.
 """
 
@@ -90,6 +93,12 @@ class BudgetExhausted(LLMError):
     """The budget (tokens or calls) is spent; no new call was made."""
 
     reason = "budget_exhausted"
+
+
+class ServerUnusable(RuntimeError):
+    """No call has worked and the first ones all failed to connect or were refused as
+    unauthorised / not found: a wrong URL, key or model. Stops the run (not a per-record
+    failure, so not an LLMError): rejecting every record would only hide the mistake."""
 
 
 #: Every reason code an LLM call can fail with, and what it means (feeds Step.reasons).

@@ -104,11 +104,16 @@ class LLMStep(Step):
         """The outcome for one record (a kept Conversation or a Reject); never raises LLMError."""
         raise NotImplementedError
 
+    def check(self) -> None:
+        """An endpoint is known and the step's own parameters can work."""
+        self.resolved_endpoint()
+        self.check_params()
+
     def check_params(self) -> None:
-        """Raise ValueError for parameters that cannot work (called before any call)."""
+        """Raise ValueError for parameters that cannot work (subclasses; part of ``check``)."""
 
     def run(self, records: Iterable[Conversation], stats: StepStats) -> Iterator[Outcome]:
-        self.check_params()
+        self.check()
         client = self._client = self.make_client()
         base = Counter(stats.counters)
         work: Callable[[Conversation], Awaitable[Outcome]] = self.handle

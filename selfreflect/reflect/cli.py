@@ -110,7 +110,7 @@ def run_reflect_command(args: argparse.Namespace) -> int:
         response_format=not args.no_response_format, api_key_env=args.api_key_env,
     )
     try:
-        step.check_params()
+        step.check()
     except ValueError as exc:
         raise cli.UserError(str(exc)) from None
     job = cli.Job(

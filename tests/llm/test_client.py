@@ -287,3 +287,49 @@ def test_key_is_never_logged_or_put_in_errors(fake_llm, monkeypatch, caplog):
     assert secret not in caplog.text
     assert secret not in str(info.value) and "***" in str(info.value)
     assert secret not in repr(client)
+
+
+def calls_in_a_row(client: LLMClient, n: int) -> list[object]:
+    """The result or exception of ``n`` calls made one after another on one client."""
+
+    async def go():
+        results: list[object] = []
+        try:
+            for i in range(n):
+                try:
+                    results.append(await client.complete([{"role": "user", "content": str(i)}]))
+                except Exception as exc:  # noqa: BLE001 - the test looks at each outcome
+                    results.append(exc)
+        finally:
+            await client.aclose()
+        return results
+
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize("status", [401, 403, 404])
+def test_a_server_that_refuses_every_first_call_stops_the_run(fake_llm, status):
+    fake_llm.handler = lambda r: error(status, message="bad key or model")
+    results = calls_in_a_row(make(fake_llm), 5)
+    assert [type(r).__name__ for r in results] == ["RequestRejected", "RequestRejected"] + [
+        "ServerUnusable"] * 3
+    assert fake_llm.calls == 3  # once given up on, no more requests are sent
+    assert f"HTTP {status}: bad key or model" in str(results[2])
+
+
+def test_an_unreachable_server_stops_the_run():
+    server = FakeLLM().start()
+    url = server.base_url
+    server.stop()
+    results = calls_in_a_row(LLMClient(url, "m", retry=RetryPolicy(max_retries=0)), 4)
+    assert [type(r).__name__ for r in results] == ["ConnectionFailed", "ConnectionFailed",
+                                                   "ServerUnusable", "ServerUnusable"]
+    assert url in str(results[2])
+
+
+def test_after_one_success_refusals_are_per_call_failures(fake_llm):
+    fake_llm.script(chat("fine"), *[error(404, message="gone")] * 5)
+    results = calls_in_a_row(make(fake_llm), 6)
+    assert results[0].content == "fine"
+    assert [type(r).__name__ for r in results[1:]] == ["RequestRejected"] * 5
+    assert fake_llm.calls == 6

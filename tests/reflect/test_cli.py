@@ -52,3 +52,34 @@ def test_usage_errors_exit_2_with_one_line(tmp_path, capsys, monkeypatch):
         assert message in err and len(err.splitlines()) == 1
         assert "Traceback" not in err
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_wrong_key_stops_the_run_with_one_line_and_no_output(fake_llm, tmp_path, capsys):
+    from fakellm import error
+
+    fake_llm.handler = lambda r: error(401, message="Incorrect API key provided")
+    src = write(tmp_path / "in.jsonl", [coin(i) for i in range(10)])
+    out, rej = tmp_path / "out.jsonl", tmp_path / "rej.jsonl"
+    code = main(["reflect", src, "-o", str(out), "--rejects", str(rej), "--base-url",
+                 fake_llm.base_url, "--model", "m", "--concurrency", "1"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "cannot be used" in err and "HTTP 401: Incorrect API key provided" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not out.exists() and not rej.exists()
+    assert fake_llm.calls == 3
+
+
+def test_a_recipe_llm_step_without_endpoint_fails_before_reading(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("SELFREFLECT_BASE_URL", raising=False)
+    monkeypatch.delenv("SELFREFLECT_MODEL", raising=False)
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("steps:\n  - step: reflect\n    model: m\n")
+    out = tmp_path / "out.jsonl"
+    code = main(["run", str(recipe), "--input", str(tmp_path / "missing.jsonl"),
+                 "--output", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    # the recipe is refused first: the missing input file is never looked at
+    assert "step 1 (reflect): reflect needs base_url and model" in err and "missing" not in err
+    assert not out.exists()
