@@ -14,6 +14,7 @@ import gzip
 import json
 import os
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -217,8 +218,18 @@ def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_B
         element = 1
         yield fail("invalid_json", "a JSON array file must start with '['")
         return
+    def after_the_array() -> Iterator[Reject]:
+        """Nothing may follow the closing ']' (a JSONL file of arrays would lose lines)."""
+        nonlocal pos, element
+        pos += 1
+        if skip_ws():
+            element += 1
+            yield fail("invalid_json", "content after the end of the JSON array (the rest of "
+                                       "the file is this reject)")
+
     pos += 1
     if skip_ws() == "]":
+        yield from after_the_array()
         return
     while True:
         element += 1
@@ -248,6 +259,7 @@ def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_B
             pos += 1
             continue
         if sep == "]":
+            yield from after_the_array()
             return
         element += 1
         yield fail("invalid_json", "expected ',' or ']' after an element (the rest of the "
@@ -257,7 +269,24 @@ def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_B
 
 def iter_values(path: str | os.PathLike[str], max_line_bytes: int = MAX_LINE_BYTES,
                 max_depth: int = MAX_DEPTH) -> Iterator[Parsed | Reject]:
-    """Yield every JSON value (or read Reject) of a JSONL, JSON-array, gzipped or Parquet file."""
+    """Yield every JSON value (or read Reject) of a JSONL, JSON-array, gzipped or Parquet file.
+
+    A gzip stream that is corrupt or cut off (an interrupted download) ends the file with one
+    ``invalid_gzip`` reject after the records read before the damage.
+    """
+    last = 0
+    try:
+        for value in _iter_values(path, max_line_bytes, max_depth):
+            last = value.line or last
+            yield value
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        yield _reject(str(path), last + 1, "invalid_gzip",
+                      f"the gzip stream is corrupt or cut off ({exc}); the rest of the file is "
+                      "this reject", "")
+
+
+def _iter_values(path: str | os.PathLike[str], max_line_bytes: int,
+                 max_depth: int) -> Iterator[Parsed | Reject]:
     source = str(path)
     with open_binary(path) as fh:
         head = fh.read(4096)

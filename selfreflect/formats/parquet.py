@@ -17,6 +17,7 @@ from typing import Any
 from selfreflect.conversation import Conversation
 from selfreflect.formats.lines import Parsed
 from selfreflect.formats.writers import atomic_path
+from selfreflect.steps import Reject
 
 PARQUET_HINT = "Parquet needs pyarrow: pip install 'selfreflect[parquet]'"
 _OWN_COLUMNS = ["id", "messages", "metadata", "extra"]
@@ -91,15 +92,26 @@ def write_parquet(records: Iterable[Conversation | dict[str, Any]],
     return count
 
 
-def iter_parquet(path: str | os.PathLike[str], batch_size: int = 1000) -> Iterator[Parsed]:
-    """Yield every row of a Parquet file as a JSON-safe value; ``line`` is the row number."""
+def iter_parquet(path: str | os.PathLike[str],
+                 batch_size: int = 1000) -> Iterator[Parsed | Reject]:
+    """Yield every row of a Parquet file as a JSON-safe value; ``line`` is the row number.
+
+    A file that is not valid Parquet (corrupt, cut off, or only starting with its magic bytes)
+    ends with one ``invalid_parquet`` reject after the rows read before the damage.
+    """
     pa = import_pyarrow()
-    source = pa.parquet.ParquetFile(path)
-    own = source.schema_arrow.names == _OWN_COLUMNS
     row_number = 0
-    for batch in source.iter_batches(batch_size=batch_size):
-        for row in batch.to_pylist():
-            row_number += 1
-            value = from_row(row) if own else row
-            raw = json.dumps(value, ensure_ascii=False, default=str)
-            yield Parsed(row_number, json.loads(raw), raw)
+    try:
+        source = pa.parquet.ParquetFile(path)
+        own = source.schema_arrow.names == _OWN_COLUMNS
+        for batch in source.iter_batches(batch_size=batch_size):
+            for row in batch.to_pylist():
+                row_number += 1
+                value = from_row(row) if own else row
+                raw = json.dumps(value, ensure_ascii=False, default=str)
+                yield Parsed(row_number, json.loads(raw), raw)
+    except (pa.ArrowException, OSError) as exc:
+        line = row_number + 1
+        yield Reject("read", "invalid_parquet",
+                     f"{path}:{line}: not a readable Parquet file ({exc}); the rest of the file "
+                     "is this reject", raw="", source=str(path), line=line)

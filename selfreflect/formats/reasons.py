@@ -13,6 +13,8 @@ READ_REASONS: dict[str, str] = {
     "invalid_utf8": "the line holds bytes that are not UTF-8 (the detail gives the byte offset)",
     "lone_surrogate": "a string holds a lone surrogate such as \\ud800 (not writable as UTF-8)",
     "unsupported_encoding": "the file is UTF-16 or UTF-32; the whole file is this one reject",
+    "invalid_gzip": "a .gz file is corrupt or cut off; what follows the damage is this one reject",
+    "invalid_parquet": "a Parquet file is corrupt or cut off; what follows is this one reject",
     "line_too_long": "the line is longer than max_line_bytes; it was skipped without being loaded",
     "too_deep": "the JSON nests deeper than the parser allows",
     "not_an_object": "the line is valid JSON but not an object (a list, string, number or null)",

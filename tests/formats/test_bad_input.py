@@ -213,3 +213,53 @@ def test_utf16_and_utf32_files_are_one_clear_reject(tmp_path, encoding):
     (bad,) = outcomes(f)
     assert bad.reason == "unsupported_encoding" and bad.line == 1
     assert encoding.upper() in bad.detail and "iconv" in bad.detail
+
+
+def test_content_after_a_json_array_is_a_reject_not_lost(tmp_path):
+    # a file of JSON arrays, one per line, looks like an array file: the lines after the first
+    # array must not vanish
+    f = write_lines(tmp_path / "a.jsonl", json.dumps([GOOD]), json.dumps([GOOD]), "[1]")
+    results = outcomes(f)
+    assert isinstance(results[0], Conversation)
+    (bad,) = results[1:]
+    assert bad.reason == "invalid_json" and "content after the end of the JSON array" in bad.detail
+    assert "(line 2)" in bad.detail
+    assert outcomes(write_lines(tmp_path / "b.json", "[]", "", "  ")) == []
+
+
+def test_a_cut_off_gzip_file_keeps_what_was_read_and_rejects_the_rest(tmp_path):
+    import gzip
+    import random
+
+    rng = random.Random(3)
+    lines = [json.dumps({"messages": [msg("user", f"q{i} {rng.random()}"),
+                                      msg("assistant", f"a{i} {rng.random()}")]})
+             for i in range(3000)]
+    whole = gzip.compress("\n".join(lines).encode() + b"\n")
+    f = tmp_path / "a.jsonl.gz"
+    f.write_bytes(whole[: len(whole) // 2])  # an interrupted download
+    results = outcomes(f)
+    *good, bad = results
+    assert 0 < len(good) < 3000 and all(isinstance(c, Conversation) for c in good)
+    assert bad.reason == "invalid_gzip" and bad.line == len(good) + 1
+    assert "cut off" in bad.detail and f"{f}:{bad.line}" in bad.detail
+    g = tmp_path / "b.jsonl.gz"
+    g.write_bytes(b"\x1f\x8b" + b"not gzip at all")
+    (only,) = outcomes(g)
+    assert (only.reason, only.line) == ("invalid_gzip", 1)
+
+
+def test_a_broken_parquet_file_is_a_reject_after_the_rows_read(tmp_path):
+    pytest.importorskip("pyarrow")
+    from selfreflect.formats import write
+
+    good = tmp_path / "good.parquet"
+    write([Conversation(id=str(i), messages=[msg("user", "q"), msg("assistant", "a")])
+           for i in range(10)], good)
+    cut = tmp_path / "cut.parquet"
+    cut.write_bytes(good.read_bytes()[:-20])  # the footer is gone
+    fake = write_lines(tmp_path / "fake.jsonl", 'PAR1{"messages": []}')
+    for path in (cut, fake):
+        (bad,) = outcomes(path)
+        assert (bad.reason, bad.line) == ("invalid_parquet", 1)
+        assert f"{path}:1: not a readable Parquet file" in bad.detail
