@@ -88,3 +88,21 @@ def test_the_default_recipe_accounts_for_any_conversations(convs):
     documented = {(s.name, reason) for s in pipeline.steps for reason in s.reasons}
     for reject in result.rejects:
         assert (reject.step, reject.reason) in documented  # every reason code is documented
+
+
+@SETTINGS
+@given(convs=st.lists(conversation, max_size=8))
+def test_the_html_report_escapes_anything_and_shows_the_json_numbers(convs):
+    from htmlcells import assert_numbers_match, cells_of
+
+    from selfreflect.html_report import render_html
+    from selfreflect.observe import RunObserver
+
+    convs = [c.model_copy(update={"id": f"<zz-injected>{i}</zz-injected>\"'"})
+             for i, c in enumerate(convs)]
+    observer = RunObserver()
+    result = observer.run(load("default").pipeline, convs)
+    cells = cells_of(render_html(result.report, observer))
+    # whatever the records say, no markup of theirs becomes a tag
+    assert cells.scripts == 0 and "zz-injected" not in cells.tags
+    assert_numbers_match(cells, result.report.to_json())
