@@ -328,8 +328,20 @@ def _run_on_ray(job: Job, address: str | None) -> Report:
     from selfreflect.html_report import HtmlReportHook
 
     html = HtmlReportHook(job.report_html) if job.report_html else None
-    return run_recipe_on_ray(job.pipeline, job.inputs, job.output, job.rejects, None,
-                             address=address, format=job.format, html=html)
+    try:
+        return run_recipe_on_ray(job.pipeline, job.inputs, job.output, job.rejects, None,
+                                 address=address, format=job.format, html=html)
+    except Exception as exc:
+        # Ray Data passes an actor's exception back only as text inside its UserCodeException;
+        # a server found unusable is surfaced as itself, which main() prints as one line
+        import re
+
+        from selfreflect.llm.errors import ServerUnusable
+
+        found = re.search(rf"{ServerUnusable.__module__}\.ServerUnusable: ([^\n]+)", str(exc))
+        if found is None:
+            raise
+        raise ServerUnusable(found.group(1)) from None
 
 
 # -- steps -----------------------------------------------------------------------------------

@@ -424,3 +424,22 @@ def test_an_llm_budget_holds_for_the_whole_ray_run(ray_cluster, fake_llm):
     assert "whole run" in rejects[0]["detail"]
     assert report.steps[1].counters["calls"] == 7
     assert judge.budget_factory is None  # the user's step is not changed
+
+
+@pytest.mark.slow
+def test_an_unusable_llm_server_on_ray_is_one_line_not_a_ray_traceback(ray_cluster, tmp_path,
+                                                                       capsys):
+    from selfreflect.cli import main
+
+    data = tmp_path / "in.jsonl"
+    data.write_text("".join(json.dumps(c.to_record()) + "\n" for c in make_records(12)))
+    recipe = tmp_path / "judge.yaml"
+    recipe.write_text("steps:\n  - step: llm_judge\n    base_url: http://127.0.0.1:9/v1\n"
+                      "    model: m\n    max_retries: 0\n")
+    out = tmp_path / "out.jsonl"
+    code = main(["run", str(recipe), "--input", str(data), "--output", str(out),
+                 "--engine", "ray"])
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert code == 1
+    assert last.startswith("selfreflect run: error: the LLM server at http://127.0.0.1:9/v1")
+    assert "no output was written" in last and not out.exists()
