@@ -174,8 +174,7 @@ _KEYWORDS = re.compile(
     r"|computer|robot|code|virtual|digital|non-biological|assistant|automated|body|physical|feeling|emotion"
     r"|conscious|desire|dream|human|person|unlike|exist|circuit|personal|training|knowledge"
     r"|openai|anthropic|google|meta|microsoft|deepmind|mistral|creator|developer|engineer|maker)",
-    re.IGNORECASE,
-)
+)  # searched in the lower-cased text: 3x faster than IGNORECASE
 
 
 _Gated = tuple[tuple[str, ...], regex.Pattern[str]]
@@ -208,11 +207,12 @@ def find_self_reference(text: str) -> tuple[str, str] | None:
 
 
 def _find_english(text: str) -> tuple[str, str] | None:
-    if not _KEYWORDS.search(text):
+    lower = text.lower()
+    if not _KEYWORDS.search(lower):
         return None
     identity, disclaimer, _ = _patterns()
     text = _plain(text)
-    lower = text.lower()
+    lower = _plain(lower)
     has_noun = _NOUN_GATE.search(text) is not None
     kinds = (("language_model_disclaimer", disclaimer), ("ai_self_reference", identity))
     for kind, patterns in kinds:
@@ -261,9 +261,7 @@ class DropAISelfReference(Filter):
         self.roles = roles
 
     def keep(self, conv: Conversation) -> bool | tuple[bool, str] | tuple[bool, str, str]:
-        ai_persona = (
-            persona_is_ai(conv.system) if self.persona_is_ai is None else self.persona_is_ai
-        )
+        ai_persona = self.persona_is_ai  # None: read the system prompt, only when it matters
         for index, message in enumerate(conv.messages):
             if message.role not in self.roles:
                 continue
@@ -271,7 +269,10 @@ class DropAISelfReference(Filter):
             if found is None:
                 continue
             kind, matched = found
-            if kind == "ai_self_reference" and ai_persona:
-                continue
+            if kind == "ai_self_reference":
+                if ai_persona is None:
+                    ai_persona = persona_is_ai(conv.system)
+                if ai_persona:
+                    continue
             return False, kind, f"message {index} ({message.role}): {matched.strip()!r}"
         return True

@@ -59,68 +59,74 @@ _END_LATIN = r"(?=\s*[^\w\s-]|\s*$|\s+(?:y|e|et|und|и|pero|mas|ma|mais|aber|н�
 _END_ZH = r"(?![员員师師家者的公司研究領领域行业業技术術专專业工程设設])"
 _END_JA = r"(?!(?:エンジニア|研究|開発者|会社|企業|技術|専門))"
 
-_DISCLAIMER = [
-    r"(?:作为|作為)(?:一个|一個|一款|一種|一种)?(?:人工智能|人工智慧|AI)?\s*(?:大型)?(?:语言|語言)模型",
-    r"(?:AI)?言語モデルとして",
-    r"(?:AI\s?)?언어\s?모델로서",
-    r"\bcomo\s+(?:un\s+)?modelo\s+de\s+lenguaje\b",
-    r"\bcomo\s+(?:um\s+)?modelo\s+de\s+linguagem\b",
-    r"\ben\s+tant\s+que\s+modèle\s+de\s+langage\b",
-    r"\bcome\s+(?:un\s+)?modello\s+(?:linguistico|di\s+linguaggio)\b",
-    r"\bals\s+(?:ein\s+)?(?:KI-)?Sprachmodell\b",
-    r"\bкак\s+языковая\s+модель\b",
-    r"\bяк\s+мовна\s+модель\b",
-    r"भाषा\s+मॉडल\s+के\s+रूप\s+में",
-    r"به\s+عنوان\s+(?:یک\s+)?مدل\s+زبانی",
-]
+# Per language: (disclaimers, identity patterns). "as an AI language model" is a disclaimer;
+# "as an AI, I ..." and "I am (just) a program" are self-references.
+_RULES: dict[str, tuple[list[str], list[str]]] = {
+    "zh": ([r"(?:作为|作為)(?:一个|一個|一款|一種|一种)?(?:人工智能|人工智慧|AI)?\s*(?:大型)?"
+            r"(?:语言|語言)模型"],
+           [rf"(?:作为|作為)(?:一个|一個|一款|一名|一種|一种)?{_AI['zh']}{_END_ZH}",
+            rf"我(?:只|仅仅|僅僅|不过|不過)?(?:只)?是(?:一个|一個|一款|一名|一种|一種|个|個)?"
+            rf"(?:由[^，。]{{0,12}}(?:开发|開發)的)?{_NOUN['zh']}{_END_ZH}"]),
+    "ja": ([r"(?:AI)?言語モデルとして"],
+           [rf"(?:私|僕|わたし|ぼく)は(?:ただの|単なる|ただ)?{_NOUN['ja']}{_END_JA}"
+            rf"(?:です|だ|であり|でして|なので|だから|ですから|にすぎません|に過ぎません)",
+            rf"{_NOUN['ja']}(?:である|の)?(?:私|僕)(?:は|には)"]),
+    "ko": ([r"(?:AI\s?)?언어\s?모델로서"],
+           [rf"(?:저는|나는)\s*(?:그냥|단지|단순한)?\s*{_NOUN['ko']}"
+            rf"(?:일\s*뿐|입니다|이에요|예요|이라서|이기\s*때문에|라서)",
+            rf"{_AI['ko']}(?:으로서|로서)"]),
+    "es": ([r"\bcomo\s+(?:un\s+)?modelo\s+de\s+lenguaje\b"],
+           [rf"(?:^|[.!?¡¿]\s*)como\s+(?:una?\s+)?{_AI['es']}\s*,",
+            rf"\b(?:yo\s+)?soy\s+(?:solo|sólo|solamente|simplemente|apenas|únicamente)?\s*una?\s+"
+            rf"{_NOUN['es']}{_END_LATIN}"]),
+    "pt": ([r"\bcomo\s+(?:um\s+)?modelo\s+de\s+linguagem\b"],
+           [rf"(?:^|[.!?]\s*)como\s+(?:uma?\s+)?{_AI['pt']}\s*,",
+            rf"\b(?:eu\s+)?sou\s+(?:apenas|só|somente|simplesmente)?\s*uma?\s+{_NOUN['pt']}"
+            rf"{_END_LATIN}"]),
+    "fr": ([r"\ben\s+tant\s+que\s+modèle\s+de\s+langage\b"],
+           [rf"\ben\s+tant\s+qu(?:e\s+|')(?:une?\s+)?{_AI['fr']}{_END_LATIN}",
+            rf"\bje\s+(?:suis|ne\s+suis\s+qu')\s*(?:juste|seulement|simplement)?\s*(?:une?\s+)?"
+            rf"{_NOUN['fr']}{_END_LATIN}"]),
+    "it": ([r"\bcome\s+(?:un\s+)?modello\s+(?:linguistico|di\s+linguaggio)\b"],
+           [rf"(?:^|[.!?]\s*)come\s+(?:un'|una?\s+)?{_AI['it']}\s*,",
+            rf"\b(?:io\s+)?sono\s+(?:solo|soltanto|semplicemente|solamente)?\s*(?:un'|una?\s+)"
+            rf"{_NOUN['it']}{_END_LATIN}"]),
+    "de": ([r"\bals\s+(?:ein\s+)?(?:KI-)?Sprachmodell\b"],
+           [rf"(?:^|[.!?]\s*)als\s+(?:eine?\s+)?{_AI['de']}(?=\s+(?:habe|kann|bin|verfüge|besitze"
+            rf"|empfinde|fühle|weiß|darf|muss)\b|\s*,)",
+            rf"\bich\s+bin\s+(?:nur|bloß|lediglich|einfach|eben)?\s*(?:eine?\s+)?{_NOUN['de']}"
+            rf"{_END_LATIN}"]),
+    "ru": ([r"\bкак\s+языковая\s+модель\b"],
+           [rf"(?:^|[.!?]\s*)как\s+{_AI['ru']}\s*,\s*я\b",
+            rf"\bя\s+(?:—\s+|-\s+)?(?:всего\s+лишь|просто|лишь|только)?\s*{_NOUN['ru']}"
+            rf"{_END_LATIN}"]),
+    "uk": ([r"\bяк\s+мовна\s+модель\b"],
+           [rf"(?:^|[.!?]\s*)як\s+{_AI['uk']}\s*,\s*я\b",
+            rf"\bя\s+(?:—\s+|-\s+)?(?:лише|просто|всього\s+лише|тільки)?\s*{_NOUN['uk']}"
+            rf"{_END_LATIN}"]),
+    "hi": ([r"भाषा\s+मॉडल\s+के\s+रूप\s+में"],
+           [rf"(?:एक\s+)?{_AI['hi']}\s+(?:के\s+रूप\s+में|होने\s+के\s+नाते)",
+            rf"मैं\s+(?:सिर्फ|केवल|बस)?\s*(?:एक\s+)?{_NOUN['hi']}\s+(?:हूँ|हूं)"]),
+    "fa": ([r"به\s+عنوان\s+(?:یک\s+)?مدل\s+زبانی"],
+           [rf"به\s+عنوان\s+(?:یک\s+)?{_AI['fa']}",
+            rf"من\s+(?:فقط|تنها|صرفا|صرفاً)?\s*(?:یک\s+)?{_NOUN['fa']}\s+(?:هستم|ام)"]),
+}
 
-_IDENTITY = [
-    # Chinese: "作为一个人工智能，我…", "我只是一个程序", "我是AI"
-    rf"(?:作为|作為)(?:一个|一個|一款|一名|一種|一种)?{_AI['zh']}{_END_ZH}",
-    rf"我(?:只|仅仅|僅僅|不过|不過)?(?:只)?是(?:一个|一個|一款|一名|一种|一種|个|個)?"
-    rf"(?:由[^，。]{{0,12}}(?:开发|開發)的)?"
-    rf"{_NOUN['zh']}{_END_ZH}",
-    # Japanese: "私はAIです", "私はただのプログラムなので"
-    rf"(?:私|僕|わたし|ぼく)は(?:ただの|単なる|ただ)?{_NOUN['ja']}{_END_JA}"
-    rf"(?:です|だ|であり|でして|なので|だから|ですから|にすぎません|に過ぎません)",
-    rf"{_NOUN['ja']}(?:である|の)?(?:私|僕)(?:は|には)",
-    # Korean: "저는 AI입니다", "인공지능으로서"
-    rf"(?:저는|나는)\s*(?:그냥|단지|단순한)?\s*{_NOUN['ko']}"
-    rf"(?:일\s*뿐|입니다|이에요|예요|이라서|이기\s*때문에|라서)",
-    rf"{_AI['ko']}(?:으로서|로서)",
-    # Spanish: "Como IA, no tengo…", "Soy solo un programa"
-    rf"(?:^|[.!?¡¿]\s*)como\s+(?:una?\s+)?{_AI['es']}\s*,",
-    rf"\b(?:yo\s+)?soy\s+(?:solo|sólo|solamente|simplemente|apenas|únicamente)?\s*una?\s+"
-    rf"{_NOUN['es']}{_END_LATIN}",
-    # Portuguese: "Como uma IA, eu…", "Sou apenas um programa"
-    rf"(?:^|[.!?]\s*)como\s+(?:uma?\s+)?{_AI['pt']}\s*,",
-    rf"\b(?:eu\s+)?sou\s+(?:apenas|só|somente|simplesmente)?\s*uma?\s+{_NOUN['pt']}{_END_LATIN}",
-    # French: "En tant qu'IA, je…", "Je ne suis qu'un programme"
-    rf"\ben\s+tant\s+qu(?:e\s+|')(?:une?\s+)?{_AI['fr']}{_END_LATIN}",
-    rf"\bje\s+(?:suis|ne\s+suis\s+qu')\s*(?:juste|seulement|simplement)?\s*(?:une?\s+)?"
-    rf"{_NOUN['fr']}{_END_LATIN}",
-    # Italian: "Come IA, non ho…", "Sono solo un programma"
-    rf"(?:^|[.!?]\s*)come\s+(?:un'|una?\s+)?{_AI['it']}\s*,",
-    rf"\b(?:io\s+)?sono\s+(?:solo|soltanto|semplicemente|solamente)?\s*(?:un'|una?\s+)"
-    rf"{_NOUN['it']}{_END_LATIN}",
-    # German: "Als KI habe ich…", "Ich bin nur ein Programm"
-    rf"(?:^|[.!?]\s*)als\s+(?:eine?\s+)?{_AI['de']}(?=\s+(?:habe|kann|bin|verfüge|besitze|"
-    rf"empfinde|fühle|weiß|darf|muss)\b|\s*,)",
-    rf"\bich\s+bin\s+(?:nur|bloß|lediglich|einfach|eben)?\s*(?:eine?\s+)?{_NOUN['de']}"
-    rf"{_END_LATIN}",
-    # Russian: "Как ИИ, я…", "Я всего лишь программа"
-    rf"(?:^|[.!?]\s*)как\s+{_AI['ru']}\s*,\s*я\b",
-    rf"\bя\s+(?:—\s+|-\s+)?(?:всего\s+лишь|просто|лишь|только)?\s*{_NOUN['ru']}{_END_LATIN}",
-    # Ukrainian: "Як ШІ, я…", "Я лише програма"
-    rf"(?:^|[.!?]\s*)як\s+{_AI['uk']}\s*,\s*я\b",
-    rf"\bя\s+(?:—\s+|-\s+)?(?:лише|просто|всього\s+лише|тільки)?\s*{_NOUN['uk']}{_END_LATIN}",
-    # Hindi: "एक एआई के रूप में", "मैं सिर्फ एक प्रोग्राम हूँ"
-    rf"(?:एक\s+)?{_AI['hi']}\s+(?:के\s+रूप\s+में|होने\s+के\s+नाते)",
-    rf"मैं\s+(?:सिर्फ|केवल|बस)?\s*(?:एक\s+)?{_NOUN['hi']}\s+(?:हूँ|हूं)",
-    # Persian: "به عنوان یک هوش مصنوعی", "من فقط یک برنامه هستم"
-    rf"به\s+عنوان\s+(?:یک\s+)?{_AI['fa']}",
-    rf"من\s+(?:فقط|تنها|صرفا|صرفاً)?\s*(?:یک\s+)?{_NOUN['fa']}\s+(?:هستم|ام)",
-]
+# Words one of which every pattern of a language needs (a text without any is skipped), and
+# the languages each word sends the text to.
+_GATE_WORDS: dict[str, tuple[str, ...]] = {
+    "作为": ("zh",), "作為": ("zh",), "我": ("zh",),
+    "私": ("ja",), "僕": ("ja",), "わたし": ("ja",), "ぼく": ("ja",), "として": ("ja",),
+    "저는": ("ko",), "나는": ("ko",), "로서": ("ko",),
+    "como": ("es", "pt"), "soy": ("es",), "sou": ("pt",),
+    "en tant": ("fr",), "je": ("fr",), "come": ("it",), "sono": ("it",),
+    "als": ("de",), "ich": ("de",), "как": ("ru",), "я": ("ru", "uk"), "як": ("uk",),
+    "मैं": ("hi",), "रूप में": ("hi",), "नाते": ("hi",), "عنوان": ("fa",), "من": ("fa",),
+}
+_GATE = (
+    r"作为|作為|我|私|僕|わたし|ぼく|として|저는|나는|로서|मैं|रूप\s+में|नाते|عنوان|من"
+    r"|\b(?:como|soy|sou|en\s+tant|je|come|sono|als|ich|как|я|як)\b"
+)
 
 # A system prompt whose character is an AI or an assistant ("你是一个AI助手", "Eres un asistente").
 _PERSONA = [
@@ -140,36 +146,37 @@ _PERSONA = [
     r"|ассистент|помощник|чат-бот)\b",
 ]
 
-# Texts with none of these are skipped (speed).
-_GATE = (
-    r"作为|作為|我|私は|僕は|わたしは|として|저는|나는|로서|मैं|रूप\s+में|नाते|عنوان|من"
-    r"|\b(?:como|soy|sou|en\s+tant|je|come|sono|als|ich|как|я|як)\b"
-)
-
-
 @lru_cache(maxsize=1)
-def _compiled() -> tuple[regex.Pattern[str], ...]:
-    """(gate, disclaimer, identity, persona) patterns, built on first use."""
+def _compiled() -> tuple[regex.Pattern[str], dict[str, tuple[regex.Pattern[str], ...]],
+                         regex.Pattern[str]]:
+    """(gate, per-language (disclaimer, identity) patterns, persona pattern), built once."""
     flags = regex.IGNORECASE | regex.MULTILINE
-    return (regex.compile(_GATE, flags), regex.compile("|".join(_DISCLAIMER), flags),
-            regex.compile("|".join(f"(?:{p})" for p in _IDENTITY), flags),
+    rules = {lang: (regex.compile("|".join(disclaimers), flags),
+                    regex.compile("|".join(f"(?:{p})" for p in identities), flags))
+             for lang, (disclaimers, identities) in _RULES.items()}
+    return (regex.compile(_GATE, flags), rules,
             regex.compile("|".join(f"(?:{p})" for p in _PERSONA), flags))
 
 
 def persona_is_ai_i18n(system: str) -> bool:
     """True when a non-English system prompt makes the character an AI or an assistant."""
-    return bool(_compiled()[3].search(system))
+    return bool(_compiled()[2].search(system))
 
 
 def find_self_reference_i18n(text: str) -> tuple[str, str] | None:
-    """The first (reason code, matched text) of a non-English AI self-reference, or None."""
-    gate, disclaimer, identity, _ = _compiled()
-    if not gate.search(text):
+    """The first (reason code, matched text) of a non-English AI self-reference, or None.
+
+    One pass of the gate finds the words that say which languages' patterns to try.
+    """
+    gate, rules, _ = _compiled()
+    languages: dict[str, None] = {}
+    for hit in gate.finditer(text):
+        languages.update(dict.fromkeys(_GATE_WORDS[" ".join(hit.group().lower().split())]))
+    if not languages:
         return None
-    found = disclaimer.search(text)
-    if found:
-        return "language_model_disclaimer", found.group()
-    found = identity.search(text)
-    if found:
-        return "ai_self_reference", found.group()
+    for kind, which in (("language_model_disclaimer", 0), ("ai_self_reference", 1)):
+        for lang in languages:
+            found = rules[lang][which].search(text)
+            if found:
+                return kind, found.group()
     return None
