@@ -16,6 +16,22 @@ from selfreflect.steps import Filter
 
 _TAIL = r"\s*(?:please|pls|then|now|again|for\s+me)?\s*[.!?…]*\s*$"
 
+# "Go on" / "again" / "more" as a whole message, in other languages.
+_MORE_I18N = (
+    r"contin[uú]a(?:r)?|sigue|siga|prosigue|otra\s+vez|de\s+nuevo|m[aá]s|y\s+luego|y\s+despu[eé]s"
+    r"|continue|continuez|la\s+suite|encore|et\s+apr[eè]s|vas-y|allez-y"
+    r"|weiter(?:machen)?|mach\s+weiter|fahre?\s+fort|nochmal|noch\s+einmal|und\s+dann"
+    r"|vai\s+avanti|ancora|di\s+nuovo|e\s+poi|prossegue|mais|de\s+novo|outra\s+vez|e\s+depois"
+    r"|продолжа[йи]|продолжи(?:те)?|дальше|ещ[её](?:\s+раз)?|и\s+что\s+дальше|продовжуй|далі"
+    r"|ще\s+раз"
+    r"|続けて|続き(?:を)?|もっと|もう一度|それで"
+    r"|계속(?:해|해서|하세요)?|더|다시|그래서"
+)
+_PLEASE_I18N = (
+    r"por\s+favor|s'il\s+(?:te|vous)\s+pla[iî]t|bitte|per\s+favore|пожалуйста|будь\s+ласка"
+    r"|(?:して)?(?:ください|下さい|くれ|お願いします)|줘|주세요|해\s*줘"
+)
+
 _RULES: dict[str, list[str]] = {
     # Asking to go on with something that is not in the record.
     "continuation": [
@@ -28,6 +44,10 @@ _RULES: dict[str, list[str]] = {
         r"|with\s+your\s+|with\s+the\s+(?:previous|last|rest)\b|from\s+(?:there|here)\b)",
         r"^\s*(?:请)?(?:继续|接着说|接着写|继续写|然后呢|还有呢|再来一次|再说一遍|再来|下一个|更多)"
         r"\s*(?:吧|啊|呀)?\s*[。！!？?…\s]*$",
+        # The same whole-message requests in other languages ("Continúa", "Weiter bitte",
+        # "Продолжай", "続けてください", "계속해줘"), with their "please".
+        rf"^\s*[¿¡]?\s*(?:{_PLEASE_I18N})?[,、]?\s*(?:{_MORE_I18N})\s*[,、]?\s*"
+        rf"(?:{_PLEASE_I18N})?\s*[.!?¡¿。！？…\s]*$",
         r"^\s*(?:can|could|would)\s+you\s+(?:please\s+)?(?:continue|go\s+on|keep\s+going"
         r"|repeat\s+(?:that|it|this)|say\s+(?:that|it)\s+again|elaborate(?:\s+on\s+(?:that|it))?"
         r"|expand\s+on\s+(?:that|it)|explain\s+(?:that|it)\s+(?:again|more|further))"
