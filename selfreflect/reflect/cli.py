@@ -47,11 +47,13 @@ def add_reflect_command(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--model", default=os.environ.get(MODEL_ENV),
                    help=f"model name (default: ${MODEL_ENV})")
     p.add_argument("--mode", choices=MODES, default="sft",
-                   help="sft: prefix + K + revised answer; preference: prompt/chosen/rejected "
-                   "(TRL DPO); conversation: original with critiques in metadata (default: sft)")
+                   help="sft: one example per reviewed turn, prefix + K + revised answer (TRL "
+                   "SFT 'messages'); preference: prompt/chosen/rejected (TRL DPO); "
+                   "conversation: original with critiques in metadata (default: sft)")
     p.add_argument("--turns", default="first",
-                   help="which answers: first, last:N or all (several only with "
-                   "--mode conversation; default: first)")
+                   help="which answers are reviewed: first, last:N or all; sft and preference "
+                   "write one example per reviewed turn, id '<record id>#<turn>' "
+                   "(default: first)")
     p.add_argument("--prompt", default="reflect-json-v1", choices=sorted(PROMPTS),
                    help="prompt version (seed-kcl-v1 reproduces the seed's K/C/L format)")
     p.add_argument("--cache", metavar="DIR",
@@ -122,7 +124,13 @@ def run_reflect_command(args: argparse.Namespace) -> int:
         report_html=args.report_html,
     )
     cli._check_outputs(job.inputs, job.output, job.rejects, job.report, job.report_html)
-    return cli._finish(job, cli.run_job(job))
+    report = cli.run_job(job)
+    code = cli._finish(job, report)
+    if args.mode != "conversation":
+        counters = report.steps[-1].counters
+        print(f"{counters['examples']} examples from {report.kept} records "
+              f"({counters['turns_failed']} reviewed turns failed)", file=sys.stderr)
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
