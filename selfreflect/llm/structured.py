@@ -89,8 +89,9 @@ Count = Callable[[str], None]
 def coerce(value: dict[str, Any], schema: dict[str, Any], count: Count | None = None) -> dict:
     """``value`` with what a reader can fix without asking again fixed, per ``schema``'s
     top-level properties: enum values in any case or padded, numbers as strings, unknown keys
-    (when ``additionalProperties`` is false), array items failing the item schema (dropped,
-    counted ``dropped_<name>``), a missing array or string (filled empty, ``missing_<name>``)."""
+    (when ``additionalProperties`` is false), a lone item or null for an array, array items
+    failing the item schema (dropped, counted ``dropped_<name>``), a missing array or string
+    (filled empty, ``missing_<name>``)."""
     props: dict[str, Any] = schema.get("properties") or {}
     if not props:
         return value
@@ -108,6 +109,8 @@ def coerce(value: dict[str, Any], schema: dict[str, Any], count: Count | None = 
             note(f"missing_{key}")
     for key, sub in props.items():
         items = sub.get("items")
+        if sub.get("type") == "array" and key in out and not isinstance(out[key], list):
+            out[key] = [] if out[key] is None else [out[key]]  # a lone item, or null
         if sub.get("type") == "array" and isinstance(out.get(key), list) and items:
             kept = [_fix(x, items) for x in out[key]]
             good = [x for x in kept if _validator(items).is_valid(x)]

@@ -36,12 +36,16 @@ class PreferencePair(Conversation):
 
 
 class Examples(Conversation):
-    """The training examples made from one record: the record itself (its messages, and its
-    reviews in ``metadata``) plus ``examples``, one per reviewed turn that gave one. The step
-    keeps one record in, one record out (so the report balances); writers write the examples
-    (:func:`iter_examples`)."""
+    """The training examples made from one record when there are several: the record itself
+    (its messages, and its reviews in ``metadata``) plus ``examples``, one per reviewed turn that
+    gave one. The step keeps one record in, one record out (so the report balances); the
+    command line writes the examples (:func:`iter_examples`), one per line. Written as one
+    record anyway, it carries them under ``"examples"``, so nothing is lost."""
 
     examples: list[Conversation]
+
+    def to_record(self) -> dict[str, Any]:
+        return {**super().to_record(), "examples": [e.to_record() for e in self.examples]}
 
 
 def iter_examples(records: Iterable[Conversation]) -> Iterator[Conversation]:
@@ -93,8 +97,15 @@ def conversation_record(conv: Conversation, infos: list[dict[str, Any]],
 
 
 def examples_record(conv: Conversation, examples: list[Conversation],
-                    infos: list[dict[str, Any]], failed: list[dict[str, Any]]) -> Examples:
-    """``conv`` carrying ``examples``, with the reviews and failures in its metadata."""
+                    infos: list[dict[str, Any]], failed: list[dict[str, Any]]) -> Conversation:
+    """The one example, or ``conv`` carrying ``examples`` with the reviews and failures in its
+    metadata (a lone example notes the failed turns in its own metadata)."""
+    if len(examples) == 1:
+        (example,) = examples
+        if failed:
+            example = example.model_copy(update={"metadata": {**example.metadata,
+                                                              "reflect_failed": failed}})
+        return example
     metadata = {**conv.metadata, "reflect": infos}
     if failed:
         metadata["reflect_failed"] = failed

@@ -174,3 +174,23 @@ def test_a_reply_cut_before_its_closing_brace_is_never_completed_by_guessing():
         with pytest.raises(ValueError, match="no complete JSON object"):
             parse_json_object(cut)
     assert parse_json_object("{'a': [1, 2,],}") == {"a": [1, 2]}
+
+
+def test_coerce_keeps_what_it_can_of_an_array_and_counts_the_rest():
+    from collections import Counter
+
+    from selfreflect.llm.structured import coerce
+
+    schema = {"type": "object", "additionalProperties": False, "required": ["turns", "note"],
+              "properties": {"turns": {"type": "array",
+                                       "items": {"type": "integer", "enum": [3, 4]}},
+                             "note": {"type": "string"}}}
+    counted: Counter[str] = Counter()
+
+    def count(name: str) -> None:
+        counted[name] += 1
+
+    assert coerce({"turns": "4"}, schema, count) == {"turns": [4], "note": ""}
+    assert coerce({"turns": None, "note": "n", "x": 1}, schema) == {"turns": [], "note": "n"}
+    assert coerce({"turns": [3, 9, "x", 4.0]}, schema, count)["turns"] == [3, 4]
+    assert counted == Counter({"missing_note": 2, "dropped_turns": 2})

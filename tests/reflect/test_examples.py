@@ -141,3 +141,19 @@ def test_outputs_load_with_datasets_in_the_columns_trl_reads(fake_llm, tmp_path)
     assert row["prompt"][-1]["role"] == "user"
     assert [m["role"] for m in row["chosen"]] == [m["role"] for m in row["rejected"]] == [
         "assistant"]
+
+
+def test_one_example_is_the_record_several_are_carried_and_never_lost(fake_llm):
+    def answer(request):
+        if chat_of(request) == 0 and turn_of(request) == 1:
+            return chat("no JSON today")
+        return good(f"better {turn_of(request)}", evidence_turns=[turn_of(request) + 1])
+
+    fake_llm.handler = answer
+    result, _ = run(fake_llm, chats(2, answers=2), turns="all", max_reasks=0)
+    lone, several = result.kept
+    assert lone.id == "0#3" and lone.metadata["reflect_failed"][0]["turn"] == 1
+    assert type(several).__name__ == "Examples" and several.id == "1"
+    record = several.to_record()  # written as one record by a writer that does not expand
+    assert [e["id"] for e in record["examples"]] == ["1#1", "1#3"]
+    assert record["examples"][1]["messages"][-1]["content"] == "better 3"

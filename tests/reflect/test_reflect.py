@@ -178,7 +178,7 @@ def test_output_order_is_input_order_under_concurrency(fake_llm):
     fake_llm.handler = answer
     records = [coin(i, k=f"question {i}") for i in range(40)]
     result, _ = run(fake_llm, records, concurrency=8)
-    assert [c.id for c in result.kept] == [str(i) for i in range(40)]
+    assert [c.id for c in result.kept] == [f"{i}#1" for i in range(40)]
     assert [c.messages[1].content for c in iter_examples(result.kept)] == [
         f"answer to question {i}" for i in range(40)]
     assert 2 <= in_flight["max"] <= 8
@@ -188,7 +188,7 @@ def test_budget_exhausted_records_go_to_rejects(fake_llm):
     fake_llm.handler = lambda r: good()
     records = [coin(i, k=f"q{i}") for i in range(5)]
     result, stats = run(fake_llm, records, budget_calls=2, concurrency=1)
-    assert [c.id for c in result.kept] == ["0", "1"]
+    assert [c.id for c in result.kept] == ["0#1", "1#1"]
     assert reasons(result) == {"2": "budget_exhausted", "3": "budget_exhausted",
                                "4": "budget_exhausted"}
     assert fake_llm.calls == 2
