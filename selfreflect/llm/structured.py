@@ -121,10 +121,11 @@ def coerce(value: dict[str, Any], schema: dict[str, Any], count: Count | None = 
 
 
 def _fix(value: Any, schema: dict[str, Any]) -> Any:
-    """One value nudged towards ``schema``: enum case and padding, integers sent as text."""
+    """One value nudged towards ``schema``: enum case, quotes, padding and a trailing stop;
+    integers sent as text."""
     enum = schema.get("enum")
     if isinstance(value, str) and enum and value not in enum:
-        wanted = value.strip().strip("'\"").casefold()
+        wanted = value.strip().strip("'\"`.!*").strip().casefold()
         for option in enum:
             if isinstance(option, str) and option.casefold() == wanted:
                 return option

@@ -8,8 +8,9 @@ Decisions (one record in, one record or one reject out, so the report always bal
   ``metadata["reflect_failed"]`` (turn, reason, detail) and the other turns are kept. A record
   is rejected only when no reviewed turn succeeded, with the first failure's reason.
 - ``sft`` and ``preference`` make one example per reviewed turn (id ``<record id>#<turn>``,
-  prompt = the conversation up to and including K); the step outputs one
-  :class:`~selfreflect.reflect.output.Examples` per record and writers write its examples.
+  prompt = the conversation up to and including K); the step outputs a record's one example,
+  or one :class:`~selfreflect.reflect.output.Examples` carrying several, which the command line
+  writes one per line (:func:`~selfreflect.reflect.output.iter_examples`).
   ``sft`` with verdict ``keep`` gives prefix + K + the original answer (it was judged good);
   ``preference`` with ``keep`` gives no pair (a record whose turns were all kept is rejected as
   ``verdict_keep``). ``conversation`` keeps the original with every review in metadata.

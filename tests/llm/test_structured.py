@@ -151,6 +151,7 @@ def test_tolerant_reading_fixes_what_needs_no_reask(fake_llm):
         "Sure! Here is my answer:\n{'answer': 'Yes', 'reason': 'sky',}\nHope it helps.",
         '```json\n{"answer": " NO ", "reason": "night", "extra": 1,}\n```',
         '{"answer": "yes"}',  # a missing string is filled empty, not re-asked
+        '{"answer": "**No.**", "reason": "r"}',
     ]
     fake_llm.script(*[chat(r) for r in replies])
     closed = {**SCHEMA, "additionalProperties": False}
@@ -163,8 +164,8 @@ def test_tolerant_reading_fixes_what_needs_no_reask(fake_llm):
 
     values = [a.value for a in asyncio.run(go())]
     assert values == [{"answer": "yes", "reason": "sky"}, {"answer": "no", "reason": "night"},
-                      {"answer": "yes", "reason": ""}]
-    assert fake_llm.calls == 3 and "reasks" not in client.usage.counters
+                      {"answer": "yes", "reason": ""}, {"answer": "no", "reason": "r"}]
+    assert fake_llm.calls == 4 and "reasks" not in client.usage.counters
     assert client.usage.counters["repaired_json"] == 2
     assert client.usage.counters["missing_reason"] == 1
 
