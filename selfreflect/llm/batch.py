@@ -11,7 +11,10 @@ nothing, the last replay runs through the cache alone, so the output is exactly 
 synchronous run with the same answers writes, and a later synchronous run pays nothing.
 
 The job's state (the batch in flight) is kept in ``DIR/state.json``: rerunning the command
-resumes that batch instead of creating a new one. Per-request errors are kept in
+resumes that batch instead of creating a new one. A server without the Files API (a plain vLLM
+or llama.cpp server) gets nothing uploaded: the run stops saying which file to run offline
+(``vllm run-batch -i DIR/requests-NNN.jsonl -o DIR/requests-NNN.output.jsonl``), and the rerun
+reads that output file. Per-request errors are kept in
 ``DIR/failures.jsonl``: a 4xx is final for that request (a 400 to a strict schema moves the
 request down the response-format ladder, as synchronously); a 5xx, a 429 or an expired request
 is sent again in the next round, at most ``max_retries`` times.
@@ -109,7 +112,7 @@ class BatchJob:
         path = self._state_path()
         if path.exists():
             return json.loads(path.read_text(encoding="utf-8"))
-        return {"round": 0, "batch": None, "attempts": {}}
+        return {"round": 0, "batch": None, "offline": None, "attempts": {}}
 
     def save(self, state: dict[str, Any]) -> None:
         """Write the state atomically."""
@@ -162,6 +165,9 @@ class BatchJob:
     def run_round(self, pending: dict[str, dict[str, Any]], cache: Cache) -> None:
         """Send ``pending`` as a batch (or resume the batch in flight), wait, store answers."""
         state = self.state()
+        if state.get("offline"):
+            self._read_offline(state, cache)
+            return
         with self._http() as http:
             if state["batch"] is None:
                 state["round"] += 1
@@ -170,9 +176,14 @@ class BatchJob:
                                 for k, b in pending.items())
                 self.dir.mkdir(parents=True, exist_ok=True)
                 (self.dir / name).write_text(lines, encoding="utf-8")
-                uploaded = self._check(http.post("/files", data={"purpose": "batch"}, files={
-                    "file": (name, lines.encode("utf-8"), "application/jsonl")}),
-                    "uploading the batch input file").json()
+                response = http.post("/files", data={"purpose": "batch"}, files={
+                    "file": (name, lines.encode("utf-8"), "application/jsonl")})
+                if response.status_code in (404, 405):  # no Files API: run the file offline
+                    state["offline"] = name
+                    self.save(state)
+                    self._count("batch_requests", len(pending))
+                    raise BatchNotDone(self._offline_hint(name))
+                uploaded = self._check(response, "uploading the batch input file").json()
                 created = self._check(http.post("/batches", json={
                     "input_file_id": uploaded["id"], "endpoint": ENDPOINT,
                     "completion_window": "24h",
@@ -198,6 +209,28 @@ class BatchJob:
             self.save(state)
             self.log(f"batch {batch['id']} {status}: {answered} answers")
 
+    def _offline_output(self, name: str) -> Path:
+        return self.dir / name.replace(".jsonl", ".output.jsonl")
+
+    def _offline_hint(self, name: str) -> str:
+        return (f"the server at {self.base_url} has no Files API: run {self.dir / name} "
+                f"offline into {self._offline_output(name)} (e.g. vllm run-batch -i "
+                f"{self.dir / name} -o {self._offline_output(name)} --model MODEL), then "
+                "rerun the same command")
+
+    def _read_offline(self, state: dict[str, Any], cache: Cache) -> None:
+        """Store the answers of the round run offline (``requests-NNN.output.jsonl``)."""
+        name = state["offline"]
+        path = self._offline_output(name)
+        if not path.exists():
+            raise BatchNotDone(self._offline_hint(name))
+        lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()
+                 if x.strip()]
+        answered = self._store(lines, cache, state)
+        state["offline"] = None
+        self.save(state)
+        self.log(f"{path.name}: {answered} answers")
+
     def _wait(self, http: httpx.Client, batch_id: str) -> dict[str, Any]:
         start = time.monotonic()
         while True:
@@ -220,10 +253,14 @@ class BatchJob:
     def _collect(self, http: httpx.Client, batch: dict[str, Any], cache: Cache,
                  state: dict[str, Any]) -> int:
         """Store the answers of ``batch`` in ``cache``; note its errors; count."""
-        answered = 0
-        attempts: dict[str, int] = state.setdefault("attempts", {})
         lines = (self._lines(http, batch.get("output_file_id"))
                  + self._lines(http, batch.get("error_file_id")))
+        return self._store(lines, cache, state)
+
+    def _store(self, lines: list[dict[str, Any]], cache: Cache, state: dict[str, Any]) -> int:
+        """Store the answers of Batch API output/error ``lines`` in ``cache``; note errors."""
+        answered = 0
+        attempts: dict[str, int] = state.setdefault("attempts", {})
         for item in lines:
             custom_id = item.get("custom_id")
             response = item.get("response") or {}
@@ -239,6 +276,8 @@ class BatchJob:
                     continue
                 cache.put(custom_id, completion.to_cache())
                 answered += 1
+                for name in ("prompt_tokens", "completion_tokens", "total_tokens"):
+                    self._count(f"batch_{name}", int(completion.usage.get(name) or 0))
                 continue
             self._count("batch_errors")
             error = item.get("error") or (response.get("body") or {}).get("error") or {}

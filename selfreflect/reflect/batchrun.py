@@ -44,7 +44,8 @@ def run_batch(step: LLMStep, job: Any, directory: str, *, poll_seconds: float,
     # each sent again up to max_retries times
     for _ in range(3 * (step.max_reasks + 1) + step.max_retries + 1):
         pending.clear()
-        if batch.state()["batch"] is None:
+        state = batch.state()
+        if state["batch"] is None and not state.get("offline"):
             for _kept in job.pipeline.stream(cli._read_all(job.inputs, job.format),
                                              lambda reject: None):
                 pass

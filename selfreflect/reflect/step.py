@@ -121,6 +121,7 @@ class Reflect(LLMStep):
                 reflection = await self.reflect_turn(conv, k, l_)
             except LLMError as exc:
                 count("turns_failed")
+                count(f"turns_failed_{exc.reason}")
                 failed.append({"turn": l_, "reason": exc.reason, "detail": str(exc)[:300]})
                 continue
             infos.append(self.info(conv, l_, reflection))

@@ -52,6 +52,7 @@ def test_batch_and_synchronous_runs_write_identical_outputs(tmp_path, src, capsy
     report = json.loads((tmp_path / "batch.jsonl.report").read_text())
     counters = report["steps"][1]["counters"]
     assert counters["batch_requests"] == sync_calls and "calls" not in counters
+    assert counters["batch_total_tokens"] == 15 * counters["batch_requests"]  # 10 + 5 each
     # the answers filled the cache: a synchronous run over it pays nothing
     with FakeLLM(handler) as later:
         assert reflect(later.base_url, src, tmp_path / "again.jsonl", "--cache",
@@ -143,3 +144,38 @@ def test_the_key_is_sent_to_the_batch_api_and_never_written(tmp_path, src, monke
         if path.is_file():
             assert secret.encode() not in path.read_bytes(), path
             assert secret[:12].encode() not in path.read_bytes(), path
+
+
+def run_batch_offline(requests_file, output_file, handler) -> None:
+    """What ``vllm run-batch -i REQUESTS -o OUTPUT`` does: every line answered, same format."""
+    from fakellm import Recorded
+
+    rows = []
+    for i, line in enumerate(requests_file.read_text().splitlines()):
+        item = json.loads(line)
+        reply = handler(Recorded(item["url"], {}, item["body"], 0.0))
+        rows.append({"id": f"vllm-{i}", "custom_id": item["custom_id"], "error": None,
+                     "response": {"status_code": reply.status, "request_id": f"q{i}",
+                                  "body": json.loads(reply.payload())}})
+    output_file.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def test_a_server_without_files_api_gets_the_file_to_run_offline(tmp_path, src, capsys):
+    handler = small_model()
+    with FakeLLM(handler) as sync_server:
+        assert reflect(sync_server.base_url, src, tmp_path / "sync.jsonl") == 0
+    with FakeLLM(handler) as plain:  # chat completions only: /v1/files is a 404
+        argv = ["--batch", str(tmp_path / "b"), "--batch-poll", "0"]
+        rounds = 0
+        while reflect(plain.base_url, src, tmp_path / "out.jsonl", *argv) == 1:
+            err = capsys.readouterr().err
+            rounds += 1
+            requests = tmp_path / "b" / f"requests-{rounds:03d}.jsonl"
+            output = tmp_path / "b" / f"requests-{rounds:03d}.output.jsonl"
+            assert f"has no Files API: run {requests} offline into {output}" in err
+            assert "vllm run-batch" in err and "Traceback" not in err
+            run_batch_offline(requests, output, handler)
+            assert rounds < 8
+        assert plain.calls == 0  # every answer came from the offline files
+    assert rounds >= 2  # the re-asks were a second file
+    assert (tmp_path / "out.jsonl").read_text() == (tmp_path / "sync.jsonl").read_text()

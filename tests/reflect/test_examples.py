@@ -37,6 +37,7 @@ def test_a_failed_turn_is_noted_and_the_others_kept(fake_llm):
     assert failed["turn"] == 3 and failed["reason"] == "invalid_output"
     assert "no complete JSON object" in failed["detail"]
     assert stats.counters["turns_failed"] == 2 and stats.counters["turns_reviewed"] == 6
+    assert stats.counters["turns_failed_invalid_output"] == 2
     assert not result.rejects
 
 
