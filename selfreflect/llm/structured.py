@@ -222,9 +222,8 @@ async def ask_json(
     for attempt in range(max_reasks + 1):
         completion = await _complete(client, convo, params, prompt_version,
                                      (name, schema) if use_response_format else None)
-        problem = _problem(completion, schema, check, count)
+        problem, value = _problem(completion, schema, check, count)
         if problem is None:
-            value = coerce(read_json_object(completion.content)[0], schema, count)
             return StructuredAnswer(value, completion.content, attempt, completion.cached)
         limit = max_reasks if problem.max_reasks is None else min(problem.max_reasks, max_reasks)
         if attempt >= limit:
@@ -238,21 +237,23 @@ async def ask_json(
 
 
 def _problem(completion: Completion, schema: dict[str, Any], check: Check | None,
-             count: Count) -> Problem | None:
-    """What is wrong with ``completion`` as an answer (None: usable)."""
+             count: Count) -> tuple[Problem | None, dict[str, Any]]:
+    """``(what is wrong with completion as an answer, the value read)``; None: usable. The
+    fixes made while reading are counted only for an answer that is used."""
     if completion.finish_reason == "length":
-        return Problem(f"{CUT} ({len(completion.content)} characters of output)", Truncated)
+        return Problem(f"{CUT} ({len(completion.content)} characters of output)", Truncated), {}
     try:
         raw, repaired = read_json_object(completion.content)
     except ValueError as exc:
-        return Problem(str(exc))
-    value = coerce(raw, schema, lambda _: None)  # counted once, on the answer kept
+        return Problem(str(exc)), {}
+    fixes: list[str] = []
+    value = coerce(raw, schema, fixes.append)
     found = schema_error(value, schema) or (check(value) if check else None)
     if found is None:
-        if repaired:
-            count("repaired_json")
-        return None
-    return found if isinstance(found, Problem) else Problem(found)
+        for name in fixes + (["repaired_json"] if repaired else []):
+            count(name)
+        return None, value
+    return (found if isinstance(found, Problem) else Problem(found)), value
 
 
 async def _complete(
