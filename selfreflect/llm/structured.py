@@ -89,13 +89,18 @@ Count = Callable[[str], None]
 def coerce(value: dict[str, Any], schema: dict[str, Any], count: Count | None = None) -> dict:
     """``value`` with what a reader can fix without asking again fixed, per ``schema``'s
     top-level properties: enum values in any case or padded, numbers as strings, unknown keys
-    (when ``additionalProperties`` is false), a lone item or null for an array, array items
+    (when ``additionalProperties`` is false), the answer wrapped in an object of one key, a
+    lone item or null for an array, array items
     failing the item schema (dropped, counted ``dropped_<name>``), a missing array or string
     (filled empty, ``missing_<name>``)."""
     props: dict[str, Any] = schema.get("properties") or {}
     if not props:
         return value
     note = count or (lambda name: None)
+    if len(value) == 1 and not set(value) & set(props):
+        (inner,) = value.values()
+        if isinstance(inner, dict):  # {"reflection": {...}}: the answer, wrapped
+            value = inner
     out: dict[str, Any] = {}
     for key, item in value.items():
         if key in props:

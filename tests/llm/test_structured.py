@@ -193,5 +193,6 @@ def test_coerce_keeps_what_it_can_of_an_array_and_counts_the_rest():
 
     assert coerce({"turns": "4"}, schema, count) == {"turns": [4], "note": ""}
     assert coerce({"turns": None, "note": "n", "x": 1}, schema) == {"turns": [], "note": "n"}
+    assert coerce({"answer": {"turns": [4], "note": "n"}}, schema) == {"turns": [4], "note": "n"}
     assert coerce({"turns": [3, 9, "x", 4.0]}, schema, count)["turns"] == [3, 4]
     assert counted == Counter({"missing_note": 2, "dropped_turns": 2})
