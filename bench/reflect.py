@@ -8,6 +8,14 @@ measured fraction of that, and the overhead per call beyond the latency.
 
     python bench/reflect.py                      # concurrency 1, 16, 64; 200 ms latency; 40 rounds
     python bench/reflect.py --concurrency 64 --rounds 5
+
+Yield against a small model (``--faults N``): N multi-turn chitchat-dataset conversations
+(human-human, first speaker = user, cut to 8 turns) through ``reflect --mode sft --turns all``
+against the loopback "small local model" of tests/reflect/smallmodel.py (its fault mix is in
+its docstring and in docs/llm.md). Reports the share of conversations that gave output, the
+calls paid per example and whether any output revision carries a hindsight phrase.
+
+    python bench/reflect.py --faults 1000
 """
 
 from __future__ import annotations
@@ -86,7 +94,67 @@ def measure_plain_httpx(base_url: str, concurrency: int, calls: int) -> float:
     return asyncio.run(go())
 
 
+def chitchat(n: int, max_turns: int = 8) -> list[Conversation]:
+    """The first ``n`` chitchat-dataset dialogs with at least one answer followed by more."""
+    sys.path.insert(0, str(ROOT / "bench" / "quality"))
+    from corpus import chitchat_dialogs
+
+    out: list[Conversation] = []
+    for d in chitchat_dialogs():
+        turns = d.turns[:max_turns]
+        if len(turns) < 3 or not all(t.strip() for t in turns):
+            continue
+        roles = ["user" if i % 2 == 0 else "assistant" for i in range(len(turns))]
+        out.append(Conversation(id=d.ref, messages=[
+            {"role": r, "content": t} for r, t in zip(roles, turns, strict=True)]))
+        if len(out) == n:
+            break
+    return out
+
+
+def measure_yield(n: int) -> None:
+    """Run the small-model check and print its table."""
+    sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "reflect")]
+    from fakellm import FakeLLM
+    from smallmodel import HINDSIGHT, small_model
+
+    from selfreflect.reflect import find_hindsight_leak, iter_examples
+
+    convs = chitchat(n)
+    served: dict[str, int] = {}
+    with FakeLLM(small_model(served)) as server:
+        step = Reflect(base_url=server.base_url, model="small", turns="all", concurrency=16)
+        c0 = time.process_time()
+        result = Pipeline([step]).run(convs)
+        cpu = time.process_time() - c0
+    stats = result.report.steps[1]
+    c = stats.counters
+    examples = list(iter_examples(result.kept))
+    leaks = sum(1 for e in examples
+                if HINDSIGHT in e.messages[-1].content
+                or find_hindsight_leak(e.messages[-1].content) is not None)
+    failed = {k: v for k, v in sorted(stats.reasons.items())}
+    print(f"{len(convs)} multi-turn chitchat-dataset conversations, {c['turns_reviewed']} "
+          f"answers reviewed; faults served on first asks and re-asks: "
+          + ", ".join(f"{k} {v}" for k, v in sorted(served.items())))
+    print("| conversations | with output | yield | examples | turns failed | calls paid | "
+          "calls per example | re-asks | evidence entries dropped | JSON repaired | "
+          "revisions with a hindsight phrase | rejected (reason) | CPU s |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+    print(f"| {len(convs)} | {len(result.kept)} | {len(result.kept) / len(convs):.1%} | "
+          f"{len(examples)} | {c['turns_failed']} | {c['calls']} | "
+          f"{c['calls'] / max(len(examples), 1):.2f} | {c['reasks']} | "
+          f"{c['dropped_evidence_turns']} | {c['repaired_json']} | {leaks} | "
+          f"{', '.join(f'{k} {v}' for k, v in failed.items()) or '-'} | {cpu:.1f} |")
+
+
 def main() -> None:
+    if "--faults" in sys.argv:
+        parser = argparse.ArgumentParser(description="reflect yield against a small model")
+        parser.add_argument("--faults", type=int, required=True, metavar="N",
+                            help="conversations to run")
+        measure_yield(parser.parse_args().faults)
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16, 64])

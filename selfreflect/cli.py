@@ -162,6 +162,9 @@ def run_job(job: Job) -> Report:
 
         kept = hook.output(_stream(job.pipeline, hook.input(records), hook.on_reject(on_reject),
                                    report, job.workers))
+        from selfreflect.reflect.output import iter_examples
+
+        kept = iter_examples(kept)  # a record carrying training examples is written as them
         if job.output.endswith(".parquet"):
             write_parquet(kept, job.output)
         else:

@@ -123,6 +123,8 @@ class LLMClient:
         self._unusable: ServerUnusable | None = None
         #: None until probed: does the server accept ``response_format`` with a JSON schema?
         self.response_format_ok: bool | None = None
+        #: None until probed: does it accept ``"strict": true`` in that ``response_format``?
+        self.strict_ok: bool | None = None
 
     def __repr__(self) -> str:
         return (f"LLMClient(base_url={self.base_url!r}, model={self.model!r}, "

@@ -28,11 +28,14 @@ class LLMStep(Step):
     come first in its signature) and writes ``async def handle(conv) -> Outcome``.
     """
 
-    reasons: ClassVar[dict[str, str]] = dict(REASONS)
+    reasons: ClassVar[dict[str, str]] = {
+        **REASONS, "batch_unanswered": "the batch run ended before this request was answered"}
     batchable: ClassVar[bool] = True  # one independent call chain per record
     #: Set by an engine that runs copies of the step in several processes, to give them one
     #: Budget for the whole run (the Ray engine's shared counter); None: the step's own.
     budget_factory: ClassVar[Callable[[], Budget] | None] = None
+    #: Set on an instance to make its client another way (the ``--batch`` run's BatchClient).
+    client_factory: ClassVar[Callable[[], LLMClient] | None] = None
     _client: ClassVar[LLMClient | None] = None
 
     # defaults that need no network at construction
@@ -69,6 +72,8 @@ class LLMStep(Step):
 
     def make_client(self) -> LLMClient:
         """A new client for one run (nothing connects until the first call)."""
+        if self.client_factory is not None:
+            return self.client_factory()
         base_url, model = self.resolved_endpoint()
         return LLMClient(
             base_url,

@@ -47,13 +47,24 @@ def add_reflect_command(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--model", default=os.environ.get(MODEL_ENV),
                    help=f"model name (default: ${MODEL_ENV})")
     p.add_argument("--mode", choices=MODES, default="sft",
-                   help="sft: prefix + K + revised answer; preference: prompt/chosen/rejected "
-                   "(TRL DPO); conversation: original with critiques in metadata (default: sft)")
+                   help="sft: one example per reviewed turn, prefix + K + revised answer (TRL "
+                   "SFT 'messages'); preference: prompt/chosen/rejected (TRL DPO); "
+                   "conversation: original with critiques in metadata (default: sft)")
     p.add_argument("--turns", default="first",
-                   help="which answers: first, last:N or all (several only with "
-                   "--mode conversation; default: first)")
+                   help="which answers are reviewed: first, last:N or all; sft and preference "
+                   "write one example per reviewed turn, id '<record id>#<turn>' "
+                   "(default: first)")
     p.add_argument("--prompt", default="reflect-json-v1", choices=sorted(PROMPTS),
                    help="prompt version (seed-kcl-v1 reproduces the seed's K/C/L format)")
+    p.add_argument("--batch", metavar="DIR",
+                   help="send the requests as OpenAI Batch API jobs (Files + Batches endpoints, "
+                   "about half the price) instead of one by one; DIR keeps the input files and "
+                   "the job's state, so rerunning the command resumes the batch in flight")
+    p.add_argument("--batch-poll", type=float, default=30.0, metavar="SECONDS",
+                   help="seconds between polls of a running batch (default: 30)")
+    p.add_argument("--batch-wait", type=float, default=None, metavar="SECONDS",
+                   help="stop waiting for a batch after this long (exit 1; rerun to resume; "
+                   "default: wait until it ends)")
     p.add_argument("--cache", metavar="DIR",
                    help="cache answers in DIR; a rerun (even after kill -9) pays only new calls")
     p.add_argument("--concurrency", type=_positive, default=16,
@@ -122,7 +133,38 @@ def run_reflect_command(args: argparse.Namespace) -> int:
         report_html=args.report_html,
     )
     cli._check_outputs(job.inputs, job.output, job.rejects, job.report, job.report_html)
-    return cli._finish(job, cli.run_job(job))
+    if args.batch:
+        report = _run_batch(step, job, args)
+        if report is None:
+            return 1
+    else:
+        report = cli.run_job(job)
+    code = cli._finish(job, report)
+    if args.mode != "conversation":
+        counters = report.steps[-1].counters
+        print(f"{counters['examples']} examples from {report.kept} records "
+              f"({counters['turns_failed']} reviewed turns failed)", file=sys.stderr)
+    return code
+
+
+def _run_batch(step: Any, job: Any, args: argparse.Namespace) -> Any:
+    """The batch run's report, or None after saying in one line why it stopped."""
+    import httpx
+
+    from selfreflect.llm.batch import BatchFailed, BatchNotDone
+    from selfreflect.reflect.batchrun import run_batch
+
+    if args.batch_poll < 0 or (args.batch_wait is not None and args.batch_wait < 0):
+        from selfreflect import cli
+
+        raise cli.UserError("--batch-poll and --batch-wait need 0 or more seconds")
+    try:
+        return run_batch(step, job, args.batch, poll_seconds=args.batch_poll,
+                         wait_seconds=args.batch_wait)
+    except (BatchFailed, BatchNotDone, httpx.HTTPError) as exc:
+        print(f"selfreflect reflect: error: {str(exc).splitlines()[0]}; no output was written",
+              file=sys.stderr)
+        return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

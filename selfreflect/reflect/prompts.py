@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from selfreflect.conversation import Message
+from selfreflect.llm.structured import Problem
 from selfreflect.reflect import schema
 from selfreflect.reflect.render import make_nonce, render_fenced, render_json
 
@@ -32,13 +33,16 @@ class ReflectPrompt:
     """A prompt: builds the chat messages, names the schema, reads the answer back."""
 
     version: ClassVar[str] = ""
-    schema: ClassVar[dict[str, Any]] = {}
+
+    def schema_for(self, k: int, l_: int, n: int) -> dict[str, Any]:
+        """The answer schema for the request about answer ``l_`` (of ``n`` messages)."""
+        raise NotImplementedError
 
     def build(self, messages: list[Message], k: int, l_: int) -> list[dict[str, str]]:
         """The chat messages asking about answer ``l_`` to user turn ``k``."""
         raise NotImplementedError
 
-    def check(self, value: dict[str, Any], k: int, l_: int, n: int) -> str | None:
+    def check(self, value: dict[str, Any], k: int, l_: int, n: int) -> Problem | None:
         """A problem worth a re-ask (beyond the schema), or None."""
         return None
 
@@ -58,7 +62,9 @@ class JsonReflectPrompt(ReflectPrompt):
     """The default prompt: conversation as a JSON array, answer as a validated JSON object."""
 
     version = "reflect-json-v1"
-    schema = schema.REFLECTION
+
+    def schema_for(self, k: int, l_: int, n: int) -> dict[str, Any]:
+        return schema.reflection_schema(l_ + 1, n)
 
     def build(self, messages: list[Message], k: int, l_: int) -> list[dict[str, str]]:
         last = len(messages) - 1
@@ -85,11 +91,10 @@ class JsonReflectPrompt(ReflectPrompt):
         )
         return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
-    def check(self, value: dict[str, Any], k: int, l_: int, n: int) -> str | None:
-        bad = [t for t in value["evidence_turns"] if not l_ < t < n]
-        if bad:
-            return (f"evidence_turns {bad} are not later turns; use numbers from {l_ + 1} "
-                    f"to {n - 1}")
+    def check(self, value: dict[str, Any], k: int, l_: int, n: int) -> Problem | None:
+        if value["verdict"] == "revise" and not value["revised_answer"].strip():
+            return Problem(f'the verdict is "revise" but revised_answer is empty: write the new '
+                           f"reply to turn {k}, or give the verdict \"keep\"")
         return None
 
     def read(self, value: dict[str, Any], original: str) -> Reflection:
@@ -99,7 +104,6 @@ class JsonReflectPrompt(ReflectPrompt):
             critique=value["critique"],
             evidence_turns=list(value["evidence_turns"]),
             revised=value["revised_answer"] if revise else None,
-            k_echo=value.get("k"),
         )
 
 
@@ -107,7 +111,9 @@ class SeedPrompt(ReflectPrompt):
     """SelfReflectionGPT's prompt and K/C/L answer, with nonce fences that no message contains."""
 
     version = "seed-kcl-v1"
-    schema = schema.SEED_KCL
+
+    def schema_for(self, k: int, l_: int, n: int) -> dict[str, Any]:
+        return schema.SEED_KCL
 
     def build(self, messages: list[Message], k: int, l_: int) -> list[dict[str, str]]:
         nonce = make_nonce([m.content for m in messages])
@@ -133,6 +139,11 @@ class SeedPrompt(ReflectPrompt):
             "Ensure the response can be parsed by Python json.loads"
         )
         return [{"role": "user", "content": user}]
+
+    def check(self, value: dict[str, Any], k: int, l_: int, n: int) -> Problem | None:
+        if not value["L"].strip():
+            return Problem("L is empty: write the new answer to K")
+        return None
 
     def read(self, value: dict[str, Any], original: str) -> Reflection:
         same = value["L"].strip() == original.strip()

@@ -4,13 +4,21 @@ Decisions (one record in, one record or one reject out, so the report always bal
 
 - The answers reviewed are assistant turns that directly answer a user turn (K, L) and have more
   conversation after them; ``turns`` picks the first, the last N, or all of them.
-- ``sft`` and ``preference`` make one example per record, so they review one turn (``first`` or
-  ``last:1``); ``conversation`` reviews any number and keeps every result in metadata.
-- ``sft`` with verdict ``keep`` outputs prefix + K + the original answer (it was judged good);
-  ``preference`` with ``keep`` has no pair and is rejected as ``verdict_keep``.
+- Every reviewed turn is reviewed on its own: a turn whose review fails is noted in
+  ``metadata["reflect_failed"]`` (turn, reason, detail) and the other turns are kept. A record
+  is rejected only when no reviewed turn succeeded, with the first failure's reason.
+- ``sft`` and ``preference`` make one example per reviewed turn (id ``<record id>#<turn>``,
+  prompt = the conversation up to and including K); the step outputs a record's one example,
+  or one :class:`~selfreflect.reflect.output.Examples` carrying several, which the command line
+  writes one per line (:func:`~selfreflect.reflect.output.iter_examples`).
+  ``sft`` with verdict ``keep`` gives prefix + K + the original answer (it was judged good);
+  ``preference`` with ``keep`` gives no pair (a record whose turns were all kept is rejected as
+  ``verdict_keep``). ``conversation`` keeps the original with every review in metadata.
 - A record with no answer followed by later turns is passed through unchanged in
   ``conversation`` mode and rejected as ``no_later_turns`` in the other two.
-- Any failure on any reviewed turn rejects the whole record with that failure's reason code.
+- Re-asks only for what matters: no revised answer when revising, a revision that leans on the
+  later turns (re-asked once, then ``hindsight_leak``), an echoed K that does not match; an
+  evidence turn out of range is dropped and counted, never a reason to ask again.
 """
 
 from __future__ import annotations
@@ -21,9 +29,15 @@ from typing import Any, ClassVar
 
 from selfreflect.conversation import Conversation
 from selfreflect.llm import LLMError, ask_json
+from selfreflect.llm.structured import Problem
 from selfreflect.reflect.base import LLMStep
 from selfreflect.reflect.leak import find_hindsight_leak
-from selfreflect.reflect.output import conversation_record, preference_record, sft_record
+from selfreflect.reflect.output import (
+    conversation_record,
+    examples_record,
+    preference_record,
+    sft_record,
+)
 from selfreflect.reflect.prompts import Reflection, get_prompt
 from selfreflect.steps import Outcome
 
@@ -88,11 +102,6 @@ class Reflect(LLMStep):
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
         if not _TURNS.match(self.turns):
             raise ValueError(f"turns must be 'first', 'last:N' or 'all', not {self.turns!r}")
-        if self.mode != "conversation" and self.turns not in ("first", "last:1"):
-            raise ValueError(
-                f"mode {self.mode!r} makes one example per record: use turns='first' or "
-                "'last:1' (or mode='conversation' to review several turns)"
-            )
         get_prompt(self.prompt)
         self.resolved_endpoint()
 
@@ -104,51 +113,78 @@ class Reflect(LLMStep):
                 return conv
             return self.reject(conv, "no_later_turns")
         infos: list[dict[str, Any]] = []
+        failed: list[dict[str, Any]] = []
+        count = self.client.usage.count
         for k, l_ in chosen:
+            count("turns_reviewed")
             try:
                 reflection = await self.reflect_turn(conv, k, l_)
             except LLMError as exc:
-                return self.reject(conv, exc.reason, f"turn {l_}: {exc}")
+                count("turns_failed")
+                count(f"turns_failed_{exc.reason}")
+                failed.append({"turn": l_, "reason": exc.reason, "detail": str(exc)[:300]})
+                continue
             infos.append(self.info(conv, l_, reflection))
+        if not infos:
+            first = failed[0]
+            return self.reject(conv, first["reason"], f"turn {first['turn']}: {first['detail']}")
         if self.mode == "conversation":
-            return conversation_record(conv, infos)
-        info = infos[0]
-        l_ = chosen[0][1]
-        if self.mode == "sft":
-            answer = info["revised"] if info["verdict"] == "revise" else info["original"]
-            return sft_record(conv, l_, answer, info)
-        if info["verdict"] != "revise":
-            return self.reject(conv, "verdict_keep", f"turn {l_}: {info['critique'][:200]}")
-        return preference_record(conv, l_, info["revised"], info)
+            return conversation_record(conv, infos, failed)
+        examples: list[Conversation] = []
+        for info in infos:
+            l_ = info["turn"]
+            if self.mode == "sft":
+                answer = info["revised"] if info["verdict"] == "revise" else info["original"]
+                examples.append(sft_record(conv, l_, answer, info))
+            elif info["verdict"] == "revise":
+                examples.append(preference_record(conv, l_, info["revised"], info))
+            else:
+                count("turns_keep")  # judged good: no preference pair
+        if not examples:
+            return self.reject(conv, "verdict_keep", f"turn {infos[0]['turn']}: "
+                               f"{infos[0]['critique'][:200]}")
+        count("examples", len(examples))
+        return examples_record(conv, examples, infos, failed)
 
     async def reflect_turn(self, conv: Conversation, k: int, l_: int) -> Reflection:
-        """Ask about answer ``l_`` to user turn ``k``; check K and the hindsight guard."""
+        """Ask about answer ``l_`` to user turn ``k``; K echo and hindsight are re-asked."""
         prompt = get_prompt(self.prompt)
         n = len(conv.messages)
+        original = conv.messages[l_].content
+
+        def check(value: dict[str, Any]) -> Problem | None:
+            return prompt.check(value, k, l_, n) or self.problem(conv, k, l_,
+                                                                  prompt.read(value, original))
+
         answer = await ask_json(
             self.client,
             prompt.build(conv.messages, k, l_),
-            prompt.schema,
+            prompt.schema_for(k, l_, n),
             name="reflection",
             prompt_version=prompt.version,
             params=self.sampling(),
             max_reasks=self.max_reasks,
             use_response_format=self.response_format,
-            check=lambda value: prompt.check(value, k, l_, n),
+            check=check,
         )
-        original = conv.messages[l_].content
-        reflection = prompt.read(answer.value, original)
+        return prompt.read(answer.value, original)
+
+    def problem(self, conv: Conversation, k: int, l_: int, r: Reflection) -> Problem | None:
+        """Why reflection ``r`` of answer ``l_`` cannot be used as it is (a re-ask), or None."""
         expected = conv.messages[k].content
-        if reflection.k_echo is not None and not _same_text(reflection.k_echo, expected):
-            raise KMismatch(f"model echoed K as {reflection.k_echo[:80]!r}, "
-                            f"expected {expected[:80]!r}")
-        if self.leak_guard and reflection.revised is not None:
+        if r.k_echo is not None and not _same_text(r.k_echo, expected):
+            return Problem(f"K must be the user turn unchanged: you wrote {r.k_echo[:80]!r}, "
+                           f"it is {expected[:80]!r}", KMismatch)
+        if self.leak_guard and r.revised is not None:
             later_users = [m.content for m in conv.messages[l_ + 1:] if m.role == "user"]
             earlier = [m.content for m in conv.messages[: k + 1]]
-            leak = find_hindsight_leak(reflection.revised, later_users, earlier)
+            leak = find_hindsight_leak(r.revised, later_users, earlier)
             if leak:
-                raise HindsightLeak(leak)
-        return reflection
+                return Problem(f"the revised answer {leak}; its reader has seen only the "
+                               f"conversation up to turn {k}: write it as the first and only "
+                               "reply, without referring to the later turns", HindsightLeak,
+                               max_reasks=1)
+        return None
 
     def info(self, conv: Conversation, l_: int, r: Reflection) -> dict[str, Any]:
         """The reflection as stored in output metadata."""

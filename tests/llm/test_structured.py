@@ -75,11 +75,16 @@ def test_invalid_after_all_reasks(fake_llm):
     assert fake_llm.calls == 2
 
 
-def test_length_is_truncation_not_invalid_json(fake_llm):
-    fake_llm.script(chat('{"answer": "yes", "reas', finish_reason="length"))
-    with pytest.raises(Truncated):
-        ask(fake_llm)
-    assert fake_llm.calls == 1
+def test_length_is_truncation_not_invalid_json_and_is_reasked_shorter(fake_llm):
+    fake_llm.handler = lambda r: chat('{"answer": "yes", "reas', finish_reason="length")
+    with pytest.raises(Truncated, match="token limit"):
+        ask(fake_llm, max_reasks=1)
+    assert fake_llm.calls == 2
+    assert "cut off at the token limit" in fake_llm.requests[1].messages[-1]["content"]
+    fake_llm.handler = None
+    fake_llm.script(chat('{"answer": "yes", "reason": "a', finish_reason="length"),
+                    chat_json({"answer": "yes", "reason": "short"}))
+    assert ask(fake_llm)[0].value == {"answer": "yes", "reason": "short"}
 
 
 def test_extra_check_triggers_reask(fake_llm):
@@ -112,9 +117,10 @@ def test_response_format_refused_is_probed_once_then_dropped(fake_llm):
         await client.aclose()
 
     asyncio.run(go())
-    sent = ["response_format" in r.body for r in fake_llm.requests]
-    assert sent == [True, False, False, False]
-    assert client.response_format_ok is False
+    sent = [r.body.get("response_format", {}).get("json_schema", {}).get("strict", "-")
+            if "response_format" in r.body else None for r in fake_llm.requests]
+    assert sent == [True, "-", None, None, None]  # strict, then plain, then none
+    assert client.response_format_ok is False and client.strict_ok is False
 
 
 def test_response_format_refusal_under_concurrency_falls_back_for_every_call(fake_llm):
@@ -135,6 +141,58 @@ def test_response_format_refusal_under_concurrency_falls_back_for_every_call(fak
     answers = asyncio.run(go())
     assert [a.value["reason"] for a in answers] == [f"q{i}" for i in range(12)]
     refused = [r for r in fake_llm.requests if "response_format" in r.body]
-    assert 1 <= len(refused) <= 8  # at most the first wave carried it
+    assert 2 <= len(refused) <= 24  # each call tries each rung at most once (strict, plain)
     assert "response_format" not in fake_llm.requests[-1].body
     assert client.usage.counters["response_format_refused"] == 1
+
+
+def test_tolerant_reading_fixes_what_needs_no_reask(fake_llm):
+    replies = [
+        "Sure! Here is my answer:\n{'answer': 'Yes', 'reason': 'sky',}\nHope it helps.",
+        '```json\n{"answer": " NO ", "reason": "night", "extra": 1,}\n```',
+        '{"answer": "yes"}',  # a missing string is filled empty, not re-asked
+        '{"answer": "**No.**", "reason": "r"}',
+    ]
+    fake_llm.script(*[chat(r) for r in replies])
+    closed = {**SCHEMA, "additionalProperties": False}
+    client = LLMClient(fake_llm.base_url, "m")
+
+    async def go():
+        out = [await ask_json(client, MSGS, closed) for _ in replies]
+        await client.aclose()
+        return out
+
+    values = [a.value for a in asyncio.run(go())]
+    assert values == [{"answer": "yes", "reason": "sky"}, {"answer": "no", "reason": "night"},
+                      {"answer": "yes", "reason": ""}, {"answer": "no", "reason": "r"}]
+    assert fake_llm.calls == 4 and "reasks" not in client.usage.counters
+    assert client.usage.counters["repaired_json"] == 2
+    assert client.usage.counters["missing_reason"] == 1
+
+
+def test_a_reply_cut_before_its_closing_brace_is_never_completed_by_guessing():
+    for cut in ['{"answer": "yes", "reason": "the sky is', "{'answer': 'yes',"]:
+        with pytest.raises(ValueError, match="no complete JSON object"):
+            parse_json_object(cut)
+    assert parse_json_object("{'a': [1, 2,],}") == {"a": [1, 2]}
+
+
+def test_coerce_keeps_what_it_can_of_an_array_and_counts_the_rest():
+    from collections import Counter
+
+    from selfreflect.llm.structured import coerce
+
+    schema = {"type": "object", "additionalProperties": False, "required": ["turns", "note"],
+              "properties": {"turns": {"type": "array",
+                                       "items": {"type": "integer", "enum": [3, 4]}},
+                             "note": {"type": "string"}}}
+    counted: Counter[str] = Counter()
+
+    def count(name: str) -> None:
+        counted[name] += 1
+
+    assert coerce({"turns": "4"}, schema, count) == {"turns": [4], "note": ""}
+    assert coerce({"turns": None, "note": "n", "x": 1}, schema) == {"turns": [], "note": "n"}
+    assert coerce({"answer": {"turns": [4], "note": "n"}}, schema) == {"turns": [4], "note": "n"}
+    assert coerce({"turns": [3, 9, "x", 4.0]}, schema, count)["turns"] == [3, 4]
+    assert counted == Counter({"missing_note": 2, "dropped_turns": 2})

@@ -23,7 +23,7 @@ def test_reflect_writes_output_rejects_and_report(fake_llm, tmp_path, capsys):
                  "--concurrency", "2", "--cache", str(tmp_path / "cache")])
     assert code == 0
     lines = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
-    assert [x["id"] for x in lines] == ["1", "2"]
+    assert [x["id"] for x in lines] == ["1#1", "2#1"]
     assert {"prompt", "chosen", "rejected"} <= set(lines[0])
     rejects = (tmp_path / "rej.jsonl").read_text().splitlines()
     assert [json.loads(x)["reason"] for x in rejects] == ["invalid_json"]
@@ -42,7 +42,7 @@ def test_usage_errors_exit_2_with_one_line(tmp_path, capsys, monkeypatch):
     cases = [
         (["reflect", src, "-o", out], "needs base_url and model"),
         (["reflect", src, "-o", out, "--base-url", "http://127.0.0.1:9/v1", "--model", "m",
-          "--turns", "all"], "makes one example per record"),
+          "--turns", "last:0"], "turns must be"),
         (["reflect", str(tmp_path / "missing.jsonl"), "-o", out, "--base-url",
           "http://127.0.0.1:9/v1", "--model", "m"], "missing.jsonl"),
     ]

@@ -11,7 +11,7 @@ from fakellm import Reply, chat, chat_json, error
 from reflectcases import coin, good, k_of, keep, reasons, run
 
 from selfreflect import Conversation, Pipeline
-from selfreflect.reflect import Reflect
+from selfreflect.reflect import Reflect, iter_examples
 from selfreflect.registry import get
 
 
@@ -31,8 +31,8 @@ def test_missing_endpoint_is_a_clear_error(monkeypatch):
 def test_sft_output(fake_llm):
     fake_llm.handler = lambda r: good()
     result, stats = run(fake_llm, [coin()])
-    (out,) = result.kept
-    assert out.id == "1"
+    (out,) = iter_examples(result.kept)
+    assert out.id == "1#1"
     assert [m.role for m in out.messages] == ["user", "assistant"]
     assert out.messages[1].content.endswith("the result is 2.")
     info = out.metadata["reflect"]
@@ -42,7 +42,7 @@ def test_sft_output(fake_llm):
 
 def test_sft_keep_verdict_keeps_original_answer(fake_llm):
     fake_llm.handler = lambda r: keep()
-    (out,) = run(fake_llm, [coin()])[0].kept
+    (out,) = iter_examples(run(fake_llm, [coin()])[0].kept)
     assert out.messages[1].content == "The outcome is: heads."
     assert out.metadata["reflect"]["verdict"] == "keep"
 
@@ -50,8 +50,10 @@ def test_sft_keep_verdict_keeps_original_answer(fake_llm):
 def test_preference_output_is_trl_dpo_layout(fake_llm):
     fake_llm.handler = lambda r: good()
     result, _ = run(fake_llm, [coin()], mode="preference")
-    record = result.kept[0].to_record()
+    (pair,) = iter_examples(result.kept)
+    record = pair.to_record()
     assert set(record) == {"id", "prompt", "chosen", "rejected", "metadata"}
+    assert record["id"] == "1#1"
     assert record["prompt"] == [{"role": "user", "content": "Flip a 3-sided coin"}]
     assert record["chosen"][0]["role"] == "assistant"
     assert record["chosen"][0]["content"].endswith("the result is 2.")
@@ -103,7 +105,6 @@ def test_last_n_and_single_turn_records(fake_llm):
     (chat('{"verdict": "revise", "critique": "c", "evid', finish_reason="length"), "truncated"),
     (chat('{"verdict": "revise", "critique": "c", "evid'), "invalid_output"),
     (chat("Sure, I'd be glad to help!"), "invalid_output"),
-    (good(k="Flip a coin with two sides"), "k_mismatch"),
     (good("I apologize for any confusion. A 3-sided coin is hypothetical."), "hindsight_leak"),
     (good("As I mentioned earlier, it is hypothetical."), "hindsight_leak"),
 ])
@@ -126,12 +127,16 @@ def test_fenced_json_and_echoed_k_that_matches_are_fine(fake_llm):
     assert len(result.kept) == 2 and not result.rejects
 
 
-def test_bad_evidence_turns_are_reasked(fake_llm):
-    fake_llm.script(good(evidence_turns=[0]), good())
-    result, stats = run(fake_llm, [coin()])
-    assert len(result.kept) == 1
-    assert "evidence_turns [0] are not later turns" in fake_llm.requests[1].prompt
-    assert stats.counters["reasks"] == 1 and stats.counters["retries"] == 0
+def test_bad_evidence_turns_are_dropped_and_counted_not_reasked(fake_llm):
+    fake_llm.script(good(evidence_turns=[0, 2, 7, "3"]), chat_json({
+        "verdict": "Revise", "critique": "c", "revised_answer": "2."}))
+    result, stats = run(fake_llm, [coin(1), coin(2, k="other")], concurrency=1)
+    infos = [e.metadata["reflect"] for e in iter_examples(result.kept)]
+    assert [i["evidence_turns"] for i in infos] == [[2, 3], []]
+    assert infos[1]["verdict"] == "revise" and infos[1]["revised"] == "2."
+    assert fake_llm.calls == 2 and "reasks" not in stats.counters
+    assert stats.counters["dropped_evidence_turns"] == 2
+    assert stats.counters["missing_evidence_turns"] == 1
 
 
 def test_transient_failures_recover(fake_llm):
@@ -149,9 +154,10 @@ def test_seed_prompt_and_its_k_check(fake_llm):
 
     fake_llm.handler = answer
     records = [coin(1), coin(2, k="Flip a 3-sided coin id2")]
-    result, _ = run(fake_llm, records, prompt="seed-kcl-v1")
-    assert [c.messages[1].content for c in result.kept] == ["Let me simulate: 2."]
+    result, stats = run(fake_llm, records, prompt="seed-kcl-v1", max_reasks=1)
+    assert [c.messages[1].content for c in iter_examples(result.kept)] == ["Let me simulate: 2."]
     assert reasons(result) == {"2": "k_mismatch"}
+    assert stats.counters["reasks"] == 1  # a K echo that does not match is asked again once
     assert "You should leave K unchanged and implement C and L." in fake_llm.requests[0].prompt
 
 
@@ -172,8 +178,8 @@ def test_output_order_is_input_order_under_concurrency(fake_llm):
     fake_llm.handler = answer
     records = [coin(i, k=f"question {i}") for i in range(40)]
     result, _ = run(fake_llm, records, concurrency=8)
-    assert [c.id for c in result.kept] == [str(i) for i in range(40)]
-    assert [c.messages[1].content for c in result.kept] == [
+    assert [c.id for c in result.kept] == [f"{i}#1" for i in range(40)]
+    assert [c.messages[1].content for c in iter_examples(result.kept)] == [
         f"answer to question {i}" for i in range(40)]
     assert 2 <= in_flight["max"] <= 8
 
@@ -182,7 +188,7 @@ def test_budget_exhausted_records_go_to_rejects(fake_llm):
     fake_llm.handler = lambda r: good()
     records = [coin(i, k=f"q{i}") for i in range(5)]
     result, stats = run(fake_llm, records, budget_calls=2, concurrency=1)
-    assert [c.id for c in result.kept] == ["0", "1"]
+    assert [c.id for c in result.kept] == ["0#1", "1#1"]
     assert reasons(result) == {"2": "budget_exhausted", "3": "budget_exhausted",
                                "4": "budget_exhausted"}
     assert fake_llm.calls == 2
