@@ -156,3 +156,13 @@ def summary(cls: type[Step]) -> str:
     """The first line of a step's docstring."""
     doc = (cls.__doc__ or "").strip()
     return doc.splitlines()[0] if doc else ""
+
+
+def origin(name: str) -> str:
+    """Where a registered step comes from: ``built-in`` or ``plugin <package>``."""
+    ep = _entry_points().get(name)
+    if ep is None:
+        raise UnknownStepError(name, names())
+    if _is_builtin(ep):
+        return "built-in"
+    return f"plugin {_dist_name(ep) or ep.value.split(':', 1)[0]}"
