@@ -447,7 +447,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
                                   for p in inputs)
     stats = DatasetStats.from_records(_progress(records))
     for path, tally in read_per_file.items():
-        if tally["records"] == 0 and tally["rejected"]:
+        if tally["records"] == 0 and tally["rejected"] and not args.format:
             reasons = ", ".join(f"{k}={v}" for k, v in tally.items()
                                 if k not in ("records", "rejected"))
             raise UserError(f"{path} is not chat data: none of its {tally['rejected']} lines is "
