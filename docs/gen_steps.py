@@ -1,24 +1,20 @@
-"""Generate the step catalogue from the registry: every registered step, plugins included.
+"""Generate the step catalogue from the steps themselves: every built-in step.
 
 Used two ways:
 
 - as a mkdocs hook (``hooks: [docs/gen_steps.py]`` in mkdocs.yml): the page
   ``step-catalogue.md`` is generated at build time, so it can never go stale;
 - as a script: ``python docs/gen_steps.py`` prints the same Markdown.
+
+Plugins installed where the site is built are left out: the catalogue documents selfreflect.
+``selfreflect steps --verbose`` lists plugins too, with the same descriptions.
 """
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 PAGE = "step-catalogue.md"
-
-
-def _default(value: Any) -> str:
-    if value is inspect.Parameter.empty:
-        return "*required*"
-    return f"`{value!r}`"
 
 
 def _md(text: str) -> str:
@@ -26,60 +22,58 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def step_section(name: str, cls: type) -> str:
-    """One step's entry: summary, kind, parameters and reason codes."""
-    from selfreflect.registry import summary
-    from selfreflect.steps import Filter, RecordStep, Rewriter
+def _code(text: str) -> str:
+    """Inline code that survives a table cell and a backtick inside."""
+    return f"`` {_md(text)} ``" if "`" in text else f"`{_md(text)}`"
 
-    doc = inspect.cleandoc(cls.__doc__ or "")
-    body = doc.split("\n", 1)[1].strip() if "\n" in doc else ""
-    kind = ("filter" if issubclass(cls, Filter) else "rewriter" if issubclass(cls, Rewriter)
-            else "per-record step" if issubclass(cls, RecordStep) else "stream step")
-    lines = [f"## `{name}`", "", summary(cls) or "*(no docstring)*", ""]
-    if body:
-        lines += [body, ""]
-    lines += [f"*{kind}* · `{cls.__module__}.{cls.__qualname__}`", ""]
-    params = [p for p in inspect.signature(cls.__init__).parameters.values()
-              if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-    if params:
-        lines += ["| parameter | default |", "|---|---|"]
-        lines += [f"| `{p.name}` | {_md(_default(p.default))} |" for p in params]
+
+def step_section(info: Any) -> str:
+    """One step's entry: summary, description, kind, parameters and reason codes."""
+    lines = [f"## {info.name}", "", info.summary or "*(no docstring)*", ""]
+    if info.body:
+        lines += [info.body, ""]
+    where = "in the `default` recipe" if info.in_default else "not in the `default` recipe"
+    lines += [f"*{info.kind}*, {where}.", ""]
+    if info.params:
+        lines += ["| parameter | type | default | meaning |", "|---|---|---|---|"]
+        for p in info.params:
+            default = "*required*" if p.default is None else _code(p.default)
+            lines.append(f"| `{p.name}` | {_md(p.type)} | {default} | {_md(p.meaning)} |")
         lines.append("")
-    reasons: dict[str, str] = getattr(cls, "reasons", {}) or {}
-    if reasons:
+    if info.reasons:
         lines += ["| reason code | meaning |", "|---|---|"]
-        lines += [f"| `{code}` | {_md(meaning)} |" for code, meaning in sorted(reasons.items())]
+        lines += [f"| `{code}` | {_md(meaning)} |" for code, meaning in sorted(info.reasons.items())]
         lines.append("")
     return "\n".join(lines)
 
 
 def catalogue_markdown(steps: dict[str, type] | None = None) -> str:
-    """The whole catalogue page; ``steps`` defaults to everything the registry finds."""
-    if steps is None:
-        from selfreflect.registry import available
+    """The whole catalogue page; ``steps`` defaults to every built-in step."""
+    from selfreflect.describe import default_recipe_steps, describe
 
-        steps = available()
+    if steps is None:
+        from selfreflect import registry
+
+        builtin = set(registry.builtin_names())
+        steps = {n: c for n, c in registry.available().items() if n in builtin}
     head = [
         "# Step catalogue",
         "",
-        "Generated from the registry when the site is built: every step installed under the",
-        "entry-point group `selfreflect.steps`, built-in or plugin, with its docstring, its",
-        "parameters (the keys a recipe accepts) and the reason codes it writes to rejects.",
+        "Every step that ships with selfreflect, generated from the steps themselves when the",
+        "site is built: what it does, its parameters (the keys a recipe accepts, with their type,",
+        "default as you would write it in YAML, and meaning) and the reason codes it writes to the",
+        "rejects file. `selfreflect steps --verbose` prints the same, plugins included.",
         "",
     ]
     if not steps:
-        head += ["*No step is registered in this installation.*", ""]
-        return "\n".join(head)
-    head += ["| step | what it does |", "|---|---|"]
-    head += [f"| [`{n}`](#{n}) | {_md(_summary(c))} |" for n, c in steps.items()]
+        return "\n".join([*head, "*No step is registered in this installation.*", ""])
+    in_default = default_recipe_steps()
+    infos = [describe(n, c, in_default) for n, c in steps.items()]
+    head += ["| step | what it does | in `default` |", "|---|---|---|"]
+    head += [f"| [{i.name}](#{i.name}) | {_md(i.summary)} | "
+             f"{'yes' if i.in_default else ''} |" for i in infos]
     head.append("")
-    return "\n".join(head + [step_section(n, c) for n, c in steps.items()])
-
-
-def _summary(cls: type) -> str:
-    from selfreflect.registry import summary
-
-    return summary(cls)
+    return "\n".join(head + [step_section(i) for i in infos])
 
 
 def on_files(files: Any, config: Any) -> Any:

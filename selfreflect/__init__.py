@@ -17,6 +17,7 @@ from selfreflect.report import AccountingError, Report, StepStats
 
 # Writing steps
 from selfreflect.steps import Filter, MessageRewriter, RecordStep, Reject, Rewriter, Step
+from selfreflect.steps import filter_function as filter  # noqa: A001 - @selfreflect.filter
 
 __version__ = "0.1.0"
 
@@ -38,6 +39,7 @@ __all__ = [
     "StepStats",
     "__version__",
     "dump_recipe",
+    "filter",
     "load_recipe",
     "read",
     "write",

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
+import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -23,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from selfreflect.conversation import Conversation
+from selfreflect.formats.forced import FormatMismatch
 from selfreflect.report import Report
 from selfreflect.steps import Reject
 
@@ -55,6 +59,7 @@ class Job:
     workers: int = 1
     format: str | None = None
     report_html: str | None = None
+    strict: bool = False
 
 
 def _check_inputs(paths: Sequence[str]) -> list[str]:
@@ -70,10 +75,15 @@ def _check_inputs(paths: Sequence[str]) -> list[str]:
     return list(paths)
 
 
-def _check_outputs(inputs: Sequence[str], *paths: str | None) -> None:
+def _check_outputs(inputs: Sequence[str], output: str, *paths: str | None) -> None:
     from selfreflect.formats import check_writable
+    from selfreflect.formats.writers import check_output_name
 
-    named = [p for p in paths if p]
+    try:
+        check_output_name(output)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    named = [p for p in (output, *paths) if p]
     for path in named:
         try:
             check_writable(path)
@@ -117,17 +127,27 @@ def _progress(records: Iterable[Any]) -> Any:
     return tqdm(records, unit=" records", file=sys.stderr, mininterval=0.5, leave=False)
 
 
-def _read_all(paths: Sequence[str], fmt: str | None = None) -> Iterator[Conversation | Reject]:
+def _read_all(paths: Sequence[str], fmt: str | None = None,
+              strict: bool = False) -> Iterator[Conversation | Reject]:
     from selfreflect.formats import read
+    from selfreflect.formats.forced import ForcedFormatCheck
 
-    return chain.from_iterable(read(p, format=fmt) for p in paths)
+    if fmt is None:
+        return chain.from_iterable(read(p) for p in paths)
+    return chain.from_iterable(ForcedFormatCheck(str(p), fmt, strict).watch(read(p, format=fmt))
+                               for p in paths)
 
 
 def _add_format(p: argparse.ArgumentParser) -> None:
     from selfreflect.formats import FORMATS
 
     p.add_argument("--format", choices=list(FORMATS), default=None,
-                   help="input format for every file (default: detected per file)")
+                   help="input format for every file (default: detected per file); when it "
+                        "rejects most of a file that looks like another format, a warning "
+                        "names that format")
+    p.add_argument("--strict", action="store_true",
+                   help="with --format: stop (exit 2, no output) instead of warning when the "
+                        "format does not fit a file")
 
 
 def _stream(pipeline: Any, records: Iterable[Any], on_reject: Callable[[Reject], None],
@@ -145,14 +165,13 @@ def _stream(pipeline: Any, records: Iterable[Any], on_reject: Callable[[Reject],
 
 def run_job(job: Job) -> Report:
     """Read, run the pipeline, write kept records and rejects atomically; return the report."""
-    from selfreflect.formats import DuplicateIds, JsonlWriter, write_parquet
+    from selfreflect.formats import JsonlWriter, write_parquet
     from selfreflect.html_report import HtmlReportHook
 
     hook = HtmlReportHook(job.report_html)  # passes everything through without --report-html
 
-    duplicate_ids = DuplicateIds()
     report = job.pipeline.new_report()
-    records = _progress(duplicate_ids.track(_read_all(job.inputs, job.format)))
+    records = _progress(_read_all(job.inputs, job.format, job.strict))
     with ExitStack() as stack:
         rejects_out = stack.enter_context(JsonlWriter(job.rejects)) if job.rejects else None
 
@@ -173,11 +192,6 @@ def run_job(job: Job) -> Report:
                 out.write(conv.to_record())
         if hasattr(records, "close"):
             records.close()
-    if duplicate_ids.count:
-        counters = report.steps[0].counters
-        if "duplicate_ids" not in counters:  # newer pipelines count them themselves
-            counters["duplicate_ids"] = duplicate_ids.count
-        print(f"selfreflect: {duplicate_ids.message()}", file=sys.stderr)
     hook.finish(report, job.output)
     return report
 
@@ -241,7 +255,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     recipe = _load_recipe(args.recipe)
     workers = args.workers or _recipe_workers(recipe)
     job = Job(recipe.pipeline, inputs, args.output, args.rejects, args.report, workers,
-              args.format, args.report_html)
+              args.format, args.report_html, args.strict)
     return _finish(job, run_job(job))
 
 
@@ -312,7 +326,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _check_outputs(inputs, str(output), rejects, report, args.report_html)
     workers = args.workers or _recipe_workers(recipe)
     job = Job(recipe.pipeline, inputs, str(output), rejects and str(rejects),
-              report and str(report), workers, args.format, args.report_html)
+              report and str(report), workers, args.format, args.report_html, args.strict)
     if engine == "ray":
         return _finish(job, _run_on_ray(job, args.address))
     return _finish(job, run_job(job))
@@ -352,8 +366,27 @@ def _run_on_ray(job: Job, address: str | None) -> Report:
 
 def add_steps(sub: Any) -> None:
     """``steps``: list every registered step with its one-line summary."""
-    p = sub.add_parser("steps", help="list every registered step")
+    p = sub.add_parser("steps", help="list every registered step",
+                       description="List every step a recipe can name: the built-in ones and "
+                                   "those of installed plugins, with a one-line summary.")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="also show each step's parameters (type, default, meaning), whether it "
+                        "is in the default recipe, and where it comes from")
     p.set_defaults(func=cmd_steps)
+
+
+def _step_details(info: Any) -> list[str]:
+    """The ``steps --verbose`` lines of one step, after its name."""
+    where = "in the default recipe" if info.in_default else "not in the default recipe"
+    lines = [f"  {info.summary}", f"  {info.kind}, {info.origin}, {where}"]
+    for p in info.params:
+        default = "required" if p.default is None else f"default {p.default}"
+        kind = f"{p.type}, " if p.type else ""
+        meaning = f": {p.meaning}" if p.meaning else ""
+        lines.append(f"    {p.name} ({kind}{default}){meaning}")
+    if info.reasons:
+        lines.append("  reasons: " + ", ".join(sorted(info.reasons)))
+    return lines
 
 
 def cmd_steps(args: argparse.Namespace) -> int:
@@ -364,6 +397,14 @@ def cmd_steps(args: argparse.Namespace) -> int:
     if not found:
         print("no steps registered (is selfreflect installed with pip install -e .?)",
               file=sys.stderr)
+        return 0
+    if args.verbose:
+        from selfreflect.describe import default_recipe_steps, describe
+
+        in_default = default_recipe_steps()
+        for name, cls in found.items():
+            print("\n".join([name, *_step_details(describe(name, cls, in_default))]))
+            print()
         return 0
     width = max(len(name) for name in found)
     for name, cls in found.items():
@@ -376,11 +417,26 @@ def cmd_steps(args: argparse.Namespace) -> int:
 
 def add_stats(sub: Any) -> None:
     """``stats INPUT``: counts, turns, lengths, roles and duplicates of input files."""
-    p = sub.add_parser("stats", help="describe input files: counts, turns, lengths, duplicates")
+    p = sub.add_parser("stats", help="describe input files: counts, turns, lengths, duplicates",
+                       description="Describe chat files without changing them: records, "
+                                   "unreadable lines, roles, turns and lengths per role "
+                                   "(percentiles), exact duplicates and repeated ids.")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="input files")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     _add_format(p)
     p.set_defaults(func=cmd_stats)
+
+
+def _tally(records: Iterable[Conversation | Reject],
+           tally: Counter[str]) -> Iterator[Conversation | Reject]:
+    """Pass records through, counting records, rejects and reject reasons into ``tally``."""
+    for record in records:
+        if isinstance(record, Reject):
+            tally["rejected"] += 1
+            tally[record.reason] += 1
+        else:
+            tally["records"] += 1
+        yield record
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -388,7 +444,18 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from selfreflect.stats import DatasetStats
 
     inputs = _check_inputs(args.inputs)
-    stats = DatasetStats.from_records(_progress(_read_all(inputs, args.format)))
+    read_per_file: dict[str, Counter[str]] = {}
+    records = chain.from_iterable(_tally(_read_all([p], args.format, args.strict),
+                                         read_per_file.setdefault(p, Counter()))
+                                  for p in inputs)
+    stats = DatasetStats.from_records(_progress(records))
+    for path, tally in read_per_file.items():
+        if tally["records"] == 0 and tally["rejected"] and not args.format:
+            reasons = ", ".join(f"{k}={v}" for k, v in tally.items()
+                                if k not in ("records", "rejected"))
+            raise UserError(f"{path} is not chat data: none of its {tally['rejected']} lines is "
+                            f"a chat record ({reasons}); stats reads openai, sharegpt or alpaca "
+                            "records as JSONL, .jsonl.gz, a JSON array or Parquet")
     print(json.dumps(stats.to_json(), indent=2, ensure_ascii=False) if args.json
           else stats.table())
     return 0
@@ -418,17 +485,62 @@ def _optional_commands() -> list[Callable[[Any], Any]]:
     return found
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand in :data:`COMMANDS`."""
+class _Subcommands:
+    """``add_subparsers()``'s action, remembering each subcommand's parser by name."""
+
+    def __init__(self, action: Any):
+        self.action = action
+        self.parsers: dict[str, argparse.ArgumentParser] = {}
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        """Add a subcommand (as ``add_subparsers().add_parser``) and remember it."""
+        self.parsers[name] = parser = self.action.add_parser(name, **kwargs)
+        return parser
+
+
+def _build() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     from selfreflect import __version__
 
     parser = _Parser(prog="selfreflect",
                      description="Turn raw chat logs into clean, deduplicated training data.")
     parser.add_argument("--version", action="version", version=f"selfreflect {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = _Subcommands(parser.add_subparsers(dest="command", metavar="COMMAND",
+                                             parser_class=_Parser))
     for add in [*COMMANDS, *_optional_commands()]:
         add(sub)
-    return parser
+    return parser, sub.parsers
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand in :data:`COMMANDS`."""
+    return _build()[0]
+
+
+def subcommand_parsers() -> dict[str, argparse.ArgumentParser]:
+    """Each subcommand's own parser, by name, in the order ``--help`` lists them."""
+    return _build()[1]
+
+
+class _WarningLines(logging.Handler):
+    """Print the library's log warnings as ``selfreflect: warning: ...`` lines on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"selfreflect: warning: {record.getMessage()}", file=sys.stderr)
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    print(f"selfreflect: warning: {message}", file=sys.stderr)
+
+
+def _warnings_as_lines() -> None:
+    """Every warning a command meets is one line with one prefix, printed once."""
+    logger = logging.getLogger("selfreflect")
+    if not any(isinstance(h, _WarningLines) for h in logger.handlers):
+        handler = _WarningLines(logging.WARNING)
+        logger.addHandler(handler)
+    warnings.simplefilter("default")
+    warnings.showwarning = _show_warning
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -438,11 +550,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
+    with warnings.catch_warnings():
+        _warnings_as_lines()
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Call the subcommand's handler; turn errors into one line and an exit code."""
     try:
         return int(args.func(args))
     except UserError as exc:
         print(f"selfreflect {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except FormatMismatch as exc:
+        print(f"selfreflect {args.command}: error: {exc}; no output was written", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `selfreflect stats x | head`: the reader left; nothing to say
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt:
         print("selfreflect: interrupted; no output file was left half-written", file=sys.stderr)
         return 130

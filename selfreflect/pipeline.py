@@ -172,6 +172,7 @@ def _read_stage(
     ids.flush()
     if ids.count:
         stats.counters[DUPLICATE_IDS] += ids.count
+        log.warning(ids.message())
 
 
 class DuplicateIds:
@@ -179,13 +180,14 @@ class DuplicateIds:
 
     Ids are kept as 64-bit hashes: a small dict of recent ones, merged every ``buffer``
     records into one sorted numpy array (checked there in one vectorised lookup). The first
-    few duplicate ids are logged.
+    few duplicate ids are kept for :meth:`message`.
     """
 
     def __init__(self, buffer: int = 1 << 16, log_first: int = 5):
         self.buffer = buffer
         self.log_first = log_first
         self.count = 0
+        self.examples: list[str] = []
         self._recent: dict[int, str] = {}
         self._sorted: Any = None
 
@@ -219,8 +221,14 @@ class DuplicateIds:
 
     def _found(self, id: str) -> None:
         self.count += 1
-        if self.count <= self.log_first:
-            log.warning("duplicate id %r; both records are processed", id)
+        if len(self.examples) < self.log_first:
+            self.examples.append(id)
+
+    def message(self) -> str:
+        """One line: how many records reuse an id, with the first few."""
+        shown = ", ".join(repr(e) for e in self.examples)
+        return (f"{self.count} record(s) reuse an id seen earlier (e.g. {shown}); "
+                "all were processed")
 
 
 def step_stage(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from typing import Any
 from functools import cache, lru_cache
 from importlib.metadata import EntryPoint, entry_points
 
@@ -127,7 +128,12 @@ def available() -> dict[str, type[Step]]:
 
 
 def get(name: str) -> type[Step]:
-    """The step class registered under ``name``; UnknownStepError lists the others."""
+    """The step class registered under ``name``, or named ``package.module:Class``.
+
+    UnknownStepError lists the registered names.
+    """
+    if ":" in name and name not in _entry_points():
+        return _import_step(name)
     if name not in _entry_points():
         raise UnknownStepError(name, names())
     cls = _load(name)
@@ -136,14 +142,30 @@ def get(name: str) -> type[Step]:
     return cls
 
 
+def _import_step(path: str) -> type[Step]:
+    """The Step subclass at ``package.module:Class`` (a dotted ``Outer.Inner`` works too)."""
+    import importlib
+
+    module_name, _, qualname = path.partition(":")
+    try:
+        found: Any = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            found = getattr(found, part)
+    except (ImportError, AttributeError) as exc:
+        raise UnknownStepError(path, names(), problem=f"could not be imported: {exc}") from None
+    if not (isinstance(found, type) and issubclass(found, Step)):
+        raise UnknownStepError(path, names(), problem="is not a selfreflect Step subclass")
+    return found
+
+
 def name_of(cls: type[Step]) -> str:
-    """The registry name of a step class (its ``name`` when it is not registered)."""
+    """The registry name of a step class, else ``package.module:Class`` (loads back by either)."""
     if cls.name in _entry_points() and _load(cls.name) is cls:
         return cls.name
     for name in _entry_points():
         if _load(name) is cls:
             return name
-    return cls.name
+    return f"{cls.__module__}:{cls.__qualname__}"
 
 
 def refresh() -> None:
@@ -156,3 +178,13 @@ def summary(cls: type[Step]) -> str:
     """The first line of a step's docstring."""
     doc = (cls.__doc__ or "").strip()
     return doc.splitlines()[0] if doc else ""
+
+
+def origin(name: str) -> str:
+    """Where a registered step comes from: ``built-in`` or ``plugin <package>``."""
+    ep = _entry_points().get(name)
+    if ep is None:
+        raise UnknownStepError(name, names())
+    if _is_builtin(ep):
+        return "built-in"
+    return f"plugin {_dist_name(ep) or ep.value.split(':', 1)[0]}"

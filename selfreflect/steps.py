@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -187,7 +187,38 @@ class RecordStep(Step):
 
 
 class Filter(RecordStep):
-    """Keep or drop whole records. Write ``keep``; True means kept."""
+    """Keep or drop whole records. Write ``keep``; True means kept.
+
+    A filter that declares no ``reasons`` drops with one reason, its own name, described by the
+    first line of its docstring.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.reasons:
+            doc = (cls.__doc__ or "").strip()
+            cls.reasons = {cls.name: doc.splitlines()[0] if doc else cls.name}
+
+    @classmethod
+    def from_function(cls, func: Callable[[Conversation], Any] | None = None, *,
+                      name: str | None = None, reasons: dict[str, str] | None = None) -> Any:
+        """A Filter class whose ``keep`` is ``func`` (also usable as ``@Filter.from_function``).
+
+        The class takes the function's name, module and docstring, so it pickles (``workers``),
+        dumps to a recipe as ``module:name`` and loads back. Instantiate it: ``short()``.
+        """
+        if func is None:
+            return lambda f: cls.from_function(f, name=name, reasons=reasons)
+        body: dict[str, Any] = {
+            "__doc__": func.__doc__, "__module__": func.__module__,
+            "__qualname__": func.__qualname__,
+            "keep": lambda self, conv: func(conv),
+        }
+        if name:
+            body["name"] = name
+        if reasons:
+            body["reasons"] = dict(reasons)
+        return type(func.__name__, (cls,), body)
 
     def keep(self, conv: Conversation) -> bool | tuple[bool, str] | tuple[bool, str, str]:
         """True to keep; ``(False, reason)`` or ``(False, reason, detail)`` to drop."""
@@ -203,6 +234,11 @@ class Filter(RecordStep):
         if verdict:
             return conv
         return self.reject(conv, self.name)
+
+
+#: ``@selfreflect.filter`` turns a function ``conv -> bool | (False, reason[, detail])`` into a
+#: Filter class (see :meth:`Filter.from_function`).
+filter_function = Filter.from_function
 
 
 class Rewriter(RecordStep):

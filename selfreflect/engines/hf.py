@@ -174,7 +174,15 @@ def read_hf(path: str | os.PathLike[str]) -> Iterator[Conversation | Reject]:
     """Yield a Conversation or a read Reject (``line`` = row number, from 1) for every row."""
     datasets = require_datasets()
     source = str(path)
-    dataset = datasets.load_from_disk(source)
+    return from_hf_dataset(datasets.load_from_disk(source), source)
+
+
+def from_hf_dataset(dataset: Any, source: str = "<dataset>") -> Iterator[Conversation | Reject]:
+    """Yield a Conversation or a read Reject for every row of an in-memory ``Dataset``.
+
+    Columns starting with ``_`` (the ``_keep``/``_reason``/``_detail`` of
+    :func:`as_hf_verdicts`) are left out; ``line`` is the row number, from 1.
+    """
     for index, row in enumerate(dataset):
         try:
             conv = row_to_conversation(row, index)

@@ -27,6 +27,19 @@ def _umask() -> int:
     return mask
 
 
+#: Output names :func:`write` knows, by ending.
+OUTPUT_SUFFIXES = (".jsonl", ".jsonl.gz", ".parquet")
+
+
+def check_output_name(path: str | os.PathLike[str]) -> None:
+    """Raise a one-line ValueError unless the name ends in a known output suffix."""
+    name = Path(path).name.lower()
+    if not name.endswith(OUTPUT_SUFFIXES):
+        known = ", ".join(OUTPUT_SUFFIXES)
+        raise ValueError(f"cannot tell the output format from the name {Path(path).name!r}; "
+                         f"end it in one of {known}")
+
+
 def check_writable(path: str | os.PathLike[str]) -> Path:
     """Raise a one-line OSError unless a file can be created at ``path``."""
     target = Path(path)

@@ -305,10 +305,21 @@ class LLMClient:
 
 
 def _tls_context() -> ssl.SSLContext:
-    """One verifying TLS context (certifi's CAs) shared by every pool: building one costs ~40 ms."""
-    import certifi
+    """One verifying TLS context shared by every pool (building one costs ~40 ms).
 
-    return ssl.create_default_context(cafile=certifi.where())
+    The CAs are those of ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` when set, else the system's trust
+    store, else (a system without one) certifi's bundle.
+    """
+    cafile = os.environ.get("SSL_CERT_FILE") or None
+    capath = os.environ.get("SSL_CERT_DIR") or None
+    if cafile or capath:
+        return ssl.create_default_context(cafile=cafile, capath=capath)
+    context = ssl.create_default_context()
+    if not context.cert_store_stats().get("x509_ca") and not ssl.get_default_verify_paths().capath:
+        import certifi
+
+        context.load_verify_locations(cafile=certifi.where())
+    return context
 
 
 def _snippet(response: httpx.Response, limit: int = 200) -> str:

@@ -4,23 +4,26 @@ httpcore talks to sockets through a pluggable network backend (``httpcore.AsyncN
 Its default on asyncio goes through anyio, which opens a cancel scope for every read and write
 and rebuilds a dict of socket attributes each time the pool asks whether an idle connection is
 still usable. At a few hundred calls per second that layer was a quarter of the LLM step's CPU.
-This backend does the same job with ``asyncio.open_connection`` and ``asyncio.timeout``.
+This backend does the same job with ``asyncio.open_connection`` and ``asyncio.timeout``, and
+:class:`AsyncioTransport` drives an httpcore connection pool on it behind httpx's public
+transport interface (``httpx.AsyncBaseTransport``), mapping httpcore's errors to httpx's.
 Behind a proxy from the environment the client uses httpx's own transport instead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
+import select
 import socket
 import ssl
 import urllib.request
-from collections.abc import Awaitable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator
 from typing import Any
 
 import httpcore
 import httpx
-from httpcore._utils import is_socket_readable
 
 SocketOption = tuple[int, int, int | bytes] | tuple[int, int, None, int]
 
@@ -131,15 +134,77 @@ async def _connect(opening: Awaitable[tuple[asyncio.StreamReader, asyncio.Stream
     return AsyncioStream(reader, writer)
 
 
-class AsyncioTransport(httpx.AsyncHTTPTransport):
-    """``httpx.AsyncHTTPTransport`` whose connection pool runs on :class:`AsyncioBackend`."""
+def is_socket_readable(sock: socket.socket | None) -> bool:
+    """True when an idle socket has data or was closed by the other side (poll, no wait)."""
+    if sock is None or sock.fileno() < 0:
+        return True
+    try:
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll() on this platform
+        readable, _, _ = select.select([sock], [], [], 0)
+        return bool(readable)
+
+
+#: httpcore's exceptions and the httpx ones the client (and httpx's own transport) raises.
+_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+)
+
+
+@contextlib.contextmanager
+def httpx_errors() -> Iterator[None]:
+    """Raise httpcore's transport errors as the matching httpx ones."""
+    try:
+        yield
+    except Exception as exc:
+        for theirs, ours in _ERRORS:
+            if isinstance(exc, theirs):
+                raise ours(str(exc) or type(exc).__name__) from exc
+        raise
+
+
+class _ResponseStream(httpx.AsyncByteStream):
+    """An httpcore response body as httpx reads it, with errors mapped."""
+
+    def __init__(self, stream: Any):
+        self.stream = stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with httpx_errors():
+            async for chunk in self.stream:
+                yield chunk
+
+    async def aclose(self) -> None:
+        if hasattr(self.stream, "aclose"):
+            with httpx_errors():
+                await self.stream.aclose()
+
+
+class AsyncioTransport(httpx.AsyncBaseTransport):
+    """An httpx transport over an httpcore connection pool that runs on :class:`AsyncioBackend`.
+
+    The same pool as ``httpx.AsyncHTTPTransport`` builds (limits, TLS context, socket options),
+    reached through public interfaces only: httpx's transport API and httpcore's pool and
+    network-backend API.
+    """
 
     def __init__(self, *, limits: httpx.Limits, ssl_context: ssl.SSLContext | None = None,
                  socket_options: Iterable[SocketOption] | None = None):
-        super().__init__(limits=limits, verify=ssl_context or False)
-        # httpx builds its pool without a way to choose the backend; this is the same pool
-        # as httpx's own (same limits and TLS context) with the backend swapped.
-        self._pool = httpcore.AsyncConnectionPool(
+        self.pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl_context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
@@ -147,6 +212,27 @@ class AsyncioTransport(httpx.AsyncHTTPTransport):
             socket_options=socket_options,
             network_backend=AsyncioBackend(),
         )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send one request through the pool; the body is streamed back."""
+        url = request.url
+        core = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port,
+                             target=url.raw_path),
+            headers=request.headers.raw,
+            content=request.stream,  # type: ignore[arg-type]  # an async byte stream
+            extensions=request.extensions,
+        )
+        with httpx_errors():
+            response = await self.pool.handle_async_request(core)
+        return httpx.Response(status_code=response.status, headers=response.headers,
+                              stream=_ResponseStream(response.stream),
+                              extensions=response.extensions)
+
+    async def aclose(self) -> None:
+        """Close every connection of the pool."""
+        await self.pool.aclose()
 
 
 def env_proxy(url: str) -> str | None:

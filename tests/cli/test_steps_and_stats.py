@@ -89,12 +89,12 @@ def test_format_can_be_forced_from_the_command_line(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["records"] == 1
 
 
-def test_stats_of_a_file_with_nothing_readable(tmp_path, capsys):
+def test_stats_of_a_file_with_nothing_readable_says_it_is_not_chat_data(tmp_path, capsys):
     f = tmp_path / "in.jsonl"
     f.write_text("{oops\n")
-    assert main(["stats", str(f)]) == 0
-    out = capsys.readouterr().out
-    assert "records 0  invalid 1" in out and "roles (messages): (none)" in out
+    assert main(["stats", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert f"{f} is not chat data: none of its 1 lines is a chat record (invalid_json=1)" in err
 
 
 def test_optional_commands_are_added_when_their_module_exists(monkeypatch, tmp_path, capsys):

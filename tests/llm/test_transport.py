@@ -102,7 +102,7 @@ def test_an_untrusted_certificate_is_a_connection_failure_not_a_traceback():
 
     async def go():
         server, url = await serve(one_answer_per_connection, tls=server_tls)
-        client = LLMClient(url, "m", retry=RetryPolicy(max_retries=0))  # certifi's CAs only
+        client = LLMClient(url, "m", retry=RetryPolicy(max_retries=0))  # the system's CAs only
         try:
             await client.complete(MSGS)
         finally:
@@ -170,3 +170,43 @@ def test_loopback_and_no_proxy_hosts_are_never_proxied(monkeypatch):
     assert env_proxy("http://models.internal:8000/v1") is None
     for url in ("http://127.0.0.1:8000/v1", "http://localhost:11434/v1", "http://[::1]:8000/v1"):
         assert env_proxy(url) is None
+
+
+def test_ssl_cert_file_names_the_trusted_cas(tmp_path, monkeypatch):
+    """A private CA named by SSL_CERT_FILE is trusted, as curl, requests and openssl do."""
+    from selfreflect.llm import client as client_module
+
+    ca = trustme.CA()
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(server_tls)
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    cached = getattr(client_module._tls_context, "cache_clear", None)
+    if cached:
+        cached()
+
+    async def go():
+        server, url = await serve(one_answer_per_connection, tls=server_tls)
+        client = LLMClient(url, "m", retry=RetryPolicy(max_retries=0))
+        try:
+            return await client.complete(MSGS)
+        finally:
+            await client.aclose()
+            await stop(server)
+
+    try:
+        assert asyncio.run(go()).content == "hi"
+    finally:
+        if cached:
+            cached()
+
+
+def test_the_transport_uses_public_interfaces_only():
+    from pathlib import Path
+
+    import selfreflect.llm.transport as transport
+
+    source = Path(transport.__file__).read_text(encoding="utf-8")
+    assert "._pool" not in source and "httpcore._" not in source and "httpx._" not in source
+    assert issubclass(AsyncioTransport, httpx.AsyncBaseTransport)
+    assert not issubclass(AsyncioTransport, httpx.AsyncHTTPTransport)

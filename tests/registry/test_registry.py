@@ -92,7 +92,8 @@ def test_name_of_prefers_the_registry_name(monkeypatch):
     class Unregistered(Step):
         """Not in the registry."""
 
-    assert registry.name_of(Unregistered) == "unregistered"
+    # not registered: the module:Class form a recipe accepts
+    assert registry.name_of(Unregistered) == f"{__name__}:{Unregistered.__qualname__}"
 
 
 def test_summary_is_the_first_docstring_line():

@@ -8,12 +8,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import pytest
 
 from selfreflect import Conversation, Filter, Step
-from selfreflect.registry import available
+from selfreflect.registry import builtin_names
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,20 +48,51 @@ class Merge(Step):
         self.window = window
 
 
+class Tidy(Filter):
+    """Keep tidy conversations.
+
+    Args:
+        width: the widest line allowed, in characters;
+            longer lines are untidy.
+        mode: how to measure.
+    """
+
+    def __init__(self, width: int = 80, mode: Literal["chars", "words"] = "chars",
+                 limits: dict[str, int] | None = None):
+        self.width = width
+        self.mode = mode
+        self.limits = limits
+
+    def keep(self, conv: Conversation) -> bool:
+        return True
+
+
 def test_catalogue_lists_docstring_params_and_reasons():
     page = load_gen_steps().catalogue_markdown({"drop_loud": DropLoud, "merge": Merge})
-    assert "## `drop_loud`" in page and "## `merge`" in page
+    assert "## drop_loud" in page and "## merge" in page
     assert "Drop conversations that shout." in page and "A turn in capitals is shouting." in page
-    assert "| `min_letters` | `5` |" in page and "| `roles` | `('user',)` |" in page
-    assert "| `window` | *required* |" in page
+    assert "| `min_letters` | int | `5` |" in page
+    assert "| `roles` | list of str | `[user]` |" in page  # YAML, not a Python repr
+    assert "| `window` |  | *required* |" in page
     assert "| `shouting` | a turn is all \\| capitals |" in page  # pipes escaped in tables
     assert "*filter*" in page and "*stream step*" in page
 
 
-def test_catalogue_defaults_to_every_registered_step():
+def test_catalogue_gives_type_yaml_default_and_meaning_of_each_parameter():
+    page = load_gen_steps().catalogue_markdown({"tidy": Tidy})
+    assert ("| `width` | int | `80` | the widest line allowed, in characters; longer lines are "
+            "untidy. |") in page
+    assert "| `mode` | one of 'chars', 'words' | `chars` | how to measure. |" in page
+    assert "| `limits` | mapping str -> int or null | `null` |  |" in page
+    assert "Args:" not in page
+
+
+def test_catalogue_defaults_to_the_built_in_steps_and_says_which_are_in_default():
     page = load_gen_steps().catalogue_markdown()
-    for name in available():
-        assert f"## `{name}`" in page
+    for name in builtin_names():
+        assert f"## {name}" in page
+    assert "| [exact_dedup](#exact_dedup) | " in page
+    assert page.count("| yes |") >= 10
 
 
 @pytest.mark.slow
@@ -75,7 +106,7 @@ def test_mkdocs_build_strict(tmp_path: Path):
                           env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     catalogue = (tmp_path / "site" / "step-catalogue" / "index.html").read_text(encoding="utf-8")
-    for name in available():
+    for name in builtin_names():
         assert name in catalogue
     assert not list((tmp_path / "site").glob("*.py"))  # build helpers are not published
 

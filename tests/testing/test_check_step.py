@@ -84,8 +84,7 @@ class NotSnake(Filter):
     [
         (ConvertsParams(["A", "b"]), ["init_stores_params: __init__ changed parameter 'words'",
                                       "not parameters: pattern"]),
-        (Undocumented(), ["docstring_summary: the class has no docstring",
-                          "reason 'undocumented' is not documented in `reasons`"]),
+        (Undocumented(), ["docstring_summary: the class has no docstring"]),
         (DropMultipleOf(2), ["invalid literal for int()"]),  # ids like 'sample-1'
         (Mutates(), ["does_not_mutate: mutated its input (sample-1"]),
         (HoldsALock(threading.Lock()), ["picklable: cannot be pickled",
