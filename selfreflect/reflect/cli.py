@@ -47,15 +47,19 @@ def add_reflect_command(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--model", default=os.environ.get(MODEL_ENV),
                    help=f"model name (default: ${MODEL_ENV})")
     p.add_argument("--mode", choices=MODES, default="sft",
-                   help="sft: one example per reviewed turn, prefix + K + revised answer (TRL "
-                   "SFT 'messages'); preference: prompt/chosen/rejected (TRL DPO); "
-                   "conversation: original with critiques in metadata (default: sft)")
+                   help="sft: one example per reviewed answer, the conversation up to its "
+                   "question followed by the revised answer (TRL SFT 'messages'); preference: "
+                   "prompt / chosen (revised) / rejected (original) for TRL DPO; conversation: "
+                   "each record as it was, critiques and revisions in its metadata "
+                   "(default: sft)")
     p.add_argument("--turns", default="first",
                    help="which answers are reviewed: first, last:N or all; sft and preference "
                    "write one example per reviewed turn, id '<record id>#<turn>' "
                    "(default: first)")
     p.add_argument("--prompt", default="reflect-json-v1", choices=sorted(PROMPTS),
-                   help="prompt version (seed-kcl-v1 reproduces the seed's K/C/L format)")
+                   help="prompt version (default: reflect-json-v1, a JSON verdict, critique and "
+                   "revision; seed-kcl-v1 is the original SelfReflectionGPT format, which "
+                   "echoes the question, then criticism, then the new answer)")
     p.add_argument("--batch", metavar="DIR",
                    help="send the requests as OpenAI Batch API jobs (Files + Batches endpoints, "
                    "about half the price) instead of one by one; DIR keeps the input files and "
@@ -74,8 +78,12 @@ def add_reflect_command(sub: Any) -> argparse.ArgumentParser:
     from selfreflect.cli import _add_report_html
 
     _add_report_html(p)  # --report-html FILE: original vs revised side by side, with critiques
-    p.add_argument("--temperature", type=float, default=0.0)
-    p.add_argument("--max-tokens", type=_positive, default=2048)
+    p.add_argument("--temperature", type=float, default=0.0,
+                   help="sampling temperature sent to the model (default: 0, the most "
+                   "repeatable answers; the cache key includes it)")
+    p.add_argument("--max-tokens", type=_positive, default=2048,
+                   help="most tokens the model may write per answer; an answer cut there is "
+                   "asked again to be shorter (default: 2048)")
     p.add_argument("--max-reasks", type=int, default=2,
                    help="re-asks after invalid JSON, apart from transport retries (default: 2)")
     p.add_argument("--max-retries", type=int, default=4,

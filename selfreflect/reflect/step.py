@@ -1,4 +1,4 @@
-"""``reflect``: critique each answer in the light of the later turns and rewrite it (seed 002).
+"""``reflect``: critique each answer in the light of the later turns and rewrite it.
 
 Decisions (one record in, one record or one reject out, so the report always balances):
 
@@ -81,7 +81,7 @@ class HindsightLeak(LLMError):
 
 @dataclass(eq=False, repr=False)
 class Reflect(LLMStep):
-    """Critique each assistant answer using the turns after it, and rewrite it (seed 002)."""
+    """Critique each assistant answer using the turns after it, and rewrite it."""
 
     name = "reflect"
     reasons: ClassVar[dict[str, str]] = {
