@@ -42,8 +42,12 @@ def step_section(name: str, cls: type) -> str:
     params = [p for p in inspect.signature(cls.__init__).parameters.values()
               if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
     if params:
-        lines += ["| parameter | default |", "|---|---|"]
-        lines += [f"| `{p.name}` | {_md(_default(p.default))} |" for p in params]
+        from selfreflect.params import bounds, hints
+
+        types = hints(cls)
+        lines += ["| parameter | default | allowed |", "|---|---|---|"]
+        lines += [f"| `{p.name}` | {_md(_default(p.default))} | "
+                  f"{_md(bounds(types.get(p.name), p.name) or '')} |" for p in params]
         lines.append("")
     reasons: dict[str, str] = getattr(cls, "reasons", {}) or {}
     if reasons:
