@@ -16,7 +16,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -428,6 +428,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (what ``timeout``, ``kill`` and job schedulers send), handled like Ctrl-C."""
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While a command runs, SIGTERM unwinds like Ctrl-C: temporary files are removed."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = build_parser()
@@ -436,18 +460,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return int(args.func(args))
+        with _sigterm_as_interrupt():
+            return int(args.func(args))
     except UserError as exc:
         print(f"selfreflect {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("selfreflect: interrupted; no output file was left half-written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print(f"selfreflect: {what}; no output file was left half-written", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
     except ImportError as exc:
         print(f"selfreflect {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"selfreflect {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        import errno
+
+        message = _one_line(exc)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # the file name would only be a .tmp
+            message = ("no space left on the disk; free some space and run again (no output "
+                       "file was left half-written)")
+        print(f"selfreflect {args.command}: error: {message}", file=sys.stderr)
         return 1
     except RuntimeError as exc:
         # an LLM step found its server unusable (wrong URL, key or model); checked through

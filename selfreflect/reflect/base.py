@@ -12,7 +12,7 @@ from pydantic import Field
 
 from selfreflect.conversation import Conversation
 from selfreflect.llm import REASONS, Budget, Cache, LLMClient, RetryPolicy, Timeouts
-from selfreflect.llm.client import DEFAULT_KEY_ENV
+from selfreflect.llm.client import DEFAULT_KEY_ENV, check_base_url
 from selfreflect.params import Seconds
 from selfreflect.reflect.runner import ordered_map
 from selfreflect.report import StepStats
@@ -69,6 +69,7 @@ class LLMStep(Step):
                 f"{self.name} needs base_url and model (parameters, or the environment "
                 f"variables {BASE_URL_ENV} and {MODEL_ENV})"
             )
+        check_base_url(base_url)
         return base_url, model
 
     def make_client(self) -> LLMClient:
@@ -114,6 +115,11 @@ class LLMStep(Step):
         super().check()
         self.resolved_endpoint()
         self.check_params()
+        if self.cache:
+            try:
+                Cache(self.cache).check()
+            except OSError as exc:  # CacheError: one line, what to fix
+                raise ValueError(str(exc)) from None
 
     def check_params(self) -> None:
         """Raise ValueError for parameters that cannot work (subclasses; part of ``check``)."""
