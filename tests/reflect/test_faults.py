@@ -191,7 +191,7 @@ def test_a_signal_during_reflect_leaves_no_tmp_and_prints_one_clean_line(
     import subprocess
     import sys
 
-    fake_llm.handler = lambda r: chat("late", delay=60)
+    fake_llm.handler = lambda r: error(500)  # calls wait in their retry backoff
     src = write(tmp_path / "in.jsonl", 20)
     out = tmp_path / "out"
     out.mkdir()
