@@ -217,7 +217,8 @@ def add_clean(sub: Any) -> None:
     p = sub.add_parser("clean", help="clean chat files with a recipe (default: 'default')",
                        description="Read INPUT files (openai, sharegpt or alpaca; JSONL, "
                                    ".jsonl.gz or a JSON array), run a recipe, write OUTPUT.")
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="input files")
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="input files ('-' for standard input; pipes and fifos work)")
     p.add_argument("-o", "--output", required=True, metavar="OUTPUT",
                    help="output file (.jsonl, .jsonl.gz or .parquet)")
     p.add_argument("--rejects", metavar="FILE", help="write rejected records (JSONL) here")
