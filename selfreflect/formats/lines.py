@@ -368,18 +368,23 @@ def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_B
             element += 1
             skip_ws()
             bad: tuple[str, str] | None = None
-            whole = False  # the element's end was found and it still fails: it is bad
+            failed_at = -1  # where in the element the last parse failed
+            whole = False  # the element's end is in the buffer and it still fails: it is bad
             while True:
                 try:
                     value, end = parser.raw_decode(buf, pos)
                     if end < len(buf) or not more():
                         break  # a number at the end of the buffer may go on in the next chunk
                 except json.JSONDecodeError as exc:
+                    if (exc.pos - pos != failed_at and len(buf) - pos <= max_line_bytes
+                            and more(max(_CHUNK, len(buf) - pos))):
+                        failed_at = exc.pos - pos  # perhaps only cut by the end of the buffer
+                        continue
                     if whole or element_end() is None:
                         bad = ("invalid_json", f"{exc.msg} at character {exc.pos - pos + 1} "
                                                "of the element")
                         break
-                    whole = True  # perhaps only cut by the end of the buffer: try it whole
+                    whole = True  # its end is read now (a string longer than a read?): again
                 except RecursionError:
                     bad = ("too_deep", "JSON nested too deeply to parse")
                     break
