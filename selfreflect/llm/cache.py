@@ -28,11 +28,15 @@ class CacheError(OSError):
     """The cache cannot be used or written; the message is one line and says what to do."""
 
 
+class CacheFull(CacheError):
+    """The disk under the cache is full (not a usage error: the message names no file)."""
+
+
 def _cache_error(exc: sqlite3.Error | OSError, directory: str) -> CacheError:
     """A one-line CacheError for a failed sqlite or file operation on the cache."""
     code = getattr(exc, "sqlite_errorname", "")
     if code == "SQLITE_FULL" or getattr(exc, "errno", None) == 28:
-        return CacheError("the LLM answer cache cannot be written: the disk is full; free "
+        return CacheFull("the LLM answer cache cannot be written: the disk is full; free "
                           "some space and run again (answers already cached are kept)")
     if code in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
         return CacheError(f"the LLM answer cache {Path(directory) / CACHE_FILE} is not a "

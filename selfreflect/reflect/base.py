@@ -12,6 +12,7 @@ from pydantic import Field
 
 from selfreflect.conversation import Conversation
 from selfreflect.llm import REASONS, Budget, Cache, LLMClient, RetryPolicy, Timeouts
+from selfreflect.llm.cache import CacheFull
 from selfreflect.llm.client import DEFAULT_KEY_ENV, check_base_url
 from selfreflect.params import Seconds
 from selfreflect.reflect.runner import ordered_map
@@ -118,7 +119,9 @@ class LLMStep(Step):
         if self.cache:
             try:
                 Cache(self.cache).check()
-            except OSError as exc:  # CacheError: one line, what to fix
+            except CacheFull:
+                raise  # not a usage error: exit code 1
+            except OSError as exc:  # CacheError: a file, corrupt, not writable: what to fix
                 raise ValueError(str(exc)) from None
 
     def check_params(self) -> None:

@@ -212,3 +212,19 @@ def test_a_signal_during_reflect_leaves_no_tmp_and_prints_one_clean_line(
     assert proc.returncode == code, err
     assert one_error_line(err) == f"selfreflect: {word}; no output file was left half-written"
     assert list(out.iterdir()) == []
+
+
+def test_a_full_disk_found_when_the_cache_is_opened_is_exit_1_not_a_usage_error(
+        fake_llm, tmp_path, capsys, monkeypatch):
+    real_connect = sqlite3.connect
+
+    def connect_to_a_full_disk(*args, **kwargs):
+        conn = real_connect(*args, **kwargs)
+        conn.execute("PRAGMA max_page_count=1")  # not even the table fits
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", connect_to_a_full_disk)
+    code = run(tmp_path, fake_llm.base_url, "--cache", str(tmp_path / "cache"))
+    line = one_error_line(capsys.readouterr().err)
+    assert code == 1 and "disk is full" in line and str(tmp_path) not in line
+    assert fake_llm.calls == 0
