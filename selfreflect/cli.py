@@ -104,8 +104,13 @@ def _load_recipe(name_or_path: str) -> Any:
     return loaded
 
 
+#: Longest error message printed: a value quoted in it (a huge recipe parameter) is cut.
+MAX_MESSAGE = 600
+
+
 def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 3] + "..."
 
 
 def _progress(records: Iterable[Any]) -> Any:
@@ -464,7 +469,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _sigterm_as_interrupt():
             return int(args.func(args))
     except UserError as exc:
-        print(f"selfreflect {args.command}: error: {exc}", file=sys.stderr)
+        print(f"selfreflect {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
         what = "terminated" if isinstance(exc, Terminated) else "interrupted"

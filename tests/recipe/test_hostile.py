@@ -131,3 +131,15 @@ def test_the_cli_refuses_an_absurd_number_before_reading_in_one_line(tmp_path):
     assert done.returncode == 2, done.stderr
     assert "2 <= num_perm <= 1024" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_a_huge_string_parameter_is_not_printed_whole_by_the_cli(tmp_path):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("steps:\n  - step: reflect\n    base_url: http://h/v1\n    model: m\n"
+                      f"    mode: {'x' * 100_000}\n")
+    data = tmp_path / "in.jsonl"
+    data.write_text("")
+    done = subprocess.run([*CLI, "clean", str(data), "-o", str(tmp_path / "o.jsonl"),
+                           "--recipe", str(recipe)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "mode must be one of" in done.stderr
+    assert len(done.stderr) < 1000
