@@ -23,10 +23,17 @@ import os
 import re
 import sys
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from selfreflect.formats.streams import (
+    cr_to_lf,
+    open_raw,
+    put_back,
+    read_head,
+    source_name,
+)
 from selfreflect.steps import Reject
 
 #: Default limit on one line (or one array element): 16 MiB.
@@ -45,10 +52,6 @@ _CHUNK = 1024 * 1024
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 _LITERAL_SURROGATE = re.compile("[\ud800-\udfff]")
 _WS = " \t\r\n"
-_HEAD_BYTES = 4096
-#: The path that means standard input, and the source name its records get.
-STDIN = "-"
-STDIN_SOURCE = "<stdin>"
 _LONE_CR = re.compile(rb"\r(?!\n)")
 _LINE_END = re.compile(rb"\r\n?|\n")
 _STRUCTURE = re.compile(r'[][{}",]')
@@ -62,70 +65,6 @@ class Parsed:
     line: int
     value: Any
     raw: str
-
-
-class _Chunks(io.RawIOBase):
-    """A read-only binary stream over a function that returns the next chunk (b"" at the end)."""
-
-    def __init__(self, next_chunk: Callable[[], bytes]):
-        self._next = next_chunk
-        self._pending = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._pending:
-            chunk = self._next()
-            if not chunk:
-                return 0
-            self._pending = memoryview(chunk)
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        return n
-
-
-def _read_head(fh: IO[bytes], size: int = _HEAD_BYTES) -> bytes:
-    """Up to ``size`` bytes from the start of a stream (fewer only at its end)."""
-    read = getattr(fh, "read1", fh.read)
-    parts, have = [], 0
-    while have < size:
-        chunk = read(size - have)
-        if not chunk:
-            break
-        parts.append(chunk)
-        have += len(chunk)
-    return b"".join(parts)
-
-
-def _put_back(head: bytes, fh: IO[bytes],
-              transform: Callable[[bytes], bytes] | None = None) -> IO[bytes]:
-    """A buffered stream that yields ``head`` and then the rest of ``fh`` (read once)."""
-    read = getattr(fh, "read1", fh.read)
-    first = [head] if head else []
-
-    def next_chunk() -> bytes:
-        chunk = first.pop() if first else read(_CHUNK)
-        return transform(chunk) if transform is not None and chunk else chunk
-
-    return io.BufferedReader(_Chunks(next_chunk), _CHUNK)  # type: ignore[arg-type]
-
-
-def _cr_to_lf(chunk: bytes) -> bytes:
-    return chunk.replace(b"\r", b"\n")
-
-
-def source_name(path: str | os.PathLike[str]) -> str:
-    """The name records of ``path`` carry as their source (``<stdin>`` for ``-``)."""
-    return STDIN_SOURCE if str(path) == STDIN else str(path)
-
-
-def open_raw(path: str | os.PathLike[str]) -> IO[bytes]:
-    """The file (or standard input for ``-``) opened once for binary reading."""
-    if str(path) == STDIN:
-        return sys.stdin.buffer
-    return open(path, "rb")  # noqa: SIM115 - returned to the caller
 
 
 def _reject(source: str, line: int, reason: str, detail: str, raw: str) -> Reject:
@@ -441,13 +380,13 @@ def _iter_values(path: str | os.PathLike[str], max_line_bytes: int,
     source = source_name(path)
     raw = open_raw(path)
     try:
-        head = _read_head(raw)
-        stream = _put_back(head, raw)
+        head = read_head(raw)
+        stream = put_back(head, raw)
         gzipped = head.startswith(_GZIP_MAGIC)
         if gzipped:
             unzipped = gzip.GzipFile(fileobj=stream, mode="rb")
-            head = _read_head(unzipped)
-            stream = _put_back(head, unzipped)
+            head = read_head(unzipped)
+            stream = put_back(head, unzipped)
         encoding = next((name for bom, name in _OTHER_BOMS.items() if head.startswith(bom)), None)
         if encoding:
             yield _reject(source, 1, "unsupported_encoding",
@@ -465,7 +404,7 @@ def _iter_values(path: str | os.PathLike[str], max_line_bytes: int,
                 yield from iter_parquet(io.BytesIO(stream.read()), name=source)
             return
         if b"\r" in head and b"\n" not in head:  # old Mac line ends: a lone CR ends each line
-            stream = _put_back(b"", stream, _cr_to_lf)
+            stream = put_back(b"", stream, cr_to_lf)
         if head.removeprefix(_BOM).lstrip().startswith(b"["):
             yield from iter_json_array(stream, source, max_line_bytes, max_depth)
         else:
