@@ -19,7 +19,7 @@ import sys
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -114,8 +114,13 @@ def _load_recipe(name_or_path: str) -> Any:
     return loaded
 
 
+#: Longest error message printed: a value quoted in it (a huge recipe parameter) is cut.
+MAX_MESSAGE = 600
+
+
 def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 3] + "..."
 
 
 def _progress(records: Iterable[Any]) -> Any:
@@ -234,7 +239,8 @@ def add_clean(sub: Any) -> None:
     p = sub.add_parser("clean", help="clean chat files with a recipe (default: 'default')",
                        description="Read INPUT files (openai, sharegpt or alpaca; JSONL, "
                                    ".jsonl.gz or a JSON array), run a recipe, write OUTPUT.")
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="input files")
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="input files ('-' for standard input; pipes and fifos work)")
     p.add_argument("-o", "--output", required=True, metavar="OUTPUT",
                    help="output file (.jsonl, .jsonl.gz or .parquet)")
     p.add_argument("--rejects", metavar="FILE", help="write rejected records (JSONL) here")
@@ -543,6 +549,30 @@ def _warnings_as_lines() -> None:
     warnings.showwarning = _show_warning
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (what ``timeout``, ``kill`` and job schedulers send), handled like Ctrl-C."""
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While a command runs, SIGTERM unwinds like Ctrl-C: temporary files are removed."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = build_parser()
@@ -558,9 +588,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     """Call the subcommand's handler; turn errors into one line and an exit code."""
     try:
-        return int(args.func(args))
+        with _sigterm_as_interrupt():
+            return int(args.func(args))
     except UserError as exc:
-        print(f"selfreflect {args.command}: error: {exc}", file=sys.stderr)
+        print(f"selfreflect {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except FormatMismatch as exc:
         print(f"selfreflect {args.command}: error: {exc}; no output was written", file=sys.stderr)
@@ -570,14 +601,21 @@ def _run(args: argparse.Namespace) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    except KeyboardInterrupt:
-        print("selfreflect: interrupted; no output file was left half-written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print(f"selfreflect: {what}; no output file was left half-written", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
     except ImportError as exc:
         print(f"selfreflect {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"selfreflect {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        import errno
+
+        message = _one_line(exc)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # the file name would only be a .tmp
+            message = ("no space left on the disk; free some space and run again (no output "
+                       "file was left half-written)")
+        print(f"selfreflect {args.command}: error: {message}", file=sys.stderr)
         return 1
     except RuntimeError as exc:
         # an LLM step found its server unusable (wrong URL, key or model); checked through

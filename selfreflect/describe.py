@@ -23,7 +23,7 @@ class ParamInfo:
     """One parameter a recipe accepts."""
 
     name: str
-    type: str
+    type: str  # in words, with the allowed range: "int, 2 <= num_perm <= 1024"
     default: str | None  # YAML text; None when the parameter is required
     meaning: str
 
@@ -125,25 +125,23 @@ def kind_of(cls: type) -> str:
     return "per-record step" if issubclass(cls, RecordStep) else "stream step"
 
 
-def _hints(cls: type) -> dict[str, Any]:
-    try:
-        return typing.get_type_hints(cls.__init__, include_extras=True)
-    except Exception:  # an annotation naming something not importable here: show it as text
-        return {}
-
-
 def params(cls: type) -> tuple[ParamInfo, ...]:
     """The parameters of ``cls.__init__`` a recipe accepts."""
+    from selfreflect.params import bounds, hints
+
     meanings = arg_meanings(cls.__doc__ or "")
-    hints = _hints(cls)
+    resolved = hints(cls)
     found = []
     for p in inspect.signature(cls.__init__).parameters.values():
         if p.name == "self" or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             continue
-        annotation = hints.get(p.name, p.annotation)
+        annotation = resolved.get(p.name, p.annotation)
+        kind = type_text(annotation)
+        allowed = bounds(annotation, p.name) if p.name in resolved else None
+        if allowed:
+            kind = f"{kind}, {allowed}" if kind else allowed
         default = None if p.default is inspect.Parameter.empty else yaml_text(p.default)
-        found.append(ParamInfo(p.name, type_text(annotation), default,
-                               meanings.get(p.name, "")))
+        found.append(ParamInfo(p.name, kind, default, meanings.get(p.name, "")))
     return tuple(found)
 
 

@@ -22,14 +22,13 @@ from __future__ import annotations
 import inspect
 import typing
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import TypeAdapter, ValidationError
 
+from selfreflect import params as params_mod
 from selfreflect import registry
 from selfreflect.pipeline import Pipeline
 from selfreflect.steps import Step
@@ -93,7 +92,8 @@ def from_dict(data: Any, source: str = "<dict>") -> Recipe:
     unknown = [key for key in data if key != "steps" and key not in SETTINGS]
     if unknown:
         allowed = ", ".join(("steps", *SETTINGS))
-        raise RecipeError(f"{source}: unknown top-level key {unknown[0]!r}; allowed: {allowed}")
+        raise RecipeError(f"{source}: unknown top-level key {params_mod.short(unknown[0])}; "
+                          f"allowed: {allowed}")
     if "steps" not in data:
         raise RecipeError(f"{source}: missing 'steps' (a list of steps to run)")
     entries = data["steps"]
@@ -111,32 +111,23 @@ def build_step(cls: type[Step], params: dict[str, Any], where: str = "") -> Step
     unknown = [key for key in params if key not in signature and not accepts_any]
     if unknown:
         known = ", ".join(n for n, p in signature.items() if p.kind is not p.VAR_KEYWORD)
-        raise RecipeError(f"{where}: unknown parameter {unknown[0]!r}; "
+        raise RecipeError(f"{where}: unknown parameter {params_mod.short(unknown[0])}; "
                           f"{cls.name} takes: {known or '(no parameters)'}")
     missing = [n for n, p in signature.items() if p.default is p.empty and n not in params
                and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
     if missing:
         raise RecipeError(f"{where}: missing required parameter {missing[0]!r}")
-    adapters = _adapters(cls)
     values: dict[str, Any] = {}
     for key, value in params.items():
-        adapter = adapters.get(key)
-        if adapter is None:
-            values[key] = value
-            continue
         try:
-            values[key] = adapter.validate_python(value)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            loc = "".join(f"[{p!r}]" for p in first["loc"])
-            raise RecipeError(
-                f"{where}: parameter {key!r}{loc}: {first['msg']} (got {value!r:.60})"
-            ) from None
+            values[key] = params_mod.validate(cls, key, value)
+        except params_mod.ParamError as exc:
+            raise RecipeError(f"{where}: {exc}") from None
     try:
         return cls(**values)
     except Exception as exc:
         raise RecipeError(f"{where}: {cls.name}({_args(values)}) failed: "
-                          f"{type(exc).__name__}: {exc}") from exc
+                          f"{type(exc).__name__}: {params_mod.short(str(exc), 200)}") from exc
 
 
 def _read(name: str) -> tuple[str, str]:
@@ -172,7 +163,7 @@ def _no_duplicates(loader: _StrictSafeLoader, node: yaml.MappingNode, deep: bool
         key = loader.construct_object(key_node, deep=deep)
         if isinstance(key, typing.Hashable) and key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark)
+                None, None, f"duplicate key {params_mod.short(key)}", key_node.start_mark)
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
 
@@ -180,9 +171,49 @@ def _no_duplicates(loader: _StrictSafeLoader, node: yaml.MappingNode, deep: bool
 _StrictSafeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
 
 
+#: How many values YAML aliases may add to a recipe once expanded (an alias bomb, nine lists of
+#: nine aliases of each other, would expand to 387 million).
+MAX_ALIAS_VALUES = 1_000_000
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many values ``node`` stands for with every alias expanded (memoised per node)."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    sizes[id(node)] = 1  # a node that contains itself counts once (recursive anchors)
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(child, sizes) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+    sizes[id(node)] = size
+    return size
+
+
+def _load_bounded(text: str, source: str) -> Any:
+    """Safe-load one YAML document, refusing aliases that expand it past MAX_ALIAS_VALUES
+    before anything is built from it."""
+    loader = _StrictSafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        sizes: dict[int, int] = {}
+        expanded = _expanded_size(node, sizes)
+        if expanded - len(sizes) > MAX_ALIAS_VALUES:
+            raise RecipeError(
+                f"{source}: YAML aliases expand the recipe to {expanded:,} values (more than "
+                f"{MAX_ALIAS_VALUES:,} beyond the {len(sizes):,} written); write the values "
+                "out or use fewer aliases")
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def _parse(text: str, source: str) -> Any:
     try:
-        return yaml.load(text, Loader=_StrictSafeLoader)  # noqa: S506 - a SafeLoader subclass
+        return _load_bounded(text, source)
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         where = f"{source}:{mark.line + 1}" if mark else source
@@ -209,15 +240,17 @@ def _settings(data: dict[str, Any], source: str) -> dict[str, Any]:
     for key in ("output", "rejects", "report", "engine"):
         value = data.get(key)
         if value is not None and not isinstance(value, str):
-            raise RecipeError(f"{source}: {key!r} must be a string, got {value!r:.60}")
+            raise RecipeError(f"{source}: {key!r} must be a string, got "
+                              f"{params_mod.short(value)}")
         out[key] = value
     if out["engine"] is not None and out["engine"] not in ENGINES:
-        raise RecipeError(f"{source}: unknown engine {out['engine']!r}; "
+        raise RecipeError(f"{source}: unknown engine {params_mod.short(out['engine'])}; "
                           f"available: {', '.join(ENGINES)}")
     workers = data.get("workers")
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
                                 or workers < 1):
-        raise RecipeError(f"{source}: 'workers' must be a whole number >= 1, got {workers!r}")
+        raise RecipeError(f"{source}: 'workers' must be a whole number >= 1, got "
+                          f"{params_mod.short(workers)}")
     out["workers"] = workers
     return out
 
@@ -236,41 +269,12 @@ def _build_entry(entry: Any, where: str) -> Step:
     return build_step(cls, params, f"{where} ({name})")
 
 
-@cache
 def _signature(cls: type[Step]) -> dict[str, inspect.Parameter]:
-    params = inspect.signature(cls.__init__).parameters
-    return {n: p for n, p in params.items() if n != "self" and p.kind is not p.VAR_POSITIONAL}
-
-
-@cache
-def _adapters(cls: type[Step]) -> dict[str, TypeAdapter[Any]]:
-    """A pydantic TypeAdapter per annotated parameter (unresolvable annotations: unchecked)."""
-    try:
-        hints = typing.get_type_hints(cls.__init__)
-    except Exception:  # one unresolvable annotation: resolve the others one by one
-        hints = {}
-        namespace = vars(inspect.getmodule(cls) or typing)
-        for name, param in _signature(cls).items():
-            annotation = param.annotation
-            try:
-                hints[name] = (eval(annotation, dict(namespace))  # noqa: S307 - own source
-                               if isinstance(annotation, str) else annotation)
-            except Exception:
-                continue
-    adapters: dict[str, TypeAdapter[Any]] = {}
-    for name, param in _signature(cls).items():
-        hint = hints.get(name)
-        if hint in (None, Any, inspect.Parameter.empty) or param.kind is param.VAR_KEYWORD:
-            continue
-        try:
-            adapters[name] = TypeAdapter(hint)
-        except Exception:
-            continue
-    return adapters
+    return params_mod.signature(cls)
 
 
 def _args(values: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v!r:.40}" for k, v in values.items())
+    return ", ".join(f"{k}={params_mod.short(v, 40)}" for k, v in values.items())
 
 
 # -- dumping ------------------------------------------------------------------------------
@@ -293,6 +297,6 @@ def dump(pipeline: Pipeline | Recipe) -> str:
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     except yaml.representer.RepresenterError as exc:
         bad = exc.args[1] if len(exc.args) > 1 else exc
-        raise RecipeError(f"cannot write {type(bad).__name__} value {bad!r:.60} to a recipe: "
-                          "step parameters must be plain data (str, numbers, lists, dicts)"
+        raise RecipeError(f"cannot write {type(bad).__name__} value {params_mod.short(bad)} to a "
+                          "recipe: step parameters must be plain data (str, numbers, lists, dicts)"
                           ) from None

@@ -100,6 +100,10 @@ def _load(name: str) -> type[Step] | str:
     ep = _entry_points()[name]
     try:
         cls = ep.load()
+    except SystemExit as exc:  # sys.exit() at import must not end selfreflect either
+        problem = f"could not be loaded ({_origin(ep)}): it called sys.exit({exc.code!r:.40})"
+        _warn(f"step {name!r} {problem}")
+        return problem
     except Exception as exc:  # a broken plugin must never break selfreflect
         problem = f"could not be loaded ({_origin(ep)}): {type(exc).__name__}: {exc}"
         _warn(f"step {name!r} {problem}")

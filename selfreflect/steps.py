@@ -113,7 +113,11 @@ class Step:
 
     def check(self) -> None:
         """Raise ValueError when this step's configuration cannot run (an LLM step without an
-        endpoint, say). Pipelines call it before they read a record."""
+        endpoint, say; a parameter outside the range its annotation gives). Pipelines call it
+        before they read a record; an override calls ``super().check()``."""
+        from selfreflect.params import check_ranges
+
+        check_ranges(self)
 
     # -- parameters (scikit-learn style) -------------------------------------------------
     @classmethod

@@ -145,6 +145,8 @@ class FakeLLM:
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        #: Set by stop(): replies still waiting out a delay give up at once.
+        self._stopped = threading.Event()
 
     # -- scripting ---------------------------------------------------------------------
     def script(self, *replies: Reply | Handler) -> FakeLLM:
@@ -209,8 +211,9 @@ class FakeLLM:
                 self._send(reply)
 
             def _send(self, reply: Reply) -> None:
-                if reply.delay:
-                    time.sleep(reply.delay)
+                if reply.delay and fake._stopped.wait(reply.delay):
+                    self.close_connection = True
+                    return  # stopped while hanging: answer nothing
                 data = reply.payload()
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json")
@@ -229,13 +232,15 @@ class FakeLLM:
                     n = max(1, reply.chunks)
                     step = max(1, -(-len(data) // n))
                     for i in range(0, len(data), step):
-                        if i and reply.chunk_delay:
-                            time.sleep(reply.chunk_delay)
+                        if i and reply.chunk_delay and fake._stopped.wait(reply.chunk_delay):
+                            self.close_connection = True
+                            return
                         self.wfile.write(data[i : i + step])
                         self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError):
                     self.close_connection = True
 
+        self._stopped.clear()
         server = _Server(("127.0.0.1", 0), _Handler)
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, args=(0.02,), name="fakellm",
@@ -244,7 +249,8 @@ class FakeLLM:
         return self
 
     def stop(self) -> None:
-        """Stop serving and free the port."""
+        """Stop serving and free the port (replies still delayed are dropped)."""
+        self._stopped.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import numpy as np
+from pydantic import Field
 
 from selfreflect.conversation import Conversation, DedupMode
 from selfreflect.dedup.index import CandidateIndex, DatasketchIndex, NumpyIndex
@@ -51,20 +52,20 @@ class NearDedup(Step):
     def __init__(
         self,
         mode: DedupMode = "conversation",
-        threshold: float = 0.8,
-        num_perm: int = 128,
-        ngram: int = 2,
-        seed: int = 1,
-        bands: int | None = None,
-        rows: int | None = None,
+        threshold: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.8,
+        num_perm: Annotated[int, Field(ge=2, le=1024)] = 128,
+        ngram: Annotated[int, Field(ge=1, le=32)] = 2,
+        seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 1,
+        bands: Annotated[int, Field(ge=1, le=1024)] | None = None,
+        rows: Annotated[int, Field(ge=1, le=1024)] | None = None,
         scheme: Scheme = "affine32",
         hash: HashName = "xxh32",
-        sample: int = 256,
+        sample: Annotated[int, Field(ge=1, le=100_000)] = 256,
         keep: str = "first",
         score_key: str | None = None,
         index: str = "memory",
         redis: dict[str, Any] | None = None,
-        batch_size: int = 1024,
+        batch_size: Annotated[int, Field(ge=1, le=1_000_000)] = 1024,
     ):
         self.mode = mode
         self.threshold = threshold

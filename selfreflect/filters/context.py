@@ -8,8 +8,10 @@ not in the record) cannot be answered well. Rules only; an LLM judge is in ``sel
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Annotated
 
 import regex
+from pydantic import Field
 
 from selfreflect.conversation import Conversation
 from selfreflect.steps import Filter
@@ -145,7 +147,7 @@ class DropContextDependent(Filter):
         "('Understood. Here are 100 ...', a bare 'yes' or 'thanks')",
     }
 
-    def __init__(self, max_user_turns: int = 1):
+    def __init__(self, max_user_turns: Annotated[int, Field(ge=1, le=10_000)] = 1):
         self.max_user_turns = max_user_turns
 
     def keep(self, conv: Conversation) -> bool | tuple[bool, str] | tuple[bool, str, str]:

@@ -8,6 +8,7 @@ import emoji
 import regex
 
 from selfreflect.conversation import Conversation
+from selfreflect.params import Share
 from selfreflect.steps import Filter, MessageRewriter
 
 # Leftovers of an emoji sequence that mean nothing alone: variation selectors 15/16, the
@@ -100,7 +101,7 @@ class DropEmojiTurns(Filter):
         "mostly_emoji_assistant": "an assistant turn is mostly emoji",
     }
 
-    def __init__(self, max_share: float = 0.5, roles: tuple[str, ...] = ("user", "assistant")):
+    def __init__(self, max_share: Share = 0.5, roles: tuple[str, ...] = ("user", "assistant")):
         self.max_share = max_share
         self.roles = roles
 

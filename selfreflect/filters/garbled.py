@@ -9,6 +9,7 @@ import regex
 from ftfy.badness import is_bad
 
 from selfreflect.conversation import Conversation
+from selfreflect.params import Share
 from selfreflect.steps import Filter, MessageRewriter
 
 # C0 controls except tab and line breaks, DEL, and C1 controls.
@@ -105,7 +106,7 @@ class DropGarbled(Filter):
 
     def __init__(
         self,
-        min_letter_share: float = 0.3,
+        min_letter_share: Share = 0.3,
         symbol_runs: bool = True,
         roles: tuple[str, ...] = ("system", "user", "assistant"),
     ):

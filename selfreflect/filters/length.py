@@ -8,6 +8,7 @@ from typing import Literal
 import regex
 
 from selfreflect.conversation import Conversation
+from selfreflect.params import Length
 from selfreflect.steps import Filter
 
 # Scripts written without spaces: each character counts as a word.
@@ -65,9 +66,9 @@ class DropByLength(Filter):
     def __init__(
         self,
         unit: Literal["chars", "words"] = "words",
-        min_length: dict[str, int] | None = None,
-        max_length: dict[str, int] | None = None,
-        single_turn_min_length: dict[str, int] | None = None,
+        min_length: dict[str, Length] | None = None,
+        max_length: dict[str, Length] | None = None,
+        single_turn_min_length: dict[str, Length] | None = None,
     ):
         self.unit = unit
         self.min_length = min_length

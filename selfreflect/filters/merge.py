@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
+from typing import Annotated
 
 import regex
+from pydantic import Field
 
 from selfreflect.conversation import Conversation, Message
 from selfreflect.report import StepStats
@@ -31,7 +33,7 @@ class MergePersonaTurns(Step):
 
     def __init__(
         self,
-        max_turns: int = 8,
+        max_turns: Annotated[int, Field(ge=1, le=10_000)] = 8,
         ignore_line_pattern: str | None = None,
         merge_without_system: bool = False,
     ):

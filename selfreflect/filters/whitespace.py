@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
 import regex
+from pydantic import Field
 
 from selfreflect.steps import MessageRewriter
 
@@ -31,7 +33,7 @@ class NormalizeWhitespace(MessageRewriter):
 
     def __init__(
         self,
-        max_blank_lines: int = 1,
+        max_blank_lines: Annotated[int, Field(ge=0, le=1000)] = 1,
         remove_line_breaks: bool = False,
         roles: tuple[str, ...] = ("system", "user", "assistant"),
     ):

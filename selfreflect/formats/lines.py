@@ -1,24 +1,39 @@
 """Turn the bytes of a file into JSON values, one line (or array element) at a time.
 
+Every input is opened once and read once, as a stream: the format is sniffed from the first
+bytes already read (never by reopening the path), so a pipe, a fifo, a process substitution
+(``<(gzip -c f.jsonl)``) and standard input (``-``) read like a file.
+
 Reading is in binary with a bounded line reader: a line longer than ``max_line_bytes`` is
 skipped in chunks and rejected as ``line_too_long`` without ever being held in memory whole.
+A line ends at ``\n``, ``\r\n`` or a lone ``\r`` (as Python's universal newlines).
 Gzip input is recognised by its magic bytes; a UTF-8 BOM at the start is dropped; a file
-whose first character is ``[`` is read as a JSON array, element by element; a Parquet file
-(magic bytes ``PAR1``) row by row.
+whose first character is ``[`` is read as a JSON array, element by element (a bad element is
+one reject and reading goes on at the next one); a Parquet file (magic bytes ``PAR1``) row
+by row.
 """
 
 from __future__ import annotations
 
 import codecs
 import gzip
+import io
 import json
 import os
 import re
+import sys
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from selfreflect.formats.streams import (
+    cr_to_lf,
+    open_raw,
+    put_back,
+    read_head,
+    source_name,
+)
 from selfreflect.steps import Reject
 
 #: Default limit on one line (or one array element): 16 MiB.
@@ -37,6 +52,10 @@ _CHUNK = 1024 * 1024
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 _LITERAL_SURROGATE = re.compile("[\ud800-\udfff]")
 _WS = " \t\r\n"
+_LONE_CR = re.compile(rb"\r(?!\n)")
+_LINE_END = re.compile(rb"\r\n?|\n")
+_STRUCTURE = re.compile(r'[][{}",]')
+_IN_STRING = re.compile(r'["\\]')
 
 
 @dataclass(slots=True)
@@ -46,16 +65,6 @@ class Parsed:
     line: int
     value: Any
     raw: str
-
-
-def open_binary(path: str | os.PathLike[str]) -> IO[bytes]:
-    """Open a file for binary reading, transparently un-gzipping it."""
-    fh: IO[bytes] = open(path, "rb")  # noqa: SIM115 - returned to the caller
-    if fh.read(2) == _GZIP_MAGIC:
-        fh.close()
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    fh.seek(0)
-    return fh
 
 
 def _reject(source: str, line: int, reason: str, detail: str, raw: str) -> Reject:
@@ -147,6 +156,14 @@ def iter_jsonl(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_BYTES,
             continue
         if not raw.strip():
             continue
+        lone_cr = _LONE_CR.search(raw) if b"\r" in raw else None
+        if lone_cr is not None and lone_cr.end() < len(raw):  # a lone CR ends a line too
+            pieces = _LINE_END.split(raw.rstrip(b"\r\n"))
+            for offset, piece in enumerate(pieces):
+                if piece.strip():
+                    yield decode_line(piece, source, line_no + offset, max_depth)
+            line_no += len(pieces) - 1
+            continue
         yield decode_line(raw, source, line_no, max_depth)
 
 
@@ -170,8 +187,10 @@ def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_B
     """Yield a Parsed value or a Reject for every element of a JSON array stream.
 
     ``line`` is the element's number (1-based); the detail also names its line in the file.
-    An element that cannot be parsed ends the array: the rest of the file cannot be split
-    into elements without parsing it, so it becomes that one reject.
+    An element that cannot be parsed is one reject: its end is found by matching brackets
+    and quotes up to the next ``,`` or ``]`` outside a string, and reading goes on from there.
+    Only an element that never ends (an unclosed string or bracket, a file cut off) makes
+    the rest of the file its reject.
     """
     decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
     parser = json.JSONDecoder()
@@ -208,11 +227,63 @@ def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_B
             if pos < len(buf) or not more():
                 return buf[pos] if pos < len(buf) else ""
 
+    def element_end() -> int | None:
+        """Where the element at ``pos`` ends: the ``,`` or ``]`` after it at depth 0, outside
+        strings (reading on as needed); None if the file or max_line_bytes ends first."""
+        i, open_brackets, in_string = pos, [], False
+        while True:
+            found = (_IN_STRING if in_string else _STRUCTURE).search(buf, i)
+            if found is None:
+                before = pos
+                if len(buf) - pos > max_line_bytes or not more():
+                    return None
+                i -= before - pos  # more() moved the buffer's start to pos
+                continue
+            char, i = found.group(), found.end()
+            if in_string:
+                if char == "\\":
+                    i += 1  # skip the escaped character (even one not read yet)
+                else:
+                    in_string = False
+            elif char == '"':
+                in_string = True
+            elif char in "[{":
+                open_brackets.append(char)
+            elif char in "]}":
+                opener = "[" if char == "]" else "{"
+                if opener in open_brackets:  # a mismatched closer also closes what it skips
+                    del open_brackets[len(open_brackets) - 1 - open_brackets[::-1].index(opener):]
+                elif char == "]" and not open_brackets:
+                    return found.start()
+            elif not open_brackets:  # a ','
+                return found.start()
+
     def fail(reason: str, detail: str) -> Reject:
         rest = buf[pos:pos + PREVIEW_CHARS].encode("utf-8", "surrogateescape")
         where = f"element {element} (line {line_at(pos)})"
         return _reject(source, element, reason, f"{where}: {detail}",
                        rest.decode("utf-8", errors="replace"))
+
+    def skip_bad(reason: str, detail: str) -> Iterator[Reject]:
+        """Reject the text from ``pos`` to the end of its element and move past it (nothing
+        for an empty slot, as in ``[1,,2]``); an element that never ends rejects the rest of
+        the file and raises _ArrayEnds."""
+        nonlocal pos
+        end = element_end()
+        if end is None:
+            if len(buf) - pos > max_line_bytes:
+                yield fail("line_too_long", f"element exceeds max_line_bytes={max_line_bytes} "
+                                            "(the rest of the file is this reject)")
+            else:
+                yield fail(reason, f"{detail} (the element never ends: the rest of the file "
+                                   "is this reject)")
+            raise _ArrayEnds
+        text = buf[pos:end].rstrip(_WS)
+        if text:
+            where = f"element {element} (line {line_at(pos)})"
+            raw = text.encode("utf-8", "surrogateescape").decode("utf-8", errors="replace")
+            yield _reject(source, element, reason, f"{where}: {detail}", raw)
+        pos = end
 
     if skip_ws() != "[":
         element = 1
@@ -231,40 +302,59 @@ def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_B
     if skip_ws() == "]":
         yield from after_the_array()
         return
-    while True:
-        element += 1
-        skip_ws()
+    try:
         while True:
-            try:
-                value, end = parser.raw_decode(buf, pos)
-                if end < len(buf) or not more():
-                    break  # a number at the end of the buffer may continue in the next chunk
-            except json.JSONDecodeError as exc:
-                if len(buf) - pos > max_line_bytes:
-                    yield fail("line_too_long", f"element exceeds max_line_bytes={max_line_bytes}")
+            element += 1
+            skip_ws()
+            bad: tuple[str, str] | None = None
+            failed_at = -1  # where in the element the last parse failed
+            whole = False  # the element's end is in the buffer and it still fails: it is bad
+            while True:
+                try:
+                    value, end = parser.raw_decode(buf, pos)
+                    if end < len(buf) or not more():
+                        break  # a number at the end of the buffer may go on in the next chunk
+                except json.JSONDecodeError as exc:
+                    if (exc.pos - pos != failed_at and len(buf) - pos <= max_line_bytes
+                            and more(max(_CHUNK, len(buf) - pos))):
+                        failed_at = exc.pos - pos  # perhaps only cut by the end of the buffer
+                        continue
+                    if whole or element_end() is None:
+                        bad = ("invalid_json", f"{exc.msg} at character {exc.pos - pos + 1} "
+                                               "of the element")
+                        break
+                    whole = True  # its end is read now (a string longer than a read?): again
+                except RecursionError:
+                    bad = ("too_deep", "JSON nested too deeply to parse")
+                    break
+            if bad is not None:
+                yield from skip_bad(*bad)
+            else:
+                text = buf[pos:end]
+                line_here = line_at(pos)
+                pos = end
+                yield _array_item(value, text, source, element, line_here, max_depth)
+            sep = skip_ws()
+            if sep not in (",", "]"):
+                if not sep:
+                    element += 1
+                    yield fail("invalid_json", "the file ends inside the JSON array (no "
+                                               "closing ']')")
                     return
-                if not more(max(_CHUNK, len(buf) - pos)):
-                    yield fail("invalid_json", f"{exc.msg} (the rest of the file is this reject)")
-                    return
-            except RecursionError:
-                yield fail("too_deep", "JSON nested too deeply to parse (the rest of the file "
-                                       "is this reject)")
-                return
-        text = buf[pos:end]
-        line_here = line_at(pos)
-        pos = end
-        yield _array_item(value, text, source, element, line_here, max_depth)
-        sep = skip_ws()
-        if sep == ",":
-            pos += 1
-            continue
-        if sep == "]":
+                element += 1
+                yield from skip_bad("invalid_json", "expected ',' or ']' after an element")
+                sep = skip_ws()
+            if sep == ",":
+                pos += 1
+                continue
             yield from after_the_array()
             return
-        element += 1
-        yield fail("invalid_json", "expected ',' or ']' after an element (the rest of the "
-                                   "file is this reject)")
+    except _ArrayEnds:
         return
+
+
+class _ArrayEnds(Exception):
+    """An element of a JSON array never ends: the rest of the file was its reject."""
 
 
 def iter_values(path: str | os.PathLike[str], max_line_bytes: int = MAX_LINE_BYTES,
@@ -280,16 +370,23 @@ def iter_values(path: str | os.PathLike[str], max_line_bytes: int = MAX_LINE_BYT
             last = value.line or last
             yield value
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        yield _reject(str(path), last + 1, "invalid_gzip",
+        yield _reject(source_name(path), last + 1, "invalid_gzip",
                       f"the gzip stream is corrupt or cut off ({exc}); the rest of the file is "
                       "this reject", "")
 
 
 def _iter_values(path: str | os.PathLike[str], max_line_bytes: int,
                  max_depth: int) -> Iterator[Parsed | Reject]:
-    source = str(path)
-    with open_binary(path) as fh:
-        head = fh.read(4096)
+    source = source_name(path)
+    raw = open_raw(path)
+    try:
+        head = read_head(raw)
+        stream = put_back(head, raw)
+        gzipped = head.startswith(_GZIP_MAGIC)
+        if gzipped:
+            unzipped = gzip.GzipFile(fileobj=stream, mode="rb")
+            head = read_head(unzipped)
+            stream = put_back(head, unzipped)
         encoding = next((name for bom, name in _OTHER_BOMS.items() if head.startswith(bom)), None)
         if encoding:
             yield _reject(source, 1, "unsupported_encoding",
@@ -300,11 +397,18 @@ def _iter_values(path: str | os.PathLike[str], max_line_bytes: int,
         if head.startswith(_PARQUET_MAGIC):
             from selfreflect.formats.parquet import iter_parquet
 
-            yield from iter_parquet(path)
+            if not gzipped and raw.seekable():
+                raw.seek(0)
+                yield from iter_parquet(raw, name=source)
+            else:  # Parquet's index is at its end: a stream is read whole first
+                yield from iter_parquet(io.BytesIO(stream.read()), name=source)
             return
-        head = head.removeprefix(_BOM).lstrip()
-        fh.seek(0)
-        if head.startswith(b"["):
-            yield from iter_json_array(fh, source, max_line_bytes, max_depth)
+        if b"\r" in head and b"\n" not in head:  # old Mac line ends: a lone CR ends each line
+            stream = put_back(b"", stream, cr_to_lf)
+        if head.removeprefix(_BOM).lstrip().startswith(b"["):
+            yield from iter_json_array(stream, source, max_line_bytes, max_depth)
         else:
-            yield from iter_jsonl(fh, source, max_line_bytes, max_depth)
+            yield from iter_jsonl(stream, source, max_line_bytes, max_depth)
+    finally:
+        if raw is not sys.stdin.buffer:
+            raw.close()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import IO, Any
 
 from selfreflect.conversation import Conversation
 from selfreflect.formats.lines import Parsed
@@ -92,15 +92,18 @@ def write_parquet(records: Iterable[Conversation | dict[str, Any]],
     return count
 
 
-def iter_parquet(path: str | os.PathLike[str],
-                 batch_size: int = 1000) -> Iterator[Parsed | Reject]:
-    """Yield every row of a Parquet file as a JSON-safe value; ``line`` is the row number.
+def iter_parquet(path: str | os.PathLike[str] | IO[bytes], batch_size: int = 1000,
+                 name: str | None = None) -> Iterator[Parsed | Reject]:
+    """Yield every row of a Parquet file (a path or an open binary file) as a JSON-safe value;
+    ``line`` is the row number and ``name`` the source rejects name (default: the path).
 
     A file that is not valid Parquet (corrupt, cut off, or only starting with its magic bytes)
     ends with one ``invalid_parquet`` reject after the rows read before the damage.
     """
     pa = import_pyarrow()
     row_number = 0
+    path = str(path) if isinstance(path, os.PathLike) else path
+    name = name or (path if isinstance(path, str) else "<stream>")
     try:
         source = pa.parquet.ParquetFile(path)
         own = source.schema_arrow.names == _OWN_COLUMNS
@@ -113,5 +116,5 @@ def iter_parquet(path: str | os.PathLike[str],
     except (pa.ArrowException, OSError) as exc:
         line = row_number + 1
         yield Reject("read", "invalid_parquet",
-                     f"{path}:{line}: not a readable Parquet file ({exc}); the rest of the file "
-                     "is this reject", raw="", source=str(path), line=line)
+                     f"{name}:{line}: not a readable Parquet file ({exc}); the rest of the file "
+                     "is this reject", raw="", source=name, line=line)

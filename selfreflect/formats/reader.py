@@ -12,12 +12,15 @@ from selfreflect.conversation import Conversation
 from selfreflect.formats.convert import RecordError, reject
 from selfreflect.formats.detect import DETECT_RECORDS, EXPECTED, detect, get_format
 from selfreflect.formats.lines import MAX_DEPTH, MAX_LINE_BYTES, Parsed, iter_values
+from selfreflect.formats.streams import STDIN, source_name
 from selfreflect.steps import Reject
 
 
 def check_readable(path: str | os.PathLike[str]) -> Path:
-    """Raise a one-line OSError unless ``path`` is a readable file."""
+    """Raise a one-line OSError unless ``path`` is a readable file (or ``-``, standard input)."""
     p = Path(path)
+    if str(path) == STDIN:
+        return p
     if not p.exists():
         raise FileNotFoundError(f"input file not found: {p}")
     if p.is_dir():
@@ -39,14 +42,15 @@ def read(
 
     The format (``openai``, ``sharegpt``, ``alpaca``) is detected from the first
     ``detect_records`` JSON objects unless given. JSONL, ``.jsonl.gz`` and JSON-array files
-    are read the same way. A line longer than ``max_line_bytes`` or nesting deeper than
+    are read the same way, each read once as a stream: a pipe, a fifo or ``-`` (standard input)
+    works as well as a file. A line longer than ``max_line_bytes`` or nesting deeper than
     ``max_depth`` is rejected (``line_too_long``, ``too_deep``). A missing file or a
     directory raises OSError before anything is read.
     """
     check_readable(path)
     module = get_format(format) if format is not None else None
     values = iter_values(path, max_line_bytes, max_depth)
-    return _read(str(path), values, module.NAME if module else None, detect_records)
+    return _read(source_name(path), values, module.NAME if module else None, detect_records)
 
 
 def _read(source: str, values: Iterator[Parsed | Reject], fmt: str | None,

@@ -1,7 +1,8 @@
 """An async client for any OpenAI-compatible ``/v1/chat/completions`` server.
 
-Transport failures (408/409/429/5xx, timeouts, connection errors) are retried with capped
-exponential backoff and jitter, honouring ``Retry-After``; other 4xx are never retried.
+Transport failures (408/409/429/5xx, timeouts, connection errors, answers cut off mid-body)
+are retried with capped exponential backoff and jitter, honouring ``Retry-After``, within one
+deadline for the whole call (``Timeouts.total``); other 4xx are never retried.
 Concurrency is bounded by a semaphore, optionally also requests/min and tokens/min. Answers are
 cached by content; usage is counted; a budget can stop new calls. The API key is read from the
 environment when the HTTP client opens and is never stored where a repr, log, error or cache
@@ -17,6 +18,7 @@ import socket
 import ssl
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -24,12 +26,15 @@ from selfreflect.llm.cache import Cache, content_key, request_json
 from selfreflect.llm.errors import (
     BadResponse,
     ConnectionFailed,
+    Hung,
     RateLimited,
     RequestRejected,
+    ResponseBroken,
     ServerError,
     ServerUnusable,
     Timeout,
     TransportError,
+    scrub,
 )
 from selfreflect.llm.limits import TokenBucket, estimate_tokens
 from selfreflect.llm.retry import RetryPolicy, is_retryable_status, retry_after_seconds
@@ -46,6 +51,29 @@ POOL_SIZE = 8
 #: the client give up on the server for the whole run (``ServerUnusable``).
 UNUSABLE_AFTER = 3
 USER_AGENT = "selfreflect"
+#: How much of an error body is scrubbed of the key before the start of it is kept.
+_SCRUB_WINDOW = 64 * 1024
+
+
+def check_base_url(base_url: str) -> None:
+    """Raise a one-line ValueError unless ``base_url`` is an http(s) URL with a host and no
+    user name or password (the message never shows them)."""
+    try:
+        parts = urlsplit(base_url)
+        port = parts.port
+    except ValueError:
+        raise ValueError("the base URL is not a valid URL; give one like "
+                         "http://localhost:8000/v1") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        shown = base_url if "@" not in base_url else "<the URL with its credentials hidden>"
+        raise ValueError(f"the base URL {shown!r:.80} needs http:// or https:// and a host, "
+                         "e.g. http://localhost:8000/v1")
+    if parts.username is not None or parts.password is not None:
+        host = parts.hostname + (f":{port}" if port else "")
+        raise ValueError(
+            f"the base URL carries a user name or password ({parts.scheme}://***@{host}"
+            f"{parts.path}); remove them and put the credential in ${DEFAULT_KEY_ENV} (sent "
+            "as a Bearer token), so it is never written to a recipe, report or message")
 
 
 def read_api_key(env_name: str = DEFAULT_KEY_ENV) -> str | None:
@@ -74,7 +102,8 @@ class Completion:
 
 @dataclass
 class Timeouts:
-    """Deadlines in seconds: to connect, between bytes read, and for a whole attempt."""
+    """Deadlines in seconds: to connect, between bytes read, and for the whole call (every
+    attempt, backoff and Retry-After wait included; a call that reaches it is ``hung``)."""
 
     connect: float = 10.0
     read: float = 120.0
@@ -100,6 +129,7 @@ class LLMClient:
         usage: Usage | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ):
+        check_base_url(base_url)
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.api_key_env = api_key_env
@@ -180,6 +210,10 @@ class LLMClient:
             response = await transports[index].handle_async_request(request)
             try:
                 await response.aread()
+            except httpx.TimeoutException:
+                raise
+            except httpx.TransportError as exc:  # the answer started, then broke off
+                raise _BrokenBody(exc) from exc
             finally:
                 await response.aclose()
             return response
@@ -187,8 +221,8 @@ class LLMClient:
             self._busy[index] -= 1
 
     def scrub(self, text: str) -> str:
-        """``text`` with the API key (if any) blanked out."""
-        return text.replace(self._secret, "***") if self._secret else text
+        """``text`` with the API key, and any run of 8 or more of its characters, blanked out."""
+        return scrub(text, self._secret)
 
     async def aclose(self) -> None:
         """Close the HTTP connections (and the cache)."""
@@ -265,15 +299,23 @@ class LLMClient:
     async def _post_with_retries(self, content: bytes) -> Completion:
         policy = self.retry
         retry = 0
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeouts.total
         while True:
             self.usage.count("requests")
             failure: TransportError | BadResponse
             wait: float | None = None
             try:
-                async with asyncio.timeout(self.timeouts.total):
+                async with asyncio.timeout_at(deadline):
                     response = await self._post(content)
-            except (httpx.TimeoutException, TimeoutError) as exc:
+            except TimeoutError:  # the call's own deadline, not one read or connect
+                self.usage.count("hung")
+                raise Hung(f"no complete answer within total_timeout={self.timeouts.total:g}s "
+                           f"(attempt {retry + 1})") from None
+            except httpx.TimeoutException as exc:
                 failure = Timeout(f"timed out ({type(exc).__name__})")
+            except _BrokenBody as exc:
+                failure = ResponseBroken(self.scrub(f"the answer broke off: {exc.cause()}"))
             except httpx.TransportError as exc:
                 failure = ConnectionFailed(self.scrub(f"{type(exc).__name__}: {exc}"))
             else:
@@ -285,7 +327,7 @@ class LLMClient:
                         failure = exc
                 elif is_retryable_status(status):
                     wait = retry_after_seconds(response.headers)
-                    detail = self.scrub(f"HTTP {status}: {_snippet(response)}")
+                    detail = f"HTTP {status}: {_snippet(response, self._secret)}"
                     if wait is not None and wait > policy.max_retry_after:
                         raise RateLimited(
                             f"{detail}; server asked to wait {wait:.0f}s "
@@ -293,11 +335,18 @@ class LLMClient:
                         )
                     failure = RateLimited(detail) if status == 429 else ServerError(detail)
                 else:
-                    raise RequestRejected(self.scrub(f"HTTP {status}: {_snippet(response)}"),
+                    raise RequestRejected(f"HTTP {status}: {_snippet(response, self._secret)}",
                                           status)
             if retry >= policy.max_retries:
                 raise type(failure)(f"{failure} (after {retry + 1} attempts)")
             pause = wait if wait is not None else policy.backoff(retry)
+            if loop.time() + pause >= deadline:
+                if isinstance(failure, Timeout):  # silent until the end: the call hung
+                    self.usage.count("hung")
+                    raise Hung(f"no answer within total_timeout={self.timeouts.total:g}s "
+                               f"({retry + 1} attempts; last: {failure})")
+                raise type(failure)(f"{failure} (after {retry + 1} attempts; no time left for "
+                                    f"another within total_timeout={self.timeouts.total:g}s)")
             log.debug("retry %d after %.2fs: %s", retry + 1, pause, failure)
             self.usage.count("retries")
             retry += 1
@@ -322,16 +371,25 @@ def _tls_context() -> ssl.SSLContext:
     return context
 
 
-def _snippet(response: httpx.Response, limit: int = 200) -> str:
-    """The start of an error body, for messages."""
+class _BrokenBody(Exception):
+    """The response's status and headers arrived, then the connection broke mid-body."""
+
+    def cause(self) -> str:
+        exc = self.args[0]
+        return f"{type(exc).__name__}: {exc}"
+
+
+def _snippet(response: httpx.Response, secret: str | None, limit: int = 200) -> str:
+    """The start of an error body for messages: scrubbed of the key first, then cut."""
+    text = response.text
     try:
         data = response.json()
         message = data.get("error", {}).get("message") if isinstance(data, dict) else None
         if isinstance(message, str):
-            return message[:limit]
+            text = message
     except (ValueError, AttributeError):
         pass
-    return response.text[:limit]
+    return scrub(text[:_SCRUB_WINDOW], secret)[:limit]
 
 
 def _parse_completion(response: httpx.Response) -> Completion:

@@ -12,6 +12,7 @@ COUNTERS = (
     "calls",  # completions paid for (HTTP 2xx answers)
     "requests",  # HTTP attempts, successful or not
     "retries",  # transport retries
+    "hung",  # calls given up at their total deadline (total_timeout): accepted, never finished
     "reasks",  # re-asks after invalid output
     "cache_hits",
     "prompt_tokens",

@@ -6,11 +6,15 @@ import os
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
+
+from pydantic import Field
 
 from selfreflect.conversation import Conversation
 from selfreflect.llm import REASONS, Budget, Cache, LLMClient, RetryPolicy, Timeouts
-from selfreflect.llm.client import DEFAULT_KEY_ENV
+from selfreflect.llm.cache import CacheFull
+from selfreflect.llm.client import DEFAULT_KEY_ENV, check_base_url
+from selfreflect.params import Seconds
 from selfreflect.reflect.runner import ordered_map
 from selfreflect.report import StepStats
 from selfreflect.steps import Outcome, Step
@@ -42,19 +46,20 @@ class LLMStep(Step):
     base_url: str | None = None
     model: str | None = None
     cache: str | None = None
-    concurrency: int = 16
-    temperature: float | None = 0.0
-    max_tokens: int | None = 2048
-    max_reasks: int = 2
-    max_retries: int = 4
-    max_retry_after: float = 60.0
-    connect_timeout: float = 10.0
-    read_timeout: float = 120.0
-    total_timeout: float = 300.0
-    requests_per_minute: float | None = None
-    tokens_per_minute: float | None = None
-    budget_tokens: int | None = None
-    budget_calls: int | None = None
+    concurrency: Annotated[int, Field(ge=1, le=1024)] = 16
+    temperature: Annotated[float, Field(ge=0, le=2, allow_inf_nan=False)] | None = 0.0
+    max_tokens: Annotated[int, Field(ge=1, le=1_000_000)] | None = 2048
+    max_reasks: Annotated[int, Field(ge=0, le=10)] = 2
+    max_retries: Annotated[int, Field(ge=0, le=20)] = 4
+    max_retry_after: Annotated[float, Field(ge=0, le=3600, allow_inf_nan=False)] = 60.0
+    connect_timeout: Seconds = 10.0
+    read_timeout: Seconds = 120.0
+    #: The whole call's deadline: every attempt, backoff and Retry-After wait included.
+    total_timeout: Seconds = 300.0
+    requests_per_minute: Annotated[float, Field(gt=0, le=1e7, allow_inf_nan=False)] | None = None
+    tokens_per_minute: Annotated[float, Field(gt=0, le=1e10, allow_inf_nan=False)] | None = None
+    budget_tokens: Annotated[int, Field(ge=1, le=10**13)] | None = None
+    budget_calls: Annotated[int, Field(ge=1, le=10**10)] | None = None
     response_format: bool = True
     api_key_env: str = DEFAULT_KEY_ENV
 
@@ -68,6 +73,7 @@ class LLMStep(Step):
                 f"{self.name} needs base_url and model (parameters, or the environment "
                 f"variables {BASE_URL_ENV} and {MODEL_ENV})"
             )
+        check_base_url(base_url)
         return base_url, model
 
     def make_client(self) -> LLMClient:
@@ -110,9 +116,18 @@ class LLMStep(Step):
         raise NotImplementedError
 
     def check(self) -> None:
-        """An endpoint is known and the step's own parameters can work."""
+        """An endpoint is known, every parameter is in its range, and the step's own
+        parameters can work."""
+        super().check()
         self.resolved_endpoint()
         self.check_params()
+        if self.cache:
+            try:
+                Cache(self.cache).check()
+            except CacheFull:
+                raise  # not a usage error: exit code 1
+            except OSError as exc:  # CacheError: a file, corrupt, not writable: what to fix
+                raise ValueError(str(exc)) from None
 
     def check_params(self) -> None:
         """Raise ValueError for parameters that cannot work (subclasses; part of ``check``)."""

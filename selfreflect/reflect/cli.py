@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -27,6 +28,27 @@ def _positive(value: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
     return n
+
+
+def _at_least_zero(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"needs a whole number, got {value!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return n
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"needs a number of seconds, got {value!r}") from None
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds above 0, "
+                                         f"got {value!r}")
+    return seconds
 
 
 def add_reflect_command(sub: Any) -> argparse.ArgumentParser:
@@ -84,14 +106,15 @@ def add_reflect_command(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--max-tokens", type=_positive, default=2048,
                    help="most tokens the model may write per answer; an answer cut there is "
                    "asked again to be shorter (default: 2048)")
-    p.add_argument("--max-reasks", type=int, default=2,
+    p.add_argument("--max-reasks", type=_at_least_zero, default=2,
                    help="re-asks after invalid JSON, apart from transport retries (default: 2)")
-    p.add_argument("--max-retries", type=int, default=4,
+    p.add_argument("--max-retries", type=_at_least_zero, default=4,
                    help="transport retries per call (default: 4)")
-    p.add_argument("--read-timeout", type=float, default=120.0,
+    p.add_argument("--read-timeout", type=_seconds, default=120.0,
                    help="seconds to wait for the next bytes of an answer (default: 120)")
-    p.add_argument("--total-timeout", type=float, default=300.0,
-                   help="seconds for a whole attempt, however it trickles (default: 300)")
+    p.add_argument("--total-timeout", type=_seconds, default=300.0,
+                   help="seconds for a whole call, every retry and wait included, however it "
+                        "trickles; a call that reaches it is rejected as 'hung' (default: 300)")
     p.add_argument("--rpm", type=float, help="requests per minute limit")
     p.add_argument("--tpm", type=float, help="tokens per minute limit")
     p.add_argument("--budget-tokens", type=_positive,

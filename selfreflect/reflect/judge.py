@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
+
+from pydantic import Field
 
 from selfreflect.conversation import Conversation
 from selfreflect.llm import LLMError, ask_json
@@ -51,7 +53,8 @@ class LLMJudge(LLMStep):
     question: str = "persona_break"
     reject_on: str = "yes"
     on_error: str = "reject"
-    max_tokens: int | None = field(default=512, kw_only=True)  # a verdict and a reason
+    max_tokens: Annotated[int, Field(ge=1, le=1_000_000)] | None = field(  # a verdict and a reason
+        default=512, kw_only=True)
 
     def check_params(self) -> None:
         if self.reject_on not in ("yes", "no"):

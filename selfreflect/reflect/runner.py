@@ -51,8 +51,7 @@ def ordered_map(
     finally:
         for _, future in pending:
             future.cancel()
-        if cleanup is not None:
-            asyncio.run_coroutine_threadsafe(cleanup(), loop).result()
+        asyncio.run_coroutine_threadsafe(_shutdown(cleanup), loop).result()
         loop.call_soon_threadsafe(loop.stop)
         thread.join()
         loop.close()
@@ -60,3 +59,14 @@ def ordered_map(
 
 async def _run(work: Callable[[T], Awaitable[R]], item: T) -> R:
     return await work(item)
+
+
+async def _shutdown(cleanup: Callable[[], Awaitable[None]] | None) -> None:
+    """Cancel the tasks still running and wait until they have ended (no task is destroyed
+    while pending, as after Ctrl-C), then run ``cleanup``."""
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    if cleanup is not None:
+        await cleanup()

@@ -76,7 +76,7 @@ def test_steps_verbose_shows_parameters_default_recipe_and_origin(capsys):
     block = out.split("\n\n")
     (near,) = [b for b in block if b.startswith("near_dedup\n")]
     assert "built-in, in the default recipe" in near
-    assert "    threshold (float, default 0.8)" in near
+    assert "    threshold (float, 0 < threshold <= 1, default 0.8)" in near
     (merge,) = [b for b in block if b.startswith("merge_persona_turns\n")]
     assert "not in the default recipe" in merge
 

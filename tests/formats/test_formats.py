@@ -152,13 +152,15 @@ def test_json_array_large_enough_to_span_chunks(tmp_path):
     assert [c.id for c in read(f)] == [f"r{i}" for i in range(800)]
 
 
-def test_broken_json_array_ends_in_one_reject(tmp_path):
+def test_broken_json_array_element_is_one_reject_and_reading_goes_on(tmp_path):
     f = tmp_path / "a.json"
     f.write_text('[{"messages": [{"role": "user", "content": "ok"}]},\n {"messages": [}, {}]',
                  encoding="utf-8")
-    good, bad = read(f)
+    good, bad, after = read(f)
     assert isinstance(good, Conversation)
     assert (bad.reason, bad.line) == ("invalid_json", 2) and "line 2" in bad.detail
+    assert bad.raw == '{"messages": [}'
+    assert (after.reason, after.line) == ("missing_messages", 3)  # the next element is read
 
 
 def test_json_array_with_invalid_utf8_and_lone_surrogate(tmp_path):

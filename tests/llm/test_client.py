@@ -14,12 +14,12 @@ from selfreflect.llm import (
     BudgetExhausted,
     Cache,
     ConnectionFailed,
+    Hung,
     LLMClient,
     RateLimited,
     RequestRejected,
     RetryPolicy,
     ServerError,
-    Timeout,
     Timeouts,
 )
 from selfreflect.llm.errors import BadResponse
@@ -144,16 +144,17 @@ def test_read_deadline(fake_llm):
 
 
 def test_total_deadline_catches_a_trickling_body(fake_llm):
-    # each chunk arrives within the read timeout, but the whole body takes ~1.2 s
+    # each chunk arrives within the read timeout, but the whole body takes ~1.2 s: the
+    # call's deadline covers every attempt, so it is hung after the first, not retried
     fake_llm.handler = lambda r: chat("x" * 200, chunks=6, chunk_delay=0.2)
     client = make(fake_llm, timeouts=Timeouts(connect=1, read=0.5, total=0.5),
                   retry=RetryPolicy(max_retries=1, base_delay=0.01))
-    with pytest.raises(Timeout):
+    with pytest.raises(Hung):
         call(client)
-    assert fake_llm.calls == 2
+    assert fake_llm.calls == 1 and client.usage.counters["hung"] == 1
 
 
-def test_cut_off_body_is_a_connection_error_and_retried(fake_llm):
+def test_cut_off_body_is_a_broken_response_and_retried(fake_llm):
     good = chat("whole")
     fake_llm.script(Reply(200, good.body, cut_at=20), good)
     assert call(make(fake_llm)).content == "whole"

@@ -131,3 +131,18 @@ def test_installed_example_plugin_is_found_by_name_in_a_recipe(tmp_path):
         capture_output=True, text=True, timeout=120)
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert "2 passed" in tests.stdout
+
+
+def test_a_plugin_calling_sys_exit_at_import_is_a_warning_and_steps_lists_the_rest(tmp_path):
+    site = tmp_path / "site"
+    fake_dist(site, "quitting_plugin", {"quitter": "quitting_mod:Quitter"})
+    (site / "quitting_mod.py").write_text("import sys\nsys.exit(3)\n")
+    environ = {k: v for k, v in os.environ.items() if k != "SELFREFLECT_DISABLE_PLUGINS"}
+    environ["PYTHONPATH"] = str(site)
+    done = subprocess.run([sys.executable, "-m", "selfreflect.cli", "steps"], cwd=tmp_path,
+                          env=environ, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    listed = [line.split()[0] for line in done.stdout.splitlines()]
+    assert "near_dedup" in listed and "drop_empty_turns" in listed and "quitter" not in listed
+    assert "quitter" in done.stderr and "sys.exit(3)" in done.stderr
+    assert "quitting_mod:Quitter" in done.stderr and "Traceback" not in done.stderr
