@@ -55,6 +55,16 @@ class Job:
     workers: int = 1
     format: str | None = None
     report_html: str | None = None
+    #: Started before reading; stamped on the report (report.json and the HTML page).
+    provenance: Any = None
+    #: Add ``metadata["source"] = {"file", "line"}`` to every kept record.
+    record_source: bool = False
+
+    def __post_init__(self) -> None:
+        if self.provenance is None:
+            from selfreflect.provenance import RunProvenance, recipe_text
+
+            self.provenance = RunProvenance(list(self.inputs), recipe_text(self.pipeline))
 
 
 def _check_inputs(paths: Sequence[str]) -> list[str]:
@@ -148,7 +158,10 @@ def run_job(job: Job) -> Report:
     from selfreflect.formats import DuplicateIds, JsonlWriter, write_parquet
     from selfreflect.html_report import HtmlReportHook
 
-    hook = HtmlReportHook(job.report_html)  # passes everything through without --report-html
+    from selfreflect.provenance import with_source
+
+    # passes everything through without --report-html
+    hook = HtmlReportHook(job.report_html, provenance=job.provenance)
 
     duplicate_ids = DuplicateIds()
     report = job.pipeline.new_report()
@@ -162,6 +175,8 @@ def run_job(job: Job) -> Report:
 
         kept = hook.output(_stream(job.pipeline, hook.input(records), hook.on_reject(on_reject),
                                    report, job.workers))
+        if job.record_source:
+            kept = with_source(kept)
         if job.output.endswith(".parquet"):
             write_parquet(kept, job.output)
         else:
@@ -181,6 +196,7 @@ def run_job(job: Job) -> Report:
 
 def _finish(job: Job, report: Report) -> int:
     """Print the table, write the JSON report, say where the rejects went."""
+    job.provenance.stamp(report)
     print(report.table(), file=sys.stderr)
     if job.report:
         from selfreflect.formats.writers import atomic_path
@@ -197,6 +213,9 @@ def _add_report_html(p: argparse.ArgumentParser) -> None:
     p.add_argument("--report-html", metavar="FILE",
                    help="write a self-contained HTML report of the run here (funnel, reasons, "
                         "lengths before/after, rejected samples, duplicate clusters)")
+    p.add_argument("--record-source", action="store_true",
+                   help="add metadata.source = {file, line} (where it was read) to each kept "
+                        "record")
 
 
 def _workers(value: str) -> int:
@@ -238,7 +257,9 @@ def cmd_clean(args: argparse.Namespace) -> int:
     recipe = _load_recipe(args.recipe)
     workers = args.workers or _recipe_workers(recipe)
     job = Job(recipe.pipeline, inputs, args.output, args.rejects, args.report, workers,
-              args.format, args.report_html)
+              args.format, args.report_html,
+              provenance=_provenance(args, recipe.pipeline, inputs),
+              record_source=args.record_source)
     return _finish(job, run_job(job))
 
 
@@ -265,6 +286,15 @@ def add_run(sub: Any) -> None:
                    help="with --engine ray: the cluster to join (default: start a local one)")
     _add_format(p)
     p.set_defaults(func=cmd_run)
+
+
+def _provenance(args: argparse.Namespace, pipeline: Any, inputs: Sequence[str]) -> Any:
+    """Where this run's numbers come from: started now, before any data is read."""
+    from selfreflect.provenance import RunProvenance, recipe_text, safe_command
+
+    argv = getattr(args, "argv", sys.argv[1:])
+    return RunProvenance(list(inputs), recipe_text(pipeline),
+                         command=safe_command(["selfreflect", *argv]))
 
 
 def _recipe_workers(recipe: Any) -> int:
@@ -309,7 +339,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     _check_outputs(inputs, str(output), rejects, report, args.report_html)
     workers = args.workers or _recipe_workers(recipe)
     job = Job(recipe.pipeline, inputs, str(output), rejects and str(rejects),
-              report and str(report), workers, args.format, args.report_html)
+              report and str(report), workers, args.format, args.report_html,
+              provenance=_provenance(args, recipe.pipeline, inputs),
+              record_source=args.record_source)
     if engine == "ray":
         return _finish(job, _run_on_ray(job, args.address))
     return _finish(job, run_job(job))
@@ -327,10 +359,12 @@ def _run_on_ray(job: Job, address: str | None) -> Report:
         raise UserError(str(exc)) from None
     from selfreflect.html_report import HtmlReportHook
 
-    html = HtmlReportHook(job.report_html) if job.report_html else None
+    html = (HtmlReportHook(job.report_html, provenance=job.provenance)
+            if job.report_html else None)
     try:
         return run_recipe_on_ray(job.pipeline, job.inputs, job.output, job.rejects, None,
-                                 address=address, format=job.format, html=html)
+                                 address=address, format=job.format, html=html,
+                                 record_source=job.record_source)
     except Exception as exc:
         # Ray Data passes an actor's exception back only as text inside its UserCodeException;
         # a server found unusable is surfaced as itself, which main() prints as one line
@@ -431,7 +465,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.argv = argv  # for the report's provenance
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2

@@ -52,6 +52,7 @@ def render_html(report: Report, observer: RunObserver | None = None,
         parts.append(_clusters(observer))
         parts.append(_rewrites(observer))
         parts.append(_reflections(observer))
+    parts.append(_provenance(report))
     created = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = "\n".join(p for p in parts if p)
     return _PAGE.format(title=e(title), css=_CSS, created=e(created), body=body)
@@ -94,9 +95,10 @@ class HtmlReportHook:
     """
 
     def __init__(self, path: str | os.PathLike[str] | None, title: str = "selfreflect run report",
-                 **observer_options: int):
+                 provenance: Any = None, **observer_options: Any):
         self.path = path
         self.title = title
+        self.provenance = provenance
         self.observer = RunObserver(**observer_options) if path else None
 
     def input(self, records: Iterable[Any]) -> Iterable[Any]:
@@ -113,6 +115,8 @@ class HtmlReportHook:
 
     def finish(self, report: Report, output: str | os.PathLike[str] | None = None) -> Path | None:
         """Write the page (after the run); returns its path, or None when not asked for."""
+        if self.provenance is not None:
+            self.provenance.stamp(report)
         if self.path is None or self.observer is None:
             return None
         return write_run_report(self.path, report, self.observer, output, self.title)
@@ -436,6 +440,27 @@ def _reflection(sample: ReflectSample) -> str:
             f'<pre class="text">{revised}</pre></div></div>'
             f'<div class="critique"><h4>critique</h4><pre class="text">{_cut(sample.critique)}'
             f'</pre></div></div>')
+
+
+def _provenance(report: Report) -> str:
+    prov = report.provenance
+    if not prov:
+        return ""
+    facts = "".join(
+        f'<tr><th scope="row">{e(k)}</th><td id="provenance-{e(k)}"><code>{e(prov.get(k, ""))}'
+        f'</code></td></tr>' for k in ("version", "command", "started", "finished", "python",
+                                        "platform"))
+    inputs = "".join(
+        f'<tr><td><code>{e(i.get("path"))}</code></td><td class="n">{e(i.get("bytes"))}</td>'
+        f'<td><code data-sha256="{e(i.get("path"))}">{e(i.get("sha256"))}</code></td></tr>'
+        for i in prov.get("inputs") or [])
+    recipe = prov.get("recipe") or ""
+    return (f'<section id="provenance"><h2>Where these numbers came from</h2>'
+            f'<table class="grid small"><tbody>{facts}</tbody></table>'
+            f'<table class="grid small"><thead><tr><th>input</th><th class="n">bytes</th>'
+            f'<th>sha256</th></tr></thead><tbody>{inputs}</tbody></table>'
+            f'<details class="group"><summary>recipe that ran</summary>'
+            f'<pre class="text" id="recipe">{e(recipe)}</pre></details></section>')
 
 
 def _legend(items: list[tuple[str, str]]) -> str:
