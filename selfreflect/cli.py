@@ -59,6 +59,9 @@ class Job:
     provenance: Any = None
     #: Add ``metadata["source"] = {"file", "line"}`` to every kept record.
     record_source: bool = False
+    #: Break the report down per persona, source or system prompt (None: no breakdown).
+    group_by: str | None = None
+    persona_patterns: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.provenance is None:
@@ -157,11 +160,11 @@ def run_job(job: Job) -> Report:
     """Read, run the pipeline, write kept records and rejects atomically; return the report."""
     from selfreflect.formats import DuplicateIds, JsonlWriter, write_parquet
     from selfreflect.html_report import HtmlReportHook
-
     from selfreflect.provenance import with_source
 
     # passes everything through without --report-html
-    hook = HtmlReportHook(job.report_html, provenance=job.provenance)
+    hook = HtmlReportHook(job.report_html, provenance=job.provenance, group_by=job.group_by,
+                          persona_patterns=job.persona_patterns)
 
     duplicate_ids = DuplicateIds()
     report = job.pipeline.new_report()
@@ -216,6 +219,35 @@ def _add_report_html(p: argparse.ArgumentParser) -> None:
     p.add_argument("--record-source", action="store_true",
                    help="add metadata.source = {file, line} (where it was read) to each kept "
                         "record")
+    p.add_argument("--by", choices=(*GROUP_CHOICES, "none"), default=None,
+                   help="break the report down per persona, source file or system prompt "
+                        "(default: persona with --report-html, else none)")
+    _add_persona_pattern(p)
+
+
+#: What ``--by`` groups on.
+GROUP_CHOICES = ("persona", "source", "system")
+
+
+def _add_persona_pattern(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--persona-pattern", metavar="REGEX", action="append", default=None,
+                   help="regex naming the persona in the system prompt, with a (?P<persona>...) "
+                        "group (repeatable; default: 'You are X.' and its common variants, "
+                        "CJK too)")
+
+
+def _group_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``group_by`` and ``persona_patterns`` from ``--by`` / ``--persona-pattern``, checked."""
+    by = args.by or ("persona" if getattr(args, "report_html", None) else None)
+    patterns = tuple(args.persona_pattern) if args.persona_pattern else None
+    for pattern in patterns or ():
+        import regex
+
+        try:
+            regex.compile(pattern)
+        except regex.error as exc:
+            raise UserError(f"--persona-pattern {pattern!r}: {exc}") from None
+    return {"group_by": None if by == "none" else by, "persona_patterns": patterns}
 
 
 def _workers(value: str) -> int:
@@ -259,7 +291,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     job = Job(recipe.pipeline, inputs, args.output, args.rejects, args.report, workers,
               args.format, args.report_html,
               provenance=_provenance(args, recipe.pipeline, inputs),
-              record_source=args.record_source)
+              record_source=args.record_source, **_group_options(args))
     return _finish(job, run_job(job))
 
 
@@ -341,7 +373,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     job = Job(recipe.pipeline, inputs, str(output), rejects and str(rejects),
               report and str(report), workers, args.format, args.report_html,
               provenance=_provenance(args, recipe.pipeline, inputs),
-              record_source=args.record_source)
+              record_source=args.record_source, **_group_options(args))
     if engine == "ray":
         return _finish(job, _run_on_ray(job, args.address))
     return _finish(job, run_job(job))
@@ -359,8 +391,9 @@ def _run_on_ray(job: Job, address: str | None) -> Report:
         raise UserError(str(exc)) from None
     from selfreflect.html_report import HtmlReportHook
 
-    html = (HtmlReportHook(job.report_html, provenance=job.provenance)
-            if job.report_html else None)
+    html = (HtmlReportHook(job.report_html, provenance=job.provenance, group_by=job.group_by,
+                           persona_patterns=job.persona_patterns)
+            if job.report_html or job.group_by else None)
     try:
         return run_recipe_on_ray(job.pipeline, job.inputs, job.output, job.rejects, None,
                                  address=address, format=job.format, html=html,
@@ -410,6 +443,12 @@ def add_stats(sub: Any) -> None:
     p = sub.add_parser("stats", help="describe input files: counts, turns, lengths, duplicates")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="input files")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--by", choices=GROUP_CHOICES, default=None,
+                   help="one line per persona (named in the system prompt, else the source "
+                        "file), source file or system prompt: records, turns, AI self-reference,"
+                        " human claims, invented experiences, empty questions, emoji, lengths, "
+                        "topics, samples; JSON: {\"groups\": [{\"key\", \"records\", ...}]}")
+    _add_persona_pattern(p)
     _add_format(p)
     p.set_defaults(func=cmd_stats)
 
@@ -419,6 +458,15 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from selfreflect.stats import DatasetStats
 
     inputs = _check_inputs(args.inputs)
+    if args.by:
+        from selfreflect.groups import PERSONA_PATTERNS, GroupedStats
+
+        options = _group_options(args)
+        grouped = GroupedStats(args.by, options["persona_patterns"] or PERSONA_PATTERNS)
+        grouped.add_records(_progress(_read_all(inputs, args.format)))
+        print(json.dumps(grouped.to_json(), indent=2, ensure_ascii=False) if args.json
+              else grouped.table())
+        return 0
     stats = DatasetStats.from_records(_progress(_read_all(inputs, args.format)))
     print(json.dumps(stats.to_json(), indent=2, ensure_ascii=False) if args.json
           else stats.table())

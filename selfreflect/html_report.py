@@ -45,6 +45,7 @@ def render_html(report: Report, observer: RunObserver | None = None,
         _summary(report, observer),
         _funnel(report),
         _reasons(report),
+        _groups(report),
     ]
     if observer is not None:
         parts.append(_lengths(observer.before, observer.after))
@@ -95,11 +96,15 @@ class HtmlReportHook:
     """
 
     def __init__(self, path: str | os.PathLike[str] | None, title: str = "selfreflect run report",
-                 provenance: Any = None, **observer_options: Any):
+                 provenance: Any = None, group_by: str | None = None,
+                 **observer_options: Any):
         self.path = path
         self.title = title
         self.provenance = provenance
-        self.observer = RunObserver(**observer_options) if path else None
+        self.group_by = group_by
+        # observe when a page is asked for, or only the per-group breakdown (report.json)
+        self.observer = (RunObserver(group_by=group_by, **observer_options)
+                         if path or group_by else None)
 
     def input(self, records: Iterable[Any]) -> Iterable[Any]:
         """Wrap the records going into the pipeline."""
@@ -117,6 +122,9 @@ class HtmlReportHook:
         """Write the page (after the run); returns its path, or None when not asked for."""
         if self.provenance is not None:
             self.provenance.stamp(report)
+        if self.observer is not None and self.observer.groups is not None:
+            self.observer.groups.mark_observed()
+            report.groups = self.observer.groups.to_json()
         if self.path is None or self.observer is None:
             return None
         return write_run_report(self.path, report, self.observer, output, self.title)
@@ -442,6 +450,51 @@ def _reflection(sample: ReflectSample) -> str:
             f'</pre></div></div>')
 
 
+_GROUP_RATES = (("ai_self_reference", "AI self-ref"), ("claims_human", "claims human"),
+                ("invented_experience", "invents a past"), ("empty_user", "empty question"),
+                ("emoji", "emoji"))
+
+
+def _groups(report: Report) -> str:
+    data = report.groups
+    if not data or not data.get("groups"):
+        return ""
+    by = data.get("by", "group")
+    heads = ["records", "kept", "rejected", *[label for _, label in _GROUP_RATES],
+             "answer p50"]
+    rows = []
+    for g in data["groups"]:
+        key = e(g["key"])
+        rates = g.get("rates", {})
+        cells = [("records", g.get("records", 0)), ("kept", g.get("kept", "")),
+                 ("rejected", g.get("rejected", ""))]
+        cells += [(m, f"{100 * rates.get(m, 0):.1f}%") for m, _ in _GROUP_RATES]
+        cells += [("answer_p50", g.get("assistant_chars", {}).get("p50", 0))]
+        tds = "".join(f'<td class="n" data-group="{key}" data-gfield="{k}">{v}</td>'
+                      for k, v in cells)
+        reasons = ", ".join(f"{k}={v}" for k, v in (g.get("top_reasons") or {}).items())
+        topics = ", ".join(f"{k}={v}" for k, v in (g.get("topics") or {}).items())
+        flag = ('<span class="flag" title="says it is an AI and a human">AI + human</span>'
+                if g.get("inconsistent_persona") else "")
+        samples = "".join(
+            f'<div class="msg user"><span class="role">user</span><pre class="text">'
+            f'{_cut(x.get("user", ""), 300)}</pre></div><div class="msg assistant"><span '
+            f'class="role">assistant</span><pre class="text">{_cut(x.get("assistant", ""), 300)}'
+            f'</pre></div>' for x in g.get("samples") or [])
+        rows.append(
+            f'<tr><th scope="row">{key} {flag}<details><summary class="hint">samples</summary>'
+            f'{samples}</details></th>{tds}<td class="hint">{e(reasons)}</td>'
+            f'<td class="hint">{e(topics)}</td></tr>')
+    head = "".join(f"<th class=n>{h}</th>" for h in heads)
+    return (f'<section id="groups"><h2>Per {e(by)}</h2><p class="hint">Records of each {e(by)}'
+            f' (named in the system prompt, else the source file), what the run kept and '
+            f'rejected, and the share of records with each mark (the cleaning rules\' own '
+            f'checks). <b>AI + human</b>: a persona that says it is an AI in some answers and '
+            f'a human in others.</p><div class="scroll"><table class="grid small"><thead><tr>'
+            f'<th>{e(by)}</th>{head}<th>top reasons</th><th>topics</th></tr></thead><tbody>'
+            f'{"".join(rows)}</tbody></table></div></section>')
+
+
 def _provenance(report: Report) -> str:
     prov = report.provenance
     if not prov:
@@ -527,6 +580,8 @@ ins{background:#bbf7d0;text-decoration:none}
 .critique pre.text{background:#fffbeb}
 .kept{display:flex;gap:8px;margin:6px 0}
 .cluster ul{margin:4px 0;padding-left:18px}
+.flag{background:#fee2e2;color:#991b1b;border-radius:4px;padding:0 4px;font-size:11px}
+.scroll{overflow-x:auto}
 code{background:#f1f5f9;border-radius:4px;padding:0 4px;font-size:12px}
 """
 

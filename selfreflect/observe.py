@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from selfreflect.conversation import Conversation
+from selfreflect.groups import PERSONA_PATTERNS, GroupedStats
 from selfreflect.pipeline import Pipeline, RunResult
 from selfreflect.stats import DatasetStats
 from selfreflect.steps import Reject
@@ -128,6 +129,8 @@ class RunObserver:
         max_rewrite_samples: int = 10,
         max_pending: int = 2_000,
         reflect_extractor: Callable[[Conversation], list[ReflectSample]] = reflect_samples_from,
+        group_by: str | None = None,
+        persona_patterns: tuple[str, ...] | None = None,
     ):
         self.samples_per_reason = samples_per_reason
         self.max_clusters = max_clusters
@@ -136,6 +139,12 @@ class RunObserver:
         self.max_rewrite_samples = max_rewrite_samples
         self.max_pending = max_pending
         self.reflect_extractor = reflect_extractor
+        self.group_by = group_by
+        self.persona_patterns = persona_patterns
+        #: Per persona / source / system prompt (``selfreflect.groups``), when ``group_by``.
+        self.groups: GroupedStats | None = None
+        if group_by is not None:
+            self.groups = GroupedStats(group_by, persona_patterns or PERSONA_PATTERNS)
         self.before = DatasetStats(count_words=False)
         self.after = DatasetStats(count_words=False)
         self.rejected: dict[tuple[str, str], list[Reject]] = {}
@@ -154,6 +163,8 @@ class RunObserver:
     def wrap_input(self, records: Iterable[Any]) -> Iterator[Any]:
         """Pass records through, counting every Conversation as 'before'."""
         for record in records:
+            if self.groups is not None:
+                self.groups.add_records((record,))
             if isinstance(record, Conversation):
                 self.before.add(record)
                 if len(self._pending) < self.max_pending:
@@ -186,6 +197,8 @@ class RunObserver:
         """Sample the reject, and file it in its duplicate cluster when it has one."""
         key = (reject.step, reject.reason)
         self.reject_counts[key] += 1
+        if self.groups is not None:
+            self.groups.observe_reject(reject)
         bucket = self.rejected.setdefault(key, [])
         if len(bucket) < self.samples_per_reason:
             bucket.append(reject)
@@ -203,6 +216,8 @@ class RunObserver:
         A record that carries reflect samples is shown in the reflect section, not as a rewrite.
         """
         self.after.add(conv)
+        if self.groups is not None:
+            self.groups.observe_kept(conv)
         self._fill_representative(conv)
         samples = self.reflect_extractor(conv)
         for sample in samples:
@@ -290,6 +305,7 @@ class RunObserver:
                 for c in self.clusters.values()
             ],
             "reflections": [s.to_json() for s in self.reflections],
+            "groups": self.groups.to_json() if self.groups is not None else None,
             "rewritten": self.rewritten,
             "rewrites": [{"id": after.id, "before": before.to_record()["messages"],
                           "after": after.to_record()["messages"]}
