@@ -473,10 +473,73 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- conflicts -------------------------------------------------------------------------------
+
+
+def add_conflicts(sub: Any) -> None:
+    """``conflicts INPUT... -o CLUSTERS.jsonl``: near-duplicate prompts with different answers."""
+    p = sub.add_parser("conflicts", help="find near-duplicate prompts whose answers disagree",
+                       description="Write one JSON line per cluster of near-duplicate user "
+                                   "prompts (MinHash, CJK-aware) whose answers disagree, within "
+                                   "one persona or across personas: {prompt, members: [{id, "
+                                   "persona, answer}], similarity}.")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="input files")
+    p.add_argument("-o", "--output", required=True, metavar="CLUSTERS.jsonl",
+                   help="where to write the clusters")
+    p.add_argument("--prompt-threshold", type=_fraction, default=0.65, metavar="J",
+                   help="prompts with a word-bigram Jaccard similarity of at least J are the "
+                        "same question (default: %(default)s)")
+    p.add_argument("--answer-threshold", type=_fraction, default=0.5, metavar="J",
+                   help="answers with a token Jaccard similarity below J disagree "
+                        "(default: %(default)s)")
+    p.add_argument("--min-answers", type=_workers, default=2, metavar="N",
+                   help="report clusters with at least N different answers (default: 2)")
+    p.add_argument("--by", choices=GROUP_CHOICES, default="persona",
+                   help="what a member's persona is (default: %(default)s)")
+    _add_persona_pattern(p)
+    _add_format(p)
+    p.set_defaults(func=cmd_conflicts)
+
+
+def _fraction(value: str) -> float:
+    try:
+        x = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"needs a number in (0, 1], got {value!r}") from None
+    if not 0.0 < x <= 1.0:
+        raise argparse.ArgumentTypeError(f"needs a number in (0, 1], got {value}")
+    return x
+
+
+def cmd_conflicts(args: argparse.Namespace) -> int:
+    """Handle ``conflicts``."""
+    from selfreflect.conflicts import conflicts_in
+    from selfreflect.formats import JsonlWriter
+    from selfreflect.groups import PERSONA_PATTERNS
+
+    inputs = _check_inputs(args.inputs)
+    _check_outputs(inputs, args.output)
+    patterns = _group_options(args)["persona_patterns"] or PERSONA_PATTERNS
+    convs = (r for r in _progress(_read_all(inputs, args.format)) if isinstance(r, Conversation))
+    clusters = conflicts_in(convs, args.by, patterns, prompt_threshold=args.prompt_threshold,
+                            answer_threshold=args.answer_threshold,
+                            min_answers=args.min_answers)
+    with JsonlWriter(args.output) as out:
+        for cluster in clusters:
+            out.write(cluster.to_json())
+    scopes = {s: sum(c.scope == s for c in clusters) for s in ("within", "across", "both")}
+    members = sum(len(c.members) for c in clusters)
+    print(f"wrote {len(clusters)} conflict clusters ({members} answers; one persona: "
+          f"{scopes['within']}, across personas: {scopes['across']}, both: {scopes['both']}) "
+          f"to {args.output}", file=sys.stderr)
+    return 0
+
+
 # -- entry point -----------------------------------------------------------------------------
 
 #: One function per subcommand; each adds its parser and sets ``func``.
-COMMANDS: list[Callable[[Any], Any]] = [add_clean, add_run, add_steps, add_stats]
+COMMANDS: list[Callable[[Any], Any]] = [add_clean, add_run, add_steps, add_stats,
+                                        add_conflicts]
 
 #: Subcommands that live with their feature: (module, function), added when the module exists.
 OPTIONAL_COMMANDS: list[tuple[str, str]] = [("selfreflect.reflect.cli", "add_reflect_command")]

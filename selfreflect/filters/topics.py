@@ -129,8 +129,7 @@ def find_topics(text: str, companies: tuple[str, ...] = DEFAULT_COMPANIES,
 
 
 class TagTopics(Rewriter):
-    """Tag sensitive topics (religion, sexuality, crime, self-harm, politics, real names) in
-    metadata; never drops.
+    """Tag religion, sexuality, crime, self-harm, politics and real names in metadata; never drops.
 
     Adds ``metadata[key]`` = sorted topic names and ``metadata[key + "_evidence"]`` = the
     words found per topic. ``roles`` are the messages read (the system prompt is left out: a
