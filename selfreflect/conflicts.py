@@ -96,7 +96,8 @@ _CONTRACTIONS = {"s": "is", "re": "are", "m": "am", "ve": "have", "ll": "will", 
                  "cannot": "can not", "im": "i am", "youre": "you are", "u": "you", "r": "are",
                  "ur": "your"}
 _FILLERS = frozenset((
-    "hey", "hi", "hello", "so", "ok", "okay", "well", "please", "pls", "plz", "um", "uh",
+    "hey", "hi", "hello", "hallo", "salut", "bonjour", "ciao", "oi", "so", "ok", "okay", "well",
+    "please", "pls", "plz", "um", "uh",
     "oh", "just", "tell", "me", "honestly", "really", "then", "and", "but", "now", "friend",
     "buddy", "dear", "quick", "question", "curious", "wondering", "i", "was", "ask", "you",
     "hola", "bueno", "pues", "bitte", "mal", "also", "alors", "dis", "moi", "allora", "dimmi",

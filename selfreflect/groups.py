@@ -69,10 +69,23 @@ def persona_of(conv: Conversation, patterns: tuple[str, ...] = PERSONA_PATTERNS)
     return None
 
 
+def source_of(conv: Conversation) -> str | None:
+    """The file a record came from: ``metadata["source"]["file"]`` first, else where it was
+    read."""
+    recorded = conv.metadata.get("source") if conv.metadata else None
+    if isinstance(recorded, dict) and isinstance(recorded.get("file"), str):
+        return recorded["file"]
+    return conv.source
+
+
 def group_key(conv: Conversation | None, by: str, source: str | None = None,
               patterns: tuple[str, ...] = PERSONA_PATTERNS) -> str:
-    """The group a record belongs to (``source`` for records that could not be parsed)."""
-    where = (conv.source if conv is not None else None) or source
+    """The group a record belongs to (``source`` for records that could not be parsed).
+
+    The source file is the one ``--record-source`` wrote into ``metadata["source"]`` when
+    there (a cleaned file remembers where each record came from), else the file read.
+    """
+    where = (source_of(conv) if conv is not None else None) or source
     file_key = os.path.basename(where) if where else "(unknown source)"
     if conv is None or by == "source":
         return file_key
@@ -271,15 +284,16 @@ class GroupedStats:
         header = [self.by, "records", "invalid", "turns"]
         if observed:
             header += ["kept", "rejected"]
-        header += ["ai_self%", "human%", "invented%", "empty_user%", "emoji%", "answer p50",
-                   "flag", "top topics" if self.topics else ""]
+        header += ["ai_self%", "says_ai%", "human%", "invented%", "empty_user%", "emoji%",
+                   "answer p50", "flag", "top topics" if self.topics else ""]
         rows = [header]
         for g in self.sorted_groups():
             row = [g.key[:40], str(g.records), str(g.invalid), str(g.turns.total)]
             if observed:
                 row += [str(g.kept), str(g.rejected)]
             row += [_pc(g.rate("ai_self_reference") + g.rate("language_model_disclaimer")),
-                    _pc(g.rate("claims_human")), _pc(g.rate("invented_experience")),
+                    _pc(g.rate("claims_ai")), _pc(g.rate("claims_human")),
+                    _pc(g.rate("invented_experience")),
                     _pc(g.rate("empty_user")), _pc(g.rate("emoji")),
                     str(g.assistant_chars.percentile(50)),
                     "AI+human" if g.inconsistent else "",

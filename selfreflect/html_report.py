@@ -450,7 +450,8 @@ def _reflection(sample: ReflectSample) -> str:
             f'</pre></div></div>')
 
 
-_GROUP_RATES = (("ai_self_reference", "AI self-ref"), ("claims_human", "claims human"),
+_GROUP_RATES = (("ai_self_reference", "AI self-ref (dropped)"), ("claims_ai", "says AI"),
+                ("claims_human", "claims human"),
                 ("invented_experience", "invents a past"), ("empty_user", "empty question"),
                 ("emoji", "emoji"))
 
