@@ -164,7 +164,7 @@ class GroupStats:
 #: The per-record marks counted as rates (share of records).
 RATES: tuple[str, ...] = (
     "ai_self_reference", "language_model_disclaimer", "claims_ai", "claims_human",
-    "claims_both", "invented_experience", "names_company", "empty_user", "emoji",
+    "claims_both", "invented_experience", "names_company", "empty_user", "emoji", "evasive",
 )
 
 
@@ -173,6 +173,7 @@ def record_marks(conv: Conversation) -> set[str]:
     from selfreflect.filters.ai_self_reference import DropAISelfReference
     from selfreflect.filters.emojis import emoji_spans
     from selfreflect.filters.empty import DropEmptyTurns
+    from selfreflect.filters.evasive import MarkEvasiveAnswers
     from selfreflect.filters.persona import MarkPersonaClaims
 
     marks: set[str] = set()
@@ -184,6 +185,8 @@ def record_marks(conv: Conversation) -> set[str]:
         marks.update(marked.metadata.get("persona_marks", []))
     if any(m.role in ("user", "assistant") and emoji_spans(m.content) for m in conv.messages):
         marks.add("emoji")
+    if MarkEvasiveAnswers().process(conv) is not conv:
+        marks.add("evasive")
     empty = DropEmptyTurns(roles=("user",)).keep(conv)
     if isinstance(empty, tuple) and empty[1] == "empty_user":
         marks.add("empty_user")
@@ -285,7 +288,7 @@ class GroupedStats:
         if observed:
             header += ["kept", "rejected"]
         header += ["ai_self%", "says_ai%", "human%", "invented%", "empty_user%", "emoji%",
-                   "answer p50", "flag", "top topics" if self.topics else ""]
+                   "evasive%", "answer p50", "flag", "top topics" if self.topics else ""]
         rows = [header]
         for g in self.sorted_groups():
             row = [g.key[:40], str(g.records), str(g.invalid), str(g.turns.total)]
@@ -294,7 +297,7 @@ class GroupedStats:
             row += [_pc(g.rate("ai_self_reference") + g.rate("language_model_disclaimer")),
                     _pc(g.rate("claims_ai")), _pc(g.rate("claims_human")),
                     _pc(g.rate("invented_experience")),
-                    _pc(g.rate("empty_user")), _pc(g.rate("emoji")),
+                    _pc(g.rate("empty_user")), _pc(g.rate("emoji")), _pc(g.rate("evasive")),
                     str(g.assistant_chars.percentile(50)),
                     "AI+human" if g.inconsistent else "",
                     ", ".join(f"{k}={v}" for k, v in g.topics.most_common(3))]

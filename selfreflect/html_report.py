@@ -453,7 +453,7 @@ def _reflection(sample: ReflectSample) -> str:
 _GROUP_RATES = (("ai_self_reference", "AI self-ref (dropped)"), ("claims_ai", "says AI"),
                 ("claims_human", "claims human"),
                 ("invented_experience", "invents a past"), ("empty_user", "empty question"),
-                ("emoji", "emoji"))
+                ("emoji", "emoji"), ("evasive", "evasive"))
 
 
 def _groups(report: Report) -> str:
