@@ -59,6 +59,8 @@ class Job:
     provenance: Any = None
     #: Add ``metadata["source"] = {"file", "line"}`` to every kept record.
     record_source: bool = False
+    #: No progress bar or log lines.
+    quiet: bool = False
     #: Break the report down per persona, source or system prompt (None: no breakdown).
     group_by: str | None = None
     persona_patterns: tuple[str, ...] | None = None
@@ -121,13 +123,16 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def _progress(records: Iterable[Any]) -> Any:
-    """A tqdm bar on stderr when it is a terminal; the records unchanged otherwise."""
-    if not sys.stderr.isatty():
-        return records
-    from tqdm import tqdm
+def _progress(records: Iterable[Any], inputs: Sequence[str] = (), quiet: bool = False) -> Any:
+    """The records, with a progress bar on a terminal (log lines otherwise; none if quiet)."""
+    from selfreflect.progress import Progress
 
-    return tqdm(records, unit=" records", file=sys.stderr, mininterval=0.5, leave=False)
+    return Progress(inputs, quiet=quiet).input(records)
+
+
+def _add_quiet(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress bar on a terminal, no progress lines in a log")
 
 
 def _read_all(paths: Sequence[str], fmt: str | None = None) -> Iterator[Conversation | Reject]:
@@ -166,18 +171,23 @@ def run_job(job: Job) -> Report:
     hook = HtmlReportHook(job.report_html, provenance=job.provenance, group_by=job.group_by,
                           persona_patterns=job.persona_patterns)
 
+    from selfreflect.progress import Progress
+
     duplicate_ids = DuplicateIds()
     report = job.pipeline.new_report()
-    records = _progress(duplicate_ids.track(_read_all(job.inputs, job.format)))
+    progress = Progress(job.inputs, quiet=job.quiet)
+    records = progress.input(duplicate_ids.track(_read_all(job.inputs, job.format)))
     with ExitStack() as stack:
+        stack.callback(progress.close)
         rejects_out = stack.enter_context(JsonlWriter(job.rejects)) if job.rejects else None
 
         def on_reject(item: Reject) -> None:
             if rejects_out is not None:
                 rejects_out.write(item.to_json())
 
-        kept = hook.output(_stream(job.pipeline, hook.input(records), hook.on_reject(on_reject),
-                                   report, job.workers))
+        kept = progress.output(hook.output(_stream(
+            job.pipeline, hook.input(records), progress.on_reject(hook.on_reject(on_reject)),
+            report, job.workers)))
         if job.record_source:
             kept = with_source(kept)
         if job.output.endswith(".parquet"):
@@ -223,6 +233,7 @@ def _add_report_html(p: argparse.ArgumentParser) -> None:
                    help="break the report down per persona, source file or system prompt "
                         "(default: persona with --report-html, else none)")
     _add_persona_pattern(p)
+    _add_quiet(p)
 
 
 #: What ``--by`` groups on.
@@ -291,7 +302,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     job = Job(recipe.pipeline, inputs, args.output, args.rejects, args.report, workers,
               args.format, args.report_html,
               provenance=_provenance(args, recipe.pipeline, inputs),
-              record_source=args.record_source, **_group_options(args))
+              record_source=args.record_source, quiet=args.quiet, **_group_options(args))
     return _finish(job, run_job(job))
 
 
@@ -373,7 +384,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     job = Job(recipe.pipeline, inputs, str(output), rejects and str(rejects),
               report and str(report), workers, args.format, args.report_html,
               provenance=_provenance(args, recipe.pipeline, inputs),
-              record_source=args.record_source, **_group_options(args))
+              record_source=args.record_source, quiet=args.quiet, **_group_options(args))
     if engine == "ray":
         return _finish(job, _run_on_ray(job, args.address))
     return _finish(job, run_job(job))
@@ -449,6 +460,7 @@ def add_stats(sub: Any) -> None:
                         " human claims, invented experiences, empty questions, emoji, lengths, "
                         "topics, samples; JSON: {\"groups\": [{\"key\", \"records\", ...}]}")
     _add_persona_pattern(p)
+    _add_quiet(p)
     _add_format(p)
     p.set_defaults(func=cmd_stats)
 
@@ -463,11 +475,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
         options = _group_options(args)
         grouped = GroupedStats(args.by, options["persona_patterns"] or PERSONA_PATTERNS)
-        grouped.add_records(_progress(_read_all(inputs, args.format)))
+        grouped.add_records(_progress(_read_all(inputs, args.format), inputs, args.quiet))
         print(json.dumps(grouped.to_json(), indent=2, ensure_ascii=False) if args.json
               else grouped.table())
         return 0
-    stats = DatasetStats.from_records(_progress(_read_all(inputs, args.format)))
+    stats = DatasetStats.from_records(_progress(_read_all(inputs, args.format), inputs,
+                                                args.quiet))
     print(json.dumps(stats.to_json(), indent=2, ensure_ascii=False) if args.json
           else stats.table())
     return 0
@@ -497,6 +510,7 @@ def add_conflicts(sub: Any) -> None:
     p.add_argument("--by", choices=GROUP_CHOICES, default="persona",
                    help="what a member's persona is (default: %(default)s)")
     _add_persona_pattern(p)
+    _add_quiet(p)
     _add_format(p)
     p.set_defaults(func=cmd_conflicts)
 
@@ -520,7 +534,8 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
     inputs = _check_inputs(args.inputs)
     _check_outputs(inputs, args.output)
     patterns = _group_options(args)["persona_patterns"] or PERSONA_PATTERNS
-    convs = (r for r in _progress(_read_all(inputs, args.format)) if isinstance(r, Conversation))
+    convs = (r for r in _progress(_read_all(inputs, args.format), inputs, args.quiet)
+             if isinstance(r, Conversation))
     clusters = conflicts_in(convs, args.by, patterns, prompt_threshold=args.prompt_threshold,
                             answer_threshold=args.answer_threshold,
                             min_answers=args.min_answers)
