@@ -329,6 +329,14 @@ class MarkConflictingAnswers(Step):
                 if first != m.id and m.index not in drop:
                     drop[m.index] = first
         stats.counters["conflicting_records"] += len(info)
+        numbers: dict[int, list[int]] = {}
+        for number, cluster in enumerate(clusters):
+            for m in cluster.members:
+                if number not in numbers.setdefault(m.index, []):
+                    numbers[m.index].append(number)
+        for index, found in numbers.items():
+            if len(found) > 1:  # a record whose turns sit in several clusters names them all
+                info[index] = {**info[index], "clusters": found}
         for index, conv in enumerate(buffered):
             if index in drop:
                 yield self.reject(conv, "conflicting_answer", duplicate_of=drop[index],

@@ -66,6 +66,16 @@ class DuplicateCluster:
     kept_text: str | None = None
 
 
+@dataclass
+class ConflictSample:
+    """One cluster of near-duplicate prompts with disagreeing answers, as the page shows it."""
+
+    number: int
+    size: int = 0
+    scope: str = ""
+    members: list[dict[str, Any]] = field(default_factory=list)
+
+
 def _texts(conv: Conversation) -> list[tuple[str, str]]:
     return [(m.role, m.content) for m in conv.messages]
 
@@ -128,6 +138,7 @@ class RunObserver:
         max_reflect_samples: int = 20,
         max_rewrite_samples: int = 10,
         max_pending: int = 2_000,
+        max_conflicts: int = 30,
         reflect_extractor: Callable[[Conversation], list[ReflectSample]] = reflect_samples_from,
         group_by: str | None = None,
         persona_patterns: tuple[str, ...] | None = None,
@@ -138,6 +149,7 @@ class RunObserver:
         self.max_reflect_samples = max_reflect_samples
         self.max_rewrite_samples = max_rewrite_samples
         self.max_pending = max_pending
+        self.max_conflicts = max_conflicts
         self.reflect_extractor = reflect_extractor
         self.group_by = group_by
         self.persona_patterns = persona_patterns
@@ -150,7 +162,12 @@ class RunObserver:
         self.rejected: dict[tuple[str, str], list[Reject]] = {}
         self.reject_counts: Counter[tuple[str, str]] = Counter()
         self.clusters: dict[str, DuplicateCluster] = {}
+        #: Every duplicate cluster's dropped count (kept id -> n), for the size histogram.
+        self.cluster_sizes: Counter[str] = Counter()
         self.duplicates_dropped = 0
+        #: Conflicting answers (``mark_conflicting_answers``): cluster number -> sample.
+        self.conflicts: dict[int, ConflictSample] = {}
+        self.conflicts_seen: set[int] = set()
         self.reflections: list[ReflectSample] = []
         self.reflections_seen = 0
         # input records still in flight (id -> record as read), to show what rewriters changed
@@ -216,6 +233,11 @@ class RunObserver:
         A record that carries reflect samples is shown in the reflect section, not as a rewrite.
         """
         self.after.add(conv)
+        mark = conv.metadata.get("conflicts") if conv.metadata else None
+        if isinstance(mark, dict):
+            for number in mark.get("clusters") or [mark.get("cluster")]:
+                own = mark if number == mark.get("cluster") else None
+                self._add_conflict(conv, number, dropped=False, mark=own)
         if self.groups is not None:
             self.groups.observe_kept(conv)
         self._fill_representative(conv)
@@ -268,9 +290,36 @@ class RunObserver:
             return out
         return []
 
+    def _add_conflict(self, conv: Conversation, number: Any, dropped: bool,
+                      mark: dict[str, Any] | None = None) -> None:
+        if not isinstance(number, int):
+            return
+        self.conflicts_seen.add(number)
+        sample = self.conflicts.get(number)
+        if sample is None:
+            if len(self.conflicts) >= self.max_conflicts:
+                return
+            sample = self.conflicts[number] = ConflictSample(number)
+        if mark:
+            sample.size = int(mark.get("size") or sample.size)
+            sample.scope = str(mark.get("scope") or sample.scope)
+        if len(sample.members) < self.members_per_cluster:
+            from selfreflect.groups import group_key
+
+            pairs = conv.pairs()
+            prompt, answer = ((conv.messages[pairs[0][0]].content,
+                               conv.messages[pairs[0][1]].content) if pairs else ("", ""))
+            sample.members.append({"id": conv.id, "persona": group_key(conv, "persona"),
+                                   "prompt": prompt, "answer": answer, "dropped": dropped})
+
     def _add_duplicate(self, reject: Reject) -> None:
+        if reject.reason == "conflicting_answer":  # another answer kept, not a duplicate
+            if reject.record is not None:
+                self._add_conflict(reject.record, reject.extra.get("cluster"), dropped=True)
+            return
         self.duplicates_dropped += 1
         kept_id = str(reject.duplicate_of)
+        self.cluster_sizes[kept_id] += 1
         cluster = self.clusters.get(kept_id)
         if cluster is None:
             if len(self.clusters) >= self.max_clusters:
@@ -304,6 +353,8 @@ class RunObserver:
                  "members": [m.__dict__ for m in c.members]}
                 for c in self.clusters.values()
             ],
+            "cluster_sizes": dict(sorted(Counter(self.cluster_sizes.values()).items())),
+            "conflicts": [c.__dict__ for c in self.conflicts.values()],
             "reflections": [s.to_json() for s in self.reflections],
             "groups": self.groups.to_json() if self.groups is not None else None,
             "rewritten": self.rewritten,
