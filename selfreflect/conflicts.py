@@ -46,6 +46,7 @@ class Member:
     prompt: str
     answer: str
     index: int = 0  # position in the input stream
+    turn: int = 0  # the answer's message index in its record
 
     def to_json(self) -> dict[str, Any]:
         """The member as CLUSTERS.jsonl writes it."""
@@ -136,11 +137,16 @@ def prompt_shingles(text: str, ngram: int = 2) -> set[str]:
     return {" ".join(toks[i:i + ngram]) for i in range(len(toks) - ngram + 1)}
 
 
+#: Prompts up to this many tokens are checked for a swapped word (a CJK character is a token).
+SHORT_PROMPT = 16
+
+
 def _substitutes(a: list[str], b: list[str]) -> bool:
-    """Two short Latin-script prompts that each have a word the other lacks ("favourite
-    colour" / "favourite food"): another question, not a paraphrase."""
-    if len(a) > 8 or len(b) > 8 or any(len(t) == 1 and not t.isascii() for t in a + b):
-        return False  # long prompts, or CJK characters (one token each): Jaccard decides
+    """Two short prompts that each have a word the other lacks ("favourite colour" /
+    "favourite food", "あなたの好きな本" / "あなたの好きな色"): another question, not a
+    paraphrase. Words added on one side only ("how are you" / "how are you doing") are not."""
+    if len(a) > SHORT_PROMPT or len(b) > SHORT_PROMPT:
+        return False  # long prompts: the Jaccard similarity decides
     only_a, only_b = set(a) - set(b), set(b) - set(a)
     return bool(only_a - _FILLERS) and bool(only_b - _FILLERS)
 
@@ -176,7 +182,7 @@ def members_of(conv: Conversation, index: int, by: str = "persona",
     for u, a in conv.pairs():
         prompt = conv.messages[u].content
         if prompt.strip():
-            out.append(Member(conv.id, persona, prompt, conv.messages[a].content, index))
+            out.append(Member(conv.id, persona, prompt, conv.messages[a].content, index, a))
     return out
 
 
@@ -314,33 +320,37 @@ class MarkConflictingAnswers(Step):
                                 answer_threshold=self.answer_threshold, num_perm=self.num_perm)
         stats.counters["conflict_clusters"] += len(clusters)
         info: dict[int, dict[str, Any]] = {}
-        drop: dict[int, str] = {}
+        drop: dict[int, tuple[str, int, int]] = {}  # index -> (kept id, cluster, turn)
+        firsts: set[int] = set()  # kept for some cluster: never dropped for another
         for number, cluster in enumerate(clusters):
-            mark = {"cluster": number, "size": len(cluster.members),
-                    "personas": cluster.personas, "scope": cluster.scope,
-                    "similarity": round(cluster.similarity, 4)}
-            kept_by: dict[str, str] = {}
+            kept_by: dict[str, Member] = {}
             for m in cluster.members:
-                info.setdefault(m.index, mark)
-                group = "" if self.policy == "first" else m.persona
+                mark = {"cluster": number, "turn": m.turn, "prompt": cluster.prompt[:300],
+                        "size": len(cluster.members), "personas": cluster.personas,
+                        "scope": cluster.scope, "similarity": round(cluster.similarity, 4)}
+                if m.index not in info:
+                    info[m.index] = mark
+                elif all(x["cluster"] != number for x in info[m.index].get("also", [])) and \
+                        info[m.index]["cluster"] != number:
+                    # a record whose turns sit in several clusters names them all
+                    info[m.index].setdefault("also", []).append(mark)
                 if self.policy == "mark":
                     continue
-                first = kept_by.setdefault(group, m.id)
-                if first != m.id and m.index not in drop:
-                    drop[m.index] = first
+                group = "" if self.policy == "first" else m.persona
+                if group not in kept_by:
+                    if m.index not in drop:  # a record dropped already cannot be the one kept
+                        kept_by[group] = m
+                        firsts.add(m.index)
+                    continue
+                if m.index in firsts or m.index in drop or kept_by[group].index == m.index:
+                    continue
+                drop[m.index] = (kept_by[group].id, number, m.turn)
         stats.counters["conflicting_records"] += len(info)
-        numbers: dict[int, list[int]] = {}
-        for number, cluster in enumerate(clusters):
-            for m in cluster.members:
-                if number not in numbers.setdefault(m.index, []):
-                    numbers[m.index].append(number)
-        for index, found in numbers.items():
-            if len(found) > 1:  # a record whose turns sit in several clusters names them all
-                info[index] = {**info[index], "clusters": found}
         for index, conv in enumerate(buffered):
             if index in drop:
-                yield self.reject(conv, "conflicting_answer", duplicate_of=drop[index],
-                                  cluster=info[index]["cluster"])
+                kept_id, number, turn = drop[index]
+                yield self.reject(conv, "conflicting_answer", duplicate_of=kept_id,
+                                  cluster=number, turn=turn)
             elif index in info:
                 stats.modified += 1
                 yield conv.model_copy(update={"metadata": {**conv.metadata,

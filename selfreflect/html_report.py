@@ -467,7 +467,7 @@ def _conflicts(observer: RunObserver) -> str:
         return ""
     blocks = []
     for sample in sorted(observer.conflicts.values(), key=lambda c: (-c.size, c.number)):
-        prompt = sample.members[0]["prompt"] if sample.members else ""
+        prompt = sample.prompt
         items = "".join(
             f'<li><b>{e(m["persona"])}</b> <span class="hint">{e(m["id"])}'
             f'{" — dropped" if m["dropped"] else ""}</span><pre class="text">'

@@ -73,6 +73,7 @@ class ConflictSample:
     number: int
     size: int = 0
     scope: str = ""
+    prompt: str = ""
     members: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -235,9 +236,9 @@ class RunObserver:
         self.after.add(conv)
         mark = conv.metadata.get("conflicts") if conv.metadata else None
         if isinstance(mark, dict):
-            for number in mark.get("clusters") or [mark.get("cluster")]:
-                own = mark if number == mark.get("cluster") else None
-                self._add_conflict(conv, number, dropped=False, mark=own)
+            for one in [mark, *(mark.get("also") or [])]:
+                if isinstance(one, dict):
+                    self._add_conflict(conv, one.get("cluster"), dropped=False, mark=one)
         if self.groups is not None:
             self.groups.observe_kept(conv)
         self._fill_representative(conv)
@@ -303,19 +304,26 @@ class RunObserver:
         if mark:
             sample.size = int(mark.get("size") or sample.size)
             sample.scope = str(mark.get("scope") or sample.scope)
+            sample.prompt = str(mark.get("prompt") or sample.prompt)
         if len(sample.members) < self.members_per_cluster:
             from selfreflect.groups import group_key
 
-            pairs = conv.pairs()
-            prompt, answer = ((conv.messages[pairs[0][0]].content,
-                               conv.messages[pairs[0][1]].content) if pairs else ("", ""))
+            turn = mark.get("turn") if mark else None
+            pairs = {a: u for u, a in conv.pairs()}
+            if not isinstance(turn, int) or turn not in pairs:
+                turn = next(iter(pairs), None)
+            prompt = conv.messages[pairs[turn]].content if turn is not None else ""
+            answer = conv.messages[turn].content if turn is not None else ""
+            if not sample.prompt:
+                sample.prompt = prompt
             sample.members.append({"id": conv.id, "persona": group_key(conv, "persona"),
                                    "prompt": prompt, "answer": answer, "dropped": dropped})
 
     def _add_duplicate(self, reject: Reject) -> None:
         if reject.reason == "conflicting_answer":  # another answer kept, not a duplicate
             if reject.record is not None:
-                self._add_conflict(reject.record, reject.extra.get("cluster"), dropped=True)
+                self._add_conflict(reject.record, reject.extra.get("cluster"), dropped=True,
+                                   mark={"turn": reject.extra.get("turn")})
             return
         self.duplicates_dropped += 1
         kept_id = str(reject.duplicate_of)
