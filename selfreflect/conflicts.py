@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Literal
 
 import numpy as np
@@ -208,7 +209,9 @@ def find_conflicts(members: Sequence[Member], prompt_threshold: float = 0.65,
     union = _Union(len(nodes))
     lowest: dict[int, float] = {}
     texts = [" ".join(t) for t in toks]
-    for i, j, sim in _similar_pairs(texts, sets, prompt_threshold, num_perm, ngram, seed):
+    pairs = chain(_similar_pairs(texts, sets, prompt_threshold, num_perm, ngram, seed),
+                  _sentence_pairs(nodes, node_of, sets))
+    for i, j, sim in pairs:
         if _substitutes(toks[i], toks[j]):
             continue
         union.union(i, j)
@@ -236,6 +239,26 @@ def find_conflicts(members: Sequence[Member], prompt_threshold: float = 0.65,
             personas=sorted({m.persona for m in group})))
     clusters.sort(key=lambda c: c.members[0].index)
     return clusters
+
+
+_SENTENCE_END = re.compile(r"(?<=[.?!。？！；;])\s*")
+#: A sentence must have this many tokens to stand for the whole question.
+MIN_SENTENCE_TOKENS = 3
+
+
+def _sentence_pairs(nodes: Sequence[str], node_of: dict[tuple[str, ...], int],
+                    sets: Sequence[set[str]]) -> Iterator[tuple[int, int, float]]:
+    """(i, j, Jaccard) where prompt i is prompt j plus other sentences ("Where did you grow up?
+    I'm curious." / "Where did you grow up?"): the same question, whatever the Jaccard."""
+    for i, prompt in enumerate(nodes):
+        sentences = [s for s in _SENTENCE_END.split(prompt) if s.strip()]
+        if len(sentences) < 2:
+            continue
+        for sentence in sentences:
+            key = tuple(prompt_tokens(sentence))
+            j = node_of.get(key)
+            if j is not None and j != i and len(key) >= MIN_SENTENCE_TOKENS:
+                yield min(i, j), max(i, j), jaccard(sets[i], sets[j])
 
 
 def _similar_pairs(texts: Sequence[str], sets: Sequence[set[str]], threshold: float,
