@@ -282,7 +282,7 @@ def bars_svg(labels: Sequence[str], series: Sequence[tuple[str, str, Sequence[in
         return '<p class="hint">nothing to show</p>'
     left, bottom, top, right = 46, 52, 10, 8
     plot_w, plot_h = width - left - right, height - bottom - top
-    slot = plot_w / n
+    slot = min(plot_w / n, 56.0)  # a lone bin stays a bar, not a block
     peak = max((max(values) for _, _, values in series if values), default=0)
     ticks = nice_ticks(peak)
     scale = ticks[-1] or 1
@@ -334,8 +334,10 @@ def _histogram_svg(role: str, before: Sequence[int], after: Sequence[int]) -> st
 def _bin_label(i: int) -> str:
     lo = LENGTH_EDGES[i]
     if i + 1 < len(LENGTH_EDGES):
-        return f"{lo}–{LENGTH_EDGES[i + 1] - 1}"
-    return f"{lo}+"
+        hi = LENGTH_EDGES[i + 1] - 1
+        return str(lo) if hi == lo else f"{_short(lo)}–{_short(hi + 1)}" if lo >= 1000 \
+            else f"{lo}–{hi}"
+    return f"{_short(lo)}+"
 
 
 def _short(n: int) -> str:
