@@ -105,27 +105,29 @@ TOPICS: tuple[str, ...] = (*_WORDS, "real_entity")
 
 @lru_cache(maxsize=8)
 def _patterns(companies: tuple[str, ...], people: tuple[str, ...]
-              ) -> dict[str, regex.Pattern[str]]:
-    out = {}
+              ) -> tuple[regex.Pattern[str], regex.Pattern[str]]:
+    """One case-insensitive pattern with a named group per topic (one pass over a text), and
+    the case-sensitive names pattern ("Apple" the company, not "apple" the fruit)."""
+    groups = []
     for topic, words in _WORDS.items():
         cjk = "|".join(regex.escape(w) for w in _CJK.get(topic, ()))
         alternatives = rf"(?<![\w])(?:{'|'.join(words)})" + (f"|{cjk}" if cjk else "")
-        out[topic] = regex.compile(alternatives, regex.IGNORECASE)
+        groups.append(f"(?P<{topic}>{alternatives})")
     names = sorted({*companies, *people}, key=len, reverse=True)
-    out["real_entity"] = regex.compile(
-        rf"(?<![\w.])(?:{'|'.join(regex.escape(n) for n in names)})(?!\w)")  # case-sensitive
-    return out
+    return (regex.compile("|".join(groups), regex.IGNORECASE),
+            regex.compile(rf"(?<![\w.])(?:{'|'.join(regex.escape(n) for n in names)})(?!\w)"))
 
 
 def find_topics(text: str, companies: tuple[str, ...] = DEFAULT_COMPANIES,
                 people: tuple[str, ...] = DEFAULT_PEOPLE) -> dict[str, list[str]]:
     """Topics mentioned in ``text``: topic -> the words found (sorted, distinct)."""
-    found: dict[str, list[str]] = {}
-    for topic, pattern in _patterns(tuple(companies), tuple(people)).items():
-        hits = sorted({m.group() for m in pattern.finditer(text)})
-        if hits:
-            found[topic] = hits
-    return found
+    words, names = _patterns(tuple(companies), tuple(people))
+    found: dict[str, set[str]] = {}
+    for m in words.finditer(text):
+        found.setdefault(m.lastgroup or "", set()).add(m.group())
+    if entities := {m.group() for m in names.finditer(text)}:
+        found["real_entity"] = entities
+    return {topic: sorted(found[topic]) for topic in TOPICS if topic in found}
 
 
 class TagTopics(Rewriter):
