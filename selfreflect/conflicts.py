@@ -86,7 +86,7 @@ def _answer_key(text: str) -> tuple[str, ...]:
     """An answer's tokens, contractions spelled out ("I'm 22" and "I am 22." agree)."""
     out: list[str] = []
     for t in tokens(text):
-        out.extend(_CONTRACTIONS[t].split()) if t in _CONTRACTIONS else out.append(t)
+        out.extend(_CONTRACTIONS[t].split()) if t in _CONTRACTIONS else out.append(_fold(t))
     return tuple(out)
 
 
@@ -111,12 +111,24 @@ _CJK_LEAD = re.compile(r"^\s*(?:(?:嗨|喂|哈喽|你好|请问|請問|那么|�
                        r"[\s,，、。!！~～]*)+")
 
 
+# British spellings folded to American ones so "favourite colour" is "favorite color":
+# -our- (not "your", "four", "hour": two letters must come first) and -ise/-isation.
+_SPELLING = re.compile(r"(?<=[a-z]{2})our(?=s?$|ite|ites|ed|ing|able|ful|less)"
+                       r"|(?<=[a-z]{3})is(?=e$|es$|ed$|ing$|ation$|ations$)")
+
+
+def _fold(token: str) -> str:
+    if not token.isascii() or len(token) < 5:
+        return token
+    return _SPELLING.sub(lambda m: "or" if m.group() == "our" else "iz", token)
+
+
 def prompt_tokens(text: str) -> list[str]:
     """The tokens a prompt is compared on: contractions spelled out, leading and trailing
     greetings and politeness ("hey,", "please", "请问") dropped."""
     toks: list[str] = []
     for t in tokens(_CJK_LEAD.sub("", text) or text):
-        toks.extend(_CONTRACTIONS.get(t, t).split()) if t in _CONTRACTIONS else toks.append(t)
+        toks.extend(_CONTRACTIONS[t].split()) if t in _CONTRACTIONS else toks.append(_fold(t))
     start, end = 0, len(toks)
     while start < end and toks[start] in _FILLERS and not _keeps(toks, start):
         start += 1

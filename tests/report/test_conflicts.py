@@ -36,6 +36,9 @@ ROWS = [
     # 6. paraphrase by contraction (en)
     ("c6a", "billie", "What's your name?", "Billie. Just Billie."),
     ("c6b", "elon", "what is your name", "You may call me Technoking, mortal."),
+    # 7. British and American spelling (en)
+    ("c7a", "ella", "What's your favourite flavour of ice cream?", "Vanilla, every time."),
+    ("c7b", "elon", "What is your favorite flavor of ice cream", "Sugar is poison. None."),
     # hard negatives: the same answer in other words, or another question
     ("n1a", "billie", "How are you?", "Fine, thanks."),
     ("n1b", "elon", "How are you?", "fine, thanks!"),
@@ -53,7 +56,7 @@ ROWS = [
     ("n7b", "elon", "", "I can destroy you with a single tweet."),
 ]
 EXPECTED = [{"c1a", "c1b"}, {"c2a", "c2b"}, {"c3a", "c3b"}, {"c4a", "c4b"},
-            {"c5a", "c5b", "c5c"}, {"c6a", "c6b"}]
+            {"c5a", "c5b", "c5c"}, {"c6a", "c6b"}, {"c7a", "c7b"}]
 
 
 def convs() -> list[Conversation]:
@@ -70,7 +73,7 @@ def test_planted_conflicts_are_found_and_nothing_else():
     clusters = conflicts_in(convs())
     assert [{m.id for m in c.members} for c in clusters] == EXPECTED
     scopes = [c.scope for c in clusters]
-    assert scopes == ["across", "within", "across", "across", "both", "across"]
+    assert scopes == ["across", "within", "across", "across", "both", "across", "across"]
     assert clusters[0].personas == ["Billie Eilish", "Elon Musk"]
     assert all(c.similarity < 0.5 for c in clusters)
 
@@ -88,7 +91,7 @@ def test_conflicts_command_writes_the_clusters_file(tmp_path: Path, capsys):
         {"id": "c2a", "persona": "Billie Eilish", "answer": "不怎麼好."},
         {"id": "c2b", "persona": "Billie Eilish", "answer": "很棒"}]
     assert all(0 <= line["similarity"] < 0.5 for line in lines)
-    assert "wrote 6 conflict clusters" in capsys.readouterr().err
+    assert "wrote 7 conflict clusters" in capsys.readouterr().err
     assert main(["conflicts", str(data), "-o", str(out), "--min-answers", "3"]) == 0
     assert len(out.read_text().splitlines()) == 1  # only the Japanese one has three answers
     with pytest.raises(SystemExit) as exit_:
@@ -99,7 +102,7 @@ def test_conflicts_command_writes_the_clusters_file(tmp_path: Path, capsys):
 @pytest.mark.parametrize(("policy", "dropped"), [
     ("mark", set()),
     ("one_per_persona", {"c2b", "c5b"}),
-    ("first", {"c1b", "c2b", "c3b", "c4b", "c5b", "c5c", "c6b"}),
+    ("first", {"c1b", "c2b", "c3b", "c4b", "c5b", "c5c", "c6b", "c7b"}),
 ])
 def test_step_policies_are_counted_and_reported(policy: str, dropped: set[str]):
     result = Pipeline([MarkConflictingAnswers(policy=policy)]).run(convs())
@@ -107,7 +110,7 @@ def test_step_policies_are_counted_and_reported(policy: str, dropped: set[str]):
     assert {r.id for r in result.rejects} == dropped
     step = result.report.steps[-1]
     assert step.reasons.get("conflicting_answer", 0) == len(dropped)
-    assert step.counters["conflict_clusters"] == 6
+    assert step.counters["conflict_clusters"] == 7
     marked = {c.id: c.metadata["conflicts"] for c in result.kept if "conflicts" in c.metadata}
     assert set(marked) == set().union(*EXPECTED) - dropped
     assert marked["c1a"]["scope"] == "across" and marked["c1a"]["size"] == 2
