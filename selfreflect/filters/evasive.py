@@ -91,6 +91,10 @@ class MarkEvasiveAnswers(RecordStep):
         self.min_markers = min_markers
         self.key = key
 
+    def check(self) -> None:
+        if self.min_markers < 1:
+            raise ValueError(f"min_markers must be 1 or more, got {self.min_markers}")
+
     def process(self, conv: Conversation) -> Outcome:
         found = []
         for u, a in conv.pairs():
