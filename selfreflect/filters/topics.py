@@ -108,13 +108,12 @@ def _patterns(companies: tuple[str, ...], people: tuple[str, ...]
               ) -> tuple[regex.Pattern[str], regex.Pattern[str]]:
     """One case-insensitive pattern with a named group per topic (one pass over a text), and
     the case-sensitive names pattern ("Apple" the company, not "apple" the fruit)."""
-    groups = []
-    for topic, words in _WORDS.items():
-        cjk = "|".join(regex.escape(w) for w in _CJK.get(topic, ()))
-        alternatives = rf"(?<![\w])(?:{'|'.join(words)})" + (f"|{cjk}" if cjk else "")
-        groups.append(f"(?P<{topic}>{alternatives})")
+    # one word-start check for all words, then the alternatives; CJK entries match anywhere
+    words = "|".join(f"(?P<{topic}>{'|'.join(alts)})" for topic, alts in _WORDS.items())
+    cjk = "|".join(f"(?P<{topic}_cjk>{'|'.join(regex.escape(w) for w in alts)})"
+                   for topic, alts in _CJK.items())
     names = sorted({*companies, *people}, key=len, reverse=True)
-    return (regex.compile("|".join(groups), regex.IGNORECASE),
+    return (regex.compile(rf"(?<!\w)(?:{words})|{cjk}", regex.IGNORECASE),
             regex.compile(rf"(?<![\w.])(?:{'|'.join(regex.escape(n) for n in names)})(?!\w)"))
 
 
@@ -124,7 +123,7 @@ def find_topics(text: str, companies: tuple[str, ...] = DEFAULT_COMPANIES,
     words, names = _patterns(tuple(companies), tuple(people))
     found: dict[str, set[str]] = {}
     for m in words.finditer(text):
-        found.setdefault(m.lastgroup or "", set()).add(m.group())
+        found.setdefault((m.lastgroup or "").removesuffix("_cjk"), set()).add(m.group())
     if entities := {m.group() for m in names.finditer(text)}:
         found["real_entity"] = entities
     return {topic: sorted(found[topic]) for topic in TOPICS if topic in found}
