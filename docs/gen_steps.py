@@ -42,7 +42,8 @@ def step_section(info: Any) -> str:
         lines.append("")
     if info.reasons:
         lines += ["| reason code | meaning |", "|---|---|"]
-        lines += [f"| `{code}` | {_md(meaning)} |" for code, meaning in sorted(info.reasons.items())]
+        lines += [f"| `{code}` | {_md(meaning)} |"
+                  for code, meaning in sorted(info.reasons.items())]
         lines.append("")
     return "\n".join(lines)
 

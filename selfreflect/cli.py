@@ -60,6 +60,21 @@ class Job:
     format: str | None = None
     report_html: str | None = None
     strict: bool = False
+    #: Started before reading; stamped on the report (report.json and the HTML page).
+    provenance: Any = None
+    #: Add ``metadata["source"] = {"file", "line"}`` to every kept record.
+    record_source: bool = False
+    #: No progress bar or log lines.
+    quiet: bool = False
+    #: Break the report down per persona, source or system prompt (None: no breakdown).
+    group_by: str | None = None
+    persona_patterns: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.provenance is None:
+            from selfreflect.provenance import RunProvenance, recipe_text
+
+            self.provenance = RunProvenance(list(self.inputs), recipe_text(self.pipeline))
 
 
 def _check_inputs(paths: Sequence[str]) -> list[str]:
@@ -123,13 +138,16 @@ def _one_line(exc: BaseException) -> str:
     return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 3] + "..."
 
 
-def _progress(records: Iterable[Any]) -> Any:
-    """A tqdm bar on stderr when it is a terminal; the records unchanged otherwise."""
-    if not sys.stderr.isatty():
-        return records
-    from tqdm import tqdm
+def _progress(records: Iterable[Any], inputs: Sequence[str] = (), quiet: bool = False) -> Any:
+    """The records, with a progress bar on a terminal (log lines otherwise; none if quiet)."""
+    from selfreflect.progress import Progress
 
-    return tqdm(records, unit=" records", file=sys.stderr, mininterval=0.5, leave=False)
+    return Progress(inputs, quiet=quiet).input(records)
+
+
+def _add_quiet(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress bar on a terminal, no progress lines in a log")
 
 
 def _read_all(paths: Sequence[str], fmt: str | None = None,
@@ -172,20 +190,30 @@ def run_job(job: Job) -> Report:
     """Read, run the pipeline, write kept records and rejects atomically; return the report."""
     from selfreflect.formats import JsonlWriter, write_parquet
     from selfreflect.html_report import HtmlReportHook
+    from selfreflect.provenance import with_source
 
-    hook = HtmlReportHook(job.report_html)  # passes everything through without --report-html
+    # passes everything through without --report-html
+    hook = HtmlReportHook(job.report_html, provenance=job.provenance, group_by=job.group_by,
+                          persona_patterns=job.persona_patterns)
+
+    from selfreflect.progress import Progress
 
     report = job.pipeline.new_report()
-    records = _progress(_read_all(job.inputs, job.format, job.strict))
+    progress = Progress(job.inputs, quiet=job.quiet)
+    records = progress.input(_read_all(job.inputs, job.format, job.strict))
     with ExitStack() as stack:
+        stack.callback(progress.close)
         rejects_out = stack.enter_context(JsonlWriter(job.rejects)) if job.rejects else None
 
         def on_reject(item: Reject) -> None:
             if rejects_out is not None:
                 rejects_out.write(item.to_json())
 
-        kept = hook.output(_stream(job.pipeline, hook.input(records), hook.on_reject(on_reject),
-                                   report, job.workers))
+        kept = progress.output(hook.output(_stream(
+            job.pipeline, hook.input(records), progress.on_reject(hook.on_reject(on_reject)),
+            report, job.workers)))
+        if job.record_source:
+            kept = with_source(kept)
         from selfreflect.reflect.output import iter_examples
 
         kept = iter_examples(kept)  # a record carrying training examples is written as them
@@ -203,6 +231,7 @@ def run_job(job: Job) -> Report:
 
 def _finish(job: Job, report: Report) -> int:
     """Print the table, write the JSON report, say where the rejects went."""
+    job.provenance.stamp(report)
     print(report.table(), file=sys.stderr)
     if job.report:
         from selfreflect.formats.writers import atomic_path
@@ -219,6 +248,39 @@ def _add_report_html(p: argparse.ArgumentParser) -> None:
     p.add_argument("--report-html", metavar="FILE",
                    help="write a self-contained HTML report of the run here (funnel, reasons, "
                         "lengths before/after, rejected samples, duplicate clusters)")
+    p.add_argument("--record-source", action="store_true",
+                   help="add metadata.source = {file, line} (where it was read) to each kept "
+                        "record")
+    p.add_argument("--by", choices=(*GROUP_CHOICES, "none"), default=None,
+                   help="break the report down per persona, source file or system prompt "
+                        "(default: persona with --report-html, else none)")
+    _add_persona_pattern(p)
+    _add_quiet(p)
+
+
+#: What ``--by`` groups on.
+GROUP_CHOICES = ("persona", "source", "system")
+
+
+def _add_persona_pattern(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--persona-pattern", metavar="REGEX", action="append", default=None,
+                   help="regex naming the persona in the system prompt, with a (?P<persona>...) "
+                        "group (repeatable; default: 'You are X.' and its common variants, "
+                        "CJK too)")
+
+
+def _group_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``group_by`` and ``persona_patterns`` from ``--by`` / ``--persona-pattern``, checked."""
+    by = args.by or ("persona" if getattr(args, "report_html", None) else None)
+    patterns = tuple(args.persona_pattern) if args.persona_pattern else None
+    for pattern in patterns or ():
+        import regex
+
+        try:
+            regex.compile(pattern)
+        except regex.error as exc:
+            raise UserError(f"--persona-pattern {pattern!r}: {exc}") from None
+    return {"group_by": None if by == "none" else by, "persona_patterns": patterns}
 
 
 def _workers(value: str) -> int:
@@ -261,7 +323,9 @@ def cmd_clean(args: argparse.Namespace) -> int:
     recipe = _load_recipe(args.recipe)
     workers = args.workers or _recipe_workers(recipe)
     job = Job(recipe.pipeline, inputs, args.output, args.rejects, args.report, workers,
-              args.format, args.report_html, args.strict)
+              args.format, args.report_html, args.strict,
+              provenance=_provenance(args, recipe.pipeline, inputs),
+              record_source=args.record_source, quiet=args.quiet, **_group_options(args))
     return _finish(job, run_job(job))
 
 
@@ -288,6 +352,15 @@ def add_run(sub: Any) -> None:
                    help="with --engine ray: the cluster to join (default: start a local one)")
     _add_format(p)
     p.set_defaults(func=cmd_run)
+
+
+def _provenance(args: argparse.Namespace, pipeline: Any, inputs: Sequence[str]) -> Any:
+    """Where this run's numbers come from: started now, before any data is read."""
+    from selfreflect.provenance import RunProvenance, recipe_text, safe_command
+
+    argv = getattr(args, "argv", sys.argv[1:])
+    return RunProvenance(list(inputs), recipe_text(pipeline),
+                         command=safe_command(["selfreflect", *argv]))
 
 
 def _recipe_workers(recipe: Any) -> int:
@@ -332,7 +405,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     _check_outputs(inputs, str(output), rejects, report, args.report_html)
     workers = args.workers or _recipe_workers(recipe)
     job = Job(recipe.pipeline, inputs, str(output), rejects and str(rejects),
-              report and str(report), workers, args.format, args.report_html, args.strict)
+              report and str(report), workers, args.format, args.report_html, args.strict,
+              provenance=_provenance(args, recipe.pipeline, inputs),
+              record_source=args.record_source, quiet=args.quiet, **_group_options(args))
     if engine == "ray":
         return _finish(job, _run_on_ray(job, args.address))
     return _finish(job, run_job(job))
@@ -350,10 +425,13 @@ def _run_on_ray(job: Job, address: str | None) -> Report:
         raise UserError(str(exc)) from None
     from selfreflect.html_report import HtmlReportHook
 
-    html = HtmlReportHook(job.report_html) if job.report_html else None
+    html = (HtmlReportHook(job.report_html, provenance=job.provenance, group_by=job.group_by,
+                           persona_patterns=job.persona_patterns)
+            if job.report_html or job.group_by else None)
     try:
         return run_recipe_on_ray(job.pipeline, job.inputs, job.output, job.rejects, None,
-                                 address=address, format=job.format, html=html)
+                                 address=address, format=job.format, html=html,
+                                 record_source=job.record_source)
     except Exception as exc:
         # Ray Data passes an actor's exception back only as text inside its UserCodeException;
         # a server found unusable is surfaced as itself, which main() prints as one line
@@ -429,6 +507,13 @@ def add_stats(sub: Any) -> None:
                                    "(percentiles), exact duplicates and repeated ids.")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="input files")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--by", choices=GROUP_CHOICES, default=None,
+                   help="one line per persona (named in the system prompt, else the source "
+                        "file), source file or system prompt: records, turns, AI self-reference,"
+                        " human claims, invented experiences, empty questions, emoji, lengths, "
+                        "topics, samples; JSON: {\"groups\": [{\"key\", \"records\", ...}]}")
+    _add_persona_pattern(p)
+    _add_quiet(p)
     _add_format(p)
     p.set_defaults(func=cmd_stats)
 
@@ -445,32 +530,112 @@ def _tally(records: Iterable[Conversation | Reject],
         yield record
 
 
+def _not_chat_data(read_per_file: dict[str, Counter[str]], forced: str | None) -> None:
+    """Raise UserError naming a file none of whose lines is a chat record (format detected)."""
+    for path, tally in read_per_file.items():
+        if tally["records"] == 0 and tally["rejected"] and not forced:
+            reasons = ", ".join(f"{k}={v}" for k, v in tally.items()
+                                if k not in ("records", "rejected"))
+            raise UserError(f"{path} is not chat data: none of its {tally['rejected']} lines is "
+                            f"a chat record ({reasons}); stats reads openai, sharegpt or alpaca "
+                            "records as JSONL, .jsonl.gz, a JSON array or Parquet")
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     """Handle ``stats``."""
     from selfreflect.stats import DatasetStats
 
     inputs = _check_inputs(args.inputs)
     read_per_file: dict[str, Counter[str]] = {}
-    records = chain.from_iterable(_tally(_read_all([p], args.format, args.strict),
-                                         read_per_file.setdefault(p, Counter()))
-                                  for p in inputs)
-    stats = DatasetStats.from_records(_progress(records))
-    for path, tally in read_per_file.items():
-        if tally["records"] == 0 and tally["rejected"] and not args.format:
-            reasons = ", ".join(f"{k}={v}" for k, v in tally.items()
-                                if k not in ("records", "rejected"))
-            raise UserError(f"{path} is not chat data: none of its {tally['rejected']} lines is "
-                            f"a chat record ({reasons}); stats reads openai, sharegpt or alpaca "
-                            "records as JSONL, .jsonl.gz, a JSON array or Parquet")
+    records = _progress(chain.from_iterable(
+        _tally(_read_all([p], args.format, args.strict), read_per_file.setdefault(p, Counter()))
+        for p in inputs), inputs, args.quiet)
+    if args.by:
+        from selfreflect.groups import PERSONA_PATTERNS, GroupedStats
+
+        options = _group_options(args)
+        grouped = GroupedStats(args.by, options["persona_patterns"] or PERSONA_PATTERNS)
+        grouped.add_records(records)
+        _not_chat_data(read_per_file, args.format)
+        print(json.dumps(grouped.to_json(), indent=2, ensure_ascii=False) if args.json
+              else grouped.table())
+        return 0
+    stats = DatasetStats.from_records(records)
+    _not_chat_data(read_per_file, args.format)
     print(json.dumps(stats.to_json(), indent=2, ensure_ascii=False) if args.json
           else stats.table())
+    return 0
+
+
+# -- conflicts -------------------------------------------------------------------------------
+
+
+def add_conflicts(sub: Any) -> None:
+    """``conflicts INPUT... -o CLUSTERS.jsonl``: near-duplicate prompts with different answers."""
+    p = sub.add_parser("conflicts", help="find near-duplicate prompts whose answers disagree",
+                       description="Write one JSON line per cluster of near-duplicate user "
+                                   "prompts (MinHash, CJK-aware) whose answers disagree, within "
+                                   "one persona or across personas: {prompt, members: [{id, "
+                                   "persona, answer}], similarity}.")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="input files")
+    p.add_argument("-o", "--output", required=True, metavar="CLUSTERS.jsonl",
+                   help="where to write the clusters")
+    p.add_argument("--prompt-threshold", type=_fraction, default=0.65, metavar="J",
+                   help="prompts with a word-bigram Jaccard similarity of at least J are the "
+                        "same question (default: %(default)s)")
+    p.add_argument("--answer-threshold", type=_fraction, default=0.5, metavar="J",
+                   help="answers with a token Jaccard similarity below J disagree "
+                        "(default: %(default)s)")
+    p.add_argument("--min-answers", type=_workers, default=2, metavar="N",
+                   help="report clusters with at least N different answers (default: 2)")
+    p.add_argument("--by", choices=GROUP_CHOICES, default="persona",
+                   help="what a member's persona is (default: %(default)s)")
+    _add_persona_pattern(p)
+    _add_quiet(p)
+    _add_format(p)
+    p.set_defaults(func=cmd_conflicts)
+
+
+def _fraction(value: str) -> float:
+    try:
+        x = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"needs a number in (0, 1], got {value!r}") from None
+    if not 0.0 < x <= 1.0:
+        raise argparse.ArgumentTypeError(f"needs a number in (0, 1], got {value}")
+    return x
+
+
+def cmd_conflicts(args: argparse.Namespace) -> int:
+    """Handle ``conflicts``."""
+    from selfreflect.conflicts import conflicts_in
+    from selfreflect.formats import JsonlWriter
+    from selfreflect.groups import PERSONA_PATTERNS
+
+    inputs = _check_inputs(args.inputs)
+    _check_outputs(inputs, args.output)
+    patterns = _group_options(args)["persona_patterns"] or PERSONA_PATTERNS
+    convs = (r for r in _progress(_read_all(inputs, args.format, args.strict), inputs, args.quiet)
+             if isinstance(r, Conversation))
+    clusters = conflicts_in(convs, args.by, patterns, prompt_threshold=args.prompt_threshold,
+                            answer_threshold=args.answer_threshold,
+                            min_answers=args.min_answers)
+    with JsonlWriter(args.output) as out:
+        for cluster in clusters:
+            out.write(cluster.to_json())
+    scopes = {s: sum(c.scope == s for c in clusters) for s in ("within", "across", "both")}
+    members = sum(len(c.members) for c in clusters)
+    print(f"wrote {len(clusters)} conflict clusters ({members} answers; one persona: "
+          f"{scopes['within']}, across personas: {scopes['across']}, both: {scopes['both']}) "
+          f"to {args.output}", file=sys.stderr)
     return 0
 
 
 # -- entry point -----------------------------------------------------------------------------
 
 #: One function per subcommand; each adds its parser and sets ``func``.
-COMMANDS: list[Callable[[Any], Any]] = [add_clean, add_run, add_steps, add_stats]
+COMMANDS: list[Callable[[Any], Any]] = [add_clean, add_run, add_steps, add_stats,
+                                        add_conflicts]
 
 #: Subcommands that live with their feature: (module, function), added when the module exists.
 OPTIONAL_COMMANDS: list[tuple[str, str]] = [("selfreflect.reflect.cli", "add_reflect_command")]
@@ -545,7 +710,6 @@ def _warnings_as_lines() -> None:
     if not any(isinstance(h, _WarningLines) for h in logger.handlers):
         handler = _WarningLines(logging.WARNING)
         logger.addHandler(handler)
-    warnings.simplefilter("default")
     warnings.showwarning = _show_warning
 
 
@@ -576,7 +740,9 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.argv = argv  # for the report's provenance
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2

@@ -22,7 +22,7 @@ from typing import Any
 from selfreflect.conversation import Conversation, Message
 from selfreflect.observe import DuplicateCluster, ReflectSample, RunObserver
 from selfreflect.report import Report
-from selfreflect.stats import LENGTH_EDGES, PERCENTILES, DatasetStats
+from selfreflect.stats import LENGTH_EDGES, PERCENTILES, TURN_EDGES, DatasetStats
 from selfreflect.steps import Reject
 
 #: Longest text shown for one message before it is cut (the rest is counted, not shown).
@@ -45,13 +45,17 @@ def render_html(report: Report, observer: RunObserver | None = None,
         _summary(report, observer),
         _funnel(report),
         _reasons(report),
+        _groups(report),
     ]
     if observer is not None:
         parts.append(_lengths(observer.before, observer.after))
+        parts.append(_distributions(observer.before, observer.after))
         parts.append(_rejected_samples(observer, report))
         parts.append(_clusters(observer))
+        parts.append(_conflicts(observer))
         parts.append(_rewrites(observer))
         parts.append(_reflections(observer))
+    parts.append(_provenance(report))
     created = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = "\n".join(p for p in parts if p)
     return _PAGE.format(title=e(title), css=_CSS, created=e(created), body=body)
@@ -94,10 +98,15 @@ class HtmlReportHook:
     """
 
     def __init__(self, path: str | os.PathLike[str] | None, title: str = "selfreflect run report",
-                 **observer_options: int):
+                 provenance: Any = None, group_by: str | None = None,
+                 **observer_options: Any):
         self.path = path
         self.title = title
-        self.observer = RunObserver(**observer_options) if path else None
+        self.provenance = provenance
+        self.group_by = group_by
+        # observe when a page is asked for, or only the per-group breakdown (report.json)
+        self.observer = (RunObserver(group_by=group_by, **observer_options)
+                         if path or group_by else None)
 
     def input(self, records: Iterable[Any]) -> Iterable[Any]:
         """Wrap the records going into the pipeline."""
@@ -113,6 +122,11 @@ class HtmlReportHook:
 
     def finish(self, report: Report, output: str | os.PathLike[str] | None = None) -> Path | None:
         """Write the page (after the run); returns its path, or None when not asked for."""
+        if self.provenance is not None:
+            self.provenance.stamp(report)
+        if self.observer is not None and self.observer.groups is not None:
+            self.observer.groups.mark_observed()
+            report.groups = self.observer.groups.to_json()
         if self.path is None or self.observer is None:
             return None
         return write_run_report(self.path, report, self.observer, output, self.title)
@@ -151,7 +165,8 @@ def _funnel(report: Report) -> str:
     for i, s in enumerate(report.steps):
         y = i * row_h + 4
         kept_w = bar_w * s.out / scale
-        drop_w = bar_w * s.dropped / scale
+        # a drop of 3 records among 100,000 is still a visible red sliver (at least 3 px)
+        drop_w = max(bar_w * s.dropped / scale, 3.0) if s.dropped else 0.0
         rows.append(
             f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end" class="lbl">{e(s.name)}</text>'
             f'<rect x="{label_w}" y="{y}" width="{kept_w:.1f}" height="20" fill="{AFTER_COLOR}">'
@@ -241,51 +256,88 @@ def _lengths(before: DatasetStats, after: DatasetStats) -> str:
 _STATS = [f"p{q}" for q in PERCENTILES] + ["max"]
 
 
+def nice_ticks(peak: int, most: int = 5) -> list[int]:
+    """Round y-axis ticks from 0 covering ``peak`` (1-2-5 steps, at most ``most`` + 1 ticks)."""
+    if peak <= 0:
+        return [0, 1]
+    step = 1
+    while peak / step > most:
+        step = _next_step(step)
+    top = -(-peak // step) * step
+    return list(range(0, top + 1, step))
+
+
+def _next_step(step: int) -> int:
+    digits = str(step)
+    lead, zeros = int(digits[0]), len(digits) - 1
+    return (2 if lead == 1 else 5 if lead == 2 else 10) * 10**zeros
+
+
+def bars_svg(labels: Sequence[str], series: Sequence[tuple[str, str, Sequence[int]]],
+             xlabel: str, aria: str, titles: Sequence[str] | None = None,
+             width: int = 380, height: int = 190) -> str:
+    """Grouped bars with y-axis ticks and grid, and x labels turned to stay readable."""
+    n = len(labels)
+    if not n:
+        return '<p class="hint">nothing to show</p>'
+    left, bottom, top, right = 46, 52, 10, 8
+    plot_w, plot_h = width - left - right, height - bottom - top
+    slot = min(plot_w / n, 56.0)  # a lone bin stays a bar, not a block
+    peak = max((max(values) for _, _, values in series if values), default=0)
+    ticks = nice_ticks(peak)
+    scale = ticks[-1] or 1
+    base = height - bottom
+    out = []
+    for t in ticks:
+        y = base - plot_h * t / scale
+        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
+                   f'class="{"axis" if t == 0 else "grid"}"/><text x="{left - 4}" '
+                   f'y="{y + 3:.1f}" text-anchor="end" class="tick">{_count(t)}</text>')
+    bw = slot * 0.8 / max(1, len(series))
+    for i, label in enumerate(labels):
+        x = left + i * slot
+        for k, (name, color, values) in enumerate(series):
+            count = values[i]
+            h = plot_h * count / scale
+            if count and h < 1.5:
+                h = 1.5  # a handful among thousands still shows
+            what = titles[i] if titles else label
+            out.append(f'<rect x="{x + slot * 0.1 + k * bw:.1f}" y="{base - h:.1f}" '
+                       f'width="{max(bw - 1, 1):.1f}" height="{h:.1f}" fill="{color}">'
+                       f'<title>{e(name)}, {e(what)}: {count}</title></rect>')
+        cx = x + slot / 2
+        out.append(f'<text x="{cx:.1f}" y="{base + 12}" text-anchor="end" class="tick" '
+                   f'transform="rotate(-40 {cx:.1f} {base + 12})">{e(label)}</text>')
+    out.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 3}" text-anchor="middle" '
+               f'class="tick">{e(xlabel)}</text>')
+    return (f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" '
+            f'height="{height}" role="img" aria-label="{e(aria)}">{"".join(out)}</svg>')
+
+
+def _count(n: int) -> str:
+    return f"{n / 1000:g}k" if n >= 1000 else str(n)
+
+
 def _histogram_svg(role: str, before: Sequence[int], after: Sequence[int]) -> str:
     used = [i for i in range(len(LENGTH_EDGES)) if before[i] or after[i]]
     if not used:
         return '<p class="hint">no messages</p>'
     lo, hi = used[0], used[-1]
-    width, height, left, bottom, top = 380, 170, 40, 34, 8
-    n = hi - lo + 1
-    slot = min((width - left - 16) / n, 48.0)
-    peak = max(max(before[lo:hi + 1]), max(after[lo:hi + 1])) or 1
-    plot_h = height - bottom - top
-    out = [f'<line x1="{left}" y1="{height - bottom}" x2="{width}" y2="{height - bottom}" '
-           f'class="axis"/>',
-           f'<text x="{left - 4}" y="{top + 8}" text-anchor="end" class="tick">{peak}</text>',
-           f'<text x="{left - 4}" y="{height - bottom}" text-anchor="end" class="tick">0</text>']
-    for k, i in enumerate(range(lo, hi + 1)):
-        x = left + k * slot
-        bw = slot * 0.4
-        for offset, count, color, stage in ((0.1, before[i], BEFORE_COLOR, "before"),
-                                            (0.5, after[i], AFTER_COLOR, "after")):
-            h = plot_h * count / peak
-            bin_label = _bin_label(i)
-            out.append(f'<rect x="{x + slot * offset:.1f}" y="{height - bottom - h:.1f}" '
-                       f'width="{bw:.1f}" height="{h:.1f}" fill="{color}">'
-                       f'<title>{e(role)} {stage}, {bin_label} chars: {count}</title></rect>')
-        out.append(f'<line x1="{x:.1f}" y1="{height - bottom}" x2="{x:.1f}" '
-                   f'y2="{height - bottom + 4}" class="axis"/>'
-                   f'<text x="{x:.1f}" y="{height - bottom + 15}" text-anchor="middle" '
-                   f'class="tick">{_short(LENGTH_EDGES[i])}</text>')
-    end = left + n * slot
-    last = _short(LENGTH_EDGES[hi + 1]) if hi + 1 < len(LENGTH_EDGES) else "∞"
-    out.append(f'<line x1="{end:.1f}" y1="{height - bottom}" x2="{end:.1f}" '
-               f'y2="{height - bottom + 4}" class="axis"/><text x="{end:.1f}" '
-               f'y="{height - bottom + 15}" text-anchor="middle" class="tick">{last}</text>'
-               f'<text x="{left + (end - left) / 2:.1f}" y="{height - 4}" text-anchor="middle" '
-               f'class="tick">characters per message</text>')
-    return (f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" '
-            f'height="{height}" role="img" aria-label="{e(role)} message length histogram">'
-            f'{"".join(out)}</svg>')
+    bins = range(lo, hi + 1)
+    return bars_svg([_bin_label(i) for i in bins],
+                    [("before", BEFORE_COLOR, [before[i] for i in bins]),
+                     ("after", AFTER_COLOR, [after[i] for i in bins])],
+                    "characters per message", f"{role} message length histogram",
+                    titles=[f"{role} {_bin_label(i)} chars" for i in bins])
 
 
 def _bin_label(i: int) -> str:
     lo = LENGTH_EDGES[i]
     if i + 1 < len(LENGTH_EDGES):
-        return f"{lo}–{LENGTH_EDGES[i + 1] - 1}"
-    return f"{lo}+"
+        hi = LENGTH_EDGES[i + 1] - 1
+        return str(lo) if hi == lo else f"{_short(lo)}–{_short(hi + 1)}" if lo >= 1000 \
+            else f"{lo}–{hi}"
+    return f"{_short(lo)}+"
 
 
 def _short(n: int) -> str:
@@ -337,13 +389,100 @@ def _cut(text: str, limit: int = MAX_TEXT) -> str:
     return f'{e(text[:limit])}<span class="more">… ({len(text) - limit} more chars)</span>'
 
 
+#: Cluster sizes (records in a cluster: the kept one and those dropped in its place) per bin.
+CLUSTER_BINS: tuple[tuple[int, int | None], ...] = (
+    (2, 2), (3, 3), (4, 4), (5, 9), (10, 19), (20, 49), (50, 99), (100, None))
+#: How many of the largest clusters are shown in full.
+LARGEST_CLUSTERS = 5
+
+
+def cluster_histogram(sizes: Iterable[int]) -> list[int]:
+    """Clusters per :data:`CLUSTER_BINS` bin, from each cluster's dropped count."""
+    counts = [0] * len(CLUSTER_BINS)
+    for dropped in sizes:
+        size = dropped + 1
+        for i, (lo, hi) in enumerate(CLUSTER_BINS):
+            if size >= lo and (hi is None or size <= hi):
+                counts[i] += 1
+                break
+    return counts
+
+
 def _clusters(observer: RunObserver) -> str:
-    if not observer.clusters:
+    if not observer.cluster_sizes:
         return ""
-    blocks = [_cluster(c) for c in sorted(observer.clusters.values(), key=lambda c: -c.size)]
+    counts = cluster_histogram(observer.cluster_sizes.values())
+    labels = [f"{lo}" if lo == hi else f"{lo}+" if hi is None else f"{lo}–{hi}"
+              for lo, hi in CLUSTER_BINS]
+    svg = bars_svg(labels, [("clusters", DROP_COLOR, counts)], "records per cluster",
+                   "duplicate cluster sizes", width=520)
+    cells = "".join(f'<td class="n" data-cluster-bin="{e(label)}">{count}</td>'
+                    for label, count in zip(labels, counts, strict=True))
+    table = (f'<table class="grid small"><thead><tr><th>size</th>'
+             f'{"".join(f"<th class=n>{e(x)}</th>" for x in labels)}</tr></thead><tbody><tr>'
+             f'<th scope="row">clusters</th>{cells}</tr></tbody></table>')
+    largest = sorted(observer.clusters.values(), key=lambda c: (-c.size, c.kept_id))
+    blocks = "".join(_cluster(c) for c in largest[:LARGEST_CLUSTERS])
     return (f'<section id="duplicates"><h2>Duplicate clusters</h2><p class="hint">'
-            f'Records dropped as duplicates: {observer.duplicates_dropped}. Each cluster shows the '
-            f'record kept in their place.</p>{"".join(blocks)}</section>')
+            f'<span data-metric="duplicate-clusters">{len(observer.cluster_sizes)}</span> clusters;'
+            f' {observer.duplicates_dropped} records dropped as duplicates of the one kept in '
+            f'each. Sizes count the kept record too.</p>{svg}{table}<h3>Largest clusters</h3>'
+            f'{blocks}</section>')
+
+
+def _distributions(before: DatasetStats, after: DatasetStats) -> str:
+    if not before.records and not after.records:
+        return ""
+    turn_labels = [f"{lo}" if hi is not None and hi - lo == 1 else
+                   f"{lo}+" if hi is None else f"{lo}–{hi - 1}"
+                   for lo, hi, _ in before.pairs.histogram(TURN_EDGES)]
+    turns = bars_svg(turn_labels, [
+        ("before", BEFORE_COLOR, [c for *_, c in before.pairs.histogram(TURN_EDGES)]),
+        ("after", AFTER_COLOR, [c for *_, c in after.pairs.histogram(TURN_EDGES)])],
+        "turns ((user, assistant) pairs) per record", "turns per record")
+    b_tok = [c for *_, c in before.tokens.histogram()]
+    a_tok = [c for *_, c in after.tokens.histogram()]
+    used = [i for i in range(len(LENGTH_EDGES)) if b_tok[i] or a_tok[i]] or [0]
+    bins = range(used[0], used[-1] + 1)
+    tokens = bars_svg([_bin_label(i) for i in bins], [
+        ("before", BEFORE_COLOR, [b_tok[i] for i in bins]),
+        ("after", AFTER_COLOR, [a_tok[i] for i in bins])],
+        "estimated tokens per record (UTF-8 bytes / 4)", "tokens per record")
+    rows = "".join(
+        f'<tr><th scope="row">{what} {stage}</th>' + "".join(
+            f'<td class="n" data-dist="{what}" data-stage="{stage}" data-stat="{k}">'
+            f'{dist.percentiles().get(k, 0)}</td>' for k in _STATS) + "</tr>"
+        for what, pair in (("turns", (before.pairs, after.pairs)),
+                           ("tokens", (before.tokens, after.tokens)))
+        for stage, dist in zip(("before", "after"), pair, strict=True))
+    table = (f'<table class="grid small"><thead><tr><th></th>'
+             f'{"".join(f"<th class=n>{k}</th>" for k in _STATS)}</tr></thead>'
+             f'<tbody>{rows}</tbody></table>')
+    legend = _legend([(BEFORE_COLOR, "before"), (AFTER_COLOR, "after (kept)")])
+    return (f'<section id="distributions"><h2>Turns and tokens per record</h2>{legend}'
+            f'<div class="roles"><div class="rolebox"><h3>turns</h3>{turns}</div>'
+            f'<div class="rolebox"><h3>tokens</h3>{tokens}</div></div>{table}</section>')
+
+
+def _conflicts(observer: RunObserver) -> str:
+    if not observer.conflicts:
+        return ""
+    blocks = []
+    for sample in sorted(observer.conflicts.values(), key=lambda c: (-c.size, c.number)):
+        prompt = sample.prompt
+        items = "".join(
+            f'<li><b>{e(m["persona"])}</b> <span class="hint">{e(m["id"])}'
+            f'{" — dropped" if m["dropped"] else ""}</span><pre class="text">'
+            f'{_cut(m["answer"], 400)}</pre></li>' for m in sample.members)
+        blocks.append(
+            f'<details class="group"><summary><code>{e(sample.scope)}</code> '
+            f'{_cut(prompt, 120)} <span class="hint">— {sample.size} answers</span></summary>'
+            f'<ul>{items}</ul></details>')
+    seen = len(observer.conflicts_seen)
+    return (f'<section id="conflicts"><h2>Conflicting answers</h2><p class="hint">'
+            f'<span data-metric="conflict-clusters">{seen}</span> near-duplicate prompts whose '
+            f'answers disagree (<code>within</code> one persona, <code>across</code> personas, '
+            f'or both); {len(observer.conflicts)} shown.</p>{"".join(blocks)}</section>')
 
 
 def _cluster(cluster: DuplicateCluster) -> str:
@@ -438,6 +577,87 @@ def _reflection(sample: ReflectSample) -> str:
             f'</pre></div></div>')
 
 
+#: Groups shown in the per-group table (the largest first; report.json has all of them).
+MAX_GROUPS = 25
+
+_GROUP_RATES = (("ai_self_reference", "AI self-ref (dropped)"), ("claims_ai", "says AI"),
+                ("claims_human", "claims human"),
+                ("invented_experience", "invents a past"), ("empty_user", "empty question"),
+                ("emoji", "emoji"), ("evasive", "evasive"))
+
+
+def _groups(report: Report) -> str:
+    data = report.groups
+    if not data or not data.get("groups"):
+        return ""
+    by = data.get("by", "group")
+    heads = ["records", "kept", "rejected", *[label for _, label in _GROUP_RATES],
+             "answer p50"]
+    with_conflicts = any(g.get("conflicts") for g in data["groups"])
+    if with_conflicts:
+        heads.append("in conflicts")
+    rows = []
+    shown = data["groups"][:MAX_GROUPS]
+    for g in shown:
+        key = e(g["key"])
+        rates = g.get("rates", {})
+        cells = [("records", g.get("records", 0)), ("kept", g.get("kept", "")),
+                 ("rejected", g.get("rejected", ""))]
+        cells += [(m, f"{100 * rates.get(m, 0):.1f}%") for m, _ in _GROUP_RATES]
+        cells += [("answer_p50", g.get("assistant_chars", {}).get("p50", 0))]
+        if with_conflicts:
+            cells += [("conflicts", g.get("conflicts", 0))]
+        tds = "".join(f'<td class="n" data-group="{key}" data-gfield="{k}">{v}</td>'
+                      for k, v in cells)
+        reasons = ", ".join(f"{k}={v}" for k, v in (g.get("top_reasons") or {}).items())
+        topics = ", ".join(f"{k}={v}" for k, v in (g.get("topics") or {}).items())
+        flag = ('<span class="flag" title="says it is an AI and a human">AI + human</span>'
+                if g.get("inconsistent_persona") else "")
+        samples = "".join(
+            f'<div class="msg user"><span class="role">user</span><pre class="text">'
+            f'{_cut(x.get("user", ""), 300)}</pre></div><div class="msg assistant"><span '
+            f'class="role">assistant</span><pre class="text">{_cut(x.get("assistant", ""), 300)}'
+            f'</pre></div>' for x in g.get("samples") or [])
+        notes = " · ".join(x for x in (reasons and f"rejected: {reasons}",
+                                        topics and f"topics: {topics}") if x)
+        rows.append(f'<tr class="head"><th scope="row">{key} {flag}</th>{tds}</tr>'
+                    f'<tr class="sub"><td colspan="{len(heads) + 1}"><details><summary '
+                    f'class="hint">{e(notes) or "samples"}</summary>{samples}</details></td></tr>')
+    more = len(data["groups"]) - len(shown)
+    if more > 0:
+        rows.append(f'<tr><td colspan="{len(heads) + 1}" class="hint">and {more} smaller '
+                    f'groups (all of them are in report.json under <code>groups</code>)</td></tr>')
+    head = "".join(f"<th class=n>{h}</th>" for h in heads)
+    return (f'<section id="groups"><h2>Per {e(by)}</h2><p class="hint">Records of each {e(by)}'
+            f' (named in the system prompt, else the source file), what the run kept and '
+            f'rejected, and the share of records with each mark (the cleaning rules\' own '
+            f'checks). <b>AI + human</b>: a persona that says it is an AI in some answers and '
+            f'a human in others.</p><div class="scroll"><table class="grid small"><thead><tr>'
+            f'<th>{e(by)}</th>{head}</tr></thead><tbody>'
+            f'{"".join(rows)}</tbody></table></div></section>')
+
+
+def _provenance(report: Report) -> str:
+    prov = report.provenance
+    if not prov:
+        return ""
+    facts = "".join(
+        f'<tr><th scope="row">{e(k)}</th><td id="provenance-{e(k)}"><code>{e(prov.get(k, ""))}'
+        f'</code></td></tr>' for k in ("version", "command", "started", "finished", "python",
+                                        "platform"))
+    inputs = "".join(
+        f'<tr><td><code>{e(i.get("path"))}</code></td><td class="n">{e(i.get("bytes"))}</td>'
+        f'<td><code data-sha256="{e(i.get("path"))}">{e(i.get("sha256"))}</code></td></tr>'
+        for i in prov.get("inputs") or [])
+    recipe = prov.get("recipe") or ""
+    return (f'<section id="provenance"><h2>Where these numbers came from</h2>'
+            f'<table class="grid small"><tbody>{facts}</tbody></table>'
+            f'<table class="grid small"><thead><tr><th>input</th><th class="n">bytes</th>'
+            f'<th>sha256</th></tr></thead><tbody>{inputs}</tbody></table>'
+            f'<details class="group"><summary>recipe that ran</summary>'
+            f'<pre class="text" id="recipe">{e(recipe)}</pre></details></section>')
+
+
 def _legend(items: list[tuple[str, str]]) -> str:
     return '<div class="legend">' + "".join(
         f'<span><i style="background:{c}"></i>{e(t)}</span>' for c, t in items) + "</div>"
@@ -502,6 +722,10 @@ ins{background:#bbf7d0;text-decoration:none}
 .critique pre.text{background:#fffbeb}
 .kept{display:flex;gap:8px;margin:6px 0}
 .cluster ul{margin:4px 0;padding-left:18px}
+.flag{background:#fee2e2;color:#991b1b;border-radius:4px;padding:0 4px;font-size:11px}
+.scroll{overflow-x:auto}
+table.grid tr.head th,table.grid tr.head td{border-bottom:none;padding-bottom:0}
+table.grid tr.sub td{padding-top:0;font-size:11px}
 code{background:#f1f5f9;border-radius:4px;padding:0 4px;font-size:12px}
 """
 

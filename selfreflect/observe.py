@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from selfreflect.conversation import Conversation
+from selfreflect.groups import PERSONA_PATTERNS, GroupedStats
 from selfreflect.pipeline import Pipeline, RunResult
 from selfreflect.stats import DatasetStats
 from selfreflect.steps import Reject
@@ -63,6 +64,17 @@ class DuplicateCluster:
     members: list[DuplicateMember] = field(default_factory=list)
     size: int = 0  # every dropped member, including those not sampled
     kept_text: str | None = None
+
+
+@dataclass
+class ConflictSample:
+    """One cluster of near-duplicate prompts with disagreeing answers, as the page shows it."""
+
+    number: int
+    size: int = 0
+    scope: str = ""
+    prompt: str = ""
+    members: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _texts(conv: Conversation) -> list[tuple[str, str]]:
@@ -127,7 +139,10 @@ class RunObserver:
         max_reflect_samples: int = 20,
         max_rewrite_samples: int = 10,
         max_pending: int = 2_000,
+        max_conflicts: int = 30,
         reflect_extractor: Callable[[Conversation], list[ReflectSample]] = reflect_samples_from,
+        group_by: str | None = None,
+        persona_patterns: tuple[str, ...] | None = None,
     ):
         self.samples_per_reason = samples_per_reason
         self.max_clusters = max_clusters
@@ -135,13 +150,25 @@ class RunObserver:
         self.max_reflect_samples = max_reflect_samples
         self.max_rewrite_samples = max_rewrite_samples
         self.max_pending = max_pending
+        self.max_conflicts = max_conflicts
         self.reflect_extractor = reflect_extractor
+        self.group_by = group_by
+        self.persona_patterns = persona_patterns
+        #: Per persona / source / system prompt (``selfreflect.groups``), when ``group_by``.
+        self.groups: GroupedStats | None = None
+        if group_by is not None:
+            self.groups = GroupedStats(group_by, persona_patterns or PERSONA_PATTERNS)
         self.before = DatasetStats(count_words=False)
         self.after = DatasetStats(count_words=False)
         self.rejected: dict[tuple[str, str], list[Reject]] = {}
         self.reject_counts: Counter[tuple[str, str]] = Counter()
         self.clusters: dict[str, DuplicateCluster] = {}
+        #: Every duplicate cluster's dropped count (kept id -> n), for the size histogram.
+        self.cluster_sizes: Counter[str] = Counter()
         self.duplicates_dropped = 0
+        #: Conflicting answers (``mark_conflicting_answers``): cluster number -> sample.
+        self.conflicts: dict[int, ConflictSample] = {}
+        self.conflicts_seen: set[int] = set()
         self.reflections: list[ReflectSample] = []
         self.reflections_seen = 0
         # input records still in flight (id -> record as read), to show what rewriters changed
@@ -154,6 +181,8 @@ class RunObserver:
     def wrap_input(self, records: Iterable[Any]) -> Iterator[Any]:
         """Pass records through, counting every Conversation as 'before'."""
         for record in records:
+            if self.groups is not None:
+                self.groups.add_records((record,))
             if isinstance(record, Conversation):
                 self.before.add(record)
                 if len(self._pending) < self.max_pending:
@@ -186,6 +215,8 @@ class RunObserver:
         """Sample the reject, and file it in its duplicate cluster when it has one."""
         key = (reject.step, reject.reason)
         self.reject_counts[key] += 1
+        if self.groups is not None:
+            self.groups.observe_reject(reject)
         bucket = self.rejected.setdefault(key, [])
         if len(bucket) < self.samples_per_reason:
             bucket.append(reject)
@@ -203,6 +234,13 @@ class RunObserver:
         A record that carries reflect samples is shown in the reflect section, not as a rewrite.
         """
         self.after.add(conv)
+        mark = conv.metadata.get("conflicts") if conv.metadata else None
+        if isinstance(mark, dict):
+            for one in [mark, *(mark.get("also") or [])]:
+                if isinstance(one, dict):
+                    self._add_conflict(conv, one.get("cluster"), dropped=False, mark=one)
+        if self.groups is not None:
+            self.groups.observe_kept(conv)
         self._fill_representative(conv)
         samples = self.reflect_extractor(conv)
         for sample in samples:
@@ -253,9 +291,43 @@ class RunObserver:
             return out
         return []
 
+    def _add_conflict(self, conv: Conversation, number: Any, dropped: bool,
+                      mark: dict[str, Any] | None = None) -> None:
+        if not isinstance(number, int):
+            return
+        self.conflicts_seen.add(number)
+        sample = self.conflicts.get(number)
+        if sample is None:
+            if len(self.conflicts) >= self.max_conflicts:
+                return
+            sample = self.conflicts[number] = ConflictSample(number)
+        if mark:
+            sample.size = int(mark.get("size") or sample.size)
+            sample.scope = str(mark.get("scope") or sample.scope)
+            sample.prompt = str(mark.get("prompt") or sample.prompt)
+        if len(sample.members) < self.members_per_cluster:
+            from selfreflect.groups import group_key
+
+            turn = mark.get("turn") if mark else None
+            pairs = {a: u for u, a in conv.pairs()}
+            if not isinstance(turn, int) or turn not in pairs:
+                turn = next(iter(pairs), None)
+            prompt = conv.messages[pairs[turn]].content if turn is not None else ""
+            answer = conv.messages[turn].content if turn is not None else ""
+            if not sample.prompt:
+                sample.prompt = prompt
+            sample.members.append({"id": conv.id, "persona": group_key(conv, "persona"),
+                                   "prompt": prompt, "answer": answer, "dropped": dropped})
+
     def _add_duplicate(self, reject: Reject) -> None:
+        if reject.reason == "conflicting_answer":  # another answer kept, not a duplicate
+            if reject.record is not None:
+                self._add_conflict(reject.record, reject.extra.get("cluster"), dropped=True,
+                                   mark={"turn": reject.extra.get("turn")})
+            return
         self.duplicates_dropped += 1
         kept_id = str(reject.duplicate_of)
+        self.cluster_sizes[kept_id] += 1
         cluster = self.clusters.get(kept_id)
         if cluster is None:
             if len(self.clusters) >= self.max_clusters:
@@ -289,7 +361,10 @@ class RunObserver:
                  "members": [m.__dict__ for m in c.members]}
                 for c in self.clusters.values()
             ],
+            "cluster_sizes": dict(sorted(Counter(self.cluster_sizes.values()).items())),
+            "conflicts": [c.__dict__ for c in self.conflicts.values()],
             "reflections": [s.to_json() for s in self.reflections],
+            "groups": self.groups.to_json() if self.groups is not None else None,
             "rewritten": self.rewritten,
             "rewrites": [{"id": after.id, "before": before.to_record()["messages"],
                           "after": after.to_record()["messages"]}

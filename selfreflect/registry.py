@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import os
 import warnings
-from typing import Any
 from functools import cache, lru_cache
 from importlib.metadata import EntryPoint, entry_points
+from typing import Any
 
 from selfreflect.steps import Step
 

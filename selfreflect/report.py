@@ -86,6 +86,10 @@ class Report:
     rejected: int = 0
     steps: list[StepStats] = field(default_factory=list)
     seconds: float = 0.0
+    #: Where the numbers came from (``selfreflect.provenance.RunProvenance.to_json``).
+    provenance: dict[str, Any] | None = None
+    #: Per-group breakdown (``selfreflect.groups.GroupStats.to_json``), when collected.
+    groups: dict[str, Any] | None = None
 
     def __add__(self, other: Report) -> Report:
         if [s.name for s in self.steps] != [s.name for s in other.steps] and self.steps:
@@ -102,6 +106,8 @@ class Report:
             rejected=self.rejected + other.rejected,
             steps=steps,
             seconds=max(self.seconds, other.seconds),
+            provenance=self.provenance or other.provenance,
+            groups=self.groups or other.groups,
         )
 
     def check(self) -> None:
@@ -125,14 +131,19 @@ class Report:
             raise AccountingError("rejected records do not match the steps' dropped counts")
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON report (contract: input, kept, rejected, steps)."""
-        return {
+        """The JSON report (contract: input, kept, rejected, steps, provenance)."""
+        out: dict[str, Any] = {
             "input": self.input,
             "kept": self.kept,
             "rejected": self.rejected,
             "seconds": round(self.seconds, 4),
             "steps": [s.to_json() for s in self.steps],
         }
+        if self.provenance is not None:
+            out["provenance"] = self.provenance
+        if self.groups is not None:
+            out["groups"] = self.groups
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Report:
@@ -143,6 +154,8 @@ class Report:
             rejected=data["rejected"],
             steps=[StepStats.from_json(s) for s in data["steps"]],
             seconds=data.get("seconds", 0.0),
+            provenance=data.get("provenance"),
+            groups=data.get("groups"),
         )
 
     def dumps(self) -> str:

@@ -35,6 +35,16 @@ _WORD = re.compile(f"[{_CJK}]|[^\\s{_CJK}{_CJK_PUNCT}]+")
 _ANY_CJK = re.compile(f"[{_CJK}{_CJK_PUNCT}]")
 
 
+def estimate_tokens(text: str) -> int:
+    """Tokens of a text as LLM tokenizers roughly count them: UTF-8 bytes / 4, rounded up
+    (about one per CJK character, four characters of English). An estimate, not a tokenizer."""
+    return -(-len(text.encode("utf-8")) // 4)
+
+
+#: Histogram edges for turns ((user, assistant) pairs) per record.
+TURN_EDGES: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6, 8, 11, 21, 51)
+
+
 def count_words(text: str) -> int:
     """Words in ``text``: whitespace-separated runs, with every CJK character counted as one."""
     if text.isascii() or not _ANY_CJK.search(text):
@@ -142,6 +152,7 @@ class DatasetStats:
     - ``roles``: messages seen per role; ``with_system``: records that start with a system prompt.
     - ``hashes``: hashes of ``dedup_text()``; ``duplicates`` = records - distinct hashes.
     - ``ids``: ids seen; ``duplicate_ids`` = records whose id was already used.
+    - ``tokens``: estimated tokens per record (:func:`estimate_tokens` of all its messages).
     """
 
     records: int = 0
@@ -155,6 +166,7 @@ class DatasetStats:
     with_system: int = 0
     hashes: set[int] = field(default_factory=set)
     ids: set[str] = field(default_factory=set)
+    tokens: Distribution = field(default_factory=Distribution)
     #: Count words too (the slowest part); the run observer turns it off, the HTML shows chars.
     count_words: bool = True
 
@@ -176,6 +188,7 @@ class DatasetStats:
         self.pairs.add(len(conv.pairs()))
         if conv.system is not None:
             self.with_system += 1
+        self.tokens.counts[sum(estimate_tokens(m.content) for m in conv.messages)] += 1
         for message in conv.messages:
             role, text = message.role, message.content
             self.roles[role] += 1
@@ -209,6 +222,7 @@ class DatasetStats:
             with_system=self.with_system + other.with_system,
             hashes=self.hashes | other.hashes,
             ids=self.ids | other.ids,
+            tokens=self.tokens + other.tokens,
             count_words=self.count_words and other.count_words,
         )
 
@@ -244,12 +258,16 @@ class DatasetStats:
             "roles": {r: self.roles[r] for r in self.roles_seen()},
             "messages_per_record": self.messages.to_json(),
             "pairs_per_record": self.pairs.to_json(),
+            "tokens_per_record": self.tokens.to_json(),
             "chars": {r: self.chars[r].to_json() for r in self.roles_seen()},
             "words": {r: self.words[r].to_json() for r in self.roles_seen() if r in self.words},
             "histograms": {
                 "edges": list(LENGTH_EDGES),
                 "chars": {r: [c for _, _, c in self.chars[r].histogram()]
                           for r in self.roles_seen()},
+                "tokens_per_record": [c for _, _, c in self.tokens.histogram()],
+                "turn_edges": list(TURN_EDGES),
+                "pairs_per_record": [c for _, _, c in self.pairs.histogram(TURN_EDGES)],
             },
         }
 
@@ -275,6 +293,7 @@ class DatasetStats:
 
         rows.append(row("messages/record", self.messages))
         rows.append(row("pairs/record", self.pairs))
+        rows.append(row("tokens/record (est.)", self.tokens))
         for role in self.roles_seen():
             rows.append(row(f"{role} chars", self.chars[role]))
         for role in self.roles_seen():

@@ -15,6 +15,7 @@ from __future__ import annotations
 import email.utils
 import json
 import socket
+import sys
 import threading
 import time
 from collections import deque
@@ -132,6 +133,13 @@ class _Server(ThreadingHTTPServer):
 
     daemon_threads = True
     request_queue_size = 512
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hung up mid-answer (a run that stopped) is not the server's error."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
 
 
 class FakeLLM:

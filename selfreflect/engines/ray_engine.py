@@ -553,7 +553,7 @@ def reject_lines(rejects: ray.data.Dataset) -> Iterator[dict[str, Any]]:
 def run_recipe_on_ray(recipe: Any, input: Sequence[str], output: str,
                       rejects: str | None = None, report: str | None = None,
                       address: str | None = None, format: str | None = None,
-                      html: HtmlReportHook | None = None,
+                      html: HtmlReportHook | None = None, record_source: bool = False,
                       **engine_options: Any) -> Report:
     """``selfreflect run RECIPE --engine ray``: read files on the cluster, write the outputs.
 
@@ -567,6 +567,9 @@ def run_recipe_on_ray(recipe: Any, input: Sequence[str], output: str,
     from selfreflect.formats import write_jsonl
 
     pipeline = recipe if isinstance(recipe, Pipeline) else recipe.pipeline
+    from selfreflect.provenance import RunProvenance, recipe_text
+
+    provenance = RunProvenance([str(p) for p in input], recipe_text(pipeline))
     started_here = not ray.is_initialized()
     if started_here:
         if address:
@@ -592,6 +595,10 @@ def run_recipe_on_ray(recipe: Any, input: Sequence[str], output: str,
                             read_rejects=read_rejects)
         lines = reject_lines(result.rejects)
         kept = kept_conversations(result.kept)
+        if record_source:  # metadata.source = {file, line}, as the local engine writes it
+            from selfreflect.provenance import with_source
+
+            kept = with_source(kept)
         if html is not None:
             lines, kept = _observed(html, input, format, lines, kept)
         if rejects:
@@ -600,6 +607,7 @@ def run_recipe_on_ray(recipe: Any, input: Sequence[str], output: str,
             deque(lines, maxlen=0)  # observed for the HTML report, not written
         write_jsonl(kept, output)
         if report:
+            provenance.stamp(result.report)
             _write_text(result.report.dumps() + "\n", report)
         if html is not None:
             html.finish(result.report, output)

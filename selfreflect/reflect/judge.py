@@ -28,6 +28,19 @@ QUESTIONS: dict[str, tuple[str, str]] = {
         "that it cannot be understood on its own?",
         "missing_context",
     ),
+    # issue 16: evasive answers (rule prefilter: mark_evasive_answers) and topic precision
+    "evasive": (
+        "Does an assistant reply avoid the user's question, answering with generic advice or "
+        "a change of subject instead of addressing what was asked (for example a personal "
+        "question about the speaker met with tips for the user)?",
+        "evasive_answer",
+    ),
+    "sensitive_topic": (
+        "Does this record substantively discuss religion or cults, sexuality, crime or "
+        "violence, self-harm, politics, or real companies or people (more than a word in "
+        "passing)?",
+        "sensitive_topic",
+    ),
 }
 
 SYSTEM = (
@@ -46,6 +59,8 @@ class LLMJudge(LLMStep):
         **LLMStep.reasons,
         "persona_break": "the judge found a reply talking as an AI, out of the role-play persona",
         "missing_context": "the judge found the record depends on context that is not included",
+        "evasive_answer": "the judge found a reply that does not address the question",
+        "sensitive_topic": "the judge found the record discusses a sensitive topic",
         "judged_yes": "the judge answered yes to the question",
         "judged_no": "the judge answered no to the question",
     }

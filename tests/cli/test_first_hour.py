@@ -90,7 +90,8 @@ def test_steps_verbose_names_the_plugin_a_step_comes_from(tmp_path):
     (site / "tidy_mod.py").write_text(
         "from selfreflect import Filter\n\n"
         "class KeepTidy(Filter):\n"
-        '    """Keep tidy records.\n\n    Args:\n        width: the widest line allowed.\n    """\n\n'
+        '    """Keep tidy records.\n\n    Args:\n'
+        '        width: the widest line allowed.\n    """\n\n'
         "    def __init__(self, width: int = 80):\n        self.width = width\n\n"
         "    def keep(self, conv):\n        return True\n")
     done = subprocess.run([sys.executable, "-m", "selfreflect.cli", "steps", "-v"],

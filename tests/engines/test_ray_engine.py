@@ -324,12 +324,19 @@ def test_cli_runs_the_default_recipe_on_ray_like_locally(ray_cluster, tmp_path):
                                for ext in ("jsonl", "rejects", "json", "html"))
         assert main(["run", "default", "--input", str(data), "--output", str(out),
                      "--rejects", str(rej), "--report", str(rep), "--engine", engine,
-                     "--report-html", str(page)]) == 0
+                     "--report-html", str(page), "--record-source"]) == 0
         outputs[engine] = (out.read_text(), reject_set(
             json.loads(line) for line in rej.read_text().splitlines()),
             counts_of(json.loads(rep.read_text())))
         cells = cells_of(page.read_text(encoding="utf-8"))
         assert_numbers_match(cells, json.loads(rep.read_text()))
+        # provenance on every engine: the page and report.json name the same input and hash
+        provenance = json.loads(rep.read_text())["provenance"]
+        assert provenance["inputs"][0]["path"] == str(data)
+        assert provenance["inputs"][0]["sha256"] in page.read_text(encoding="utf-8")
+        assert "--engine" in provenance["command"] and "exact_dedup" in provenance["recipe"]
+        first = json.loads(out.read_text().splitlines()[0])  # --record-source on both engines
+        assert first["metadata"]["source"]["file"] == str(data)
         pages[engine] = {key: value for key, value in cells.cells.items()
                          if not any("seconds" in part for pair in key for part in pair)}
     assert outputs["ray"] == outputs["local"]

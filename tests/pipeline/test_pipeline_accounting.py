@@ -58,7 +58,8 @@ def test_duplicate_ids_are_counted_and_both_records_processed(workers, caplog):
     read = result.report.to_json()["steps"][0]
     assert read["counters"] == {"duplicate_ids": 2}
     (warning,) = [r.getMessage() for r in caplog.records if "reuse an id" in r.getMessage()]
-    assert warning == "2 record(s) reuse an id seen earlier (e.g. 'same', 'same'); all were processed"
+    assert warning == ("2 record(s) reuse an id seen earlier (e.g. 'same', 'same'); "
+                       "all were processed")
 
 
 def test_no_duplicate_counter_when_ids_are_unique():

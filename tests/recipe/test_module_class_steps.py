@@ -1,4 +1,4 @@
-"""A step from the user's own module: named ``package.module:Class`` in a recipe, dumped that way."""
+"""A step from the user's own module: named ``package.module:Class`` in a recipe and dumped so."""
 
 from __future__ import annotations
 

@@ -121,3 +121,16 @@ def test_stats_output_on_the_reports_page_is_what_the_command_prints(capsys):
     shown = re.search(r"```text\n(records .*?)```", page, flags=re.S).group(1)
     assert main([*command[:1], str(ROOT / command[1])]) == 0
     assert capsys.readouterr().out == shown
+
+
+def test_stats_by_persona_table_on_the_reports_page_is_what_the_command_prints(capsys):
+    import re
+
+    from selfreflect.cli import main
+
+    page = (ROOT / "docs" / "reports.md").read_text(encoding="utf-8")
+    found = re.search(r"```bash\nselfreflect (stats \S+ --by persona)\n```\n\n```text\n(.*?)```",
+                      page, flags=re.S)
+    command, shown = found.group(1).split(), found.group(2)
+    assert main([command[0], str(ROOT / command[1]), *command[2:], "--quiet"]) == 0
+    assert capsys.readouterr().out == shown
