@@ -264,7 +264,7 @@ class MessageRewriter(Rewriter):
         changed = False
         messages = []
         for message in conv.messages:
-            if message.role in self.roles:
+            if message.role in self.roles and message.content is not None:
                 new = self.rewrite_text(message.content)
                 if new != message.content:
                     message = message.model_copy(update={"content": new})
