@@ -124,7 +124,7 @@ _CHUNK_RULES = [
     r"|other)\b|\babove\b|\b(?:before|earlier|previously)\s*[.?!]?\s*$",
     r"\b(?:you|u)\s+(?:just\s+)?(?:left\s+off|stopped|gave|generated|wrote|mentioned|showed|forgot"
     r"|missed|didn'?t\s+(?:mention|include|finish|answer)"
-    r"|provided|suggested|made|listed|described|created|said|did|sent|shared)\b",
+    r"|provided|suggested|listed|described)\b",
     r"\bI\s+(?:just\s+)?(?:gave|shared|provided|sent|showed|pasted|asked)\s+(?:you|for)\b",
     r"\b(?:these|those|such)\s+\w+|\bnot\s+all\s+of\s+the\b|\b\d+\s+more\b"
     r"|\bmore\s+(?:detail|detailed|examples?|info|information|ideas|options)\b",
@@ -138,9 +138,11 @@ _CHUNK_RULES = [
 ]
 
 
-@lru_cache(maxsize=1)
-def _chunk_pattern() -> regex.Pattern[str]:
-    return regex.compile("|".join(f"(?:{p})" for p in _CHUNK_RULES), regex.IGNORECASE)
+@lru_cache(maxsize=2)
+def _chunk_pattern(tail: bool = False) -> regex.Pattern[str]:
+    """All chunk cues, or (``tail``) only those not anchored at the start of the message."""
+    rules = [p for p in _CHUNK_RULES if not (tail and p.startswith("^"))]
+    return regex.compile("|".join(f"(?:{p})" for p in rules), regex.IGNORECASE)
 
 
 def chunk_cue(text: str) -> str | None:
@@ -154,7 +156,7 @@ def chunk_cue(text: str) -> str | None:
         return found[1]
     if len(text.split()) <= 3 and "```" not in text:
         return text
-    hit = _chunk_pattern().search(text[:400]) or _chunk_pattern().search(text[-200:])
+    hit = _chunk_pattern().search(text[:400]) or _chunk_pattern(tail=True).search(text[-200:])
     return hit.group().strip() if hit else None
 
 
