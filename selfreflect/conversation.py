@@ -129,7 +129,7 @@ class Conversation(BaseModel):
         """
         drop = set(indices)
         kept = [m for i, m in enumerate(self.messages) if i not in drop]
-        removed = [m.model_dump(mode="json") for i, m in enumerate(self.messages) if i in drop]
+        removed = [_message_record(m) for i, m in enumerate(self.messages) if i in drop]
         new = self.with_messages(kept)
         new._cuts = (*self._cuts, {"step": step, "reason": reason, "detail": detail,
                                    "indices": sorted(drop), "messages": removed})
@@ -192,3 +192,11 @@ class Conversation(BaseModel):
         if not record.get("metadata"):
             record.pop("metadata", None)
         return record
+
+
+def _message_record(message: Message) -> dict[str, Any]:
+    """A message as written to output files (no ``name`` when it has none)."""
+    data = message.model_dump(mode="json")
+    if data.get("name") is None:
+        data.pop("name", None)
+    return data

@@ -177,7 +177,7 @@ class DatasetStats:
         if conv.system is not None:
             self.with_system += 1
         for message in conv.messages:
-            role, text = message.role, message.content
+            role, text = message.role, message.text
             self.roles[role] += 1
             chars = self.chars.get(role)
             if chars is None:
