@@ -43,8 +43,8 @@ _PATTERNS: dict[str, str] = {
     "card": r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])",
     "ip": r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])"
           r"|(?<![\w:])(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}(?![\w:])",
-    "phone": r"(?<![\w.+/-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,5}){1,4}"
-             r"(?![\w.-]|/\d)|(?<![\w+])\+\d{10,14}(?!\w)",
+    "phone": r"(?<![\w.+/:-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,5}){1,4}"
+             r"(?!\w|[.:/-]\d)|(?<![\w+])\+\d{10,14}(?!\w)",
 }
 
 _PLACEHOLDER_DOMAINS = regex.compile(r"@(?:example|test|domain|email|company|yourdomain|acme)\.",
@@ -85,9 +85,12 @@ def _phonenumbers():  # type: ignore[no-untyped-def]
     return phonenumbers
 
 
+_DATE = regex.compile(r"\b(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4})\b")
+
+
 def _is_phone(text: str, region: str) -> bool:
     digits = sum(ch.isdigit() for ch in text)
-    if digits < 9 or digits > 15:
+    if digits < 9 or digits > 15 or _DATE.search(text):
         return False
     pn = _phonenumbers()
     try:

@@ -28,7 +28,8 @@ _FENCE_LINE = regex.compile(r"^[ \t]*(?:```|~~~)", regex.M)
 _TERMINAL = regex.compile(r"[.!?。！？…)\]}\"'”’»:;`*|>~_=\-]\s*$|\p{Extended_Pictographic}\s*$")
 _FUNCTION_END = regex.compile(
     r"(?:,|\b(?:the|a|an|and|or|but|of|to|with|for|in|on|is|are|was|were|that|which|by|as|at"
-    r"|from|into|than|then|if|because|so|such|this|these|its|their|your|our|my))\s*$",
+    r"|from|into|than|then|if|because|so|such|this|these|its|their|your|our|my|who|whose|while"
+    r"|until|about|like|between|through))\s*$",
     regex.IGNORECASE)
 _LIST_START = regex.compile(r"^\s*(?:[-*+•|#>]|\d+[.)]|[a-zA-Z][.)]\s)")
 _SENTENCE_END = regex.compile(r"[.!?。！？](?:\s|$)")
@@ -44,6 +45,10 @@ _GO_ON = regex.compile(
 _PREAMBLE = regex.compile(
     r"^\W*(?:sure|certainly|of\s+course|okay|ok|here|apologies|my\s+apologies|I\s+apologi[sz]e"
     r"|sorry|continuing|as\s+I\s+was\s+saying)\b[^\n]*:\s*\n", regex.IGNORECASE)
+# A second piece that starts over instead of going on ("Sure! Here is the whole class again.").
+_RESTART = regex.compile(
+    r"^\W*(?:sure|certainly|of\s+course|okay|ok|here|apologies|my\s+apologies|I\s+apologi[sz]e"
+    r"|sorry|yes|great|thanks?)\b", regex.IGNORECASE)
 _OPEN_FENCE_START = regex.compile(r"^\s*(?:```|~~~)[\w+#.-]*[ \t]*\n")
 
 
@@ -95,6 +100,8 @@ def _rest_of(first: str, second: str) -> str | None:
     """The joined answer when ``second`` continues ``first``, else None."""
     second = _PREAMBLE.sub("", second, count=1)
     if _open_fence(first):
+        if _RESTART.match(second):
+            return None
         body = _OPEN_FENCE_START.sub("", second, count=1)
         return first.rstrip(" \t") + ("" if first.endswith("\n") else "\n") + body
     head = second.lstrip()
