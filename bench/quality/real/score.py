@@ -16,9 +16,11 @@ being read the way ``selfreflect clean`` reads it (format detected per record). 
   regenerate_counter: none left outside code; continue_chain: no bare "continue" turn left;
   pii: no e-mail address or key-like token left).
 
-Per rule (step and reason): how many records it acted on, and its precision (a drop on a record
-labelled drop, a cut or rewrite on a record labelled repair). Per defect code: recall (records
-with that defect handled as labelled).
+Per rule (step and reason): how many records it acted on, and its precision: the record's label
+lists the defect that rule is about (``RULE_DEFECTS``) and, for a drop, the label is drop; for a
+cut or a rewrite, the label is not keep. Per defect code: recall (records with that defect
+handled as labelled). Normalising rewriters (punctuation, whitespace, emoji, mojibake) are not
+defect rules and are left out of the per-rule table.
 """
 
 from __future__ import annotations
@@ -45,6 +47,27 @@ from selfreflect.steps import Reject  # noqa: E402
 Cut = getattr(_steps, "Cut", type("NoCut", (), {}))
 
 GOALS = {"keep": 0.98, "drop": 0.90, "repair": 0.80}
+
+#: Reason code (or rewriting step) -> the label defect codes it is right about.
+RULE_DEFECTS: dict[str, set[str]] = {
+    "leading_assistant": {"headless"}, "trailing_user": {"trailing_user"},
+    "last_not_assistant": {"trailing_user"},
+    "headless_context": {"context_dependent_opening"}, "continuation": {"context_dependent_opening"},
+    "refers_back": {"context_dependent_opening"},
+    "reply_to_missing_turn": {"context_dependent_opening"},
+    "truncated_answer": {"truncated_answer"}, "continue_request": {"continue_chain"},
+    "repair_scrape_artefacts": {"escaped_markdown", "ui_strings", "regenerate_counter"},
+    "redact_pii": {"pii"}, "no_assistant": {"non_dialog", "headless"}, "no_user": {"non_dialog"},
+    "replacement_char": {"garbled"}, "control_chars": {"garbled"}, "symbol_garbage": {"garbled"},
+    "mojibake": {"garbled"}, "empty_user": {"empty_turn"}, "empty_assistant": {"empty_turn"},
+    "too_short_assistant": {"too_short"}, "too_short_user": {"too_short"},
+    "ai_self_reference": {"ai_self_reference"}, "language_model_disclaimer": {"ai_self_reference"},
+    "repeated_role": {"bad_structure"}, "system_not_first": {"bad_structure"},
+    "tool_call_missing_result": {"tool_call_missing_result"},
+    "mostly_emoji_user": {"garbled", "other"}, "mostly_emoji_assistant": {"garbled", "other"},
+}
+#: Normalising rewriters: not defect rules, left out of the per-rule table.
+NORMALISERS = {"fix_mojibake", "normalize_punctuation", "normalize_whitespace", "remove_emoji"}
 
 _FENCE = regex.compile(r"```.*?(?:```|\Z)|`[^`\n]*`", regex.S)
 _ESCAPED = regex.compile(r"\\[_*\[\]#]")
@@ -159,9 +182,13 @@ def score(split: str, recipe: str | None, details: Path | None) -> dict[str, Any
         for d in label["defects"] or ["none"]:
             per_defect[d].append(ok)
         for step, reason, act in got["acts"]:
+            if step in NORMALISERS:
+                continue
             key = (step, reason)
             rule_acts[key] += 1
-            right = (kind == "drop") if act == "drop" else (kind == "repair")
+            wanted = RULE_DEFECTS.get(reason if act != "rewrite" else step, set())
+            right = bool(wanted & set(label["defects"])) and (
+                kind == "drop" if act == "drop" else kind != "keep")
             rule_right[key] += right
         rows.append({"id": record["id"], "label": kind, "defects": label["defects"], "ok": ok,
                      "dropped": got["dropped"], "acts": got["acts"],
