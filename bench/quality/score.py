@@ -88,7 +88,8 @@ def trace(pipeline: Pipeline, records: list[Conversation]) -> dict[str, Outcome]
                     outcomes[rid].dropped = (step.name, result.reason)
                 continue
             old = before.get(result.id)
-            cut = old is not None and len(getattr(result, "cuts", ())) > len(getattr(old, "cuts", ()))
+            cut = old is not None and (len(getattr(result, "cuts", ()))
+                                       > len(getattr(old, "cuts", ())))
             if cut and result.id in outcomes:
                 outcomes[result.id].trimmed_by.append(step)
             elif old is not None and _content(old) != _content(result):
@@ -319,6 +320,8 @@ _REJECTED = Counter()
 
 
 def _count_rejects(reject: Reject) -> None:
+    if getattr(reject, "indices", None) is not None and reject.record is None:
+        return  # messages cut from a kept record (turn-level actions): not a rejected record
     _REJECTED[reject.reason] += 1
 
 

@@ -220,10 +220,15 @@ class DropContextDependent(Filter):
                 return True
             return (False, "headless_context",
                     f"the chunk's first user turn points at the missing part: {matched[:80]!r}")
+        if len(users) > self.max_user_turns:
+            # every continuation cue is anchored at the start: match, not search
+            hit = _compiled()["continuation"].match(opening.replace("\u2019", "'").strip())
+            if hit is None:
+                return True
+            return (False, "continuation",
+                    f"user message needs earlier context: {hit.group().strip()[:80]!r}")
         found = context_cue(opening)
         if found is None:
             return True
         reason, matched = found
-        if len(users) > self.max_user_turns and reason != "continuation":
-            return True
         return False, reason, f"user message needs earlier context: {matched[:80]!r}"

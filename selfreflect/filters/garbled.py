@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from typing import Literal
 
@@ -15,15 +16,20 @@ from selfreflect.steps import MessageRewriter
 
 # C0 controls except tab, line breaks, vertical tab and form feed (page breaks in pasted source
 # files), DEL, and C1 controls.
-_CONTROL = regex.compile(r"[\x00-\x08\x0e-\x1f\x7f\x80-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\x80-\x9f]")
+# Gates in the standard library's ``re`` (faster on plain character classes): a run of 12
+# non-word characters, and the letters-digits-spaces of a text.
+_RUN_GATE = re.compile(r"(?:[^\w\s]|_){12}")
+_WORDISH = re.compile(r"[\w\s]+")
 # Code, maths and markup: fenced blocks, inline code, and whole lines that look like code, LaTeX,
 # JSON or config. Their symbols are not garbage.
 _CODE_SPANS = regex.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)|`[^`\n]+`|\$\$.+?\$\$", regex.S)
 _CODE_LINE = regex.compile(
-    r"^(?=[^\n]*[A-Za-z])(?:[ \t]{2,}\S.*|\s*[{}\[\]()<].*|.*[;{}(\[,]\s*|.*\s(?:=|==|===|!=|=>|->|:=|\+=|&&"
+    r"^(?=[^\n]*[A-Za-z])(?:[ \t]{2,}\S.*|\s*[{}\[\]()<].*|.*[;{}(\[,]\s*"
+    r"|.*\s(?:=|==|===|!=|=>|->|:=|\+=|&&"
     r"|\|\|)\s.*|\s*[\"']?[\w.@$-]+[\"']?\s*[:=]\s*\S.*|.*\\[A-Za-z]+.*|.*\$(?=[^$\n]*[A-Za-z0-9])[^$\n]+\$.*"
     r"|.*(?:\(\?[:=!<]|\[\^|\\[dwsbDWSB]).*)$", regex.M)
-_CODE_HINT = regex.compile(r"[`{};=\\<>$|]")
+_CODE_HINT = re.compile(r"[`{};=\\<>$|]")
 # Runs of the same few chat marks ("!!!!!!", "?!?!?!", "......") are emphasis, not garbage.
 _CHAT_MARKS = regex.compile(r"^[!?.¡¿！？。…~*\-]+$")
 # A run of punctuation and symbols (no letters, digits, marks or spaces) of at least 12 characters.
@@ -32,7 +38,7 @@ _LETTER = regex.compile(r"[\p{L}\p{M}\p{N}]")
 # Emoji are symbols too; they are not garbage (the emoji steps deal with them).
 # Mojibake of UTF-8 read as a single-byte code page always contains one of these (Latin-1 to
 # Cyrillic, C1 controls); escapes and surrogates too. Text without any is left alone, fast.
-_MAYBE_MOJIBAKE = regex.compile(r"[\x80-\u04ff\x1b\ud800-\udfff]")
+_MAYBE_MOJIBAKE = re.compile("[\x80-\u04ff\x1b\ud800-\udfff]")
 _NOT_LETTER = regex.compile(r"[^\p{L}\p{M}\p{N}\s]")
 _EMOJI_LIKE = regex.compile(r"[\p{Extended_Pictographic}\p{Emoji_Modifier}\u200d\ufe0f\u20e3]")
 
@@ -101,8 +107,21 @@ def garbage_reason(text: str, min_letter_share: float, symbol_run: bool) -> tupl
     control = _CONTROL.search(text)
     if control:
         return "control_chars", f"control character U+{ord(control.group()):04X}"
-    text = prose_of(text)
-    if symbol_run:
+    # The symbol checks run on the whole text first (cheap gates); only a text that fails them
+    # is checked again without its code, maths and markup.
+    if _symbol_garbage(text, min_letter_share, symbol_run):
+        found = _symbol_garbage(prose_of(text), min_letter_share, symbol_run)
+        if found:
+            return found
+    if _MAYBE_MOJIBAKE.search(text) and is_bad(text):
+        return "mojibake", "mojibake that ftfy could not repair"
+    return None
+
+
+def _symbol_garbage(text: str, min_letter_share: float,
+                    symbol_run: bool) -> tuple[str, str] | None:
+    """A long run of mixed symbols, or too few letters; None when neither."""
+    if symbol_run and _RUN_GATE.search(text):
         for run in _SYMBOL_RUN.finditer(text):
             if _CHAT_MARKS.match(run.group()):
                 continue
@@ -110,13 +129,17 @@ def garbage_reason(text: str, min_letter_share: float, symbol_run: bool) -> tupl
             if len(chars) >= 5:
                 return "symbol_garbage", f"run of symbols {run.group()[:30]!r}"
     rough = len(text) - text.count(" ") - text.count("\n")
-    if rough >= 20 and len(_NOT_LETTER.findall(text)) > rough * (1 - min_letter_share):
+    if rough < 20:
+        return None
+    limit = rough * (1 - min_letter_share)
+    # an upper bound first (marks count as symbols here, underscores are added back)
+    if len(_WORDISH.sub("", text)) + text.count("_") <= limit:
+        return None
+    if len(_NOT_LETTER.findall(text)) > limit:
         visible = _EMOJI_LIKE.sub("", regex.sub(r"\s+|[!?.¡¿！？。…]{3,}", "", text))
         share = len(_LETTER.findall(visible)) / len(visible) if len(visible) >= 20 else 1.0
         if share < min_letter_share:
             return "symbol_garbage", f"only {share:.0%} letters or digits"
-    if _MAYBE_MOJIBAKE.search(text) and is_bad(text):
-        return "mojibake", "mojibake that ftfy could not repair"
     return None
 
 

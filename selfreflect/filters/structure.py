@@ -17,7 +17,6 @@ from selfreflect.conversation import Conversation, Message
 from selfreflect.filters.turns import Finding, cut_before
 from selfreflect.steps import Filter, Outcome
 
-
 _GREETING = regex.compile(
     r"^\W*(?:hi|hello|hey|hiya|howdy|greetings|welcome|good\s+(?:morning|afternoon|evening|day)"
     r"|(?:I'?m|I\s+am|my\s+name\s+is|this\s+is)\s+\p{Lu})\b"
@@ -33,6 +32,14 @@ def is_greeting(message: Message) -> bool:
     text = message.text.strip()
     return (len(text) <= 400 and bool(_GREETING.search(text))
             and not _ANSWER_OPENER.search(text))
+
+
+def _plain_dialog(roles: list[str]) -> bool:
+    """True for (system,) user, assistant, user, assistant, ... ending on an assistant turn."""
+    start = 1 if roles and roles[0] == "system" else 0
+    body = roles[start:]
+    return (len(body) >= 2 and len(body) % 2 == 0 and body[0::2] == ["user"] * (len(body) // 2)
+            and body[1::2] == ["assistant"] * (len(body) // 2))
 
 
 def turn_starts(messages: list[Message]) -> list[int]:
@@ -125,10 +132,12 @@ class DropBadStructure(Filter):
 
     def process(self, conv: Conversation) -> Outcome:
         messages = conv.messages
+        roles = [m.role for m in messages]
+        if _plain_dialog(roles) and not any(m.calls_tools for m in messages):
+            return conv  # the common case: (system,) user, assistant, ..., assistant
         for index, message in enumerate(messages):
             if message.role == "system" and index > 0:
                 return self.reject(conv, "system_not_first", f"system message at position {index}")
-        roles = [m.role for m in messages]
         if "assistant" not in roles:
             return self.reject(conv, "no_assistant")
         if self.require_user and "user" not in roles:

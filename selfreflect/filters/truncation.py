@@ -69,6 +69,9 @@ def _cut_code(text: str) -> bool:
                                                                      strict=True))
 
 
+_END_CHARS = frozenset(".!?。！？…)]}\"'”’»:;`*|>~_=-")
+
+
 def truncation(text: str) -> str | None:
     """How an answer looks cut off ("open code fence", "code cut off", "mid-sentence"), or None."""
     if "```" in text or "~~~" in text:
@@ -77,7 +80,9 @@ def truncation(text: str) -> str | None:
         if _cut_code(text):
             return "code cut off (brackets still open)"
     stripped = text.rstrip()
-    if not stripped or _TERMINAL.search(stripped):
+    if not stripped or stripped[-1] in _END_CHARS or len(stripped) < 200:
+        return None  # 40+ words of composed prose are never under 200 characters
+    if _TERMINAL.search(stripped[-4:]):
         return None
     last = stripped.rsplit("\n", 1)[-1]
     if _LIST_START.match(last):
@@ -146,7 +151,7 @@ class JoinContinuations(Rewriter):
 
 
 class CutTruncatedAnswers(TurnFilter):
-    """Cut away an answer that stops mid-sentence or inside an open code fence, with its exchange."""
+    """Cut away an answer that stops mid-sentence or inside open code, with its exchange."""
 
     reasons = {"truncated_answer": "an assistant answer ends mid-sentence, inside an open code "
                "fence or with its code cut off, and nothing after it continues it"}

@@ -21,7 +21,8 @@ MANIFEST = """Here is the manifest.json:
 }
 ```"""
 PHP_REGEX = "Use this:\npreg_match('/^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\\.[a-zA-Z]{2,}$/', $email);"
-LATEX = ("The density is $f(x)=\\frac{1}{\\sigma\\sqrt{2\\pi}}e^{-\\frac{(x-\\mu)^2}{2\\sigma^2}}$, "
+LATEX = ("The density is $f(x)=\\frac{1}{\\sigma\\sqrt{2\\pi}}"
+         "e^{-\\frac{(x-\\mu)^2}{2\\sigma^2}}$, "
          "and\n$$\\sum_{i=1}^{n} x_i^2 \\leq \\left(\\sum_{i=1}^{n} |x_i|\\right)^2$$")
 C_WITH_FORM_FEED = "int main(void) {\n\x0c\n    return 0;\n}"
 CONFIG = "[server]\nhost = 0.0.0.0\nport = 8080\n# ~~~ !@#$%^&*() ~~~\npath = /var/www/*.{html,css}"

@@ -23,7 +23,8 @@ PIPE = Pipeline([DropBadStructure(), DropContextDependent()])
 @pytest.mark.parametrize("opening", [
     "continue", "go on", "Convert the above code to jsp", "None of these links are working",
     "I fear that is not all of the code", "you left off after qa/test lead please continue",
-    "Add tests", "10 more", "how are such indexes created?", "But given Section 230, we aren't liable",
+    "Add tests", "10 more", "how are such indexes created?",
+    "But given Section 230, we aren't liable",
     "Okay, but the batch size seems too big", "Can you translate this story into a Save the Cat "
     "template?", "you didn't mention ngrx in the backlog", "请把上面的代码改成Java", "继续",
 ])

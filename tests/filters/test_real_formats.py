@@ -1,4 +1,4 @@
-"""Real formats: OpenAI tool calls pass every rule and round-trip; ShareGPT speakers seen in the wild."""
+"""Real formats: OpenAI tool calls pass every rule and round-trip; ShareGPT speakers in the wild."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""repair_scrape_artefacts: escaped markdown outside code, pasted UI strings, regenerate counters."""
+"""repair_scrape_artefacts: escaped markdown outside code, pasted UI strings, "2 / 2" counters."""
 
 import pytest
 
@@ -20,7 +20,8 @@ STEP = RepairScrapeArtefacts()
     ("use pandas df to read the csv fileShare Prompt", "use pandas df to read the csv file"),
     ("Convert the above code to jsp\nAnswer in English.지금 번역하기",
      "Convert the above code to jsp\nAnswer in English."),
-    ("Here it is:\n\nyaml\nCopy code\nopenapi: 3.0.0\ninfo:", "Here it is:\n\nopenapi: 3.0.0\ninfo:"),
+    ("Here it is:\n\nyaml\nCopy code\nopenapi: 3.0.0\ninfo:",
+     "Here it is:\n\nopenapi: 3.0.0\ninfo:"),
     ("2 / 2Write a poem about the sea", "Write a poem about the sea"),
     ("1 / 3\nWhat is the capital of Peru?", "What is the capital of Peru?"),
 ])
@@ -48,7 +49,8 @@ def test_fenced_code_keeps_escapes_while_the_prose_around_it_loses_them():
 
 
 def test_only_the_configured_ui_strings_are_removed():
-    assert remove_ui_strings("Copy to Clipboard Share Prompt", ("Share Prompt",)) == "Copy to Clipboard "
+    kept = remove_ui_strings("Copy to Clipboard Share Prompt", ("Share Prompt",))
+    assert kept == "Copy to Clipboard "
 
 
 def test_rewriter_changes_only_messages_with_artefacts():

@@ -101,7 +101,8 @@ def chatterbot_records() -> list[dict[str, Any]]:
         for path in sorted(folder.glob("*.yml")):
             doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
             for index, conv in enumerate(doc.get("conversations") or []):
-                if not isinstance(conv, list) or not conv or not all(isinstance(t, str) for t in conv):
+                if (not isinstance(conv, list) or not conv
+                        or not all(isinstance(t, str) for t in conv)):
                     continue
                 messages = [{"role": "user" if i % 2 == 0 else "assistant", "content": t}
                             for i, t in enumerate(conv)]

@@ -36,11 +36,11 @@ import regex
 
 HERE = Path(__file__).resolve().parent
 
+from selfreflect import steps as _steps  # noqa: E402
 from selfreflect.conversation import Conversation  # noqa: E402
 from selfreflect.formats.detect import FORMATS, format_of  # noqa: E402
 from selfreflect.pipeline import Pipeline  # noqa: E402
 from selfreflect.recipe import load  # noqa: E402
-from selfreflect import steps as _steps  # noqa: E402
 from selfreflect.steps import Reject  # noqa: E402
 
 #: The cut-messages line type (absent before turn-level actions: then nothing is ever cut).
@@ -52,7 +52,8 @@ GOALS = {"keep": 0.98, "drop": 0.90, "repair": 0.80}
 RULE_DEFECTS: dict[str, set[str]] = {
     "leading_assistant": {"headless"}, "trailing_user": {"trailing_user"},
     "last_not_assistant": {"trailing_user"},
-    "headless_context": {"context_dependent_opening"}, "continuation": {"context_dependent_opening"},
+    "headless_context": {"context_dependent_opening"},
+    "continuation": {"context_dependent_opening"},
     "refers_back": {"context_dependent_opening"},
     "reply_to_missing_turn": {"context_dependent_opening"},
     "truncated_answer": {"truncated_answer"}, "continue_request": {"continue_chain"},
@@ -71,7 +72,8 @@ NORMALISERS = {"fix_mojibake", "normalize_punctuation", "normalize_whitespace", 
 
 _FENCE = regex.compile(r"```.*?(?:```|\Z)|`[^`\n]*`", regex.S)
 _ESCAPED = regex.compile(r"\\[_*\[\]#]")
-_UI = regex.compile(r"Copy code|Share Prompt|지금 번역하기|Regenerate response|^\s*\d+\s*/\s*\d+\s*$",
+_UI = regex.compile(r"Copy code|Share Prompt|지금 번역하기|Regenerate response"
+                    r"|^\s*\d+\s*/\s*\d+\s*$",
                     regex.M)
 _CONTINUE = regex.compile(r"^\s*(?:please\s+)?(?:continue|go\s+on|keep\s+going)\W*$", regex.I)
 _PII = regex.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|\bsk-[A-Za-z0-9]{20,}|\bgh[pousr]_[A-Za-z0-9]{30,}")
@@ -108,7 +110,7 @@ def outside_code(text: str) -> str:
 def defect_gone(defect: str, conv: Conversation) -> bool | None:
     """Whether a labelled defect is gone from the output; None when it cannot be checked."""
     msgs = [m for m in conv.messages if m.role != "system"]
-    prose = [outside_code((m.content or "")) for m in msgs]
+    prose = [outside_code(m.content or "") for m in msgs]
     if defect == "headless":
         return bool(msgs) and msgs[0].role == "user"
     if defect == "trailing_user":
@@ -116,11 +118,11 @@ def defect_gone(defect: str, conv: Conversation) -> bool | None:
     if defect == "escaped_markdown":
         return not any(_ESCAPED.search(p) for p in prose)
     if defect in ("ui_strings", "regenerate_counter"):
-        return not any(_UI.search((m.content or "")) for m in msgs)
+        return not any(_UI.search(m.content or "") for m in msgs)
     if defect == "continue_chain":
-        return not any(m.role == "user" and _CONTINUE.match((m.content or "")) for m in msgs)
+        return not any(m.role == "user" and _CONTINUE.match(m.content or "") for m in msgs)
     if defect == "pii":
-        return not any(_PII.search((m.content or "")) for m in msgs)
+        return not any(_PII.search(m.content or "") for m in msgs)
     return None
 
 
