@@ -199,6 +199,8 @@ class RedactPII(Rewriter):
 
     def redact_counted(self, conv: Conversation, counts: Counter[str]) -> Conversation:
         """The record with its PII redacted; what was found is added to ``counts``."""
+        if not any(m.content and _AT_OR_DIGIT.search(m.content) for m in conv.messages):
+            return conv  # nothing any kind could match (see _AT_OR_DIGIT)
         kinds = tuple(k for k in PLACEHOLDERS if k in self.kinds)
         messages, changed = [], False
         for m in conv.messages:

@@ -52,6 +52,8 @@ def unescape_markdown(text: str) -> str:
 
 def remove_ui_strings(text: str, strings: tuple[str, ...] = UI_STRINGS) -> str:
     """Remove pasted UI strings; a "Copy code" line takes its language label line with it."""
+    if not any(s in text for s in strings):
+        return text
     if "Copy code" in strings and "Copy code" in text:
         text = _COPY_CODE.sub("", text)
     others = tuple(s for s in strings if s != "Copy code")
@@ -88,7 +90,9 @@ class RepairScrapeArtefacts(MessageRewriter):
     def rewrite_text(self, text: str) -> str:
         new = text
         if self.ui_strings:
-            new = remove_ui_strings(new, tuple(self.ui_strings))
+            strings = self.ui_strings if isinstance(self.ui_strings, tuple) else tuple(
+                self.ui_strings)
+            new = remove_ui_strings(new, strings)
         if self.regenerate_counters and (new[:1].isdigit() or new[:1].isspace()):
             new = remove_regenerate_counter(new)
         if self.unescape:
