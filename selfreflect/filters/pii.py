@@ -43,7 +43,7 @@ _PATTERNS: dict[str, str] = {
               r"((?=[A-Za-z0-9_\-./+]*\d)(?=[A-Za-z0-9_\-./+]*[A-Za-z])[A-Za-z0-9_\-./+]{8,}=*)",
     "email": r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])",
     "card": r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])",
-    "ip": r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])"
+    "ip": r"(?<![\w./])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])"
           r"|(?<![\w:])(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}(?![\w:])",
     "phone": r"(?<![\w.+/:-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}"
              r"(?:[\s.-]\d{2,5}){1,4}"
@@ -104,6 +104,8 @@ def _is_card(text: str) -> bool:
 
 
 def _is_ip(text: str) -> bool:
+    if text.endswith(".0"):
+        return False  # a network address ("106.0.0.0" in "Chrome/106.0.0.0"), not a host
     try:
         return ipaddress.ip_address(text).is_global
     except ValueError:

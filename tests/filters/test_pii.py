@@ -31,6 +31,7 @@ def test_each_kind_is_replaced_by_its_placeholder(text, expected):
     "Write to user@example.com for the demo",          # documentation domain
     "git@github.com:me/repo.git",                      # an SSH remote, not a person
     "Run it on 127.0.0.1:8000 or 192.168.1.10",        # private addresses
+    "Mozilla/5.0 (Linux) Chrome/106.0.0.0 Safari/537.36",  # a version, not an address
     "Released 2023-01-13 13:07:04, version 1.2.3",     # dates, times, versions
     "ids: [1244212519102340, 3496012332787588]",       # ids that are not cards
     "api_key = YOUR_API_KEY",                          # a placeholder, no digits
