@@ -120,7 +120,10 @@ class Conversation(BaseModel):
     @property
     def cuts(self) -> tuple[dict[str, Any], ...]:
         """The parts steps cut from this record so far (step, reason, detail, indices, messages)."""
-        return self._cuts
+        # read from the instance's private-attribute dict: the attribute lookup through
+        # pydantic's __getattr__ costs ~5 us, and every step of every record asks
+        private = self.__pydantic_private__
+        return private.get("_cuts", ()) if private else ()
 
     def cut(self, indices: list[int], step: str, reason: str, detail: str = "") -> Conversation:
         """A copy without the messages at ``indices``; what was cut is kept in :attr:`cuts`.

@@ -222,9 +222,9 @@ class DropContextDependent(Filter):
                     f"the chunk's first user turn points at the missing part: {matched[:80]!r}")
         if len(users) > self.max_user_turns:
             # every continuation cue is anchored at the start (match, not search), and only the
-            # "continue from where you stopped" forms run past 200 characters
+            # "continue from where you stopped" forms run past 80 characters
             head = opening.lstrip()[:12].lower()
-            if len(opening) > 200 and not head.startswith(("please", "continue", "keep", "go on")):
+            if len(opening) > 80 and not head.startswith(("please", "continue", "keep", "go on")):
                 return True
             hit = _compiled()["continuation"].match(opening.replace("\u2019", "'").strip())
             if hit is None:
