@@ -33,13 +33,22 @@ def parts_to_text(parts: list[Any]) -> str:
     return "\n".join(texts)
 
 
+#: Message fields that carry a call instead of text: with one of them, ``content`` may be null.
+CALL_FIELDS: tuple[str, ...] = ("tool_calls", "function_call")
+
+
 class Message(BaseModel):
-    """One turn: a role and its text. Unknown fields are kept so a round trip loses nothing."""
+    """One turn: a role and its text. Unknown fields are kept so a round trip loses nothing.
+
+    ``content`` is None only for an assistant message that calls tools (OpenAI ``tool_calls`` or
+    the legacy ``function_call``) without text; it is written back as null. Rules read
+    :attr:`text`, which is "" then.
+    """
 
     model_config = ConfigDict(extra="allow", validate_assignment=False)
 
     role: Role
-    content: str
+    content: str | None
     name: str | None = None
 
     @model_validator(mode="before")
@@ -51,17 +60,29 @@ class Message(BaseModel):
         content = data.get("content")
         if isinstance(content, list):
             data = {**data, "content": parts_to_text(content)}
-        elif content is None and "content" in data and data.get("tool_calls"):
-            data = {**data, "content": ""}
+        elif content is None and "content" in data and not any(data.get(k) for k in CALL_FIELDS):
+            raise ValueError("content must be text or a list of parts, got NoneType "
+                             "(null content only with tool_calls)")
         return data
 
     @field_validator("content", mode="before")
     @classmethod
     def _content_is_text(cls, value: Any) -> Any:
-        """Refuse numbers, dicts and null instead of coercing them to text."""
-        if not isinstance(value, str):
+        """Refuse numbers and dicts instead of coercing them to text."""
+        if value is not None and not isinstance(value, str):
             raise ValueError(f"content must be text or a list of parts, got {type(value).__name__}")
         return value
+
+    @property
+    def text(self) -> str:
+        """The content as text: "" for a tool-calling message without any."""
+        return self.content if self.content is not None else ""
+
+    @property
+    def calls_tools(self) -> bool:
+        """True for an assistant message that calls tools or a function."""
+        extra = self.__pydantic_extra__
+        return bool(extra) and any(extra.get(k) for k in CALL_FIELDS)
 
 
 class Conversation(BaseModel):
@@ -79,6 +100,7 @@ class Conversation(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
     _source: str | None = PrivateAttr(default=None)
     _line: int | None = PrivateAttr(default=None)
+    _cuts: tuple[dict[str, Any], ...] = PrivateAttr(default=())
 
     def at(self, source: str | None, line: int | None) -> Conversation:
         """Record where this conversation was read from (file, line); returns self."""
@@ -94,6 +116,27 @@ class Conversation(BaseModel):
     def line(self) -> int | None:
         """The line (or array position) it was read from, if any (never written out)."""
         return self._line
+
+    @property
+    def cuts(self) -> tuple[dict[str, Any], ...]:
+        """The parts steps cut from this record so far (step, reason, detail, indices, messages)."""
+        # read from the instance's private-attribute dict: the attribute lookup through
+        # pydantic's __getattr__ costs ~5 us, and every step of every record asks
+        private = self.__pydantic_private__
+        return private.get("_cuts", ()) if private else ()
+
+    def cut(self, indices: list[int], step: str, reason: str, detail: str = "") -> Conversation:
+        """A copy without the messages at ``indices``; what was cut is kept in :attr:`cuts`.
+
+        Indices are positions in this conversation (as the cutting step saw it).
+        """
+        drop = set(indices)
+        kept = [m for i, m in enumerate(self.messages) if i not in drop]
+        removed = [_message_record(m) for i, m in enumerate(self.messages) if i in drop]
+        new = self.with_messages(kept)
+        new._cuts = (*self._cuts, {"step": step, "reason": reason, "detail": detail,
+                                   "indices": sorted(drop), "messages": removed})
+        return new
 
     @field_validator("id", mode="before")
     @classmethod
@@ -134,10 +177,10 @@ class Conversation(BaseModel):
         """The text compared by dedup; the system prompt is always left out."""
         if mode == "first_user":
             users = self.turns("user")
-            return users[0].content if users else ""
+            return users[0].text if users else ""
         roles = {"conversation": ("user", "assistant"), "user": ("user",),
                  "assistant": ("assistant",)}[mode]
-        return "\n".join(m.content for m in self.messages if m.role in roles)
+        return "\n".join(m.text for m in self.messages if m.role in roles)
 
     def with_messages(self, messages: list[Message]) -> Conversation:
         """A copy with other messages, provenance kept."""
@@ -152,3 +195,11 @@ class Conversation(BaseModel):
         if not record.get("metadata"):
             record.pop("metadata", None)
         return record
+
+
+def _message_record(message: Message) -> dict[str, Any]:
+    """A message as written to output files (no ``name`` when it has none)."""
+    data = message.model_dump(mode="json")
+    if data.get("name") is None:
+        data.pop("name", None)
+    return data

@@ -378,7 +378,7 @@ def _reject_item(reject: Reject) -> str:
 def _messages(conv: Conversation) -> str:
     return "".join(
         f'<div class="msg {e(m.role)}"><span class="role">{e(m.role)}</span>'
-        f'<pre class="text">{_cut(m.content)}</pre></div>'
+        f'<pre class="text">{_cut(m.text)}</pre></div>'
         for m in conv.messages
     )
 

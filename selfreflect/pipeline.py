@@ -10,7 +10,7 @@ from typing import Any
 
 from selfreflect.conversation import Conversation
 from selfreflect.report import Report, StepStats
-from selfreflect.steps import Reject, Step
+from selfreflect.steps import Reject, Step, cuts_of
 
 READ_STEP = "read"
 #: Counter on the ``read`` step: records whose id was already seen in this run.
@@ -95,14 +95,21 @@ class Pipeline:
             report.steps = self.new_report().steps
         started = time.perf_counter()
 
+        def emit_cuts(conv: Conversation | None) -> None:
+            if conv is not None and conv.cuts:
+                for cut in cuts_of(conv):
+                    on_reject(cut)
+
         def on_drop(stats: StepStats, reject: Reject) -> None:
             stats.dropped += 1
             stats.reasons[reject.reason] += 1
             report.rejected += 1
+            emit_cuts(reject.record)
             on_reject(reject)
 
         def on_pooled_drop(reject: Reject) -> None:
             report.rejected += 1
+            emit_cuts(reject.record)
             on_reject(reject)
 
         stages = _stages(self.steps, pooled=workers > 1)
@@ -126,6 +133,7 @@ class Pipeline:
                 stream = timed(stream, clocks, s)
             for conv in stream:
                 report.kept += 1
+                emit_cuts(conv)
                 yield conv
         report.steps[0].seconds += clocks[0]
         for s, indexes in enumerate(stages, start=1):

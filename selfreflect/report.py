@@ -10,13 +10,18 @@ from typing import Any
 
 @dataclass
 class StepStats:
-    """What one step did: records in and out, dropped, modified, reasons, time, counters."""
+    """What one step did: records in and out, dropped, modified, trimmed, reasons, time, counters.
+
+    ``trimmed`` records were kept with messages cut away (the cut parts are in the rejects file);
+    they count in ``out``, not in ``modified``.
+    """
 
     name: str
     in_: int = 0
     out: int = 0
     dropped: int = 0
     modified: int = 0
+    trimmed: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     #: Extra numeric counters a step keeps (tokens, calls, retries, cache hits...).
@@ -31,6 +36,7 @@ class StepStats:
             out=self.out + other.out,
             dropped=self.dropped + other.dropped,
             modified=self.modified + other.modified,
+            trimmed=self.trimmed + other.trimmed,
             reasons=_sum(self.reasons, other.reasons),
             seconds=self.seconds + other.seconds,
             counters=_sum(self.counters, other.counters),
@@ -44,6 +50,7 @@ class StepStats:
             "out": self.out,
             "dropped": self.dropped,
             "modified": self.modified,
+            "trimmed": self.trimmed,
             "reasons": dict(sorted(self.reasons.items())),
             "seconds": round(self.seconds, 4),
         }
@@ -60,6 +67,7 @@ class StepStats:
             out=data["out"],
             dropped=data["dropped"],
             modified=data["modified"],
+            trimmed=data.get("trimmed", 0),
             reasons=Counter(data.get("reasons", {})),
             seconds=data.get("seconds", 0.0),
             counters=Counter(data.get("counters", {})),
@@ -164,19 +172,19 @@ class Report:
 
     def table(self) -> str:
         """The report as a plain-text table for the terminal."""
-        header = ("step", "in", "out", "dropped", "modified", "seconds", "top reasons")
+        header = ("step", "in", "out", "dropped", "modified", "trimmed", "seconds", "top reasons")
         rows = [header]
         for s in self.steps:
             top = ", ".join(f"{k}={v}" for k, v in s.reasons.most_common(3))
             rows.append(
                 (s.name, str(s.in_), str(s.out), str(s.dropped), str(s.modified),
-                 f"{s.seconds:.2f}", top)
+                 str(s.trimmed), f"{s.seconds:.2f}", top)
             )
         widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
         lines = []
         for n, row in enumerate(rows):
             cells = [
-                c.ljust(w) if i in (0, 6) else c.rjust(w)
+                c.ljust(w) if i in (0, 7) else c.rjust(w)
                 for i, (c, w) in enumerate(zip(row, widths, strict=True))
             ]
             lines.append("  ".join(cells).rstrip())

@@ -190,7 +190,7 @@ class DatasetStats:
             self.with_system += 1
         self.tokens.counts[sum(estimate_tokens(m.content) for m in conv.messages)] += 1
         for message in conv.messages:
-            role, text = message.role, message.content
+            role, text = message.role, message.text
             self.roles[role] += 1
             chars = self.chars.get(role)
             if chars is None:

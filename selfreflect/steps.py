@@ -83,6 +83,37 @@ class Reject:
                    extra={k: v for k, v in data.items() if k not in fields})
 
 
+@dataclass
+class Cut(Reject):
+    """Messages a step cut from a record it kept: a rejects-file line, not a rejected record.
+
+    The line has ``step``, ``reason``, ``detail``, ``source``, ``line``, ``id``, ``trimmed: true``,
+    ``indices`` (positions in the record as that step saw it) and ``messages`` (what was cut).
+    """
+
+    indices: list[int] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    record_id: str | None = None
+
+    @property
+    def id(self) -> str | None:
+        """The id of the record the messages were cut from."""
+        return self.record_id
+
+    def to_json(self) -> dict[str, Any]:
+        """The line written to the rejects file."""
+        return {"step": self.step, "reason": self.reason, "detail": self.detail,
+                "source": self.source, "line": self.line, "id": self.record_id,
+                "trimmed": True, "indices": self.indices, "messages": self.messages}
+
+
+def cuts_of(conv: Conversation) -> list[Cut]:
+    """The rejects-file lines for what steps cut from a record."""
+    return [Cut(step=c["step"], reason=c["reason"], detail=c["detail"], source=conv.source,
+                line=conv.line, indices=c["indices"], messages=c["messages"], record_id=conv.id)
+            for c in conv.cuts]
+
+
 Outcome = Conversation | Reject
 
 
@@ -186,7 +217,10 @@ class RecordStep(Step):
         for conv in records:
             result = self.process(conv)
             if isinstance(result, Conversation) and result is not conv:
-                stats.modified += 1
+                if len(result.cuts) > len(conv.cuts):
+                    stats.trimmed += 1
+                else:
+                    stats.modified += 1
             yield result
 
 
@@ -270,7 +304,7 @@ class MessageRewriter(Rewriter):
         changed = False
         messages = []
         for message in conv.messages:
-            if message.role in self.roles:
+            if message.role in self.roles and message.content is not None:
                 new = self.rewrite_text(message.content)
                 if new != message.content:
                     message = message.model_copy(update={"content": new})

@@ -22,7 +22,9 @@ def test_non_text_content_is_refused_not_coerced(content):
 def test_null_content_allowed_only_with_tool_calls():
     m = Message.model_validate({"role": "assistant", "content": None,
                                 "tool_calls": [{"id": "1", "type": "function"}]})
-    assert m.content == "" and m.tool_calls == [{"id": "1", "type": "function"}]
+    # kept as null (written back unchanged); rules read ``text``
+    assert m.content is None and m.text == "" and m.tool_calls == [{"id": "1", "type": "function"}]
+    assert m.model_dump()["content"] is None
 
 
 @pytest.mark.parametrize("role", ["robot", "assistnat", "Human", ""])

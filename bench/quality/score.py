@@ -43,6 +43,14 @@ class Outcome:
     dropped: tuple[str, str] | None = None  # (step, reason)
     modified_by: list[str] = field(default_factory=list)
     final: Conversation | None = None
+    #: Steps that kept the record with messages cut away (turn-level actions).
+    trimmed_by: list[Any] = field(default_factory=list)
+
+    def cut_away(self) -> bool:
+        """True when the record was trimmed and every trimming step now passes what is left
+        (the part with the defect was cut away, not just some other part)."""
+        return (self.final is not None and bool(self.trimmed_by)
+                and all(step.process(self.final) is self.final for step in self.trimmed_by))
 
 
 # -- running ------------------------------------------------------------------------------------
@@ -80,7 +88,11 @@ def trace(pipeline: Pipeline, records: list[Conversation]) -> dict[str, Outcome]
                     outcomes[rid].dropped = (step.name, result.reason)
                 continue
             old = before.get(result.id)
-            if old is not None and _content(old) != _content(result):
+            cut = old is not None and (len(getattr(result, "cuts", ()))
+                                       > len(getattr(old, "cuts", ())))
+            if cut and result.id in outcomes:
+                outcomes[result.id].trimmed_by.append(step)
+            elif old is not None and _content(old) != _content(result):
                 outcomes[result.id].modified_by.append(step.name)
             survivors.append(result)
         current = survivors
@@ -114,10 +126,11 @@ def score(labels: list[dict], outcomes: dict[str, Outcome]) -> dict[str, Any]:
     def handled(label: dict) -> bool:
         out = outcomes[label["id"]]
         if label["expected"] == "drop":
-            return out.dropped is not None
+            # dropped, or kept with the defective part cut away (turn-level actions)
+            return out.dropped is not None or out.cut_away()
         if label["expected"] == "keep_normalised":
-            return out.dropped is None and bool(out.modified_by)
-        return out.dropped is None
+            return out.dropped is None and bool(out.modified_by) and not out.trimmed_by
+        return out.dropped is None and not out.trimmed_by
 
     classes = {}
     for cls, members in sorted(by_class.items()):
@@ -126,8 +139,12 @@ def score(labels: list[dict], outcomes: dict[str, Outcome]) -> dict[str, Any]:
         row: dict[str, Any] = {"expected": expected, "n": len(members), "handled": len(hits),
                                "rate": len(hits) / len(members)}
         if expected == "drop":
-            reasons = Counter(outcomes[m["id"]].dropped for m in hits)
+            reasons = Counter(outcomes[m["id"]].dropped for m in hits
+                              if outcomes[m["id"]].dropped)
             row["by"] = {f"{s}:{r}": n for (s, r), n in reasons.most_common()}
+            cuts = Counter(st.name for m in hits if not outcomes[m["id"]].dropped
+                           for st in outcomes[m["id"]].trimmed_by)
+            row["by"].update({f"{name} (cut)": n for name, n in cuts.most_common()})
             false = [lab for lab in labels if lab["expected"] != "drop"
                      and outcomes[lab["id"]].dropped in reasons]
             row["false_positives"] = len(false)
@@ -303,6 +320,8 @@ _REJECTED = Counter()
 
 
 def _count_rejects(reject: Reject) -> None:
+    if getattr(reject, "indices", None) is not None and reject.record is None:
+        return  # messages cut from a kept record (turn-level actions): not a rejected record
     _REJECTED[reject.reason] += 1
 
 

@@ -30,10 +30,10 @@ def key_text(conv: Conversation, mode: DedupMode = "conversation",
     """
     if mode == "first_user":
         users = conv.turns("user")
-        parts = [("user", users[0].content)] if users else []
+        parts = [("user", users[0].text)] if users else []
     else:
         roles = _ROLES[mode]
-        parts = [(m.role, m.content) for m in conv.messages if m.role in roles]
+        parts = [(m.role, m.text) for m in conv.messages if m.role in roles]
     if include_system and conv.system is not None:
         parts.insert(0, ("system", conv.system))
     out = []

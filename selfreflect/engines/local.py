@@ -246,4 +246,5 @@ def _add_into(total: StepStats, part: StepStats) -> None:
     merged = total + part
     total.in_, total.out, total.dropped = merged.in_, merged.out, merged.dropped
     total.modified, total.seconds = merged.modified, merged.seconds
+    total.trimmed = merged.trimmed
     total.reasons, total.counters = merged.reasons, merged.counters

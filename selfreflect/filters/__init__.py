@@ -17,11 +17,15 @@ from selfreflect.filters.merge import MergePersonaTurns
 
 # Annotating
 from selfreflect.filters.persona import MarkPersonaClaims
+from selfreflect.filters.pii import RedactPII
 from selfreflect.filters.punctuation import NormalizePunctuation
+from selfreflect.filters.scrape import RepairScrapeArtefacts
 from selfreflect.filters.structure import DropBadStructure
+from selfreflect.filters.truncation import CutTruncatedAnswers, JoinContinuations
 from selfreflect.filters.whitespace import NormalizeWhitespace
 
 __all__ = [
+    "CutTruncatedAnswers",
     "DropAISelfReference",
     "DropBadStructure",
     "DropByLength",
@@ -30,9 +34,12 @@ __all__ = [
     "DropEmptyTurns",
     "DropGarbled",
     "FixMojibake",
+    "JoinContinuations",
     "MarkPersonaClaims",
     "MergePersonaTurns",
     "NormalizePunctuation",
     "NormalizeWhitespace",
+    "RedactPII",
     "RemoveEmoji",
+    "RepairScrapeArtefacts",
 ]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Literal
 
 import regex
 
@@ -27,7 +28,7 @@ from selfreflect.filters.ai_self_reference_i18n import (
     find_self_reference_i18n,
     persona_is_ai_i18n,
 )
-from selfreflect.steps import Filter
+from selfreflect.filters.turns import Finding, TurnFilter
 
 # What an AI calls itself. Longer names first so the regex prefers them.
 _NOUN = (
@@ -238,12 +239,14 @@ def persona_is_ai(system: str | None) -> bool:
     return bool(_patterns()[2].search(system)) or persona_is_ai_i18n(system)
 
 
-class DropAISelfReference(Filter):
+class DropAISelfReference(TurnFilter):
     """Drop role-play records where the character says it is an AI or a program (breaks persona).
 
     ``persona_is_ai``: ``None`` (default) decides per record from the system prompt (a record
     without one has no persona: its speaker is the assistant, an AI); ``True`` or ``False``
     forces it. When the persona is an AI, only language-model boilerplate is dropped.
+    ``action="cut"`` (default): a multi-turn record is cut before the exchange with the
+    self-reference when a complete exchange is left; otherwise the record is dropped.
     """
 
     name = "drop_ai_self_reference"
@@ -256,14 +259,16 @@ class DropAISelfReference(Filter):
         self,
         persona_is_ai: bool | None = None,
         roles: tuple[str, ...] = ("assistant",),
+        action: Literal["cut", "drop"] | None = None,
     ):
         self.persona_is_ai = persona_is_ai
         self.roles = roles
+        self.action = action
 
-    def keep(self, conv: Conversation) -> bool | tuple[bool, str] | tuple[bool, str, str]:
+    def find(self, conv: Conversation) -> Finding | None:
         ai_persona = self.persona_is_ai  # None: read the system prompt, only when it matters
         for index, message in enumerate(conv.messages):
-            if message.role not in self.roles:
+            if message.role not in self.roles or not message.content:
                 continue
             found = find_self_reference(message.content)
             if found is None:
@@ -274,5 +279,5 @@ class DropAISelfReference(Filter):
                     ai_persona = persona_is_ai(conv.system)
                 if ai_persona:
                     continue
-            return False, kind, f"message {index} ({message.role}): {matched.strip()!r}"
-        return True
+            return Finding(index, kind, f"message {index} ({message.role}): {matched.strip()!r}")
+        return None

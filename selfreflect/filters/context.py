@@ -117,6 +117,51 @@ _RULES: dict[str, list[str]] = {
 }
 
 
+# The opening of a chunk cut from a longer chat (its leading answer was trimmed): words that
+# point at the missing part. Only used on such openings, where context is known to be missing.
+_CHUNK_RULES = [
+    r"^\W*(?:but|and|also|so|then|now|okay|ok|alright|great|good|nice|perfect|thanks|thank\s+you"
+    r"|yes|yeah|yep|no|nope|hmm+|wait|actually|instead|still|again|for\s+example|same)\b",
+    r"\b(?:the|this|that|these|those)\s+(?:above|previous|last|same|earlier|first|second|third"
+    r"|other)\b|\babove\b|\b(?:before|earlier|previously)\s*[.?!]?\s*$",
+    r"\b(?:you|u)\s+(?:just\s+)?(?:left\s+off|stopped|gave|generated|wrote|mentioned|showed|forgot"
+    r"|missed|didn'?t\s+(?:mention|include|finish|answer)"
+    r"|provided|suggested|listed|described)\b",
+    r"\bI\s+(?:just\s+)?(?:gave|shared|provided|sent|showed|pasted|asked)\s+(?:you|for)\b",
+    r"\b(?:these|those|such)\s+\w+|\bnot\s+all\s+of\s+the\b|\b\d+\s+more\b"
+    r"|\bmore\s+(?:detail|detailed|examples?|info|information|ideas|options)\b",
+    r"^\W*(?:what|which|any|some)\s+(?:other|else)\b",
+    r"\b(?:this|that|the)\s+(?:code|story|table|list|text|scene|chapter|essay|formula|function"
+    r"|script|email|query|error|links?|transcript|video|song|plan|answer|response|prompt"
+    r"|document|article|paragraph|poem|quiz|class|program|project|character|characters)\b",
+    r"\b(?:with\s+that\s+in\s+mind|rewrite|revise|redo)\b",
+    r"上面|以上|刚才|之前|前面|这个(?:代码|表格|故事)|anterior(?:es)?\b|arriba\b|lo\s+mismo"
+    r"|ci-dessus|pr[ée]c[ée]dent|\boben\b|vorherige",
+]
+
+
+@lru_cache(maxsize=2)
+def _chunk_pattern(tail: bool = False) -> regex.Pattern[str]:
+    """All chunk cues, or (``tail``) only those not anchored at the start of the message."""
+    rules = [p for p in _CHUNK_RULES if not (tail and p.startswith("^"))]
+    return regex.compile("|".join(f"(?:{p})" for p in rules), regex.IGNORECASE)
+
+
+def chunk_cue(text: str) -> str | None:
+    """What marks the opening of a cut-out chunk as pointing at the missing part, or None.
+
+    Very short openings ("Add tests", "10 more") and the ordinary context cues count too.
+    """
+    text = text.replace("\u2019", "'").strip()
+    found = context_cue(text)
+    if found is not None:
+        return found[1]
+    if len(text.split()) <= 3 and "```" not in text:
+        return text
+    hit = _chunk_pattern().search(text[:400]) or _chunk_pattern(tail=True).search(text[-200:])
+    return hit.group().strip() if hit else None
+
+
 @lru_cache(maxsize=1)
 def _compiled() -> dict[str, regex.Pattern[str]]:
     """One compiled pattern per reason, built on first use."""
@@ -138,9 +183,20 @@ def context_cue(text: str) -> tuple[str, str] | None:
 
 
 class DropContextDependent(Filter):
-    """Drop single-turn records whose user message needs earlier turns ("continue", "again")."""
+    """Drop records whose opening user message needs earlier turns ("continue", "again").
+
+    - A record with at most ``max_user_turns`` user turns: every cue (continuation, refers_back,
+      reply_to_missing_turn).
+    - A chunk whose leading answer was trimmed (``drop_bad_structure`` cut an assistant message
+      before the first user turn): the cues above plus words that point at the missing part
+      ("the code above", "you left off", "these links", "10 more", a bare "Add tests"): reason
+      ``headless_context``.
+    - Any other longer record: only an opening that asks to go on (``continuation``).
+    """
 
     reasons = {
+        "headless_context": "the record is a chunk of a longer chat (its leading answer was cut) "
+        "and the first user turn points at the missing part",
         "continuation": "the user asks to continue or repeat something the record does not contain",
         "refers_back": "the user points at an earlier turn ('what did you mean by that?')",
         "reply_to_missing_turn": "the user message answers a turn that is not in the record "
@@ -152,13 +208,32 @@ class DropContextDependent(Filter):
 
     def keep(self, conv: Conversation) -> bool | tuple[bool, str] | tuple[bool, str, str]:
         users = conv.turns("user")
-        if not users or len(users) > self.max_user_turns:
+        if not users:
             return True
         # Only the opening user message lacks context; an assistant greeting before it gives some.
         first = next(i for i, m in enumerate(conv.messages) if m.role == "user")
         if any(m.role == "assistant" for m in conv.messages[:first]):
             return True
-        found = context_cue(users[0].content)
+        opening = users[0].text
+        if any(c["reason"] == "leading_assistant" and c["indices"] and c["indices"][0] <= first
+               for c in conv.cuts):
+            matched = chunk_cue(opening)
+            if matched is None:
+                return True
+            return (False, "headless_context",
+                    f"the chunk's first user turn points at the missing part: {matched[:80]!r}")
+        if len(users) > self.max_user_turns:
+            # every continuation cue is anchored at the start (match, not search), and only the
+            # "continue from where you stopped" forms run past 80 characters
+            head = opening.lstrip()[:12].lower()
+            if len(opening) > 80 and not head.startswith(("please", "continue", "keep", "go on")):
+                return True
+            hit = _compiled()["continuation"].match(opening.replace("\u2019", "'").strip())
+            if hit is None:
+                return True
+            return (False, "continuation",
+                    f"user message needs earlier context: {hit.group().strip()[:80]!r}")
+        found = context_cue(opening)
         if found is None:
             return True
         reason, matched = found

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 import emoji
 import regex
 
 from selfreflect.conversation import Conversation
+from selfreflect.filters.turns import Finding, TurnFilter
 from selfreflect.params import Share
-from selfreflect.steps import Filter, MessageRewriter
+from selfreflect.steps import MessageRewriter
 
 # Leftovers of an emoji sequence that mean nothing alone: variation selectors 15/16, the
 # combining keycap, skin-tone modifiers and tag characters (subdivision flags).
@@ -93,27 +95,30 @@ class RemoveEmoji(MessageRewriter):
         return remove_emoji(text, self.keep)
 
 
-class DropEmojiTurns(Filter):
-    """Drop records with a turn made mostly of emoji (nothing readable is left once removed)."""
+class DropEmojiTurns(TurnFilter):
+    """Drop records with a turn made mostly of emoji (nothing readable is left once removed).
+
+    ``action="cut"`` (default): a multi-turn record is cut before the exchange with that turn
+    ("👍" as the 9th turn) when a complete exchange is left; otherwise the record is dropped.
+    """
 
     reasons = {
         "mostly_emoji_user": "a user turn is mostly emoji",
         "mostly_emoji_assistant": "an assistant turn is mostly emoji",
     }
 
-    def __init__(self, max_share: Share = 0.5, roles: tuple[str, ...] = ("user", "assistant")):
+    def __init__(self, max_share: Share = 0.5, roles: tuple[str, ...] = ("user", "assistant"),
+                 action: Literal["cut", "drop"] | None = None):
         self.max_share = max_share
         self.roles = roles
+        self.action = action
 
-    def keep(self, conv: Conversation) -> bool | tuple[bool, str] | tuple[bool, str, str]:
+    def find(self, conv: Conversation) -> Finding | None:
         for index, message in enumerate(conv.messages):
-            if message.role not in self.roles or message.content.isascii():
+            if message.role not in self.roles or not message.content or message.content.isascii():
                 continue
             share = emoji_share(message.content)
             if share > self.max_share:
-                return (
-                    False,
-                    f"mostly_emoji_{message.role}",
-                    f"message {index} ({message.role}) is {share:.0%} emoji",
-                )
-        return True
+                return Finding(index, f"mostly_emoji_{message.role}",
+                               f"message {index} ({message.role}) is {share:.0%} emoji")
+        return None

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from selfreflect.conversation import Conversation
-from selfreflect.steps import Filter
+from selfreflect.filters.turns import Finding, TurnFilter
 
 
-class DropEmptyTurns(Filter):
-    """Drop conversations with a turn that is empty or only whitespace."""
+class DropEmptyTurns(TurnFilter):
+    """Drop conversations with a turn that is empty or only whitespace.
+
+    ``action="cut"`` (default): a multi-turn record is cut before the exchange with the empty
+    turn when a complete exchange is left; otherwise the record is dropped.
+    """
 
     reasons = {
         "empty_user": "a user turn is empty or only whitespace",
@@ -17,19 +23,18 @@ class DropEmptyTurns(Filter):
         "no_messages": "the record has no messages at all",
     }
 
-    def __init__(self, roles: tuple[str, ...] = ("user", "assistant")):
+    def __init__(self, roles: tuple[str, ...] = ("user", "assistant"),
+                 action: Literal["cut", "drop"] | None = None):
         self.roles = roles
+        self.action = action
 
-    def keep(self, conv: Conversation) -> bool | tuple[bool, str] | tuple[bool, str, str]:
+    def find(self, conv: Conversation) -> Finding | None:
         if not conv.messages:
-            return False, "no_messages"
+            return Finding(0, "no_messages")
         for index, message in enumerate(conv.messages):
-            if message.role in self.roles and not message.content.strip():
-                if (
-                    message.role == "assistant"
-                    and message.model_extra
-                    and message.model_extra.get("tool_calls")
-                ):
+            if message.role in self.roles and not message.text.strip():
+                if message.calls_tools:
                     continue  # an assistant turn that only calls tools has no text by design
-                return False, f"empty_{message.role}", f"message {index} ({message.role}) is empty"
-        return True
+                return Finding(index, f"empty_{message.role}",
+                               f"message {index} ({message.role}) is empty")
+        return None

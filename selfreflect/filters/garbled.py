@@ -2,25 +2,44 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
+from typing import Literal
 
 import ftfy
 import regex
 from ftfy.badness import is_bad
 
 from selfreflect.conversation import Conversation
+from selfreflect.filters.turns import Finding, TurnFilter
 from selfreflect.params import Share
-from selfreflect.steps import Filter, MessageRewriter
+from selfreflect.steps import MessageRewriter
 
-# C0 controls except tab and line breaks, DEL, and C1 controls.
-_CONTROL = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f]")
+# C0 controls except tab, line breaks, vertical tab and form feed (page breaks in pasted source
+# files), DEL, and C1 controls.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\x80-\x9f]")
+# Gates in the standard library's ``re`` (faster on plain character classes): a run of 12
+# non-word characters, and the letters-digits-spaces of a text.
+_RUN_GATE = re.compile(r"(?:[^\w\s]|_){12}")
+_WORDISH = re.compile(r"[\w\s]+")
+# Code, maths and markup: fenced blocks, inline code, and whole lines that look like code, LaTeX,
+# JSON or config. Their symbols are not garbage.
+_CODE_SPANS = regex.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)|`[^`\n]+`|\$\$.+?\$\$", regex.S)
+_CODE_LINE = regex.compile(
+    r"^(?=[^\n]*[A-Za-z])(?:[ \t]{2,}\S.*|\s*[{}\[\]()<].*|.*[;{}(\[,]\s*"
+    r"|.*\s(?:=|==|===|!=|=>|->|:=|\+=|&&"
+    r"|\|\|)\s.*|\s*[\"']?[\w.@$-]+[\"']?\s*[:=]\s*\S.*|.*\\[A-Za-z]+.*|.*\$(?=[^$\n]*[A-Za-z0-9])[^$\n]+\$.*"
+    r"|.*(?:\(\?[:=!<]|\[\^|\\[dwsbDWSB]).*)$", regex.M)
+_CODE_HINT = re.compile(r"[`{};=\\<>$|]")
+# Runs of the same few chat marks ("!!!!!!", "?!?!?!", "......") are emphasis, not garbage.
+_CHAT_MARKS = regex.compile(r"^[!?.¡¿！？。…~*\-]+$")
 # A run of punctuation and symbols (no letters, digits, marks or spaces) of at least 12 characters.
 _SYMBOL_RUN = regex.compile(r"[\p{P}\p{S}]{12,}")
 _LETTER = regex.compile(r"[\p{L}\p{M}\p{N}]")
 # Emoji are symbols too; they are not garbage (the emoji steps deal with them).
 # Mojibake of UTF-8 read as a single-byte code page always contains one of these (Latin-1 to
 # Cyrillic, C1 controls); escapes and surrogates too. Text without any is left alone, fast.
-_MAYBE_MOJIBAKE = regex.compile(r"[\x80-\u04ff\x1b\ud800-\udfff]")
+_MAYBE_MOJIBAKE = re.compile("[\x80-\u04ff\x1b\ud800-\udfff]")
 _NOT_LETTER = regex.compile(r"[^\p{L}\p{M}\p{N}\s]")
 _EMOJI_LIKE = regex.compile(r"[\p{Extended_Pictographic}\p{Emoji_Modifier}\u200d\ufe0f\u20e3]")
 
@@ -71,31 +90,66 @@ class FixMojibake(MessageRewriter):
         return ftfy.fix_text(text, self._config)
 
 
+def prose_of(text: str) -> str:
+    """The text without code, maths and markup (fenced blocks, inline code, code-like lines)."""
+    if not _CODE_HINT.search(text):
+        return text
+    return _CODE_LINE.sub("", _CODE_SPANS.sub(" ", text))
+
+
 def garbage_reason(text: str, min_letter_share: float, symbol_run: bool) -> tuple[str, str] | None:
-    """Why a text is unreadable (reason, detail), or None when it looks like real text."""
+    """Why a text is unreadable (reason, detail), or None when it looks like real text.
+
+    Symbols in code, maths, JSON or config lines, and runs of chat marks ("!!!!", "?????"),
+    never count as garbage.
+    """
     if "\ufffd" in text:
         return "replacement_char", f"{text.count(chr(0xFFFD))} U+FFFD replacement character(s)"
     control = _CONTROL.search(text)
     if control:
         return "control_chars", f"control character U+{ord(control.group()):04X}"
-    if symbol_run:
-        for run in _SYMBOL_RUN.finditer(text):
-            chars = set(_EMOJI_LIKE.sub("", run.group()))
-            if len(chars) >= 5:
-                return "symbol_garbage", f"run of symbols {run.group()[:30]!r}"
-    rough = len(text) - text.count(" ") - text.count("\n")
-    if rough >= 20 and len(_NOT_LETTER.findall(text)) > rough * (1 - min_letter_share):
-        visible = _EMOJI_LIKE.sub("", regex.sub(r"\s+", "", text))
-        share = len(_LETTER.findall(visible)) / len(visible) if len(visible) >= 20 else 1.0
-        if share < min_letter_share:
-            return "symbol_garbage", f"only {share:.0%} letters or digits"
+    # The symbol checks run on the whole text first (cheap gates); only a text that fails them
+    # is checked again without its code, maths and markup.
+    if _symbol_garbage(text, min_letter_share, symbol_run):
+        found = _symbol_garbage(prose_of(text), min_letter_share, symbol_run)
+        if found:
+            return found
     if _MAYBE_MOJIBAKE.search(text) and is_bad(text):
         return "mojibake", "mojibake that ftfy could not repair"
     return None
 
 
-class DropGarbled(Filter):
-    """Drop records with text that cannot be repaired: U+FFFD, control characters, crawl garbage."""
+def _symbol_garbage(text: str, min_letter_share: float,
+                    symbol_run: bool) -> tuple[str, str] | None:
+    """A long run of mixed symbols, or too few letters; None when neither."""
+    if symbol_run and _RUN_GATE.search(text):
+        for run in _SYMBOL_RUN.finditer(text):
+            if _CHAT_MARKS.match(run.group()):
+                continue
+            chars = set(_EMOJI_LIKE.sub("", run.group()))
+            if len(chars) >= 5:
+                return "symbol_garbage", f"run of symbols {run.group()[:30]!r}"
+    rough = len(text) - text.count(" ") - text.count("\n")
+    if rough < 20:
+        return None
+    limit = rough * (1 - min_letter_share)
+    # an upper bound first (marks count as symbols here, underscores are added back)
+    if len(_WORDISH.sub("", text)) + text.count("_") <= limit:
+        return None
+    if len(_NOT_LETTER.findall(text)) > limit:
+        visible = _EMOJI_LIKE.sub("", regex.sub(r"\s+|[!?.¡¿！？。…]{3,}", "", text))
+        share = len(_LETTER.findall(visible)) / len(visible) if len(visible) >= 20 else 1.0
+        if share < min_letter_share:
+            return "symbol_garbage", f"only {share:.0%} letters or digits"
+    return None
+
+
+class DropGarbled(TurnFilter):
+    """Drop records with text that cannot be repaired: U+FFFD, control characters, crawl garbage.
+
+    ``action="cut"`` (default): a multi-turn record is cut before the exchange with the bad turn
+    when a complete exchange is left; otherwise the record is dropped.
+    """
 
     reasons = {
         "replacement_char": "a turn contains U+FFFD, the mark of bytes lost in decoding",
@@ -109,17 +163,19 @@ class DropGarbled(Filter):
         min_letter_share: Share = 0.3,
         symbol_runs: bool = True,
         roles: tuple[str, ...] = ("system", "user", "assistant"),
+        action: Literal["cut", "drop"] | None = None,
     ):
         self.min_letter_share = min_letter_share
         self.symbol_runs = symbol_runs
         self.roles = roles
+        self.action = action
 
-    def keep(self, conv: Conversation) -> bool | tuple[bool, str] | tuple[bool, str, str]:
+    def find(self, conv: Conversation) -> Finding | None:
         for index, message in enumerate(conv.messages):
-            if message.role not in self.roles:
+            if message.role not in self.roles or not message.content:
                 continue
             found = garbage_reason(message.content, self.min_letter_share, self.symbol_runs)
             if found:
                 reason, detail = found
-                return False, reason, f"message {index} ({message.role}): {detail}"
-        return True
+                return Finding(index, reason, f"message {index} ({message.role}): {detail}")
+        return None

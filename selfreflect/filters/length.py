@@ -8,8 +8,8 @@ from typing import Literal
 import regex
 
 from selfreflect.conversation import Conversation
+from selfreflect.filters.turns import Finding, TurnFilter
 from selfreflect.params import Length
-from selfreflect.steps import Filter
 
 # Scripts written without spaces: each character counts as a word.
 _WORDS = regex.compile(
@@ -23,6 +23,53 @@ _DEFAULTS: dict[str, tuple[dict[str, int], dict[str, int]]] = {
     "words": ({"user": 8000, "assistant": 8000}, {"assistant": 2}),
     "chars": ({"user": 32000, "assistant": 32000}, {"assistant": 2}),
 }
+
+
+# A user turn that asks for a short or exact answer ("reply only with 'acknowledged'").
+_BREVITY = regex.compile(
+    r"\b(?:reply|respond|answer)\s+(?:only\s+)?(?:with|in)\b|\b(?:just|only|simply)\s+"
+    r"(?:say|reply|answer|respond|type|write)\b|\bsay\s+[\"'“«]|\bin\s+(?:one|a\s+single|two)\s+words?\b"
+    r"|\bone[- ]word\b|\byes\s+or\s+no\b|\b(?:acknowledge|confirm)\b", regex.IGNORECASE)
+# A question: a question mark, or an opening question word (English and the main other scripts).
+_QUESTION = regex.compile(
+    r"[?？؟]\s*\W*$|^\W*(?:what|who|whom|whose|where|when|which|how\s+(?:many|much|old|long|far)"
+    r"|name\s+(?:the|a)|qu[eé]|qui[eé]n|d[oó]nde|cu[aá]ndo|cu[aá]l|wer|wie|wo|was|welche[rs]?|qui"
+    r"|o[uù]|quand|quel(?:le)?s?|chi|dove|quando|quale|quem|onde|кто|что|где|когда|какой|сколько)\b",
+    regex.IGNORECASE)
+_GREETING = regex.compile(
+    r"^\W*(?:hi|hello|hey|hiya|howdy|yo|good\s+(?:morning|afternoon|evening|night)|bye|goodbye"
+    r"|thanks|thank\s+you|hola|buenos\s+d[ií]as|bonjour|salut|hallo|guten\s+tag|ciao|ol[aá]|oi"
+    r"|привет|здравствуй\w*|你好|您好|嗨|こんにちは|안녕\w*|apa\s+kabar|selamat\s+\w+|merhaba"
+    r"|how\s+are\s+you|what'?s\s+up)\b", regex.IGNORECASE)
+# One-word replies that answer nothing on their own.
+_FILLER = {"ok", "okay", "k", "sure", "yes", "no", "yeah", "yep", "nope", "nah", "hmm", "hm",
+           "lol", "haha", "idk", "maybe", "fine", "cool", "nice", "what", "why", "so", "and",
+           "well", "oh", "ah", "uh", "um", "eh", "right", "true", "same"}
+_QUANTITY = regex.compile(
+    r"\bhow\s+(?:many|much|old|long|far|tall)\b|\b(?:what|which)\s+year\b|\bnumber\s+of\b"
+    r"|\bcu[aá]nt[oa]s\b|\bcombien\b|\bwie\s+viele?\b|\bсколько\b|多少|几", regex.IGNORECASE)
+_PERSONAL = regex.compile(r"\b(?:you|your|yours|yourself|u|ur)\b|\bor\b", regex.IGNORECASE)
+_LETTERS = regex.compile(r"[\p{L}\p{N}]")
+
+
+def short_answer_fits(question: str, answer: str) -> bool:
+    """True when a very short answer is right for its question: a request for brevity or an exact
+    phrase, a factual question answered by a content word or number, or a greeting exchange."""
+    letters = len(_LETTERS.findall(answer))
+    if not letters:
+        return False
+    if _BREVITY.search(question):
+        return True
+    word = regex.sub(r"[^\p{L}\p{N}' -]", "", answer).strip().lower()
+    if word.isdigit():
+        return bool(_QUANTITY.search(question))
+    if letters < 2:
+        return False
+    if _GREETING.search(question) and (_GREETING.search(answer) or word not in _FILLER):
+        return True
+    # a factual question, not one about the assistant's own taste ("your favourite number?")
+    return (bool(_QUESTION.search(question.strip())) and not _PERSONAL.search(question)
+            and word not in _FILLER)
 
 
 def count_words(text: str) -> int:
@@ -44,12 +91,16 @@ def measure(text: str, unit: str, at_most: int | None = None) -> int:
     return sum(1 for _ in islice(_WORDS.finditer(text), at_most))
 
 
-class DropByLength(Filter):
+class DropByLength(TurnFilter):
     """Drop records with a turn shorter or longer than the limits of its role.
 
     ``min_length`` applies to every turn; ``single_turn_min_length`` only to records with a
     single user/assistant exchange, where a one-word answer ("Sure!") teaches nothing.
     Short replies inside multi-turn dialogs ("Sure!", "好") are natural and kept by default.
+    With ``judge_with_question`` a short answer is fine when its question calls for one (a request
+    for brevity or an exact phrase, a factual question, a greeting): "Philadelphia",
+    "Acknowledged.". ``action="cut"`` (default) cuts a multi-turn record before the exchange with
+    the bad turn when a complete exchange is left before it; otherwise the record is dropped.
     """
 
     reasons = {
@@ -69,11 +120,15 @@ class DropByLength(Filter):
         min_length: dict[str, Length] | None = None,
         max_length: dict[str, Length] | None = None,
         single_turn_min_length: dict[str, Length] | None = None,
+        judge_with_question: bool = True,
+        action: Literal["cut", "drop"] | None = None,
     ):
         self.unit = unit
         self.min_length = min_length
         self.max_length = max_length
         self.single_turn_min_length = single_turn_min_length
+        self.judge_with_question = judge_with_question
+        self.action = action
 
     def _limits(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
         if self.unit not in ("chars", "words"):
@@ -85,7 +140,11 @@ class DropByLength(Filter):
             default_single if self.single_turn_min_length is None else self.single_turn_min_length,
         )
 
-    def keep(self, conv: Conversation) -> bool | tuple[bool, str] | tuple[bool, str, str]:
+    def check(self) -> None:
+        super().check()
+        self._limits()
+
+    def find(self, conv: Conversation) -> Finding | None:
         min_all, max_all, min_single = self._limits()
         single = len(conv.turns("user")) <= 1 and len(conv.turns("assistant")) <= 1
         for index, message in enumerate(conv.messages):
@@ -94,7 +153,7 @@ class DropByLength(Filter):
             upper = max_all.get(role)
             if not lower and upper is None:
                 continue
-            text = message.content
+            text = message.text
             # a word has at least one character: a text no longer than the maximum in
             # characters is within it in words too, and only needs counting up to the minimum
             if upper is not None and len(text) > upper:
@@ -102,15 +161,21 @@ class DropByLength(Filter):
             else:
                 size = measure(text, self.unit, at_most=lower) if lower else 0
             if size < lower:
-                return (
-                    False,
-                    f"too_short_{role}",
-                    f"message {index} ({role}) has {size} {self.unit}, minimum {lower}",
-                )
+                if role == "assistant" and message.calls_tools:
+                    continue
+                if self.judge_with_question and role == "assistant" and self._fits(conv, index):
+                    continue
+                return Finding(index, f"too_short_{role}",
+                               f"message {index} ({role}) has {size} {self.unit}, minimum {lower}")
             if upper is not None and size > upper:
-                return (
-                    False,
-                    f"too_long_{role}",
-                    f"message {index} ({role}) has {size} {self.unit}, maximum {upper}",
-                )
-        return True
+                return Finding(index, f"too_long_{role}",
+                               f"message {index} ({role}) has {size} {self.unit}, maximum {upper}")
+        return None
+
+    @staticmethod
+    def _fits(conv: Conversation, index: int) -> bool:
+        """Whether the short answer at ``index`` fits the user turn it answers."""
+        for previous in reversed(conv.messages[:index]):
+            if previous.role == "user":
+                return short_answer_fits(previous.text, conv.messages[index].text)
+        return False

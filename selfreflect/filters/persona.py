@@ -118,7 +118,7 @@ class MarkPersonaClaims(Rewriter):
         evidence: dict[str, list[str]] = {}
         for message in conv.messages:
             if message.role in self.roles:
-                for mark, found in persona_marks(message.content, tuple(self.companies)).items():
+                for mark, found in persona_marks(message.text, tuple(self.companies)).items():
                     evidence.setdefault(mark, []).extend(found)
         if "claims_human" in evidence and "claims_ai" in evidence:
             evidence["claims_both"] = []

@@ -88,14 +88,29 @@ class NormalizePunctuation(MessageRewriter):
         pattern = re.compile(rf"(?<![\w/\\])(?:{alternatives})(?![\w/\\])", re.IGNORECASE)
         return pattern, {k.lower(): v for k, v in phrases.items()}
 
+    @cached_property
+    def _long_keys(self) -> list[tuple[str, str]]:
+        return [(k, v) for k, v in self._chars.items() if len(k) > 1]
+
+    @cached_property
+    def _phrase_marks(self) -> tuple[str, ...] | None:
+        """Characters one of which every phrase contains ("/" for "and/or"), to skip the phrase
+        pattern on text without any; None when some phrase has none of them."""
+        phrases = DEFAULT_PHRASE_MAP if self.phrase_map is None else self.phrase_map
+        marks = ("/", "\\")
+        return marks if all(any(c in k for c in marks) for k in phrases) else None
+
     def rewrite_text(self, text: str) -> str:
-        if self._literal is not None and "\\u" in text.lower():
+        if self._literal is not None and ("\\u" in text or "\\U" in text):
             text = self._literal.sub(lambda m: chr(int(m.group(1), 16)), text)
-        if self._any_char is not None and self._any_char.search(text):
+        if self._any_char is not None and not text.isascii() and self._any_char.search(text):
             text = text.translate(self._table)
-        for key, value in self._chars.items():
-            if len(key) > 1 and key in text:
+        for key, value in self._long_keys:
+            if key in text:
                 text = text.replace(key, value)
+        marks = self._phrase_marks
+        if marks is not None and not any(c in text for c in marks):
+            return text
         if self._phrases is not None:
             pattern, mapping = self._phrases
             text = pattern.sub(lambda m: _match_case(m.group(0), mapping[m.group(0).lower()]), text)

@@ -26,8 +26,11 @@ def reject(source: str, line: int, reason: str, detail: str, raw: str) -> Reject
     return Reject("read", reason, f"{source}:{line}: {detail}", raw=raw, source=source, line=line)
 
 
-def check_content(content: Any, where: str, has_tool_calls: bool = False) -> str:
-    """Return message content as text; lists of parts are joined, anything else refused."""
+def check_content(content: Any, where: str, has_tool_calls: bool = False) -> str | None:
+    """Return message content as text; lists of parts are joined, anything else refused.
+
+    Null stays null on a message that calls tools (``tool_calls`` or ``function_call``), so the
+    record is written back unchanged."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):
@@ -36,7 +39,7 @@ def check_content(content: Any, where: str, has_tool_calls: bool = False) -> str
         except ValueError as exc:
             raise RecordError("bad_content", f"{where}: {exc}") from None
     if content is None and has_tool_calls:
-        return ""
+        return None
     kind = "null" if content is None else type(content).__name__
     raise RecordError("bad_content", f"{where}: content is {kind}, expected text or a list of "
                                      "content parts")

@@ -36,8 +36,9 @@ def to_conversation(obj: dict[str, Any], source: str, line: int) -> Conversation
             messages.append(item)  # the common case: nothing to normalise
             continue
         role = check_role(role, where)
-        if "content" not in item and not item.get("tool_calls"):
+        calls = bool(item.get("tool_calls") or item.get("function_call"))
+        if "content" not in item and not calls:
             raise RecordError("bad_content", f"{where}: has no content")
-        content = check_content(content, where, bool(item.get("tool_calls")))
+        content = check_content(content, where, calls)
         messages.append({**item, "role": role, "content": content})
     return build(obj, messages, source, line)

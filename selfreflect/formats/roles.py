@@ -22,6 +22,8 @@ ROLE_ALIASES: dict[str, str] = {
     "bot": "assistant",
     "model": "assistant",
     "chatgpt": "assistant",
+    "bing": "assistant",  # ShareGPT V3: Bing Chat turns
+    "bard": "assistant",  # ShareGPT V3: Bard turns
     "function_call": "assistant",
     "observation": "tool",
 }

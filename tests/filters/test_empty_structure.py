@@ -48,9 +48,10 @@ def test_empty_system_prompt_is_checked_only_when_asked():
         ([("user", "Hi"), ("assistant", "Yo"), ("assistant", "Yo")], "repeated_role"),
         ([("user", "Hi"), ("assistant", "Yo"), ("user", "And?")], "last_not_assistant"),
     ],
+    ids=lambda v: v if isinstance(v, str) else None,
 )
 def test_structure_reasons(turns, reason):
-    out = DropBadStructure().process(conv(*turns))
+    out = DropBadStructure(trailing_user="drop").process(conv(*turns))
     assert isinstance(out, Reject) and out.reason == reason
 
 

@@ -133,7 +133,9 @@ def test_tool_call_with_null_content_is_kept(tmp_path):
             "tool_calls": [{"id": "t", "type": "function", "function": {"name": "f"}}]}
     (conv,) = read(jsonl(tmp_path / "a.jsonl", {"messages": [{"role": "user", "content": "x"},
                                                              call]}))
-    assert conv.messages[1].content == "" and conv.messages[1].tool_calls
+    # null stays null (written back unchanged), rules read .text
+    assert conv.messages[1].content is None and conv.messages[1].text == ""
+    assert conv.messages[1].tool_calls
 
 
 def test_json_array_file_reads_element_by_element(tmp_path):

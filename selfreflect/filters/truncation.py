@@ -1,0 +1,174 @@
+"""Answers cut off by the chat window: join "continue" chains, cut what stays truncated.
+
+An assistant answer is *truncated* when it ends inside an open code fence, when its last code
+block stops with brackets still open, or when a long prose answer stops mid-sentence (its last
+line runs on without final punctuation, or ends on a word like "the" or a comma). Chat replies
+without a full stop are normal and never count: the prose rule needs a composed answer
+(paragraphs separated by a blank line, at least three sentences, 40+ words).
+
+- :class:`JoinContinuations`: an answer, a user turn asking to go on ("continue", "go on",
+  "generate the remaining content") and the rest of the answer become one answer when the
+  pieces fit (the first is truncated and the second picks up where it stopped: lower case,
+  punctuation, or more code). The request goes to the rejects file as a cut.
+- :class:`CutTruncatedAnswers`: a truncated answer with no continuation after it is cut away
+  with its exchange (the record is dropped when no complete exchange is left before it).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import regex
+from pydantic import Field
+
+from selfreflect.conversation import Conversation, Message
+from selfreflect.filters.turns import Finding, TurnFilter
+from selfreflect.steps import Rewriter
+
+_FENCE_LINE = regex.compile(r"^[ \t]*(?:```|~~~)", regex.M)
+_TERMINAL = regex.compile(r"[.!?。！？…)\]}\"'”’»:;`*|>~_=\-]\s*$|\p{Extended_Pictographic}\s*$")
+_FUNCTION_END = regex.compile(
+    r"(?:,|\b(?:the|a|an|and|or|but|of|to|with|for|in|on|is|are|was|were|that|which|by|as|at"
+    r"|from|into|than|then|if|because|so|such|this|these|its|their|your|our|my|who|whose|while"
+    r"|until|about|like|between|through))\s*$",
+    regex.IGNORECASE)
+_LIST_START = regex.compile(r"^\s*(?:[-*+•|#>]|\d+[.)]|[a-zA-Z][.)]\s)")
+_SENTENCE_END = regex.compile(r"[.!?。！？](?:\s|$)")
+_CJK_END = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]\s*$")
+_OPENERS, _CLOSERS = "([{", ")]}"
+
+#: A user turn asking for the rest of the previous answer.
+_GO_ON = regex.compile(
+    r"^\W*(?:please\s+)?(?:continue|go\s+on|keep\s+going|carry\s+on|proceed|finish(?:\s+it)?"
+    r"|(?:generate|write|show|give\s+me)\s+(?:the\s+)?(?:rest|remaining(?:\s+\w+)?)"
+    r"|继续|계속|続けて|contin[uú]a|weiter|продолжай)\b[^?\n]{0,60}$", regex.IGNORECASE)
+# A first line that restarts instead of continuing ("Sure, here's the rest:").
+_PREAMBLE = regex.compile(
+    r"^\W*(?:sure|certainly|of\s+course|okay|ok|here|apologies|my\s+apologies|I\s+apologi[sz]e"
+    r"|sorry|continuing|as\s+I\s+was\s+saying)\b[^\n]*:\s*\n", regex.IGNORECASE)
+# A second piece that starts over instead of going on ("Sure! Here is the whole class again.").
+_RESTART = regex.compile(
+    r"^\W*(?:sure|certainly|of\s+course|okay|ok|here|apologies|my\s+apologies|I\s+apologi[sz]e"
+    r"|sorry|yes|great|thanks?)\b", regex.IGNORECASE)
+_OPEN_FENCE_START = regex.compile(r"^\s*(?:```|~~~)[\w+#.-]*[ \t]*\n")
+
+
+def _open_fence(text: str) -> bool:
+    return len(_FENCE_LINE.findall(text)) % 2 == 1
+
+
+def _cut_code(text: str) -> bool:
+    """The message ends with a code block whose brackets are still open."""
+    stripped = text.rstrip()
+    if not stripped.endswith(("```", "~~~")):
+        return False
+    fences = [m.start() for m in _FENCE_LINE.finditer(stripped)]
+    if len(fences) < 2 or len(fences) % 2:
+        return False
+    block = stripped[fences[-2]:fences[-1]]
+    return any(block.count(o) - block.count(c) >= 1 for o, c in zip(_OPENERS, _CLOSERS,
+                                                                     strict=True))
+
+
+_END_CHARS = frozenset(".!?。！？…)]}\"'”’»:;`*|>~_=-")
+
+
+def truncation(text: str) -> str | None:
+    """How an answer looks cut off ("open code fence", "code cut off", "mid-sentence"), or None."""
+    if "```" in text or "~~~" in text:
+        if _open_fence(text):
+            return "open code fence"
+        if _cut_code(text):
+            return "code cut off (brackets still open)"
+    stripped = text.rstrip()
+    if not stripped or stripped[-1] in _END_CHARS or len(stripped) < 200:
+        return None  # 40+ words of composed prose are never under 200 characters
+    if _TERMINAL.search(stripped[-4:]):
+        return None
+    last = stripped.rsplit("\n", 1)[-1]
+    if _LIST_START.match(last):
+        return None
+    words = len(stripped.split())
+    if _CJK_END.search(last):
+        return "mid-sentence" if len(last) >= 40 and len(_SENTENCE_END.findall(stripped)) >= 2 \
+            else None
+    last_words = len(last.split())
+    # a composed answer (paragraphs, sentences), not a chat line that just has no full stop
+    prose = "\n\n" in stripped and len(_SENTENCE_END.findall(stripped)) >= 3
+    if prose and words >= 40 and last_words >= 5 and _FUNCTION_END.search(last):
+        return "mid-sentence"
+    if prose and words >= 80 and last_words >= 10 and last[-1:].isalnum():
+        return "mid-sentence"
+    return None
+
+
+def _rest_of(first: str, second: str) -> str | None:
+    """The joined answer when ``second`` continues ``first``, else None."""
+    second = _PREAMBLE.sub("", second, count=1)
+    if _open_fence(first):
+        if _RESTART.match(second):
+            return None
+        body = _OPEN_FENCE_START.sub("", second, count=1)
+        return first.rstrip(" \t") + ("" if first.endswith("\n") else "\n") + body
+    head = second.lstrip()
+    if not head:
+        return None
+    if head[0].islower() or head[0] in ",.;:!?'’)]}-":
+        glue = "" if head[0] in ",.;:!?'’)]}" or first[-1:].isspace() else " "
+        return first.rstrip() + glue + head
+    return None
+
+
+class JoinContinuations(Rewriter):
+    """Join an answer, a "continue" request and the rest of the answer into one answer."""
+
+    reasons = {"continue_request": "a user turn asking for the rest of an answer, whose two "
+               "pieces were joined (written to the rejects file as a cut)"}
+
+    def __init__(self, max_request_chars: Annotated[int, Field(ge=1, le=100_000)] = 80):
+        self.max_request_chars = max_request_chars
+
+    def rewrite(self, conv: Conversation) -> Conversation:
+        messages = conv.messages
+        i = 0
+        while i + 2 < len(messages):
+            first, ask, rest = messages[i], messages[i + 1], messages[i + 2]
+            if (first.role == "assistant" and ask.role == "user" and rest.role == "assistant"
+                    and first.content and rest.content
+                    and len(ask.text) <= self.max_request_chars and _GO_ON.search(ask.text)
+                    and truncation(first.content)):
+                joined = _rest_of(first.content, rest.content)
+                if joined is not None:
+                    merged = list(messages)
+                    merged[i] = first.model_copy(update={"content": joined})
+                    conv = conv.with_messages(merged).cut(
+                        [i + 1, i + 2], self.name, "continue_request",
+                        f"messages {i + 1}-{i + 2}: the request and the rest, joined into "
+                        f"message {i}")
+                    messages = conv.messages
+                    continue
+            i += 1
+        return conv
+
+
+class CutTruncatedAnswers(TurnFilter):
+    """Cut away an answer that stops mid-sentence or inside open code, with its exchange."""
+
+    reasons = {"truncated_answer": "an assistant answer ends mid-sentence, inside an open code "
+               "fence or with its code cut off, and nothing after it continues it"}
+
+    def __init__(self, action: Literal["cut", "drop"] | None = None):
+        self.action = action
+
+    def find(self, conv: Conversation) -> Finding | None:
+        messages: list[Message] = conv.messages
+        for i, m in enumerate(messages):
+            if m.role != "assistant" or not m.content or m.calls_tools:
+                continue
+            nxt = messages[i + 1] if i + 1 < len(messages) else None
+            if nxt is not None and (nxt.role != "user" or _GO_ON.search(nxt.text)):
+                continue  # a tool turn, or the user asked for the rest
+            how = truncation(m.content)
+            if how:
+                return Finding(i, "truncated_answer", f"message {i} (assistant): {how}")
+        return None
