@@ -129,7 +129,9 @@ def params(cls: type) -> tuple[ParamInfo, ...]:
     """The parameters of ``cls.__init__`` a recipe accepts."""
     from selfreflect.params import bounds, hints
 
-    meanings = arg_meanings(cls.__doc__ or "")
+    meanings: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):  # a base class documents the parameters it declares
+        meanings.update(arg_meanings(vars(klass).get("__doc__") or ""))
     resolved = hints(cls)
     found = []
     for p in inspect.signature(cls.__init__).parameters.values():
