@@ -175,15 +175,8 @@ def _add_format(p: argparse.ArgumentParser) -> None:
 
 def _stream(pipeline: Any, records: Iterable[Any], on_reject: Callable[[Reject], None],
             report: Report, workers: int) -> Iterator[Conversation]:
-    """``pipeline.stream`` with ``workers`` when the pipeline supports a process pool."""
-    import inspect
-
-    if workers > 1 and "workers" in inspect.signature(pipeline.stream).parameters:
-        return pipeline.stream(records, on_reject, report, workers=workers)
-    if workers > 1:
-        print("selfreflect: warning: this pipeline runs in one process; --workers ignored",
-              file=sys.stderr)
-    return pipeline.stream(records, on_reject, report)
+    """``pipeline.stream`` with ``workers`` processes for its per-record steps."""
+    return pipeline.stream(records, on_reject, report, workers=workers)
 
 
 def run_job(job: Job) -> Report:

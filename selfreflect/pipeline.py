@@ -10,9 +10,8 @@ from typing import Any
 
 from selfreflect.conversation import Conversation
 from selfreflect.report import Report, StepStats
-from selfreflect.steps import Reject, Step, cuts_of
+from selfreflect.steps import READ_STEP, Reject, Step, cuts_of
 
-READ_STEP = "read"
 #: Counter on the ``read`` step: records whose id was already seen in this run.
 DUPLICATE_IDS = "duplicate_ids"
 

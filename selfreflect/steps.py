@@ -116,6 +116,15 @@ def cuts_of(conv: Conversation) -> list[Cut]:
 
 Outcome = Conversation | Reject
 
+#: The report entry and rejects-file ``step`` of records that could not be read.
+READ_STEP = "read"
+
+
+def read_reject(source: str, line: int, reason: str, detail: str, raw: str) -> Reject:
+    """A reject of the ``read`` step naming the file and line in its detail."""
+    return Reject(READ_STEP, reason, f"{source}:{line}: {detail}", raw=raw, source=source,
+                  line=line)
+
 
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()

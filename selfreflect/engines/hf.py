@@ -26,9 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from selfreflect.conversation import Conversation
-from selfreflect.steps import Reject, Step
-
-READ_STEP = "read"
+from selfreflect.steps import READ_STEP, Reject, Step
 
 
 def require_datasets() -> Any:

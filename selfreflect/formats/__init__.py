@@ -11,7 +11,6 @@ mapped (and nothing else) in :data:`ROLE_ALIASES`. Writers are atomic.
 """
 
 from selfreflect.formats.detect import FORMATS, UnknownFormatError, detect
-from selfreflect.formats.duplicates import DuplicateIds
 from selfreflect.formats.lines import MAX_LINE_BYTES
 from selfreflect.formats.parquet import write_parquet
 from selfreflect.formats.reader import check_readable, read
@@ -31,7 +30,6 @@ __all__ = [
     "MAX_LINE_BYTES",
     "READ_REASONS",
     "ROLE_ALIASES",
-    "DuplicateIds",
     "JsonlWriter",
     "UnknownFormatError",
     "check_readable",

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from selfreflect.conversation import Conversation, parts_to_text
 from selfreflect.formats.roles import ROLE_ALIASES, map_role
-from selfreflect.steps import Reject
+from selfreflect.steps import read_reject
 
 
 #: Provenance fields of Conversation; an input field of the same name moves into metadata.
@@ -21,9 +21,7 @@ class RecordError(ValueError):
         self.detail = detail
 
 
-def reject(source: str, line: int, reason: str, detail: str, raw: str) -> Reject:
-    """A read Reject naming the file and line."""
-    return Reject("read", reason, f"{source}:{line}: {detail}", raw=raw, source=source, line=line)
+reject = read_reject  # a read Reject naming the file and line
 
 
 def check_content(content: Any, where: str, has_tool_calls: bool = False) -> str | None:

@@ -34,7 +34,7 @@ from selfreflect.formats.streams import (
     read_head,
     source_name,
 )
-from selfreflect.steps import Reject
+from selfreflect.steps import Reject, read_reject
 
 #: Default limit on one line (or one array element): 16 MiB.
 MAX_LINE_BYTES = 16 * 1024 * 1024
@@ -67,10 +67,6 @@ class Parsed:
     raw: str
 
 
-def _reject(source: str, line: int, reason: str, detail: str, raw: str) -> Reject:
-    return Reject("read", reason, f"{source}:{line}: {detail}", raw=raw, source=source, line=line)
-
-
 def _has_lone_surrogate(value: Any) -> bool:
     """True if any string in the value (keys included) holds a lone surrogate."""
     try:
@@ -97,10 +93,10 @@ def _check_value(value: Any, raw_bytes: bytes, source: str, line: int, text: str
                  max_depth: int = MAX_DEPTH) -> Reject | None:
     """Refuse values that parsed but cannot be written back (lone surrogates, deep nesting)."""
     if text.count("[") + text.count("{") > max_depth and depth(value) > max_depth:
-        return _reject(source, line, "too_deep", f"JSON nests deeper than max_depth={max_depth}",
-                       text[:PREVIEW_CHARS])
+        return read_reject(source, line, "too_deep",
+                           f"JSON nests deeper than max_depth={max_depth}", text[:PREVIEW_CHARS])
     if _SURROGATE_ESCAPE.search(raw_bytes) and _has_lone_surrogate(value):
-        return _reject(source, line, "lone_surrogate",
+        return read_reject(source, line, "lone_surrogate",
                        "a string holds a lone surrogate escape (e.g. \\ud800) that is not "
                        "valid Unicode text", text)
     return None
@@ -113,15 +109,15 @@ def decode_line(raw: bytes, source: str, line: int, max_depth: int = MAX_DEPTH
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return _reject(source, line, "invalid_utf8",
+        return read_reject(source, line, "invalid_utf8",
                        f"byte {exc.start} ({raw[exc.start:exc.start + 1]!r}) is not valid UTF-8",
                        raw.decode("utf-8", errors="replace"))
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        return _reject(source, line, "invalid_json", f"{exc.msg} at column {exc.colno}", text)
+        return read_reject(source, line, "invalid_json", f"{exc.msg} at column {exc.colno}", text)
     except RecursionError:
-        return _reject(source, line, "too_deep", "JSON nested too deeply to parse",
+        return read_reject(source, line, "too_deep", "JSON nested too deeply to parse",
                        text[:PREVIEW_CHARS])
     bad = _check_value(value, raw, source, line, text, max_depth)
     return bad if bad is not None else Parsed(line, value, text)
@@ -150,7 +146,7 @@ def iter_jsonl(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_BYTES,
         if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
             size = _skip_rest_of_line(fh, len(raw))
             preview = raw[:PREVIEW_CHARS].decode("utf-8", errors="replace")
-            yield _reject(source, line_no, "line_too_long",
+            yield read_reject(source, line_no, "line_too_long",
                           f"line of {size} bytes exceeds max_line_bytes={max_line_bytes}; "
                           f"raw holds its first {PREVIEW_CHARS} characters", preview)
             continue
@@ -175,7 +171,7 @@ def _array_item(value: Any, text: str, source: str, element: int, file_line: int
         try:
             raw_bytes.decode("utf-8")
         except UnicodeDecodeError as exc:
-            return _reject(source, element, "invalid_utf8",
+            return read_reject(source, element, "invalid_utf8",
                            f"element {element} (line {file_line}): byte {exc.start} is not "
                            "valid UTF-8", raw_bytes.decode("utf-8", errors="replace"))
     bad = _check_value(value, raw_bytes, source, element, text, max_depth)
@@ -261,7 +257,7 @@ def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_B
     def fail(reason: str, detail: str) -> Reject:
         rest = buf[pos:pos + PREVIEW_CHARS].encode("utf-8", "surrogateescape")
         where = f"element {element} (line {line_at(pos)})"
-        return _reject(source, element, reason, f"{where}: {detail}",
+        return read_reject(source, element, reason, f"{where}: {detail}",
                        rest.decode("utf-8", errors="replace"))
 
     def skip_bad(reason: str, detail: str) -> Iterator[Reject]:
@@ -282,7 +278,7 @@ def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_B
         if text:
             where = f"element {element} (line {line_at(pos)})"
             raw = text.encode("utf-8", "surrogateescape").decode("utf-8", errors="replace")
-            yield _reject(source, element, reason, f"{where}: {detail}", raw)
+            yield read_reject(source, element, reason, f"{where}: {detail}", raw)
         pos = end
 
     if skip_ws() != "[":
@@ -370,7 +366,7 @@ def iter_values(path: str | os.PathLike[str], max_line_bytes: int = MAX_LINE_BYT
             last = value.line or last
             yield value
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        yield _reject(source_name(path), last + 1, "invalid_gzip",
+        yield read_reject(source_name(path), last + 1, "invalid_gzip",
                       f"the gzip stream is corrupt or cut off ({exc}); the rest of the file is "
                       "this reject", "")
 
@@ -389,7 +385,7 @@ def _iter_values(path: str | os.PathLike[str], max_line_bytes: int,
             stream = put_back(head, unzipped)
         encoding = next((name for bom, name in _OTHER_BOMS.items() if head.startswith(bom)), None)
         if encoding:
-            yield _reject(source, 1, "unsupported_encoding",
+            yield read_reject(source, 1, "unsupported_encoding",
                           f"the file is {encoding} (it starts with a {encoding} byte order mark); "
                           f"convert it to UTF-8, e.g. iconv -f {encoding} -t UTF-8",
                           head[:PREVIEW_CHARS].decode("utf-8", errors="replace"))

@@ -17,7 +17,7 @@ from typing import IO, Any
 from selfreflect.conversation import Conversation
 from selfreflect.formats.lines import Parsed
 from selfreflect.formats.writers import atomic_path
-from selfreflect.steps import Reject
+from selfreflect.steps import READ_STEP, Reject
 
 PARQUET_HINT = "Parquet needs pyarrow: pip install 'selfreflect[parquet]'"
 _OWN_COLUMNS = ["id", "messages", "metadata", "extra"]
@@ -115,6 +115,6 @@ def iter_parquet(path: str | os.PathLike[str] | IO[bytes], batch_size: int = 100
                 yield Parsed(row_number, json.loads(raw), raw)
     except (pa.ArrowException, OSError) as exc:
         line = row_number + 1
-        yield Reject("read", "invalid_parquet",
+        yield Reject(READ_STEP, "invalid_parquet",
                      f"{name}:{line}: not a readable Parquet file ({exc}); the rest of the file "
                      "is this reject", raw="", source=name, line=line)
