@@ -39,6 +39,90 @@ def _pattern(text: str) -> re.Pattern[str]:
     if text.isascii():
         return _ASCII_TOKEN
     return _TOKEN if _HAS_CJK.search(text) else _WORD_TOKEN
+
+
+_WORD, _CJK_CLASS = 1, 2
+_classes: np.ndarray | None = None
+
+
+def _char_classes() -> np.ndarray:
+    """Per code point: 0 (not part of a token), 1 (word character), 2 (a CJK token of its own);
+    built once from the same patterns as ``_TOKEN`` (~0.1 s)."""
+    global _classes
+    if _classes is None:
+        every = "".join(map(chr, range(0x110000)))
+        marked = re.sub(f"[{_CJK}]", "\x02", every)
+        marked = _WORD_TOKEN.sub(lambda m: "\x01" * len(m.group()), marked)
+        classes = np.frombuffer(marked.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        _classes = np.where(classes < 3, classes, 0).astype(np.uint8)
+    return _classes
+
+
+def _token_bounds(points: np.ndarray, text_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(start, stop) of every token in the code points of texts laid end to end, the same
+    tokens as ``_TOKEN`` finds in each text: runs of word characters, every CJK one alone."""
+    classes = _char_classes()[points]
+    word = classes == _WORD
+    lone = classes == _CJK_CLASS
+    inner_starts = text_ends[:-1][text_ends[:-1] < len(points)]
+    before = np.zeros(len(points), dtype=bool)
+    before[1:] = word[:-1]
+    before[inner_starts] = False  # a token never runs across two texts
+    after = np.zeros(len(points), dtype=bool)
+    after[:-1] = word[1:]
+    after[inner_starts - 1] = False
+    starts = np.flatnonzero(lone | (word & ~before))
+    stops = np.flatnonzero(lone | (word & ~after)) + 1
+    return starts, stops
+
+
+_B = np.uint64(0x100000001B3)  # odd: invertible modulo 2^64
+_B_INV = np.uint64(pow(0x100000001B3, -1, 1 << 64))
+
+
+def _token_keys(points: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """A 64-bit key per token (polynomial hash of its code points, length mixed in), to find
+    repeated tokens without making a Python string of each."""
+    with np.errstate(over="ignore"):
+        powers = np.empty(len(points) + 1, dtype=np.uint64)
+        powers[0] = 1
+        np.cumprod(np.full(len(points), _B, dtype=np.uint64), out=powers[1:])
+        inverse = np.empty(len(points) + 1, dtype=np.uint64)
+        inverse[0] = 1
+        np.cumprod(np.full(len(points), _B_INV, dtype=np.uint64), out=inverse[1:])
+        prefix = np.zeros(len(points) + 1, dtype=np.uint64)
+        np.cumsum((points.astype(np.uint64) + np.uint64(1)) * powers[:-1], out=prefix[1:])
+        keys = (prefix[stops] - prefix[starts]) * inverse[starts]
+        return _mix64(keys ^ (stops - starts).astype(np.uint64))
+
+
+def _mix64(h: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser."""
+    h = h ^ (h >> np.uint64(30))
+    h = h * np.uint64(0xBF58476D1CE4E5B9)
+    h = h ^ (h >> np.uint64(27))
+    h = h * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
+
+
+def batch_token_hashes(texts: Sequence[str], hasher: TokenHasher) -> tuple[np.ndarray, np.ndarray]:
+    """xxh32 of every token of every text (``tokens(t)`` in order) and the token count per
+    text: one vectorised pass over the batch's code points, xxh32 called once per new token."""
+    lowered = [t.lower() for t in texts]
+    joined = "".join(lowered)
+    points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    text_ends = np.cumsum(np.fromiter(map(len, lowered), dtype=np.int64, count=len(texts)))
+    starts, stops = _token_bounds(points, text_ends)
+    counts = np.bincount(np.searchsorted(text_ends, starts, side="right"),
+                         minlength=len(texts))[: len(texts)]
+    if not len(starts):
+        return np.empty(0, dtype=np.uint32), counts
+    distinct, first, inverse = np.unique(_token_keys(points, starts, stops), return_index=True,
+                                         return_inverse=True)
+    values = hasher.lookup(distinct, joined, starts[first], stops[first])
+    return values[inverse], counts
+
+
 _GOLDEN = np.uint32(0x9E3779B1)
 _CACHE_LIMIT = 500_000
 
@@ -60,33 +144,27 @@ def shingles(text: str, ngram: int = 2) -> list[str]:
 
 
 class TokenHasher:
-    """xxh32 of tokens with a bounded cache (chat vocabularies repeat a lot)."""
+    """xxh32 of tokens by token key, with a bounded cache (chat vocabularies repeat a lot)."""
 
     def __init__(self) -> None:
-        self.cache: dict[str, int] = {}
+        self.cache: dict[int, int] = {}
 
-    def __call__(self, toks: list[str]) -> list[int | None]:
+    def lookup(self, keys: np.ndarray, text: str, starts: np.ndarray,
+               stops: np.ndarray) -> np.ndarray:
+        """xxh32 of the tokens ``text[starts[i]:stops[i]]`` whose keys are ``keys``."""
         cache = self.cache
         if len(cache) > _CACHE_LIMIT:
             cache.clear()
-        out: list[int | None] = list(map(cache.get, toks))
-        try:
-            i = out.index(None)
-        except ValueError:
-            return out
-        import xxhash
+        key_list = keys.tolist()
+        out = list(map(cache.get, key_list))
+        if None in out:
+            import xxhash
 
-        h32 = xxhash.xxh32_intdigest
-        while True:  # only the misses are visited in Python; out.index scans in C
-            tok = toks[i]
-            value = cache.get(tok)
-            if value is None:
-                value = cache[tok] = h32(tok.encode("utf-8"))
-            out[i] = value
-            try:
-                i = out.index(None, i + 1)
-            except ValueError:
-                return out
+            h32 = xxhash.xxh32_intdigest
+            for i in [i for i, v in enumerate(out) if v is None]:
+                value = h32(text[starts[i] : stops[i]].encode("utf-8"))
+                out[i] = cache[key_list[i]] = value
+        return np.array(out, dtype=np.uint32)
 
 
 def combine(token_hashes: np.ndarray, starts: np.ndarray, ngram: int) -> np.ndarray:
@@ -117,14 +195,7 @@ def batch_shingle_hashes(
     """Shingle hashes of many texts at once: ``(hashes uint32, offsets)``; text i is
     ``hashes[offsets[i]:offsets[i + 1]]`` (not deduplicated within a text)."""
     hasher = hasher or TokenHasher()
-    all_tokens: list[str] = []
-    lengths = np.empty(len(texts), dtype=np.int64)
-    for i, text in enumerate(texts):
-        text = text.lower()
-        toks = _pattern(text).findall(text)
-        lengths[i] = len(toks)
-        all_tokens.extend(toks)
-    token_hashes = np.array(hasher(all_tokens), dtype=np.uint32)
+    token_hashes, lengths = batch_token_hashes(texts, hasher)
     token_starts = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(lengths, out=token_starts[1:])
     counts = np.where(lengths > ngram, lengths - ngram + 1, np.minimum(lengths, 1))
