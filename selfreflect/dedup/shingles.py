@@ -117,14 +117,13 @@ def batch_token_hashes(texts: Sequence[str], hasher: TokenHasher) -> tuple[np.nd
                          minlength=len(texts))[: len(texts)]
     if not len(starts):
         return np.empty(0, dtype=np.uint32), counts
-    distinct, first, inverse = np.unique(_token_keys(points, starts, stops), return_index=True,
-                                         return_inverse=True)
-    values = hasher.lookup(distinct, joined, starts[first], stops[first])
-    return values[inverse], counts
+    return hasher.lookup(_token_keys(points, starts, stops), joined, starts, stops), counts
 
 
 _GOLDEN = np.uint32(0x9E3779B1)
-_CACHE_LIMIT = 500_000
+_SLOT_BITS = 20
+_SLOTS = 1 << _SLOT_BITS
+_CACHE_LIMIT = _SLOTS // 2
 
 
 def tokens(text: str) -> list[str]:
@@ -144,27 +143,55 @@ def shingles(text: str, ngram: int = 2) -> list[str]:
 
 
 class TokenHasher:
-    """xxh32 of tokens by token key, with a bounded cache (chat vocabularies repeat a lot)."""
+    """xxh32 of tokens by token key: an open-addressing numpy hash table (linear probing), so
+    a batch's lookups are a few vectorised passes; xxh32 runs once per new token. Bounded:
+    cleared when half full (``_CACHE_LIMIT`` tokens, 12 MB)."""
 
     def __init__(self) -> None:
-        self.cache: dict[int, int] = {}
+        self.keys = np.zeros(_SLOTS, dtype=np.uint64)  # 0 = empty slot
+        self.values = np.zeros(_SLOTS, dtype=np.uint32)
+        self.size = 0
+
+    def _find(self, keys: np.ndarray) -> np.ndarray:
+        """Slot holding each key, or -1 where the key is not in the table."""
+        slot = (keys >> np.uint64(64 - _SLOT_BITS)).astype(np.int64)
+        out = np.full(len(keys), -1, dtype=np.int64)
+        pending = np.arange(len(keys))
+        while len(pending):
+            held = self.keys[slot[pending]]
+            hit = held == keys[pending]
+            out[pending[hit]] = slot[pending[hit]]
+            pending = pending[~hit & (held != 0)]  # another key there: probe the next slot
+            slot[pending] = (slot[pending] + 1) & (_SLOTS - 1)
+        return out
 
     def lookup(self, keys: np.ndarray, text: str, starts: np.ndarray,
                stops: np.ndarray) -> np.ndarray:
-        """xxh32 of the tokens ``text[starts[i]:stops[i]]`` whose keys are ``keys``."""
-        cache = self.cache
-        if len(cache) > _CACHE_LIMIT:
-            cache.clear()
-        key_list = keys.tolist()
-        out = list(map(cache.get, key_list))
-        if None in out:
+        """xxh32 of the tokens ``text[starts[i]:stops[i]]``, whose keys are ``keys``."""
+        keys = keys | np.uint64(1)  # never 0, the empty mark
+        slots = self._find(keys)
+        missing = np.flatnonzero(slots < 0)
+        if len(missing):
             import xxhash
 
-            h32 = xxhash.xxh32_intdigest
-            for i in [i for i, v in enumerate(out) if v is None]:
-                value = h32(text[starts[i] : stops[i]].encode("utf-8"))
-                out[i] = cache[key_list[i]] = value
-        return np.array(out, dtype=np.uint32)
+            new, first = np.unique(keys[missing], return_index=True)
+            cleared = self.size + len(new) > _CACHE_LIMIT
+            if cleared:
+                self.keys[:] = 0
+                self.size = 0
+            table, mask = self.keys, _SLOTS - 1
+            for key, i in zip(new.tolist(), missing[first].tolist(), strict=True):
+                slot = key >> (64 - _SLOT_BITS)
+                while table[slot]:
+                    slot = (slot + 1) & mask
+                table[slot] = key
+                self.values[slot] = xxhash.xxh32_intdigest(text[starts[i] : stops[i]].encode())
+            self.size += len(new)
+            if cleared:
+                slots = self._find(keys)
+            else:
+                slots[missing] = self._find(keys[missing])
+        return self.values[slots]
 
 
 def combine(token_hashes: np.ndarray, starts: np.ndarray, ngram: int) -> np.ndarray:
