@@ -84,7 +84,8 @@ class BandIndex:
 
     def query(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Pairs ``(row, record number)``: row of ``keys`` that shares a band key with a record."""
-        flat = keys.ravel()
+        order = np.argsort(keys.ravel())
+        flat = keys.ravel()[order]  # sorted needles: searchsorted walks the run in order
         rows_out, owners_out = [], []
         for run_keys, run_owners in self.runs:
             lo = np.searchsorted(run_keys, flat, side="left")
@@ -95,7 +96,7 @@ class BandIndex:
                 continue
             c = counts[hit]
             first = np.repeat(lo[hit] - np.cumsum(c) + c, c) + np.arange(c.sum())
-            rows_out.append(np.repeat(hit // keys.shape[1], c))
+            rows_out.append(np.repeat(order[hit] // keys.shape[1], c))
             owners_out.append(run_owners[first])
         if not rows_out:
             empty = np.empty(0, dtype=np.int64)

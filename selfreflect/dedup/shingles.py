@@ -42,26 +42,37 @@ def _pattern(text: str) -> re.Pattern[str]:
 
 
 _WORD, _CJK_CLASS = 1, 2
-_classes: np.ndarray | None = None
+_BLOCK_BITS = 10
+#: Per code point: 0 (not part of a token), 1 (word character), 2 (a CJK token of its own),
+#: 255 (not classified yet); filled 1,024 code points at a time, for the blocks texts use.
+_classes = np.full(0x110000, 255, dtype=np.uint8)
 
 
-def _char_classes() -> np.ndarray:
-    """Per code point: 0 (not part of a token), 1 (word character), 2 (a CJK token of its own);
-    built once from the same patterns as ``_TOKEN`` (~0.1 s)."""
-    global _classes
-    if _classes is None:
-        every = "".join(map(chr, range(0x110000)))
-        marked = re.sub(f"[{_CJK}]", "\x02", every)
-        marked = _WORD_TOKEN.sub(lambda m: "\x01" * len(m.group()), marked)
-        classes = np.frombuffer(marked.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        _classes = np.where(classes < 3, classes, 0).astype(np.uint8)
-    return _classes
+def _classify(block: int) -> None:
+    """Fill one block of ``_classes`` from the same patterns as ``_TOKEN``."""
+    lo = block << _BLOCK_BITS
+    chars = "".join(map(chr, range(lo, lo + (1 << _BLOCK_BITS))))
+    marked = re.sub(f"[{_CJK}]", "\x02", chars)
+    marked = _WORD_TOKEN.sub(lambda m: "\x01" * len(m.group()), marked)
+    codes = np.frombuffer(marked.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    _classes[lo : lo + len(codes)] = np.where(codes < 3, codes, 0)
+
+
+def _char_classes(points: np.ndarray) -> np.ndarray:
+    """The class of every code point (classifying the blocks not seen before)."""
+    classes = _classes[points]
+    unknown = classes == 255
+    if unknown.any():
+        for block in np.unique(points[unknown] >> _BLOCK_BITS).tolist():
+            _classify(block)
+        classes = _classes[points]
+    return classes
 
 
 def _token_bounds(points: np.ndarray, text_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(start, stop) of every token in the code points of texts laid end to end, the same
     tokens as ``_TOKEN`` finds in each text: runs of word characters, every CJK one alone."""
-    classes = _char_classes()[points]
+    classes = _char_classes(points)
     word = classes == _WORD
     lone = classes == _CJK_CLASS
     inner_starts = text_ends[:-1][text_ends[:-1] < len(points)]
@@ -80,18 +91,29 @@ _B = np.uint64(0x100000001B3)  # odd: invertible modulo 2^64
 _B_INV = np.uint64(pow(0x100000001B3, -1, 1 << 64))
 
 
+_powers = np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64)
+
+
+def _powers_upto(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``B**i`` and ``B**-i`` modulo 2^64 for i <= n (grown and kept between batches)."""
+    global _powers
+    if len(_powers[0]) <= n:
+        size = max(n + 1, 2 * len(_powers[0]))
+        with np.errstate(over="ignore"):
+            up = np.cumprod(np.full(size, _B, dtype=np.uint64))
+            down = np.cumprod(np.full(size, _B_INV, dtype=np.uint64))
+        _powers = np.r_[np.uint64(1), up[:-1]], np.r_[np.uint64(1), down[:-1]]
+    return _powers
+
+
 def _token_keys(points: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
     """A 64-bit key per token (polynomial hash of its code points, length mixed in), to find
     repeated tokens without making a Python string of each."""
+    powers, inverse = _powers_upto(len(points))
     with np.errstate(over="ignore"):
-        powers = np.empty(len(points) + 1, dtype=np.uint64)
-        powers[0] = 1
-        np.cumprod(np.full(len(points), _B, dtype=np.uint64), out=powers[1:])
-        inverse = np.empty(len(points) + 1, dtype=np.uint64)
-        inverse[0] = 1
-        np.cumprod(np.full(len(points), _B_INV, dtype=np.uint64), out=inverse[1:])
         prefix = np.zeros(len(points) + 1, dtype=np.uint64)
-        np.cumsum((points.astype(np.uint64) + np.uint64(1)) * powers[:-1], out=prefix[1:])
+        np.cumsum((points.astype(np.uint64) + np.uint64(1)) * powers[: len(points)],
+                  out=prefix[1:])
         keys = (prefix[stops] - prefix[starts]) * inverse[starts]
         return _mix64(keys ^ (stops - starts).astype(np.uint64))
 
