@@ -69,19 +69,16 @@ def _char_classes(points: np.ndarray) -> np.ndarray:
     return classes
 
 
-def _token_bounds(points: np.ndarray, text_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(start, stop) of every token in the code points of texts laid end to end, the same
-    tokens as ``_TOKEN`` finds in each text: runs of word characters, every CJK one alone."""
+def _token_bounds(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(start, stop) of every token in code points (texts joined by a newline), the same
+    tokens as ``_TOKEN`` finds: runs of word characters, every CJK character alone."""
     classes = _char_classes(points)
     word = classes == _WORD
     lone = classes == _CJK_CLASS
-    inner_starts = text_ends[:-1][text_ends[:-1] < len(points)]
     before = np.zeros(len(points), dtype=bool)
     before[1:] = word[:-1]
-    before[inner_starts] = False  # a token never runs across two texts
     after = np.zeros(len(points), dtype=bool)
     after[:-1] = word[1:]
-    after[inner_starts - 1] = False
     starts = np.flatnonzero(lone | (word & ~before))
     stops = np.flatnonzero(lone | (word & ~after)) + 1
     return starts, stops
@@ -130,11 +127,16 @@ def _mix64(h: np.ndarray) -> np.ndarray:
 def batch_token_hashes(texts: Sequence[str], hasher: TokenHasher) -> tuple[np.ndarray, np.ndarray]:
     """xxh32 of every token of every text (``tokens(t)`` in order) and the token count per
     text: one vectorised pass over the batch's code points, xxh32 called once per new token."""
-    lowered = [t.lower() for t in texts]
-    joined = "".join(lowered)
+    # one lower() for the batch; the newline between texts keeps Greek final sigma per text
+    joined = "\n".join(texts).lower()
+    sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1
+    if len(joined) != int(sizes.sum()) - 1:  # a character that lower-cases to several
+        lowered = [t.lower() for t in texts]
+        joined = "\n".join(lowered)
+        sizes = np.fromiter(map(len, lowered), dtype=np.int64, count=len(texts)) + 1
     points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    text_ends = np.cumsum(np.fromiter(map(len, lowered), dtype=np.int64, count=len(texts)))
-    starts, stops = _token_bounds(points, text_ends)
+    text_ends = np.cumsum(sizes)  # each text's end, its newline included
+    starts, stops = _token_bounds(points)
     counts = np.bincount(np.searchsorted(text_ends, starts, side="right"),
                          minlength=len(texts))[: len(texts)]
     if not len(starts):
