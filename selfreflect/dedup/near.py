@@ -34,7 +34,7 @@ from selfreflect.dedup.keep import batched, check_keep, in_keep_order
 from selfreflect.dedup.lsh import choose_bands
 from selfreflect.dedup.minhash import HashName, MinHasher, Scheme
 from selfreflect.dedup.pairs import gather, pair_jaccard
-from selfreflect.dedup.samples import SampleStore, bottom_k, jaccard
+from selfreflect.dedup.samples import SampleStore, distinct, head, jaccard
 from selfreflect.report import StepStats
 from selfreflect.steps import Outcome, Step
 
@@ -147,9 +147,9 @@ class _State:
         """Outcomes for one batch, in order, indexing the records it keeps."""
         step, k = self.step, self.step.sample
         texts = [conv.dedup_text(step.mode) for conv in batch]
-        hashes, offsets = self.hasher.shingle_hashes(texts)
-        sigs = self.hasher.from_hashes(hashes, offsets)
-        sample, sample_off = bottom_k(hashes, offsets, k)
+        hashes, offsets = distinct(*self.hasher.shingle_hashes(texts))
+        sigs = self.hasher.from_hashes(hashes, offsets)  # a set's MinHash: repeats add nothing
+        sample, sample_off = head(hashes, offsets, k)
         nonempty = np.diff(offsets) > 0
         self.stats.counters["empty_text"] += int((~nonempty).sum())
         keys = self._batch_keys(sigs)

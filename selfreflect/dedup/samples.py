@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 
-def bottom_k(hashes: np.ndarray, offsets: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per text, its distinct shingle hashes, sorted, cut to the ``k`` smallest (vectorised)."""
+def distinct(hashes: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per text, its distinct shingle hashes, sorted (vectorised)."""
     n = len(offsets) - 1
     counts = np.diff(offsets)
     doc = np.repeat(np.arange(n, dtype=np.uint64), counts)
@@ -22,14 +22,29 @@ def bottom_k(hashes: np.ndarray, offsets: np.ndarray, k: int) -> tuple[np.ndarra
     keep = np.ones(len(combined), dtype=bool)
     keep[1:] = combined[1:] != combined[:-1]
     combined = combined[keep]
-    doc_of = (combined >> np.uint64(32)).astype(np.int64)
-    firsts = np.searchsorted(doc_of, np.arange(n), side="left")
-    rank = np.arange(len(combined)) - firsts[doc_of]
-    combined = combined[rank < k]
-    doc_of = doc_of[rank < k]
     new_offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(doc_of, minlength=n), out=new_offsets[1:])
+    np.cumsum(np.bincount((combined >> np.uint64(32)).astype(np.int64), minlength=n),
+              out=new_offsets[1:])
     return (combined & np.uint64(0xFFFFFFFF)).astype(np.uint32), new_offsets
+
+
+def head(values: np.ndarray, offsets: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``k`` values of every run."""
+    counts = np.diff(offsets)
+    if counts.max(initial=0) <= k:
+        return values, offsets
+    n = len(counts)
+    doc_of = np.repeat(np.arange(n), counts)
+    rank = np.arange(len(values)) - offsets[:-1][doc_of]
+    top = rank < k
+    new_offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.minimum(counts, k), out=new_offsets[1:])
+    return values[top], new_offsets
+
+
+def bottom_k(hashes: np.ndarray, offsets: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per text, its distinct shingle hashes, sorted, cut to the ``k`` smallest (vectorised)."""
+    return head(*distinct(hashes, offsets), k)
 
 
 def jaccard(a: np.ndarray, b: np.ndarray, k: int) -> float:
