@@ -22,7 +22,6 @@ MinHashLSH (the samples and ids stay in process; ~8x slower, see docs/benchmarks
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
@@ -35,6 +34,7 @@ from selfreflect.dedup.lsh import choose_bands
 from selfreflect.dedup.minhash import HashName, MinHasher, Scheme
 from selfreflect.dedup.pairs import gather, pair_jaccard
 from selfreflect.dedup.samples import SampleStore, distinct, head, jaccard
+from selfreflect.dedup.store import IdStore
 from selfreflect.report import StepStats
 from selfreflect.steps import Outcome, Step
 
@@ -139,7 +139,7 @@ class _State:
         self.hasher = MinHasher(step.num_perm, step.seed, step.ngram, step.scheme, step.hash)
         self.index = step._make_index(bands, rows)
         self.samples = SampleStore()
-        self.ids: list[str] = []
+        self.ids = IdStore()
         stats.counters["bands"] = bands
         stats.counters["rows"] = rows
 
@@ -228,7 +228,7 @@ class _State:
         new_off = np.zeros(len(kept_rows) + 1, dtype=np.int64)
         np.cumsum(counts, out=new_off[1:])
         self.samples.extend(parts, new_off)
-        self.ids.extend(batch[r].id for r in kept_rows.tolist())
+        self.ids.extend([batch[r].id for r in kept_rows.tolist()])
 
     def _judge_per_record(self, batch: list[Conversation], sigs: np.ndarray, keys: np.ndarray,
                           sample: np.ndarray, sample_off: np.ndarray,
@@ -292,8 +292,8 @@ class _State:
     def finish(self) -> None:
         """Report index size and free it (Redis keys included)."""
         self.stats.counters["indexed"] = len(self.ids)
-        id_bytes = sys.getsizeof(self.ids) + sum(sys.getsizeof(i) for i in self.ids)
-        self.stats.counters["index_bytes"] = self.index.nbytes + self.samples.nbytes + id_bytes
+        self.stats.counters["index_bytes"] = (self.index.nbytes + self.samples.nbytes
+                                              + self.ids.nbytes)
         self.index.close()
 
 
