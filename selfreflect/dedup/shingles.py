@@ -195,26 +195,25 @@ class TokenHasher:
         keys = keys | np.uint64(1)  # never 0, the empty mark
         slots = self._find(keys)
         missing = np.flatnonzero(slots < 0)
-        if len(missing):
-            import xxhash
+        if not len(missing):
+            return self.values[slots]
+        new, first = np.unique(keys[missing], return_index=True)
+        if self.size + len(new) > _CACHE_LIMIT:  # start afresh with this batch's tokens
+            self.keys[:] = 0
+            self.size = 0
+            missing = np.arange(len(keys))
+            new, first = np.unique(keys, return_index=True)
+        import xxhash
 
-            new, first = np.unique(keys[missing], return_index=True)
-            cleared = self.size + len(new) > _CACHE_LIMIT
-            if cleared:
-                self.keys[:] = 0
-                self.size = 0
-            table, mask = self.keys, _SLOTS - 1
-            for key, i in zip(new.tolist(), missing[first].tolist(), strict=True):
-                slot = key >> (64 - _SLOT_BITS)
-                while table[slot]:
-                    slot = (slot + 1) & mask
-                table[slot] = key
-                self.values[slot] = xxhash.xxh32_intdigest(text[starts[i] : stops[i]].encode())
-            self.size += len(new)
-            if cleared:
-                slots = self._find(keys)
-            else:
-                slots[missing] = self._find(keys[missing])
+        table, mask = self.keys, _SLOTS - 1
+        for key, i in zip(new.tolist(), missing[first].tolist(), strict=True):
+            slot = key >> (64 - _SLOT_BITS)
+            while table[slot]:
+                slot = (slot + 1) & mask
+            table[slot] = key
+            self.values[slot] = xxhash.xxh32_intdigest(text[starts[i] : stops[i]].encode())
+        self.size += len(new)
+        slots[missing] = self._find(keys[missing])
         return self.values[slots]
 
 
