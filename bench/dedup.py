@@ -31,7 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from selfreflect.conversation import Conversation
-from selfreflect.dedup import MinHasher, NearDedup, shingles
+from selfreflect.dedup import ExactDedup, MinHasher, NearDedup, shingles
 from selfreflect.pipeline import Pipeline
 
 PERSONAS = [
@@ -508,7 +508,8 @@ def anchors(corpus: str, threshold: float, only: list[str] | None) -> dict[str, 
 
 # -- 1M memory run --------------------------------------------------------------------------
 def million(n: int) -> dict[str, Any]:
-    """Stream n short records through near_dedup without keeping them; report index memory."""
+    """Stream n short records through exact_dedup then near_dedup without keeping them; report
+    each index's bytes per record it holds (ids as the readers make them: 16 hex digits)."""
     pairs = dialog_pairs()
     rng = random.Random(1)
 
@@ -518,17 +519,22 @@ def million(n: int) -> dict[str, Any]:
             for _ in range(rng.randint(1, 4)):
                 u, a = rng.choice(pairs)
                 msgs += [{"role": "user", "content": u}, {"role": "assistant", "content": a}]
-            yield Conversation(id=f"m{i}", messages=msgs)
+            yield Conversation(id=Conversation.make_id("million.jsonl", i), messages=msgs)
 
     rss0 = _rss("VmRSS")
-    start = time.perf_counter()
-    report = Pipeline([NearDedup()]).new_report()
-    kept = sum(1 for _ in Pipeline([NearDedup()]).stream(stream(), lambda r: None, report))
-    counters = report.steps[-1].counters
+    start, cpu = time.perf_counter(), time.process_time()
+    pipeline = Pipeline([ExactDedup(), NearDedup()])
+    report = pipeline.new_report()
+    kept = sum(1 for _ in pipeline.stream(stream(), lambda r: None, report))
+    exact, near = report.steps[-2], report.steps[-1]
+    distinct = exact.out
     return {
         "records": n, "kept": kept, "seconds": time.perf_counter() - start,
-        "index_bytes": counters["index_bytes"], "indexed": counters["indexed"],
-        "bytes_per_indexed": counters["index_bytes"] / max(1, counters["indexed"]),
+        "cpu_seconds": time.process_time() - cpu,
+        "exact_index_bytes": exact.counters["index_bytes"], "exact_distinct": distinct,
+        "exact_bytes_per_distinct": exact.counters["index_bytes"] / max(1, distinct),
+        "near_index_bytes": near.counters["index_bytes"], "near_indexed": near.counters["indexed"],
+        "near_bytes_per_indexed": near.counters["index_bytes"] / max(1, near.counters["indexed"]),
         "rss_growth_mb": (_rss("VmHWM") - rss0) / 1024,
     }
 
