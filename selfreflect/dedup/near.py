@@ -204,7 +204,7 @@ class _State:
         k, t = self.step.sample, self.step.threshold
         store_off = self.samples.offsets if stored else sample_off
         a_len = sample_off[rows + 1] - sample_off[rows]
-        b_len = store_off[others + 1] - store_off[others]
+        b_len = store_off[others + 1].astype(np.int64) - store_off[others]
         small, large = np.minimum(a_len, b_len), np.maximum(a_len, b_len)
         # exact sets: J <= small / large (slack so rounding never rules out a real match)
         check = (a_len >= k) | (b_len >= k) | (small >= t * large - 1e-9 * large)

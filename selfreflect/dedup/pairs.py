@@ -17,8 +17,8 @@ _SHIFT = np.uint64(32)
 def gather(data: np.ndarray, offsets: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The runs ``data[offsets[i]:offsets[i + 1]]`` for every ``i`` of ``idx``, concatenated,
     and their lengths."""
-    starts = offsets[idx]
-    lengths = offsets[idx + 1] - starts
+    starts = offsets[idx].astype(np.int64)
+    lengths = offsets[idx + 1].astype(np.int64) - starts
     total = int(lengths.sum())
     ends = np.cumsum(lengths)
     pos = np.repeat(starts - (ends - lengths), lengths) + np.arange(total, dtype=np.int64)

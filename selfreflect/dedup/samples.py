@@ -60,17 +60,20 @@ def jaccard(a: np.ndarray, b: np.ndarray, k: int) -> float:
 
 
 class SampleStore:
-    """Append-only store of bottom-k sets, one per indexed record, in two growing arrays."""
+    """Append-only store of bottom-k sets, one per indexed record, in two growing arrays
+    (uint32 hashes and uint32 end offsets: 4 bytes per hash + 4 per record)."""
 
     def __init__(self) -> None:
         self.data = np.empty(0, dtype=np.uint32)
-        self.offsets = np.zeros(1, dtype=np.int64)
+        self.offsets = np.zeros(1, dtype=np.uint32)
         self.size = 0
 
     def extend(self, hashes: np.ndarray, offsets: np.ndarray) -> None:
         """Append the sets given as concatenated hashes and offsets."""
         used = int(self.offsets[self.size])
         need = used + len(hashes)
+        if need >= 1 << 32:
+            raise OverflowError("more than 2^32 shingle hashes in one near_dedup index")
         if need > len(self.data):
             grown = np.empty(max(need, 2 * len(self.data), 1024), dtype=np.uint32)
             grown[:used] = self.data[:used]
@@ -78,7 +81,7 @@ class SampleStore:
         self.data[used:need] = hashes
         n = len(offsets) - 1
         if self.size + n + 1 > len(self.offsets):
-            grown_off = np.empty(max(self.size + n + 1, 2 * len(self.offsets)), dtype=np.int64)
+            grown_off = np.empty(max(self.size + n + 1, 2 * len(self.offsets)), dtype=np.uint32)
             grown_off[: self.size + 1] = self.offsets[: self.size + 1]
             self.offsets = grown_off
         self.offsets[self.size + 1 : self.size + n + 1] = used + offsets[1:]
@@ -93,4 +96,4 @@ class SampleStore:
     @property
     def nbytes(self) -> int:
         """Bytes in use (not counting spare capacity)."""
-        return int(self.offsets[self.size]) * 4 + (self.size + 1) * 8
+        return int(self.offsets[self.size]) * 4 + (self.size + 1) * 4
