@@ -262,8 +262,13 @@ def rules_one(kind: str, src: str, workdir: str) -> dict:
         code = cli(args)
         assert code in (0, None), code
     after = resource.getrusage(resource.RUSAGE_SELF)
-    return {"kind": kind, "seconds": round(time.perf_counter() - started, 2),
-            "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 2)}
+    row = {"kind": kind, "seconds": round(time.perf_counter() - started, 2),
+           "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 2)}
+    if kind != "datatrove":
+        with open(f"{workdir}/{kind}.json") as fh:
+            report = json.load(fh)
+        row["steps"] = {s["name"]: round(s["seconds"], 2) for s in report["steps"]}
+    return row
 
 
 def rules(n: int) -> None:
@@ -296,6 +301,10 @@ def rules(n: int) -> None:
             vs_dt = cpu / rows["datatrove"]["cpu_s"] if "datatrove" in rows else float("nan")
             print(f"| {kind} | {cpu} | {n / cpu:,.0f} | {size_mb / cpu:.2f} | {vs_empty:.2f}x "
                   f"| {vs_dt:.2f}x |")
+        for kind in ("empty", "default"):
+            if kind in rows:
+                steps = sorted(rows[kind]["steps"].items(), key=lambda kv: -kv[1])
+                print(f"{kind}, seconds per step: " + ", ".join(f"{k} {v}" for k, v in steps))
 
 
 def main() -> None:
