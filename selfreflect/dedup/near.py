@@ -9,15 +9,22 @@ How a record is judged (``keep="first"``, streaming, in batches of ``batch_size`
    bands chosen for recall (:func:`selfreflect.dedup.lsh.choose_bands`: 21 x 6 for 0.8 / 128).
 3. Every kept record sharing a band is a candidate; the candidate with the highest Jaccard
    similarity (exact for texts up to ``sample`` shingles, bottom-k estimate above) decides: at
-   or above ``threshold`` the record is rejected as ``near_duplicate`` of it.
+   or above ``threshold`` the record is rejected as ``near_duplicate`` of it (ties: the
+   earliest kept record).
 4. Otherwise the record is kept and indexed. Only kept records are indexed, so no two kept
    records are near-duplicates of each other, and every reject names a record that was kept.
 
-Memory per kept record: 12 bytes per band (252 for 21 bands) + at most ``4 * sample`` bytes of
-shingle hashes + its id; measured 493 bytes per indexed record at 1M short chat records
-(``counters.index_bytes`` in the report). ``keep="longest"`` or ``"score"`` buffer the whole
-input first (two passes). ``index="redis"`` keeps the band buckets in Redis through datasketch's
-MinHashLSH (the samples and ids stay in process; ~8x slower, see docs/benchmarks.md).
+A batch is judged at once (:mod:`selfreflect.dedup.pairs`, docs/decisions/dedup-numpy.md): all
+its candidate pairs are checked in one vectorised pass (``counters.checked``; pairs whose set
+sizes rule out the threshold are skipped), and only records with a match go through the
+keep-first pass in Python. The outcomes are those of the record-by-record rule above.
+
+Memory per kept record: 8 bytes per band (168 for 21 bands) + 4 bytes per distinct shingle
+(at most ``sample``) + a 4-byte offset + its packed id (``counters.index_bytes`` in the report;
+measured at 1M records in docs/benchmarks.md). ``keep="longest"`` or ``"score"`` buffer the
+whole input first (two passes). ``index="redis"`` keeps the band buckets in Redis through
+datasketch's MinHashLSH (the samples and ids stay in process; ~8x slower, see
+docs/benchmarks.md).
 """
 
 from __future__ import annotations
