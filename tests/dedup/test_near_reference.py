@@ -67,3 +67,21 @@ CASES = [
 @pytest.mark.parametrize(("params", "expected"), CASES, ids=[str(c[0]) for c in CASES])
 def test_same_outcomes_as_the_per_record_implementation(params, expected):
     assert digest(params) == expected
+
+
+def outcomes(params: dict) -> list[tuple]:
+    result = Pipeline([NearDedup(**params)]).run(corpus(2000, seed=11))
+    return ([(r.id, r.duplicate_of, r.extra.get("jaccard"), r.detail) for r in result.rejects]
+            + [(c.id,) for c in result.kept])
+
+
+@pytest.mark.parametrize("params", [{"batch_size": 200}, {"sample": 12, "ngram": 1}],
+                         ids=["default", "bottom-k estimates"])
+def test_batch_pass_decides_like_the_record_by_record_pass(monkeypatch, params):
+    import sys
+
+    vectorised = outcomes(params)
+    near = sys.modules["selfreflect.dedup.near"]
+    monkeypatch.setattr(near, "_PAIR_BUDGET", -1)  # every batch through the per-record loop
+    assert outcomes(params) == vectorised
+    assert len([o for o in vectorised if len(o) > 1]) > 100
