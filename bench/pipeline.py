@@ -293,7 +293,8 @@ def rules(n: int) -> None:
                 continue
             rows[kind] = json.loads(done.stdout.strip().splitlines()[-1])
         print(f"{n:,} records, {size_mb:.1f} MB (bench/scale.py's chat records)")
-        print("| run | CPU s | records per CPU s | MB per CPU s | CPU vs empty | CPU vs datatrove |")
+        print("| run | CPU s | records per CPU s | MB per CPU s | CPU vs empty "
+              "| CPU vs datatrove |")
         print("|---|---:|---:|---:|---:|---:|")
         for kind, row in rows.items():
             cpu = row["cpu_s"]

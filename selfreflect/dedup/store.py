@@ -68,7 +68,7 @@ class KeyIndex:
         for run_keys, run_numbers in self.runs:
             pos = np.searchsorted(run_keys, keys)
             pos[pos == len(run_keys)] = 0
-            hit = (run_keys[pos] == keys) & (out < 0) if len(run_keys) else np.zeros(len(keys), bool)
+            hit = (run_keys[pos] == keys) & (out < 0)
             out[hit] = run_numbers[pos[hit]]
         return out
 

@@ -59,7 +59,8 @@ CASES = [
     ({"ngram": 5, "threshold": 0.7, "batch_size": 300}, "93039ce1070d1af6"),
     ({"sample": 16, "batch_size": 512}, "55f5ea1e2ee2046d"),
     ({"keep": "longest", "threshold": 0.6}, "36e7dcad11292b03"),
-    ({"keep": "score", "score_key": "score", "mode": "user", "batch_size": 128}, "b3891160fc932f10"),
+    ({"keep": "score", "score_key": "score", "mode": "user", "batch_size": 128},
+     "b3891160fc932f10"),
     ({"num_perm": 64, "threshold": 0.9, "ngram": 1}, "15855db737302770"),
 ]
 

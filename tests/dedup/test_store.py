@@ -42,11 +42,11 @@ def test_exact_dedup_holds_at_most_24_bytes_per_distinct_record():
 
 
 def test_token_hash_table_gives_the_same_hashes_after_it_is_cleared(monkeypatch):
-    import xxhash
-
     import sys
 
-    shingles = sys.modules["selfreflect.dedup.shingles"]  # the package exports a function of that name
+    import xxhash
+
+    shingles = sys.modules["selfreflect.dedup.shingles"]  # the package exports a function too
     texts = [f"w{i} w{i + 1} Caf\u00e9 \u4e2d\u6587 x" for i in range(3000)]
     expected = [xxhash.xxh32_intdigest(t.encode()) for text in texts for t in tokens(text)]
     monkeypatch.setattr(shingles, "_CACHE_LIMIT", 500)
