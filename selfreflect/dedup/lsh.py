@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from selfreflect.dedup.mix import mix64
+
 _K1 = np.uint64(0x9E3779B97F4A7C15)
-_K2 = np.uint64(0xBF58476D1CE4E5B9)
-_K3 = np.uint64(0x94D049BB133111EB)
 
 
 def candidate_probability(similarity: float, bands: int, rows: int) -> float:
@@ -34,15 +34,6 @@ def choose_bands(threshold: float, num_perm: int, recall: float = 0.99) -> tuple
     return best
 
 
-def _mix64(h: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser (a bijection on uint64)."""
-    h = h ^ (h >> np.uint64(30))
-    h = h * _K2
-    h = h ^ (h >> np.uint64(27))
-    h = h * _K3
-    return h ^ (h >> np.uint64(31))
-
-
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """One 64-bit key per (text, band), band number mixed in: shape (texts, bands)."""
     n = signatures.shape[0]
@@ -52,7 +43,7 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
         for band in range(bands):
             h = np.full(n, np.uint64(band + 1) * _K1, dtype=np.uint64)
             for col in range(band * rows, (band + 1) * rows):
-                h = _mix64(h ^ sig[:, col])
+                h = mix64(h ^ sig[:, col])
             keys[:, band] = h
     return keys
 

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from selfreflect.dedup.mix import fmix32
+from selfreflect.dedup.mix import fmix32, mix64
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
 _TOKEN = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+")
@@ -112,21 +112,26 @@ def _token_keys(points: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np
         np.cumsum((points.astype(np.uint64) + np.uint64(1)) * powers[: len(points)],
                   out=prefix[1:])
         keys = (prefix[stops] - prefix[starts]) * inverse[starts]
-        return _mix64(keys ^ (stops - starts).astype(np.uint64))
-
-
-def _mix64(h: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser."""
-    h = h ^ (h >> np.uint64(30))
-    h = h * np.uint64(0xBF58476D1CE4E5B9)
-    h = h ^ (h >> np.uint64(27))
-    h = h * np.uint64(0x94D049BB133111EB)
-    return h ^ (h >> np.uint64(31))
+        return mix64(keys ^ (stops - starts).astype(np.uint64))
 
 
 def batch_token_hashes(texts: Sequence[str], hasher: TokenHasher) -> tuple[np.ndarray, np.ndarray]:
     """xxh32 of every token of every text (``tokens(t)`` in order) and the token count per
-    text: one vectorised pass over the batch's code points, xxh32 called once per new token."""
+    text: one vectorised pass over the batch's code points, xxh32 called once per new token.
+    Batches of long texts go in slices of about ``_SLICE`` characters (bounded memory)."""
+    sizes = list(map(len, texts))
+    if len(texts) > 1 and sum(sizes) > _SLICE:
+        ends = np.cumsum(sizes)
+        cut = max(1, int(np.searchsorted(ends, _SLICE)))
+        head = batch_token_hashes(texts[:cut], hasher)
+        rest = batch_token_hashes(texts[cut:], hasher)
+        return np.concatenate([head[0], rest[0]]), np.concatenate([head[1], rest[1]])
+    return _slice_token_hashes(texts, hasher)
+
+
+def _slice_token_hashes(texts: Sequence[str],
+                        hasher: TokenHasher) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`batch_token_hashes` for one slice."""
     # one lower() for the batch; the newline between texts keeps Greek final sigma per text
     joined = "\n".join(texts).lower()
     sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1
@@ -145,6 +150,8 @@ def batch_token_hashes(texts: Sequence[str], hasher: TokenHasher) -> tuple[np.nd
 
 
 _GOLDEN = np.uint32(0x9E3779B1)
+#: Characters tokenised in one vectorised pass (~40 bytes of temporary arrays each).
+_SLICE = 1 << 20
 _SLOT_BITS = 20
 _SLOTS = 1 << _SLOT_BITS
 _CACHE_LIMIT = _SLOTS // 2

@@ -41,7 +41,7 @@ def test_exact_dedup_holds_at_most_24_bytes_per_distinct_record():
     assert result.report.steps[-1].counters["index_bytes"] <= 24 * 7000
 
 
-def test_token_hash_table_gives_the_same_hashes_after_it_is_cleared(monkeypatch):
+def test_token_hashes_are_the_same_when_the_table_is_cleared_and_batches_sliced(monkeypatch):
     import sys
 
     import xxhash
@@ -50,6 +50,7 @@ def test_token_hash_table_gives_the_same_hashes_after_it_is_cleared(monkeypatch)
     texts = [f"w{i} w{i + 1} Caf\u00e9 \u4e2d\u6587 x" for i in range(3000)]
     expected = [xxhash.xxh32_intdigest(t.encode()) for text in texts for t in tokens(text)]
     monkeypatch.setattr(shingles, "_CACHE_LIMIT", 500)
+    monkeypatch.setattr(shingles, "_SLICE", 2000)  # batches tokenised in slices too
     hasher = TokenHasher()
     got = []
     for start in range(0, len(texts), 400):
