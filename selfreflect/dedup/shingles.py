@@ -150,8 +150,8 @@ def _slice_token_hashes(texts: Sequence[str],
 
 
 _GOLDEN = np.uint32(0x9E3779B1)
-#: Characters tokenised in one vectorised pass (~40 bytes of temporary arrays each).
-_SLICE = 1 << 20
+#: Characters tokenised in one vectorised pass (~50 bytes of temporary arrays each).
+_SLICE = 1 << 22
 _SLOT_BITS = 20
 _SLOTS = 1 << _SLOT_BITS
 _CACHE_LIMIT = _SLOTS // 2
