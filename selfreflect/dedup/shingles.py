@@ -132,13 +132,16 @@ def batch_token_hashes(texts: Sequence[str], hasher: TokenHasher) -> tuple[np.nd
 def _slice_token_hashes(texts: Sequence[str],
                         hasher: TokenHasher) -> tuple[np.ndarray, np.ndarray]:
     """:func:`batch_token_hashes` for one slice."""
-    # one lower() for the batch; the newline between texts keeps Greek final sigma per text
-    joined = "\n".join(texts).lower()
-    sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1
-    if len(joined) != int(sizes.sum()) - 1:  # a character that lower-cases to several
-        lowered = [t.lower() for t in texts]
-        joined = "\n".join(lowered)
-        sizes = np.fromiter(map(len, lowered), dtype=np.int64, count=len(texts)) + 1
+    # one lower() for the batch; the NUL between texts (a control character, like a newline)
+    # keeps Greek final sigma per text
+    raw = "\x00".join(texts)
+    if raw.count("\x00") == len(texts) - 1:
+        joined = raw.lower()
+        parts = texts if len(joined) == len(raw) else joined.split("\x00")  # "İ" grows
+    else:  # a text holds a NUL itself
+        parts = [t.lower() for t in texts]
+        joined = "\n".join(parts)
+    sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(texts)) + 1
     points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     text_ends = np.cumsum(sizes)  # each text's end, its newline included
     starts, stops = _token_bounds(points)
