@@ -37,14 +37,11 @@ def choose_bands(threshold: float, num_perm: int, recall: float = 0.99) -> tuple
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """One 64-bit key per (text, band), band number mixed in: shape (texts, bands)."""
     n = signatures.shape[0]
-    keys = np.empty((n, bands), dtype=np.uint64)
     sig = signatures.astype(np.uint64, copy=False)
     with np.errstate(over="ignore"):
-        for band in range(bands):
-            h = np.full(n, np.uint64(band + 1) * _K1, dtype=np.uint64)
-            for col in range(band * rows, (band + 1) * rows):
-                h = mix64(h ^ sig[:, col])
-            keys[:, band] = h
+        keys = np.tile((np.arange(bands, dtype=np.uint64) + np.uint64(1)) * _K1, (n, 1))
+        for row in range(rows):  # column band * rows + row of every band at once
+            keys = mix64(keys ^ sig[:, row : bands * rows : rows])
     return keys
 
 
