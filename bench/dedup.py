@@ -31,7 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from selfreflect.conversation import Conversation
-from selfreflect.dedup import MinHasher, NearDedup, shingles
+from selfreflect.dedup import ExactDedup, MinHasher, NearDedup, shingles
 from selfreflect.pipeline import Pipeline
 
 PERSONAS = [
@@ -82,8 +82,10 @@ def perturb(rng: random.Random, text: str, vocab: list[str], edits: int) -> str:
     return out
 
 
-def build_corpus(n: int, seed: int = 0, dup_rate: float = 0.15) -> list[Conversation]:
-    """n records; ``dup_rate`` of them are planted near-copies of an earlier record."""
+def build_corpus(n: int, seed: int = 0, dup_rate: float = 0.15,
+                 exchanges: tuple[int, int] = (3, 14)) -> list[Conversation]:
+    """n records of ``exchanges`` (min, max) exchanges; ``dup_rate`` of them are planted
+    near-copies of an earlier record."""
     rng = random.Random(seed)
     by_language = dialog_pairs_by_language()
     languages = sorted(by_language)
@@ -111,7 +113,7 @@ def build_corpus(n: int, seed: int = 0, dup_rate: float = 0.15) -> list[Conversa
             continue
         messages = [{"role": "system", "content": rng.choice(PERSONAS)}]
         language = rng.choices(languages, weights)[0]  # one language per record
-        for _ in range(rng.randint(3, 14)):
+        for _ in range(rng.randint(*exchanges)):
             user, assistant = rng.choice(by_language[language])
             messages += [{"role": "user", "content": user},
                          {"role": "assistant", "content": assistant}]
@@ -120,9 +122,9 @@ def build_corpus(n: int, seed: int = 0, dup_rate: float = 0.15) -> list[Conversa
 
 
 # -- ground truth ---------------------------------------------------------------------------
-def shingle_sets(texts: list[str]) -> list[frozenset[int]]:
+def shingle_sets(texts: list[str], ngram: int = 2) -> list[frozenset[int]]:
     """Exact shingle sets (64-bit Python string hashes: no 32-bit collisions)."""
-    return [frozenset(hash(s) for s in shingles(t)) for t in texts]
+    return [frozenset(hash(s) for s in shingles(t, ngram)) for t in texts]
 
 
 def true_pairs(sets: list[frozenset[int]], threshold: float) -> set[tuple[int, int]]:
@@ -304,9 +306,10 @@ def e2e_rensa(records: list[Conversation], threshold: float) -> dict[str, Any]:
 def _child(fn_name: str, threshold: float, conn: Any) -> None:
     fn = globals()[fn_name]
     rss0 = _rss("VmRSS")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     out = fn(_RECORDS, threshold)
     out["seconds"] = time.perf_counter() - start
+    out["cpu_seconds"] = time.process_time() - cpu
     out["peak_mb"] = (_rss("VmHWM") - rss0) / 1024
     conn.send(out)
     conn.close()
@@ -338,9 +341,175 @@ def in_child(fn_name: str, threshold: float) -> dict[str, Any]:
     return out
 
 
+# -- anchors: CPU seconds against rensa and datasketch (issue 14) ------------------------------
+#: name -> (records, exchanges per record, ngram): 100k documents of ~225 words compared on word
+#: 5-grams, and 30k shorter chat documents (50 to 300 words) on the default word bigrams.
+CORPORA = {"long": (100_000, (12, 30), 5), "short": (30_000, (5, 28), 2)}
+_NGRAM = 2
+
+
+def _shingle_lists(records: list[Conversation]) -> list[list[str]]:
+    return [shingles(c.dedup_text(), _NGRAM) for c in records]
+
+
+def a_selfreflect(records: list[Conversation], threshold: float) -> dict[str, Any]:
+    """The step as a recipe runs it (default parameters but ``ngram``)."""
+    result = Pipeline([NearDedup(threshold=threshold, ngram=_NGRAM)]).run(records)
+    decisions = {r.id: r.duplicate_of for r in result.rejects}
+    return {"decisions": [decisions.get(c.id) for c in records],
+            "counters": dict(result.report.steps[-1].counters)}
+
+
+def a_rensa_dedup(records: list[Conversation], threshold: float) -> dict[str, Any]:
+    """rensa's own deduplicator (LSH + its MinHash estimate), keep first."""
+    from rensa import RMinHash, RMinHashDeduplicator
+
+    dedup = RMinHashDeduplicator(threshold, NUM_PERM, True, None, 1)
+    decisions: list[str | None] = []
+    for conv, toks in zip(records, _shingle_lists(records), strict=True):
+        mh = RMinHash(NUM_PERM, 1)
+        mh.update(toks)
+        decisions.append(None if dedup.add(conv.id, mh) else "?")
+    return {"decisions": decisions}
+
+
+def a_rensa_matrix(records: list[Conversation], threshold: float) -> dict[str, Any]:
+    """rensa's signature matrix + numpy banding (9 x 13, datasketch's optimum), keep first,
+    any candidate is a duplicate."""
+    import numpy as np
+    from rensa import RMinHash
+
+    from selfreflect.dedup.lsh import BandIndex, band_keys
+
+    index = BandIndex()
+    decisions: list[str | None] = []
+    for start in range(0, len(records), 1024):
+        batch = records[start : start + 1024]
+        sigs = np.asarray(RMinHash.digest_matrix_from_token_sets(
+            _shingle_lists(batch), NUM_PERM, 1).to_rows(), dtype=np.uint32)
+        keys = band_keys(sigs, 9, 13)
+        rows, _owners = index.query(keys)
+        hit = np.zeros(len(batch), dtype=bool)
+        hit[rows] = True
+        seen: set[int] = set()
+        kept = []
+        for i in range(len(batch)):
+            row_keys = keys[i].tolist()
+            if hit[i] or any(k in seen for k in row_keys):
+                decisions.append("?")
+                continue
+            seen.update(row_keys)
+            kept.append(i)
+            decisions.append(None)
+        if kept:
+            index.add(keys[kept], start + np.array(kept))
+    return {"decisions": decisions}
+
+
+def a_datasketch(records: list[Conversation], threshold: float) -> dict[str, Any]:
+    return e2e_datasketch(records, threshold)
+
+
+def a_datatrove(records: list[Conversation], threshold: float) -> dict[str, Any]:
+    """datatrove's 4-stage MinHash pipeline (signatures, buckets, clusters, filter), its own
+    ``str.split`` as word tokenizer (its English and fallback ones need spaCy, ~5x slower),
+    ``n_grams`` = the benchmark's, 14 buckets x 8 hashes (its defaults)."""
+    import tempfile
+
+    from datatrove.data import Document
+    from datatrove.pipeline.dedup import (
+        MinhashDedupBuckets,
+        MinhashDedupCluster,
+        MinhashDedupFilter,
+        MinhashDedupSignature,
+    )
+    from datatrove.pipeline.dedup.minhash import MinhashConfig
+    from datatrove.utils.word_tokenizers import WordTokenizer
+
+    class SplitTokenizer(WordTokenizer):
+        """``str.split`` words (datatrove's own tokenizers need spaCy)."""
+
+        def word_tokenize(self, text: str) -> list[str]:
+            return text.split()
+
+        def sent_tokenize(self, text: str) -> list[str]:
+            return text.splitlines()
+
+        def span_tokenize(self, text: str) -> list[tuple[int, int]]:
+            return [(0, len(text))]
+
+    from datatrove.utils.hashing import HashConfig
+    from loguru import logger
+
+    logger.remove()  # its per-bucket progress lines
+
+    # its default xxhash hashing passes str to xxhash, which xxhash >= 4 refuses: sha1 instead
+    config = MinhashConfig(n_grams=_NGRAM, num_buckets=14, hashes_per_bucket=8,
+                           hash_config=HashConfig(precision=64, hash_fc="sha1"))
+    with tempfile.TemporaryDirectory() as tmp:
+        docs = [Document(text=c.dedup_text(), id=c.id) for c in records]
+        MinhashDedupSignature(output_folder=f"{tmp}/sigs", config=config,
+                              language=SplitTokenizer()).run(iter(docs))
+        buckets = MinhashDedupBuckets(input_folder=f"{tmp}/sigs",
+                                      output_folder=f"{tmp}/buckets", config=config)
+        for rank in range(config.num_buckets):  # one task per bucket, as it requires
+            buckets.run(None, rank=rank, world_size=config.num_buckets)
+        MinhashDedupCluster(input_folder=f"{tmp}/buckets", output_folder=f"{tmp}/remove_ids",
+                            config=config).run(None)
+        kept = {d.id for d in MinhashDedupFilter(input_folder=f"{tmp}/remove_ids").run(
+            iter(docs))}
+    return {"decisions": [None if c.id in kept else "?" for c in records]}
+
+
+ANCHORS = [
+    ("selfreflect near_dedup", "a_selfreflect"),
+    ("rensa RMinHashDeduplicator", "a_rensa_dedup"),
+    ("rensa signature matrix + numpy banding", "a_rensa_matrix"),
+    ("datasketch MinHashLSH", "a_datasketch"),
+    ("datatrove MinHash pipeline", "a_datatrove"),
+]
+
+
+def anchors(corpus: str, threshold: float, only: list[str] | None) -> dict[str, Any]:
+    """Every method in a forked child on the same records: CPU seconds, peak RSS, recall."""
+    global _RECORDS, _NGRAM
+    n, exchanges, _NGRAM = CORPORA[corpus]
+    _RECORDS = build_corpus(n, exchanges=exchanges)
+    texts = [c.dedup_text() for c in _RECORDS]
+    words = sum(len(t.split()) for t in texts) / len(texts)
+    print(f"corpus {corpus}: {n} records, {words:.0f} words per compared text, "
+          f"word {_NGRAM}-grams, threshold {threshold}", flush=True)
+    runs = {label: in_child(fn, threshold) for label, fn in ANCHORS
+            if not only or fn.removeprefix("a_") in only}
+    sets = shingle_sets(texts, _NGRAM)
+    truth = true_pairs(sets, threshold)
+    print(f"ground truth: {len(truth)} pairs >= {threshold}", flush=True)
+    ids = [c.id for c in _RECORDS]
+    base = runs.get("rensa RMinHashDeduplicator", {}).get("cpu_seconds")
+    out: dict[str, Any] = {"corpus": corpus, "records": n, "words": words, "ngram": _NGRAM,
+                           "true_pairs": len(truth), "runs": {}}
+    for label, run in runs.items():
+        if run.get("error"):
+            print(f"  {label:<40} failed: {run['error']}", flush=True)
+            continue
+        decisions = run.pop("decisions")
+        dropped = [d is not None for d in decisions]
+        run["recall"] = (sum(1 for a, b in truth if dropped[a] or dropped[b]) / len(truth)
+                         if truth else 1.0)
+        run["dropped"] = sum(dropped)
+        if all(d != "?" for d in decisions):
+            run["precision"] = score(decisions, ids, sets, truth, threshold)["precision"]
+        ratio = f"{run['cpu_seconds'] / base:5.2f}x rensa" if base else ""
+        print(f"  {label:<40} {run['cpu_seconds']:7.1f} CPU s  peak +{run['peak_mb']:6.0f} MB  "
+              f"recall {run['recall']:.4f}  dropped {run['dropped']:>6}  {ratio}", flush=True)
+        out["runs"][label] = run
+    return out
+
+
 # -- 1M memory run --------------------------------------------------------------------------
 def million(n: int) -> dict[str, Any]:
-    """Stream n short records through near_dedup without keeping them; report index memory."""
+    """Stream n short records through exact_dedup then near_dedup without keeping them; report
+    each index's bytes per record it holds (ids as the readers make them: 16 hex digits)."""
     pairs = dialog_pairs()
     rng = random.Random(1)
 
@@ -350,17 +519,22 @@ def million(n: int) -> dict[str, Any]:
             for _ in range(rng.randint(1, 4)):
                 u, a = rng.choice(pairs)
                 msgs += [{"role": "user", "content": u}, {"role": "assistant", "content": a}]
-            yield Conversation(id=f"m{i}", messages=msgs)
+            yield Conversation(id=Conversation.make_id("million.jsonl", i), messages=msgs)
 
     rss0 = _rss("VmRSS")
-    start = time.perf_counter()
-    report = Pipeline([NearDedup()]).new_report()
-    kept = sum(1 for _ in Pipeline([NearDedup()]).stream(stream(), lambda r: None, report))
-    counters = report.steps[-1].counters
+    start, cpu = time.perf_counter(), time.process_time()
+    pipeline = Pipeline([ExactDedup(), NearDedup()])
+    report = pipeline.new_report()
+    kept = sum(1 for _ in pipeline.stream(stream(), lambda r: None, report))
+    exact, near = report.steps[-2], report.steps[-1]
+    distinct = exact.out
     return {
         "records": n, "kept": kept, "seconds": time.perf_counter() - start,
-        "index_bytes": counters["index_bytes"], "indexed": counters["indexed"],
-        "bytes_per_indexed": counters["index_bytes"] / max(1, counters["indexed"]),
+        "cpu_seconds": time.process_time() - cpu,
+        "exact_index_bytes": exact.counters["index_bytes"], "exact_distinct": distinct,
+        "exact_bytes_per_distinct": exact.counters["index_bytes"] / max(1, distinct),
+        "near_index_bytes": near.counters["index_bytes"], "near_indexed": near.counters["indexed"],
+        "near_bytes_per_indexed": near.counters["index_bytes"] / max(1, near.counters["indexed"]),
         "rss_growth_mb": (_rss("VmHWM") - rss0) / 1024,
     }
 
@@ -371,7 +545,17 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, default=0.8)
     parser.add_argument("--million", action="store_true", help="only the memory run")
     parser.add_argument("--json", help="write results here too")
+    parser.add_argument("--anchors", choices=sorted(CORPORA),
+                        help="CPU seconds against rensa, datasketch and datatrove on this corpus")
+    parser.add_argument("--only", nargs="*", help="with --anchors: only these methods "
+                        "(selfreflect, rensa_dedup, rensa_matrix, datasketch, datatrove)")
     args = parser.parse_args()
+    if args.anchors:
+        out = anchors(args.anchors, args.threshold, args.only)
+        if args.json:
+            with open(args.json, "w") as fh:
+                json.dump(out, fh, indent=2)
+        return
     if args.million:
         print(json.dumps(million(args.docs), indent=2))
         return

@@ -180,7 +180,7 @@ class Conversation(BaseModel):
             return users[0].text if users else ""
         roles = {"conversation": ("user", "assistant"), "user": ("user",),
                  "assistant": ("assistant",)}[mode]
-        return "\n".join(m.text for m in self.messages if m.role in roles)
+        return "\n".join([m.text for m in self.messages if m.role in roles])
 
     def with_messages(self, messages: list[Message]) -> Conversation:
         """A copy with other messages, provenance kept."""

@@ -1,4 +1,4 @@
-"""The 32-bit MurmurHash3 finalizer (datasketch's pre-mix for the affine32 scheme)."""
+"""Integer finalisers: MurmurHash3's 32-bit one (datasketch's affine32 pre-mix), splitmix64."""
 
 from __future__ import annotations
 
@@ -17,3 +17,16 @@ def fmix32(h: np.ndarray) -> np.ndarray:
         h = h ^ (h >> _S2)
         h = h * _M2
         return h ^ (h >> _S3)
+
+
+_K2, _K3 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
+def mix64(h: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser (a bijection on uint64); multiplication wraps on purpose."""
+    with np.errstate(over="ignore"):
+        h = h ^ (h >> np.uint64(30))
+        h = h * _K2
+        h = h ^ (h >> np.uint64(27))
+        h = h * _K3
+        return h ^ (h >> np.uint64(31))

@@ -9,20 +9,26 @@ How a record is judged (``keep="first"``, streaming, in batches of ``batch_size`
    bands chosen for recall (:func:`selfreflect.dedup.lsh.choose_bands`: 21 x 6 for 0.8 / 128).
 3. Every kept record sharing a band is a candidate; the candidate with the highest Jaccard
    similarity (exact for texts up to ``sample`` shingles, bottom-k estimate above) decides: at
-   or above ``threshold`` the record is rejected as ``near_duplicate`` of it.
+   or above ``threshold`` the record is rejected as ``near_duplicate`` of it (ties: the
+   earliest kept record).
 4. Otherwise the record is kept and indexed. Only kept records are indexed, so no two kept
    records are near-duplicates of each other, and every reject names a record that was kept.
 
-Memory per kept record: 12 bytes per band (252 for 21 bands) + at most ``4 * sample`` bytes of
-shingle hashes + its id; measured 493 bytes per indexed record at 1M short chat records
-(``counters.index_bytes`` in the report). ``keep="longest"`` or ``"score"`` buffer the whole
-input first (two passes). ``index="redis"`` keeps the band buckets in Redis through datasketch's
-MinHashLSH (the samples and ids stay in process; ~8x slower, see docs/benchmarks.md).
+A batch is judged at once (:mod:`selfreflect.dedup.pairs`, docs/decisions/dedup-numpy.md): all
+its candidate pairs are checked in one vectorised pass (``counters.checked``; pairs whose set
+sizes rule out the threshold are skipped), and only records with a match go through the
+keep-first pass in Python. The outcomes are those of the record-by-record rule above.
+
+Memory per kept record: 8 bytes per band (168 for 21 bands) + 4 bytes per distinct shingle
+(at most ``sample``) + a 4-byte offset + its packed id (``counters.index_bytes`` in the report;
+measured at 1M records in docs/benchmarks.md). ``keep="longest"`` or ``"score"`` buffer the
+whole input first (two passes). ``index="redis"`` keeps the band buckets in Redis through
+datasketch's MinHashLSH (the samples and ids stay in process; ~8x slower, see
+docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Iterator
 from typing import Annotated, Any, ClassVar
 
@@ -34,11 +40,15 @@ from selfreflect.dedup.index import CandidateIndex, DatasketchIndex, NumpyIndex
 from selfreflect.dedup.keep import batched, check_keep, in_keep_order
 from selfreflect.dedup.lsh import choose_bands
 from selfreflect.dedup.minhash import HashName, MinHasher, Scheme
-from selfreflect.dedup.samples import SampleStore, bottom_k, jaccard
+from selfreflect.dedup.pairs import gather, pair_jaccard
+from selfreflect.dedup.samples import SampleStore, distinct, head, jaccard
+from selfreflect.dedup.store import IdStore
 from selfreflect.report import StepStats
 from selfreflect.steps import Outcome, Step
 
 INDEXES = ("memory", "datasketch", "redis")
+#: Candidate pairs inside one batch, per record, above which the batch is judged record by record.
+_PAIR_BUDGET = 16
 
 
 class NearDedup(Step):
@@ -137,7 +147,7 @@ class _State:
         self.hasher = MinHasher(step.num_perm, step.seed, step.ngram, step.scheme, step.hash)
         self.index = step._make_index(bands, rows)
         self.samples = SampleStore()
-        self.ids: list[str] = []
+        self.ids = IdStore()
         stats.counters["bands"] = bands
         stats.counters["rows"] = rows
 
@@ -145,22 +155,101 @@ class _State:
         """Outcomes for one batch, in order, indexing the records it keeps."""
         step, k = self.step, self.step.sample
         texts = [conv.dedup_text(step.mode) for conv in batch]
-        hashes, offsets = self.hasher.shingle_hashes(texts)
-        sigs = self.hasher.from_hashes(hashes, offsets)
-        sample, sample_off = bottom_k(hashes, offsets, k)
+        hashes, offsets = distinct(*self.hasher.shingle_hashes(texts))
+        sigs = self.hasher.from_hashes(hashes, offsets)  # a set's MinHash: repeats add nothing
+        sample, sample_off = head(hashes, offsets, k)
         nonempty = np.diff(offsets) > 0
         self.stats.counters["empty_text"] += int((~nonempty).sum())
+        keys = self._batch_keys(sigs)
+        within = _within_pairs(keys, nonempty, budget=_PAIR_BUDGET * len(batch))
+        if within is None:  # a flood of look-alikes: visit records one by one (stays linear)
+            return self._judge_per_record(batch, sigs, keys, sample, sample_off, nonempty)
+        base = len(self.ids)
+        rows, owners = self.index.query(sigs)
+        rows, owners = _unique_pairs(rows, owners)
+        e_j = self._jaccard(rows, owners, sample, sample_off, True)
+        w_later, w_earlier = within
+        w_j = self._jaccard(w_later, w_earlier, sample, sample_off, False)
 
-        # candidates among records kept in earlier batches
+        t = step.threshold
+        earlier: dict[int, list[tuple[float, int]]] = {}
+        for row, owner, j in zip(rows[e_j >= t].tolist(), owners[e_j >= t].tolist(),
+                                 e_j[e_j >= t].tolist(), strict=True):
+            earlier.setdefault(row, []).append((j, owner))
+        inside: dict[int, list[tuple[float, int]]] = {}
+        for later, other, j in zip(w_later[w_j >= t].tolist(), w_earlier[w_j >= t].tolist(),
+                                   w_j[w_j >= t].tolist(), strict=True):
+            inside.setdefault(later, []).append((j, other))
+
+        outcomes: list[Outcome] = list(batch)
+        kept = nonempty.copy()
+        for row in sorted(earlier.keys() | inside.keys()):
+            # the most similar kept candidate; ties: the earliest (earlier batches first)
+            best: tuple[float, int, int] | None = None
+            for j, owner in earlier.get(row, ()):
+                if best is None or (-j, 0, owner) < (-best[0], best[1], best[2]):
+                    best = (j, 0, owner)
+            for j, other in inside.get(row, ()):
+                if kept[other] and (best is None or (-j, 1, other) < (-best[0], best[1], best[2])):
+                    best = (j, 1, other)
+            if best is None:
+                continue
+            kept[row] = False
+            best_j, is_inside, number = best
+            best_id = batch[number].id if is_inside else self.ids[number]
+            outcomes[row] = step.reject(
+                batch[row], "near_duplicate",
+                f"Jaccard {best_j:.3f} >= {step.threshold} with kept record {best_id}",
+                duplicate_of=best_id, jaccard=round(best_j, 4),
+            )
+        self._index_kept(batch, np.flatnonzero(kept), sigs, sample, sample_off, base)
+        return outcomes
+
+    def _jaccard(self, rows: np.ndarray, others: np.ndarray, sample: np.ndarray,
+                 sample_off: np.ndarray, stored: bool) -> np.ndarray:
+        """Jaccard of (batch row, other) pairs, the other kept earlier (``stored``) or in this
+        batch; pairs whose sizes alone rule out the threshold get 0 without a check."""
+        k, t = self.step.sample, self.step.threshold
+        store_off = self.samples.offsets if stored else sample_off
+        a_len = sample_off[rows + 1] - sample_off[rows]
+        b_len = store_off[others + 1].astype(np.int64) - store_off[others]
+        small, large = np.minimum(a_len, b_len), np.maximum(a_len, b_len)
+        # exact sets: J <= small / large (slack so rounding never rules out a real match)
+        check = (a_len >= k) | (b_len >= k) | (small >= t * large - 1e-9 * large)
+        check &= small > 0
+        out = np.zeros(len(rows), dtype=np.float64)
+        idx = np.flatnonzero(check)
+        if len(idx):
+            a, a_n = gather(sample, sample_off, rows[idx])
+            b, b_n = gather(self.samples.data if stored else sample, store_off, others[idx])
+            out[idx] = pair_jaccard(a, a_n, b, b_n, k)
+        self.stats.counters["checked"] += len(idx)
+        return out
+
+    def _index_kept(self, batch: list[Conversation], kept_rows: np.ndarray, sigs: np.ndarray,
+                    sample: np.ndarray, sample_off: np.ndarray, base: int) -> None:
+        """Index the kept rows of a batch: band keys, shingle samples, ids."""
+        if not len(kept_rows):
+            return
+        self.index.add(sigs[kept_rows], base + np.arange(len(kept_rows)))
+        parts, counts = gather(sample, sample_off, kept_rows)
+        new_off = np.zeros(len(kept_rows) + 1, dtype=np.int64)
+        np.cumsum(counts, out=new_off[1:])
+        self.samples.extend(parts, new_off)
+        self.ids.extend([batch[r].id for r in kept_rows.tolist()])
+
+    def _judge_per_record(self, batch: list[Conversation], sigs: np.ndarray, keys: np.ndarray,
+                          sample: np.ndarray, sample_off: np.ndarray,
+                          nonempty: np.ndarray) -> list[Outcome]:
+        """The same decisions record by record: candidates in this batch come from buckets of
+        kept rows only, so a batch of identical "hi"s stays linear."""
+        step, k = self.step, self.step.sample
         rows, owners = self.index.query(sigs)
         earlier: dict[int, set[int]] = {}
         for row, owner in zip(rows.tolist(), owners.tolist(), strict=True):
             earlier.setdefault(row, set()).add(owner)
-        # candidates inside this batch: earlier rows kept so far that share a band key
-        # (buckets hold kept rows only, so a batch of identical "hi"s stays linear)
-        keys = self._batch_keys(sigs).tolist()
+        key_lists = keys.tolist()
         buckets: dict[int, list[int]] = {}
-
         outcomes: list[Outcome] = []
         kept_rows: list[int] = []
         base = len(self.ids)
@@ -169,7 +258,7 @@ class _State:
                 outcomes.append(conv)
                 continue
             within: set[int] = set()
-            for key in keys[row]:
+            for key in key_lists[row]:
                 bucket = buckets.get(key)
                 if bucket:
                     within.update(bucket)
@@ -193,20 +282,12 @@ class _State:
                     duplicate_of=best, jaccard=round(best_j, 4),
                 ))
                 continue
-            for key in keys[row]:
+            for key in key_lists[row]:
                 buckets.setdefault(key, []).append(row)
             kept_rows.append(row)
-            self.ids.append(conv.id)
             outcomes.append(conv)
-
-        if kept_rows:
-            chosen = np.array(kept_rows)
-            self.index.add(sigs[chosen], base + np.arange(len(chosen)))
-            counts = np.diff(sample_off)[chosen]
-            new_off = np.zeros(len(chosen) + 1, dtype=np.int64)
-            np.cumsum(counts, out=new_off[1:])
-            parts = [sample[sample_off[r] : sample_off[r + 1]] for r in kept_rows]
-            self.samples.extend(np.concatenate(parts), new_off)
+        self._index_kept(batch, np.array(kept_rows, dtype=np.int64), sigs, sample, sample_off,
+                         base)
         return outcomes
 
     def _batch_keys(self, sigs: np.ndarray) -> np.ndarray:
@@ -219,6 +300,38 @@ class _State:
     def finish(self) -> None:
         """Report index size and free it (Redis keys included)."""
         self.stats.counters["indexed"] = len(self.ids)
-        id_bytes = sys.getsizeof(self.ids) + sum(sys.getsizeof(i) for i in self.ids)
-        self.stats.counters["index_bytes"] = self.index.nbytes + self.samples.nbytes + id_bytes
+        self.stats.counters["index_bytes"] = (self.index.nbytes + self.samples.nbytes
+                                              + self.ids.nbytes)
         self.index.close()
+
+
+def _unique_pairs(rows: np.ndarray, others: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (row, other) pairs, sorted by row then other."""
+    if not len(rows):
+        return rows, others
+    code = np.unique((rows.astype(np.int64) << 32) | others.astype(np.int64))
+    return code >> 32, code & 0xFFFFFFFF
+
+
+def _within_pairs(keys: np.ndarray, nonempty: np.ndarray,
+                  budget: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """(later row, earlier row) pairs of a batch that share a band key (non-empty rows only);
+    None when there are more than ``budget`` (a flood of look-alikes)."""
+    n, bands = keys.shape
+    row_of = np.repeat(np.arange(n, dtype=np.int64), bands)[np.repeat(nonempty, bands)]
+    flat = keys[nonempty].ravel()
+    order = np.argsort(flat, kind="stable")  # equal keys keep row order
+    flat, row_of = flat[order], row_of[order]
+    new_group = np.ones(len(flat), dtype=bool)
+    new_group[1:] = flat[1:] != flat[:-1]
+    group_start = np.maximum.accumulate(np.where(new_group, np.arange(len(flat)), 0))
+    rank = np.arange(len(flat)) - group_start  # members of the same bucket before this one
+    total = int(rank.sum())
+    if total > budget:
+        return None
+    later = np.repeat(row_of, rank)
+    first = np.repeat(group_start, rank)
+    step_in = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(rank) - rank, rank)
+    earlier = row_of[first + step_in]
+    mask = earlier < later
+    return _unique_pairs(later[mask], earlier[mask])

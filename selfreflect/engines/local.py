@@ -85,15 +85,19 @@ def run_segment(steps: list[Step], records: Iterable[Conversation]) -> SegmentRe
 
 # -- what travels between processes ---------------------------------------------------------
 # Pickling pydantic models one by one costs ~70 µs a record each way; their field dicts
-# pickle in ~10. Records that come back unchanged are not sent back at all.
+# pickle in ~10. Records that come back unchanged are not sent back at all, and a changed
+# record's messages that did not change come back as their position in the record sent.
 _set = object.__setattr__
 _SAME = None  # outcome marker: kept, unchanged
 
 
-def _encode(conv: Conversation) -> tuple[Any, ...]:
+def _encode(conv: Conversation, base: Conversation | None = None) -> tuple[Any, ...]:
     fields = dict(conv.__dict__)
-    fields["messages"] = [(type(m), m.__dict__, m.__pydantic_extra__, m.__pydantic_fields_set__,
-                           m.__pydantic_private__) for m in conv.messages]
+    same = {id(m): i for i, m in enumerate(base.messages)} if base is not None else {}
+    fields["messages"] = [
+        same[id(m)] if id(m) in same else
+        (type(m), m.__dict__, m.__pydantic_extra__, m.__pydantic_fields_set__,
+         m.__pydantic_private__) for m in conv.messages]
     return (type(conv), fields, conv.__pydantic_extra__, conv.__pydantic_fields_set__,
             conv.__pydantic_private__)
 
@@ -108,9 +112,10 @@ def _build(cls: type[Any], fields: dict[str, Any], extra: Any, fields_set: Any,
     return obj
 
 
-def _decode(data: tuple[Any, ...]) -> Conversation:
+def _decode(data: tuple[Any, ...], base: Conversation | None = None) -> Conversation:
     cls, fields, extra, fields_set, private = data
-    fields["messages"] = [_build(*m) for m in fields["messages"]]
+    fields["messages"] = [base.messages[m] if isinstance(m, int) and base is not None
+                          else _build(*m) for m in fields["messages"]]
     return _build(cls, fields, extra, fields_set, private)
 
 
@@ -148,10 +153,10 @@ def _run_chunk(segment: int, chunk: list[tuple[Any, ...]]) -> tuple[list[Any], l
             record = outcome.record
             same = record is conv
             outcome.record = None
-            sent.append(("reject", outcome, None if same or record is None else _encode(record),
-                         same))
+            sent.append(("reject", outcome,
+                         None if same or record is None else _encode(record, conv), same))
         else:
-            sent.append(("kept", _encode(outcome)))
+            sent.append(("kept", _encode(outcome, conv)))
     return sent, stats
 
 
@@ -233,10 +238,10 @@ def pool_stage(
             if item is _SAME:
                 kept.append(conv)
             elif item[0] == "kept":
-                kept.append(_decode(item[1]))
+                kept.append(_decode(item[1], conv))
             else:
                 _, reject, record, same = item
-                reject.record = conv if same else (_decode(record) if record else None)
+                reject.record = conv if same else (_decode(record, conv) if record else None)
                 on_reject(reject)
         yield from kept
 

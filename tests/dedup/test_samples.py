@@ -29,4 +29,4 @@ def test_store_round_trips_and_reports_bytes():
     store.extend(np.array([], dtype=np.uint32), np.array([0, 0]))
     store.extend(np.arange(5000, dtype=np.uint32), np.array([0, 5000]))
     assert [store[i].tolist()[:3] for i in range(len(store))] == [[1, 2], [3], [], [0, 1, 2]]
-    assert store.nbytes == 5003 * 4 + 5 * 8
+    assert store.nbytes == 5003 * 4 + 5 * 4

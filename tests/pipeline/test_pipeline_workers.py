@@ -128,3 +128,20 @@ def test_unpicklable_step_gives_a_clear_error():
 def test_workers_must_be_positive():
     with pytest.raises(ValueError, match="workers"):
         Pipeline([DropShort()]).run([], workers=0)
+
+
+def test_default_recipe_with_workers_matches_one_process_and_shares_unchanged_messages():
+    from selfreflect.recipe import load
+    from selfreflect.registry import get
+
+    records = [make(i, f"answer   number {i % 300}  with  spaces", user=f"question {i % 40}")
+               for i in range(900)]
+    pipeline = load("default").pipeline
+    assert summary(pipeline.run(records, workers=2)) == summary(pipeline.run(records))
+    tidy = Pipeline([get("normalize_whitespace")()]).run(records, workers=2)
+    originals = {c.id: c for c in records}
+    assert all(c.messages[-1].content != originals[c.id].messages[-1].content
+               for c in tidy.kept)
+    assert len(tidy.kept) == len(records)
+    # the user turn did not change: the parent's own Message object comes back, not a copy
+    assert all(c.messages[0] is originals[c.id].messages[0] for c in tidy.kept)
