@@ -17,11 +17,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
@@ -172,6 +174,23 @@ def default_start_method() -> str:
     return "spawn"
 
 
+class WorkersFailed(RuntimeError):
+    """The worker processes stopped before answering (most often: a script without a guard)."""
+
+
+#: What to do when the workers die while starting: each one imports the user's script.
+GUARD_HINT = ("the worker processes stopped before they could answer. In a script, start runs "
+              "with workers > 1 under `if __name__ == \"__main__\":` (each worker process "
+              "imports the script, and without the guard it would start the run again), or "
+              "use workers=1")
+
+
+def _importing_the_main_script() -> bool:
+    """True in a worker process that is importing the user's script (spawn / forkserver)."""
+    return ("__mp_main__" in sys.modules
+            and multiprocessing.current_process().name != "MainProcess")
+
+
 @contextmanager
 def worker_pool(
     segments: dict[int, list[Step]], workers: int, start_method: str | None = None
@@ -180,6 +199,8 @@ def worker_pool(
     if not segments or workers <= 1:
         yield None
         return
+    if _importing_the_main_script():
+        raise SystemExit(1)  # a script without the __main__ guard: the parent says what to do
     try:
         payload = pickle.dumps(segments)
     except Exception as exc:
@@ -224,13 +245,19 @@ def pool_stage(
         return bool(chunk)
 
     more = True
-    while more and len(pending) < max_in_flight:
-        more = submit()
+    try:
+        while more and len(pending) < max_in_flight:
+            more = submit()
+    except BrokenProcessPool:
+        raise WorkersFailed(GUARD_HINT) from None
     while pending:
         chunk, future = pending.popleft()
-        sent, chunk_stats = future.result()
-        if more:
-            more = submit()
+        try:
+            sent, chunk_stats = future.result()
+            if more:
+                more = submit()
+        except BrokenProcessPool:
+            raise WorkersFailed(GUARD_HINT) from None
         for total, part in zip(stats, chunk_stats, strict=True):
             _add_into(total, part)
         kept: list[Conversation] = []
