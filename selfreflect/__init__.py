@@ -1,22 +1,26 @@
-"""selfreflect: turn raw chat logs into clean, deduplicated, LLM-improved training data."""
+"""selfreflect: turn raw chat logs into clean, deduplicated, LLM-improved training data.
 
-# The model
+The public surface, by module: the model (Conversation, Message), reading and writing (read,
+write, write_jsonl, write_rejects), writing steps (Filter, Rewriter, MessageRewriter,
+RecordStep, Step, Outcome, Reject, ``@filter``), running (Pipeline, RunResult, Report,
+StepStats), recipes (Recipe, load_recipe, dump_recipe), describing data and runs (DatasetStats,
+dataset_stats, write_html) and the errors (AccountingError, FormatMismatch, ParamError,
+RecipeError, UnknownStepError; PluginWarning). Engines: :mod:`selfreflect.engines`.
+"""
+
 from selfreflect.conversation import Conversation, Message
-
-# Reading and writing
 from selfreflect.formats import read, write, write_jsonl, write_rejects
-
-# Running
+from selfreflect.formats.forced import FormatMismatch
+from selfreflect.html_report import write_html
+from selfreflect.params import ParamError
 from selfreflect.pipeline import Pipeline, RunResult
-
-# Recipes
 from selfreflect.recipe import Recipe, RecipeError
 from selfreflect.recipe import dump as dump_recipe
 from selfreflect.recipe import load as load_recipe
+from selfreflect.registry import PluginWarning, UnknownStepError
 from selfreflect.report import AccountingError, Report, StepStats
-
-# Writing steps
-from selfreflect.steps import Filter, MessageRewriter, RecordStep, Reject, Rewriter, Step
+from selfreflect.stats import DatasetStats, dataset_stats
+from selfreflect.steps import Filter, MessageRewriter, Outcome, RecordStep, Reject, Rewriter, Step
 from selfreflect.steps import filter_function as filter  # noqa: A001 - @selfreflect.filter
 
 __version__ = "0.1.0"
@@ -24,10 +28,15 @@ __version__ = "0.1.0"
 __all__ = [
     "AccountingError",
     "Conversation",
+    "DatasetStats",
     "Filter",
+    "FormatMismatch",
     "Message",
     "MessageRewriter",
+    "Outcome",
+    "ParamError",
     "Pipeline",
+    "PluginWarning",
     "Recipe",
     "RecipeError",
     "RecordStep",
@@ -37,12 +46,15 @@ __all__ = [
     "RunResult",
     "Step",
     "StepStats",
+    "UnknownStepError",
     "__version__",
+    "dataset_stats",
     "dump_recipe",
     "filter",
     "load_recipe",
     "read",
     "write",
+    "write_html",
     "write_jsonl",
     "write_rejects",
 ]
