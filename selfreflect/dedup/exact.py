@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -14,7 +14,7 @@ from selfreflect.dedup.keep import batched, check_keep, in_keep_order
 from selfreflect.dedup.shingles import tokens
 from selfreflect.dedup.store import IdStore, KeyIndex
 from selfreflect.report import StepStats
-from selfreflect.steps import Outcome, Step
+from selfreflect.steps import Outcome, Reject, Step
 
 Normalize = Literal["none", "whitespace", "casefold", "tokens"]
 
@@ -83,6 +83,31 @@ class ExactDedup(Step):
         self.score_key = score_key
         self.include_system = include_system
 
+    # -- the banding protocol (selfreflect.dedup.banding): one "band", the digest's first 8 bytes
+    @property
+    def distributable(self) -> bool:
+        """Keep-first runs as keys + checks; keeping by score needs the whole stream."""
+        return self.keep == "first"
+
+    def _digest(self, conv: Conversation) -> bytes:
+        return bytes.fromhex(exact_key(conv, self.mode, self.normalize, self.include_system))
+
+    def band_keys(self, convs: Sequence[Conversation]) -> tuple[np.ndarray, np.ndarray]:
+        """One key per record: the first 8 bytes of its digest."""
+        keys = [int.from_bytes(self._digest(c)[:8], "little") for c in convs]
+        return np.array(keys, dtype=np.uint64).reshape(-1, 1), np.ones(len(convs), dtype=bool)
+
+    def verify_pairs(self, convs: Mapping[int, Conversation],
+                     pairs: Sequence[tuple[int, int]]) -> list[float | None]:
+        """1.0 for a pair whose whole digests are equal, else None."""
+        digest = {o: self._digest(c) for o, c in convs.items()}
+        return [1.0 if digest[a] == digest[b] else None for a, b in pairs]
+
+    def duplicate_reject(self, conv: Conversation, kept_id: str, score: float) -> Reject:
+        """The exact_duplicate reject this step gives when it runs locally."""
+        return self.reject(conv, "exact_duplicate", f"same {self.mode} text as {kept_id}",
+                           duplicate_of=kept_id, jaccard=1.0)
+
     def run(self, records: Iterable[Conversation], stats: StepStats) -> Iterator[Outcome]:
         check_keep(self.keep, self.score_key)
         index, ids = KeyIndex(), IdStore()
@@ -123,10 +148,7 @@ class ExactDedup(Step):
                 ids.append(conv.id)
                 outcomes.append(conv)
                 continue
-            outcomes.append(self.reject(
-                conv, "exact_duplicate", f"same {self.mode} text as {kept}",
-                duplicate_of=kept, jaccard=1.0,
-            ))
+            outcomes.append(self.duplicate_reject(conv, kept, 1.0))
         if new_rows:
             index.add(keys[new_rows], len(ids) - len(new_rows) + np.arange(len(new_rows)))
         return outcomes

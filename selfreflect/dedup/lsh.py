@@ -9,6 +9,8 @@ against the (exact) Jaccard similarity, so the looser banding costs a few checks
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 import numpy as np
 
 from selfreflect.dedup.mix import mix64
@@ -103,3 +105,77 @@ class BandIndex:
     def nbytes(self) -> int:
         """Bytes held by the index arrays."""
         return sum(k.nbytes + o.nbytes for k, o in self.runs)
+
+
+# -- candidate pairs and decisions, the same on one machine and on a cluster -------------------
+# All records sharing a bucket are candidate pairs (a bucket larger than ``MAX_BUCKET`` links
+# each member to its first and previous members only, so a flood of identical records stays
+# linear); verified pairs are decided in input order exactly as the streaming steps do
+# (:func:`resolve`). Engines use these with the protocol of :mod:`selfreflect.dedup.banding`.
+
+#: Buckets up to this size give every pair; bigger ones give star + chain edges only.
+MAX_BUCKET = 256
+
+def mix_band(keys: np.ndarray) -> np.ndarray:
+    """Fold the band index into each key so one column holds (band, key); shape (n, bands)."""
+    bands = np.arange(keys.shape[1], dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        return mix64(keys.astype(np.uint64) ^ (bands * _K1))
+
+
+def bucket_pairs(orders: np.ndarray) -> Iterator[tuple[int, int]]:
+    """Candidate pairs ``(earlier, later)`` of one bucket whose members have these orders."""
+    members = np.unique(orders)
+    if len(members) < 2:
+        return
+    if len(members) <= MAX_BUCKET:
+        for i in range(1, len(members)):
+            for j in range(i):
+                yield int(members[j]), int(members[i])
+        return
+    first = int(members[0])
+    for i in range(1, len(members)):
+        yield first, int(members[i])
+        if i > 1:
+            yield int(members[i - 1]), int(members[i])
+
+
+def pairs_from_keys(keys: np.ndarray, orders: np.ndarray) -> set[tuple[int, int]]:
+    """All candidate pairs from flat arrays of mixed bucket keys and the orders holding them."""
+    if len(keys) == 0:
+        return set()
+    sort = np.lexsort((orders, keys))
+    keys, orders = keys[sort], orders[sort]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+    pairs: set[tuple[int, int]] = set()
+    for s, e in zip(starts[ends - starts > 1], ends[ends - starts > 1], strict=True):
+        pairs.update(bucket_pairs(orders[s:e]))
+    return pairs
+
+
+def resolve(
+    verified: Iterable[tuple[int, int, float]],
+) -> dict[int, tuple[int, float]]:
+    """Verified pairs -> ``{duplicate order: (kept order, score)}``, the local engine's rule.
+
+    Records are decided in input order: a record is a duplicate when one of its verified
+    partners that came earlier was kept; it names the one with the highest score (ties: the
+    earliest). Kept records never duplicate each other and every duplicate names a kept record.
+    For exact duplicates (cliques) this is the connected component's first record.
+    """
+    earlier: dict[int, list[tuple[int, float]]] = {}
+    for a, b, score in verified:
+        first, later = (a, b) if a < b else (b, a)
+        earlier.setdefault(later, []).append((first, score))
+    dropped: dict[int, tuple[int, float]] = {}
+    for record in sorted(earlier):
+        best: tuple[int, float] | None = None
+        for other, score in sorted(earlier[record]):
+            if other in dropped:
+                continue
+            if best is None or score > best[1]:
+                best = (other, score)
+        if best is not None:
+            dropped[record] = best
+    return dropped

@@ -29,7 +29,7 @@ docs/benchmarks.md).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Annotated, Any, ClassVar
 
 import numpy as np
@@ -38,13 +38,14 @@ from pydantic import Field
 from selfreflect.conversation import Conversation, DedupMode
 from selfreflect.dedup.index import CandidateIndex, DatasketchIndex, NumpyIndex
 from selfreflect.dedup.keep import batched, check_keep, in_keep_order
+from selfreflect.dedup.lsh import band_keys as keys_of_bands
 from selfreflect.dedup.lsh import choose_bands
 from selfreflect.dedup.minhash import HashName, MinHasher, Scheme
 from selfreflect.dedup.pairs import gather, pair_jaccard
-from selfreflect.dedup.samples import SampleStore, distinct, head, jaccard
+from selfreflect.dedup.samples import SampleStore, bottom_k, distinct, head, jaccard
 from selfreflect.dedup.store import IdStore
 from selfreflect.report import StepStats
-from selfreflect.steps import Outcome, Step
+from selfreflect.steps import Outcome, Reject, Step
 
 INDEXES = ("memory", "datasketch", "redis")
 #: Candidate pairs inside one batch, per record, above which the batch is judged record by record.
@@ -104,6 +105,44 @@ class NearDedup(Step):
         if self.bands or self.rows:
             raise ValueError("give both bands and rows, or neither")
         return choose_bands(self.threshold, self.num_perm)
+
+    # -- the banding protocol (selfreflect.dedup.banding): how engines run it distributed ------
+    @property
+    def distributable(self) -> bool:
+        """Keep-first runs as bands + checks; keeping by score needs the whole stream."""
+        return self.keep == "first"
+
+    def _hasher(self) -> MinHasher:
+        return MinHasher(self.num_perm, self.seed, self.ngram, self.scheme, self.hash)
+
+    def band_keys(self, convs: Sequence[Conversation]) -> tuple[np.ndarray, np.ndarray]:
+        """The MinHash band keys of each record; a record without shingles never matches."""
+        hasher = self._hasher()
+        hashes, offsets = hasher.shingle_hashes([c.dedup_text(self.mode) for c in convs])
+        bands, rows = self.banding()
+        signatures = hasher.from_hashes(hashes, offsets)
+        return keys_of_bands(signatures, bands, rows), np.diff(offsets) > 0
+
+    def verify_pairs(self, convs: Mapping[int, Conversation],
+                     pairs: Sequence[tuple[int, int]]) -> list[float | None]:
+        """The bottom-k Jaccard of each pair's shingles when it reaches the threshold, else None."""
+        orders = sorted(convs)
+        where = {o: i for i, o in enumerate(orders)}
+        hashes, offsets = self._hasher().shingle_hashes(
+            [convs[o].dedup_text(self.mode) for o in orders])
+        sample, off = bottom_k(hashes, offsets, self.sample)
+        out: list[float | None] = []
+        for a, b in pairs:
+            i, j = where[a], where[b]
+            score = jaccard(sample[off[i]:off[i + 1]], sample[off[j]:off[j + 1]], self.sample)
+            out.append(score if score >= self.threshold else None)
+        return out
+
+    def duplicate_reject(self, conv: Conversation, kept_id: str, score: float) -> Reject:
+        """The near_duplicate reject this step gives when it runs locally."""
+        return self.reject(conv, "near_duplicate",
+                           f"Jaccard {score:.3f} >= {self.threshold} with kept record {kept_id}",
+                           duplicate_of=kept_id, jaccard=round(score, 4))
 
     def _make_index(self, bands: int, rows: int) -> CandidateIndex:
         if self.index == "memory":
@@ -197,11 +236,7 @@ class _State:
             kept[row] = False
             best_j, is_inside, number = best
             best_id = batch[number].id if is_inside else self.ids[number]
-            outcomes[row] = step.reject(
-                batch[row], "near_duplicate",
-                f"Jaccard {best_j:.3f} >= {step.threshold} with kept record {best_id}",
-                duplicate_of=best_id, jaccard=round(best_j, 4),
-            )
+            outcomes[row] = step.duplicate_reject(batch[row], best_id, best_j)
         self._index_kept(batch, np.flatnonzero(kept), sigs, sample, sample_off, base)
         return outcomes
 
@@ -276,11 +311,7 @@ class _State:
                 if j > best_j:
                     best, best_j = batch[other].id, j
             if best is not None and best_j >= step.threshold:
-                outcomes.append(step.reject(
-                    conv, "near_duplicate",
-                    f"Jaccard {best_j:.3f} >= {step.threshold} with kept record {best}",
-                    duplicate_of=best, jaccard=round(best_j, 4),
-                ))
+                outcomes.append(step.duplicate_reject(conv, best, best_j))
                 continue
             for key in key_lists[row]:
                 buckets.setdefault(key, []).append(row)
@@ -292,10 +323,8 @@ class _State:
 
     def _batch_keys(self, sigs: np.ndarray) -> np.ndarray:
         """Band keys for the within-batch buckets (any collision-free band hash will do)."""
-        from selfreflect.dedup.lsh import band_keys
-
         bands, rows = self.step.banding()
-        return band_keys(sigs, bands, rows)
+        return keys_of_bands(sigs, bands, rows)
 
     def finish(self) -> None:
         """Report index size and free it (Redis keys included)."""

@@ -228,10 +228,10 @@ def _read_files(batch: pa.Table, fmt: str | None = None) -> pa.Table:
 
 # -- stages -------------------------------------------------------------------------------------
 def is_distributed_dedup(step: Step) -> bool:
-    """Whether a dedup step runs distributed (see :func:`ray_dedup.dedup_adapter`)."""
-    from selfreflect.engines.ray_dedup import dedup_adapter
+    """Whether a dedup step runs distributed: it speaks the banding protocol, keep-first."""
+    from selfreflect.dedup.banding import distributable
 
-    return dedup_adapter(step) is not None
+    return distributable(step)
 
 
 def is_batchable(step: Step) -> bool:
@@ -364,28 +364,27 @@ class RayEngine:
     def _dedup(self, step: Step, ds: ray.data.Dataset, index: int,
                finish: list[Any]) -> ray.data.Dataset:
 
-        from selfreflect.engines.ray_dedup import dedup_adapter, find_duplicates
+        from selfreflect.dedup.banding import Banding
+        from selfreflect.engines.ray_dedup import find_duplicates
 
-        adapter = dedup_adapter(step)
-        assert adapter is not None
-        duplicates, counters = find_duplicates(adapter, ds, self.shards or _default_shards(),
+        assert isinstance(step, Banding)
+        duplicates, counters = find_duplicates(step, ds, self.shards or _default_shards(),
                                                self.batch_size)
 
         def add_counters(stats: dict[int, StepStats]) -> None:
             st = stats.setdefault(index, StepStats(step.name))
             st.counters.update(counters)
-            adapter.finish(st)
 
         finish.append(add_counters)
-        return ds.map_batches(_drop_duplicates, fn_args=(adapter, duplicates),
+        return ds.map_batches(_drop_duplicates, fn_args=(step, duplicates),
                               batch_size=self.batch_size, batch_format="pyarrow")
 
 
-def _drop_duplicates(batch: pa.Table, adapter: Any,
+def _drop_duplicates(batch: pa.Table, step: Any,
                      duplicates: dict[int, tuple[str, float]]) -> pa.Table:
-    """Drop the rows found to be duplicates; the rest pass unchanged."""
+    """Drop the rows found to be duplicates (the step's own reject); the rest pass unchanged."""
     rows = _Rows()
-    st = StepStats(adapter.step.name)
+    st = StepStats(step.name)
     for record_id, text, order in zip(_column(batch, "id"), _column(batch, "conv"),
                                       _column(batch, ORDER), strict=True):
         st.in_ += 1
@@ -394,7 +393,7 @@ def _drop_duplicates(batch: pa.Table, adapter: Any,
             st.out += 1
             rows.add(KEPT, record_id, order, text)
             continue
-        reject = adapter.reject(decode(text), *hit)
+        reject = step.duplicate_reject(decode(text), *hit)
         st.dropped += 1
         st.reasons[reject.reason] += 1
         rows.reject(reject, order)

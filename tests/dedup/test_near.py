@@ -154,3 +154,14 @@ def test_many_identical_short_records_stay_fast():
     assert time.perf_counter() - start < 10
     assert [c.id for c in result.kept] == ["0"]
     assert result.report.steps[-1].counters["checked"] == 4999
+
+
+def test_the_dedup_steps_speak_the_banding_protocol_engines_use():
+    """Engines find distributed dedup steps by the protocol, never by name or module."""
+    from selfreflect.dedup.banding import Banding, distributable
+    from selfreflect.dedup.exact import ExactDedup
+
+    for step in (NearDedup(), ExactDedup()):
+        assert isinstance(step, Banding) and distributable(step)
+        assert not distributable(type(step)(keep="longest"))
+    assert not distributable(object())

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from selfreflect.engines.lsh import MAX_BUCKET, bucket_pairs, pairs_from_keys, resolve
+from selfreflect.dedup.lsh import MAX_BUCKET, bucket_pairs, pairs_from_keys, resolve
 
 
 def test_records_sharing_a_key_become_pairs_earlier_first():

@@ -13,7 +13,7 @@ import pytest
 from htmlcells import assert_numbers_match, cells_of
 
 from selfreflect import Conversation, Filter, Message, Pipeline, Rewriter, Step
-from selfreflect.engines.lsh import pairs_from_keys, resolve
+from selfreflect.dedup.lsh import pairs_from_keys, resolve
 from selfreflect.formats import read
 
 pytestmark = [
@@ -104,8 +104,8 @@ class WordJaccardDedup(Step):
     """Near-duplicate stand-in speaking the LSH protocol: MinHash bands, exact Jaccard check."""
 
     name = "near_dedup"
-    duplicate_reason = "near_duplicate"
     reasons = {"near_duplicate": "a near-duplicate of an earlier conversation"}
+    distributable = True
 
     def __init__(self, threshold: float = 0.7, num_perm: int = 32, bands: int = 16):
         self.threshold = threshold
@@ -126,16 +126,22 @@ class WordJaccardDedup(Step):
             sig = ((h[:, None] * a + b) % np.uint64(4294967311)).min(axis=0)
             rows = sig.reshape(self.bands, -1)
             out[i] = [zlib.crc32(r.tobytes()) for r in rows]
-        return out
+        return out, np.ones(len(convs), dtype=bool)
 
     def verify(self, x, y):
         sx, sy = self._shingles(x), self._shingles(y)
         score = len(sx & sy) / len(sx | sy)
         return score if score >= self.threshold else None
 
+    def verify_pairs(self, convs, pairs):
+        return [self.verify(convs[a], convs[b]) for a, b in pairs]
+
+    def duplicate_reject(self, conv, kept_id, score):
+        return self.reject(conv, "near_duplicate", duplicate_of=kept_id, jaccard=score)
+
     def run(self, records, stats):
         convs = list(records)
-        keys = self.band_keys(convs)
+        keys, _ = self.band_keys(convs)
         flat_keys = np.concatenate([keys[:, j] ^ np.uint64(j) for j in range(self.bands)])
         orders = np.tile(np.arange(len(convs)), self.bands)
         verified = []
@@ -147,8 +153,7 @@ class WordJaccardDedup(Step):
         for i, conv in enumerate(convs):
             if i in dups:
                 rep, score = dups[i]
-                yield self.reject(conv, "near_duplicate", duplicate_of=convs[rep].id,
-                                  jaccard=score)
+                yield self.duplicate_reject(conv, convs[rep].id, score)
             else:
                 yield conv
 
