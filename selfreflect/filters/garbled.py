@@ -52,8 +52,8 @@ class FixMojibake(MessageRewriter):
     for :class:`DropGarbled` to find.
 
     Args:
-        unescape_html: also turn HTML entities ("&amp;", "&lt;", "&#39;") into the characters they
-            stand for. Off by default: chat text about HTML quotes entities on purpose.
+        unescape_html: also turn HTML entities (`&amp;`, `&lt;`, `&#39;`) into the characters
+            they stand for. Off by default: chat text about HTML quotes entities on purpose.
         normalization: the Unicode normal form ftfy gives the texts it repairs: "NFC" (default),
             "NFKC", "NFD" or "NFKD"; null leaves the form as it is.
         roles: the roles whose messages are repaired.

@@ -102,10 +102,10 @@ class MarkPersonaClaims(Rewriter):
     and ``metadata[key + "_evidence"]`` = the matched phrases. Filter on them downstream.
 
     Args:
-        key: the metadata field that gets the marks; the matched phrases go to "<key>_evidence".
+        key: the metadata field that gets the marks; the matched phrases go to the field named
+            after it with "_evidence" added.
         companies: company names marked as names_company when the persona mentions them,
-            matched as whole words with their capitals ("Apple", not "apple"); the default
-            lists 30 big companies.
+            matched as whole words with their capitals ("Apple", not "apple").
         roles: the roles whose turns are read.
     """
 

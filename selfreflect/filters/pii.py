@@ -184,7 +184,7 @@ class RedactPII(Rewriter):
     Args:
         kinds: what to replace, any of "credentials" (user:password in a URL), "api_key",
             "secret" (the value after "password=" or "Bearer"), "email", "card", "ip" and
-            "phone"; each is replaced by a placeholder such as <EMAIL>.
+            "phone"; each is replaced by a placeholder such as `<EMAIL>`.
         region: the country (two-letter code, "US", "GB", "DE") whose phone numbers without a "+"
             country prefix are recognised; numbers written with "+" are read in any country.
         roles: the roles whose messages are redacted.

@@ -137,12 +137,13 @@ class TagTopics(Rewriter):
     persona named "Elon Musk" is not a mention in every record).
 
     Args:
-        key: the metadata field that gets the topics; the words found go to "<key>_evidence".
+        key: the metadata field that gets the topics; the words found go to the field named after
+            it with "_evidence" added.
         roles: the roles whose messages are read.
         companies: company names tagged as real_entity, matched as whole words with their capitals;
             the default is the list mark_persona_claims uses.
         people: names of real people tagged as real_entity, matched as whole words with their
-            capitals; the default lists about 30 famous names (politicians, founders, artists).
+            capitals.
     """
 
     reasons: dict[str, str] = {}

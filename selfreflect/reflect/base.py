@@ -56,8 +56,9 @@ class LLMStep(Step):
         budget_tokens: stop making calls once this many tokens are spent in the run (later records
             are rejected as budget_exhausted); null means no cap.
         budget_calls: stop making calls once this many have been made in the run; null means no cap.
-        response_format: ask the server for JSON of the expected shape (response_format); a server
-            that refuses it is asked without. false describes the shape in the prompt only.
+        response_format: ask the server for JSON of the expected shape with response_format (a
+            server that refuses it is asked without); false never sends it, the prompt alone
+            describes the shape.
         api_key_env: the environment variable that holds the API key (never written to a recipe,
             log or cache).
     """
