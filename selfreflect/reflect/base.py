@@ -53,8 +53,8 @@ class LLMStep(Step):
         total_timeout: seconds one request may take in all, every retry and wait included.
         requests_per_minute: the most requests started per minute; null means no limit.
         tokens_per_minute: the most tokens spent per minute; null means no limit.
-        budget_tokens: stop making calls once this many tokens are spent in the run (later records
-            are rejected as budget_exhausted); null means no cap.
+        budget_tokens: stop making calls once this many tokens are spent in the run (the records
+            left fail with budget_exhausted); null means no cap.
         budget_calls: stop making calls once this many have been made in the run; null means no cap.
         response_format: ask the server for JSON of the expected shape with response_format (a
             server that refuses it is asked without); false never sends it, the prompt alone

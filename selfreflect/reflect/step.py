@@ -92,8 +92,9 @@ class Reflect(LLMStep):
         prompt: the prompt version: "reflect-json-v1" (default, also "default"; a JSON verdict,
             critique and revision), or the original SelfReflectionGPT prompt, which echoes the
             question, then a criticism, then the new answer (`selfreflect reflect --help` names it).
-        leak_guard: send a revision back to the model when it refers to turns after the answer (its
-            reader has not seen them); after one more try the answer is rejected as hindsight_leak.
+        leak_guard: send a revision back to the model once when it refers to turns after the
+            answer (its reader has not seen them); if it still does, the review of that answer
+            fails as hindsight_leak. false never checks.
     """
 
     name = "reflect"
