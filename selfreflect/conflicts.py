@@ -323,6 +323,20 @@ class MarkConflictingAnswers(Step):
     ``policy``: ``mark`` adds ``metadata[key] = {"cluster", "size", "personas", "scope"}``;
     ``one_per_persona`` also drops all but the first answer per cluster and persona;
     ``first`` drops all but the cluster's first record. Holds the stream in memory.
+
+    Args:
+        policy: "mark" (default) marks every record of a cluster; "one_per_persona" keeps the
+            first answer per cluster and persona and rejects the others; "first" keeps only the
+            cluster's first record.
+        prompt_threshold: how alike two prompts must be (0 to 1: the share of word pairs they
+            have in common, greetings and contractions set aside) to be the same question.
+        answer_threshold: answers to the same question conflict when their share of common words
+            (0 to 1) is below this.
+        by: what a persona is: "persona" (the character the system prompt names, "You are Billie",
+            else the source file), "source" (the input file) or "system" (the whole system prompt).
+        key: the metadata field that gets the cluster, its size, personas and scope.
+        num_perm: how many hashes are used to find prompts that may be alike (each is then checked
+            exactly); more finds more borderline pairs and costs more time.
     """
 
     name = "mark_conflicting_answers"

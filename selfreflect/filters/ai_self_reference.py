@@ -247,6 +247,15 @@ class DropAISelfReference(TurnFilter):
     forces it. When the persona is an AI, only language-model boilerplate is dropped.
     ``action="cut"`` (default): a multi-turn record is cut before the exchange with the
     self-reference when a complete exchange is left; otherwise the record is dropped.
+
+    Args:
+        persona_is_ai: whether the character is itself an AI, so "I am an AI" is in character and
+            only language-model boilerplate is dropped; null decides per record from the system
+            prompt, and a record without one counts as an AI speaking.
+        roles: the roles whose turns are checked.
+        action: "cut" keeps a multi-turn record up to the exchange before the bad turn when a
+            complete exchange is left there (otherwise drops it); "drop" rejects the whole record.
+            null means "cut".
     """
 
     name = "drop_ai_self_reference"

@@ -192,6 +192,10 @@ class DropContextDependent(Filter):
       ("the code above", "you left off", "these links", "10 more", a bare "Add tests"): reason
       ``headless_context``.
     - Any other longer record: only an opening that asks to go on (``continuation``).
+
+    Args:
+        max_user_turns: records with at most this many user turns are checked for every cue;
+            longer records only for an opening that asks to go on ("continue", "keep going").
     """
 
     reasons = {

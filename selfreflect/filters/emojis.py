@@ -83,7 +83,13 @@ def emoji_share(text: str, keep: str = "©®™") -> float:
 
 
 class RemoveEmoji(MessageRewriter):
-    """Remove emoji (ZWJ families, skin tones, flags, keycaps) and leave the text readable."""
+    """Remove emoji (ZWJ families, skin tones, flags, keycaps) and leave the text readable.
+
+    Args:
+        keep: emoji to leave in the text, written one after another ("©®™", the default, keeps the
+            copyright, registered and trade mark signs).
+        roles: the roles whose messages lose their emoji.
+    """
 
     reasons: dict[str, str] = {}
 
@@ -100,6 +106,14 @@ class DropEmojiTurns(TurnFilter):
 
     ``action="cut"`` (default): a multi-turn record is cut before the exchange with that turn
     ("👍" as the 9th turn) when a complete exchange is left; otherwise the record is dropped.
+
+    Args:
+        max_share: the largest share (0 to 1) of a turn's visible characters that may be emoji, each
+            emoji sequence counted as one character; a turn with more is bad.
+        roles: the roles whose turns are checked.
+        action: "cut" keeps a multi-turn record up to the exchange before the bad turn when a
+            complete exchange is left there (otherwise drops it); "drop" rejects the whole record.
+            null means "cut".
     """
 
     reasons = {

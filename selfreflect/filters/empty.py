@@ -13,6 +13,12 @@ class DropEmptyTurns(TurnFilter):
 
     ``action="cut"`` (default): a multi-turn record is cut before the exchange with the empty
     turn when a complete exchange is left; otherwise the record is dropped.
+
+    Args:
+        roles: the roles whose turns must not be empty; add "system" or "tool" to check those too.
+        action: "cut" keeps a multi-turn record up to the exchange before the bad turn when a
+            complete exchange is left there (otherwise drops it); "drop" rejects the whole record.
+            null means "cut".
     """
 
     reasons = {

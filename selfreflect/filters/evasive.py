@@ -82,7 +82,14 @@ def evasive_evidence(question: str, answer: str, min_markers: int = 2) -> list[s
 
 class MarkEvasiveAnswers(RecordStep):
     """Mark (or with ``drop=True`` drop) answers that meet a personal question with generic
-    advice; ``metadata[key]`` holds the turn and the phrases found."""
+    advice; ``metadata[key]`` holds the turn and the phrases found.
+
+    Args:
+        drop: reject a record with an evasive answer instead of marking it in its metadata.
+        min_markers: how many generic-advice phrases ("it's important to", "seek support") an
+            answer must use before it counts as evasive.
+        key: the metadata field that gets the evasive turns and the phrases found.
+    """
 
     name = "mark_evasive_answers"
     reasons = {"evasive_answer": "a personal question answered with generic advice, not "

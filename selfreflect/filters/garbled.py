@@ -50,6 +50,13 @@ class FixMojibake(MessageRewriter):
     Only encoding repairs are applied: full-width punctuation (Chinese "，"), curly quotes
     and line breaks are left to the steps made for them, and control characters are left
     for :class:`DropGarbled` to find.
+
+    Args:
+        unescape_html: also turn HTML entities (`&amp;`, `&lt;`, `&#39;`) into the characters
+            they stand for. Off by default: chat text about HTML quotes entities on purpose.
+        normalization: the Unicode normal form ftfy gives the texts it repairs: "NFC" (default),
+            "NFKC", "NFD" or "NFKD"; null leaves the form as it is.
+        roles: the roles whose messages are repaired.
     """
 
     reasons: dict[str, str] = {}
@@ -149,6 +156,16 @@ class DropGarbled(TurnFilter):
 
     ``action="cut"`` (default): a multi-turn record is cut before the exchange with the bad turn
     when a complete exchange is left; otherwise the record is dropped.
+
+    Args:
+        min_letter_share: the smallest share (0 to 1) of letters and digits a turn of 20 or more
+            visible characters must have; spaces, emoji, code, maths and markup are not counted.
+        symbol_runs: also reject a turn with a run of 12 or more punctuation marks and symbols of at
+            least 5 different kinds (outside code); runs of "!!!" or "..." are emphasis and kept.
+        roles: the roles whose turns are checked.
+        action: "cut" keeps a multi-turn record up to the exchange before the bad turn when a
+            complete exchange is left there (otherwise drops it); "drop" rejects the whole record.
+            null means "cut".
     """
 
     reasons = {

@@ -101,6 +101,22 @@ class DropByLength(TurnFilter):
     for brevity or an exact phrase, a factual question, a greeting): "Philadelphia",
     "Acknowledged.". ``action="cut"`` (default) cuts a multi-turn record before the exchange with
     the bad turn when a complete exchange is left before it; otherwise the record is dropped.
+
+    Args:
+        unit: how length is counted: "words" (default; a Chinese, Japanese or Thai character counts
+            as a word) or "chars" (characters). Space around a turn is not counted.
+        min_length: the shortest turn per role in every record, e.g. {user: 1, assistant: 3};
+            null means no minimum.
+        max_length: the longest turn per role; null means {user: 8000, assistant: 8000} in words or
+            {user: 32000, assistant: 32000} in chars; {} means no maximum.
+        single_turn_min_length: the shortest turn per role in a record with a single exchange; null
+            means {assistant: 2}; {} turns it off.
+        judge_with_question: accept a too-short assistant answer when its question calls for one
+            (a request for a short or exact reply, a factual question, a greeting), as
+            "Philadelphia" answers "Which city hosted the 1876 World's Fair?".
+        action: "cut" keeps a multi-turn record up to the exchange before the bad turn when a
+            complete exchange is left there (otherwise drops it); "drop" rejects the whole record.
+            null means "cut".
     """
 
     reasons = {

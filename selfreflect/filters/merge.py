@@ -27,6 +27,15 @@ class MergePersonaTurns(Step):
     Records that are not single-turn, and those without a system prompt (unless
     ``merge_without_system``), pass through unchanged. Memory: at most ``max_turns - 1``
     records per open persona.
+
+    Args:
+        max_turns: the most records (one exchange each) merged into one conversation;
+            1 merges nothing.
+        ignore_line_pattern: a regular expression; system prompt lines it matches are left out
+            when prompts are compared (a line with the date, say); null compares whole prompts.
+            Spacing and capitals never count.
+        merge_without_system: also merge single-turn records without a system prompt, all in
+            one group.
     """
 
     reasons = {"merged_into": "merged into a longer conversation of its persona (see merged_into)"}

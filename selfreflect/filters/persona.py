@@ -100,6 +100,13 @@ class MarkPersonaClaims(Rewriter):
     Adds ``metadata[key]`` = sorted marks (``claims_human``, ``claims_ai``,
     ``invented_experience``, ``names_company``, and ``claims_both`` when one record says both),
     and ``metadata[key + "_evidence"]`` = the matched phrases. Filter on them downstream.
+
+    Args:
+        key: the metadata field that gets the marks; the matched phrases go to the field named
+            after it with "_evidence" added.
+        companies: company names marked as names_company when the persona mentions them,
+            matched as whole words with their capitals ("Apple", not "apple").
+        roles: the roles whose turns are read.
     """
 
     reasons: dict[str, str] = {}

@@ -179,7 +179,16 @@ def redact(text: str, kinds: tuple[str, ...] = tuple(PLACEHOLDERS), region: str 
 
 
 class RedactPII(Rewriter):
-    """Replace e-mails, phone numbers, IPs, card numbers, API keys and URL credentials."""
+    """Replace e-mails, phone numbers, IPs, card numbers, API keys and URL credentials.
+
+    Args:
+        kinds: what to replace, any of "credentials" (user:password in a URL), "api_key",
+            "secret" (the value after "password=" or "Bearer"), "email", "card", "ip" and
+            "phone"; each is replaced by a placeholder such as `<EMAIL>`.
+        region: the country (two-letter code, "US", "GB", "DE") whose phone numbers without a "+"
+            country prefix are recognised; numbers written with "+" are read in any country.
+        roles: the roles whose messages are redacted.
+    """
 
     name = "redact_pii"
     reasons: dict[str, str] = {}

@@ -41,7 +41,19 @@ def _match_case(found: str, replacement: str) -> str:
 
 
 class NormalizePunctuation(MessageRewriter):
-    """Turn curly quotes, apostrophes, dashes and ellipses into plain ones; apply a phrase map."""
+    """Turn curly quotes, apostrophes, dashes and ellipses into plain ones; apply a phrase map.
+
+    Args:
+        char_map: characters (or strings) and their replacements; null uses the built-in map of
+            curly quotes, apostrophes, primes, dashes, the minus sign and "…" to plain ASCII.
+            A map given here replaces the built-in one.
+        phrase_map: whole phrases and their replacements, matched ignoring case (a capital is
+            kept); null means the built-in map ("and/or" and "and\\or" to "and"); {} turns it
+            off.
+        unescape_literals: also repair a mapped character that double encoding left as a literal
+            escape (the six characters \\u2019), then map it.
+        roles: the roles whose messages are rewritten.
+    """
 
     reasons: dict[str, str] = {}
 

@@ -71,7 +71,16 @@ def remove_regenerate_counter(text: str) -> str:
 
 
 class RepairScrapeArtefacts(MessageRewriter):
-    """Remove escaped-markdown backslashes outside code, pasted UI strings and "2 / 2" counters."""
+    """Remove escaped-markdown backslashes outside code, pasted UI strings and "2 / 2" counters.
+
+    Args:
+        unescape: remove the backslash an export put before a markdown mark (underscore, star,
+            bracket, hash, backtick, tilde, ">" or "|"), outside code and maths.
+        ui_strings: button texts pasted with the page, removed wherever they appear; a "Copy code"
+            line also takes the language label line before it. [] removes none.
+        regenerate_counters: remove a "2 / 2" counter glued to the start of a message.
+        roles: the roles whose messages are repaired.
+    """
 
     reasons: dict[str, str] = {}
 

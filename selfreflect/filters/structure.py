@@ -85,6 +85,21 @@ class DropBadStructure(Filter):
 
     A single leading assistant message that reads as a greeting ("Hey, I'm Billie.", a short
     opening question) is a persona's opening and is kept.
+
+    Args:
+        allow_assistant_first: accept records whose first turn (after the system prompt) is the
+            assistant's; false rejects them as assistant_first.
+        require_user: a record must have a user turn; false also keeps assistant-only records, and
+            then leading assistant messages are never trimmed.
+        require_last_assistant: the last turn must be the assistant's answer; false keeps records
+            ending on a user turn.
+        leading_assistant: what to do with assistant messages before the first user turn (an answer
+            whose question is missing): "trim" (default) cuts them off, "keep" leaves them.
+        trailing_user: what to do with an unanswered last user turn: "trim" (default) cuts it off,
+            "drop" rejects the record as last_not_assistant.
+        action: for two turns of the same role in a row or a tool call without its result: "cut"
+            (default) keeps the conversation before that exchange when a complete exchange is left
+            there (otherwise drops it); "drop" rejects the whole record.
     """
 
     reasons = {

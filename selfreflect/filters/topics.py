@@ -135,6 +135,15 @@ class TagTopics(Rewriter):
     Adds ``metadata[key]`` = sorted topic names and ``metadata[key + "_evidence"]`` = the
     words found per topic. ``roles`` are the messages read (the system prompt is left out: a
     persona named "Elon Musk" is not a mention in every record).
+
+    Args:
+        key: the metadata field that gets the topics; the words found go to the field named after
+            it with "_evidence" added.
+        roles: the roles whose messages are read.
+        companies: company names tagged as real_entity, matched as whole words with their capitals;
+            the default is the list mark_persona_claims uses.
+        people: names of real people tagged as real_entity, matched as whole words with their
+            capitals.
     """
 
     reasons: dict[str, str] = {}

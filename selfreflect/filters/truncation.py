@@ -120,7 +120,12 @@ def _rest_of(first: str, second: str) -> str | None:
 
 
 class JoinContinuations(Rewriter):
-    """Join an answer, a "continue" request and the rest of the answer into one answer."""
+    """Join an answer, a "continue" request and the rest of the answer into one answer.
+
+    Args:
+        max_request_chars: the longest user turn, in characters, still read as a request for the
+            rest of an answer ("continue", "go on"); longer turns are never joined.
+    """
 
     reasons = {"continue_request": "a user turn asking for the rest of an answer, whose two "
                "pieces were joined (written to the rejects file as a cut)"}
@@ -152,7 +157,13 @@ class JoinContinuations(Rewriter):
 
 
 class CutTruncatedAnswers(TurnFilter):
-    """Cut away an answer that stops mid-sentence or inside open code, with its exchange."""
+    """Cut away an answer that stops mid-sentence or inside open code, with its exchange.
+
+    Args:
+        action: "cut" keeps a multi-turn record up to the exchange before the bad turn when a
+            complete exchange is left there (otherwise drops it); "drop" rejects the whole record.
+            null means "cut".
+    """
 
     reasons = {"truncated_answer": "an assistant answer ends mid-sentence, inside an open code "
                "fence or with its code cut off, and nothing after it continues it"}

@@ -27,7 +27,15 @@ _CJK_BREAK = regex.compile(rf"(?<={_CJK})[ \t]*\n[ \t\n]*(?={_CJK})")
 
 
 class NormalizeWhitespace(MessageRewriter):
-    """Strip each turn, collapse repeated spaces and blank lines; optionally join all lines."""
+    """Strip each turn, collapse repeated spaces and blank lines; optionally join all lines.
+
+    Args:
+        max_blank_lines: the most blank lines kept in a row between paragraphs; longer runs are
+            shortened to this many (0 removes blank lines). Code blocks keep their own spacing.
+        remove_line_breaks: join all lines of a turn into one, with a space between lines (nothing
+            between two Chinese or Japanese characters); code blocks keep their line breaks.
+        roles: the roles whose messages are normalised.
+    """
 
     reasons: dict[str, str] = {}
 

@@ -30,6 +30,37 @@ class LLMStep(Step):
     The parameters every LLM step has are declared here once, as keyword-only dataclass
     fields; a subclass is a ``@dataclass(eq=False, repr=False)`` that adds its own fields (they
     come first in its signature) and writes ``async def handle(conv) -> Outcome``.
+
+    Args:
+        base_url: the address of an OpenAI-compatible server, up to "/v1" (e.g.
+            http://localhost:8000/v1); null reads SELFREFLECT_BASE_URL.
+        model: the model name sent with every request; null reads SELFREFLECT_MODEL.
+        cache: a directory for a cache of answers (llm-cache.sqlite3): a request asked before is
+            answered from it, so a rerun costs no calls; null means no cache.
+        concurrency: how many requests may be in flight at once.
+        temperature: the sampling temperature sent with every request (0 to 2; 0 answers the most
+            predictably); null sends none, so the server's default applies.
+        max_tokens: the most tokens the model may write per answer; null sends no limit, so the
+            server's own applies.
+        max_reasks: how many times an answer that is not JSON of the expected shape is sent back
+            to the model, with what was wrong, before the record is rejected.
+        max_retries: how many times a failed request is tried again (connection errors, time-outs,
+            HTTP 408, 409, 429 and 5xx), with growing pauses between tries.
+        max_retry_after: the longest wait, in seconds, a server's Retry-After may ask for; a request
+            asked to wait longer fails at once as rate-limited.
+        connect_timeout: seconds to wait for a connection to the server.
+        read_timeout: seconds to wait for the server's answer to one attempt.
+        total_timeout: seconds one request may take in all, every retry and wait included.
+        requests_per_minute: the most requests started per minute; null means no limit.
+        tokens_per_minute: the most tokens spent per minute; null means no limit.
+        budget_tokens: stop making calls once this many tokens are spent in the run (the records
+            left fail with budget_exhausted); null means no cap.
+        budget_calls: stop making calls once this many have been made in the run; null means no cap.
+        response_format: ask the server for JSON of the expected shape with response_format (a
+            server that refuses it is asked without); false never sends it, the prompt alone
+            describes the shape.
+        api_key_env: the environment variable that holds the API key (never written to a recipe,
+            log or cache).
     """
 
     reasons: ClassVar[dict[str, str]] = {

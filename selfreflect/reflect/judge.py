@@ -52,7 +52,19 @@ ON_ERROR = ("reject", "flag")
 
 @dataclass(eq=False, repr=False)
 class LLMJudge(LLMStep):
-    """Ask an LLM a yes/no question about each record; drop it when the answer is ``reject_on``."""
+    """Ask an LLM a yes/no question about each record; drop it when the answer is ``reject_on``.
+
+    Args:
+        question: a ready question by name: "persona_break" (a reply talks as an AI, out of
+            its role), "missing_context" (the record needs turns, files or images it lacks),
+            "evasive" (a reply avoids the question) or "sensitive_topic" (religion, sexuality,
+            crime, self-harm, politics, real people); or a yes/no question of your own (reason
+            judged_yes or judged_no).
+        reject_on: the answer, "yes" (default) or "no", that rejects the record.
+        on_error: what happens to a record the model could not judge (a failed call, an unusable
+            answer): "reject" (default) rejects it with the error's reason; "flag" keeps it with the
+            error in metadata["llm_judge"].
+    """
 
     name = "llm_judge"
     reasons: ClassVar[dict[str, str]] = {

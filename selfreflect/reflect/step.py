@@ -81,7 +81,21 @@ class HindsightLeak(LLMError):
 
 @dataclass(eq=False, repr=False)
 class Reflect(LLMStep):
-    """Critique each assistant answer using the turns after it, and rewrite it."""
+    """Critique each assistant answer using the turns after it, and rewrite it.
+
+    Args:
+        mode: what is written: "sft" (default) one training example per reviewed answer, the
+            revision in place of a bad answer; "preference" a chosen (revised) / rejected (original)
+            pair per revised answer; "conversation" the record as it was, every review in metadata.
+        turns: which answers are reviewed (only answers with later turns can be): "first" (default),
+            "last:N" (the last N) or "all".
+        prompt: the prompt version: "reflect-json-v1" (default, also "default"; a JSON verdict,
+            critique and revision), or the original SelfReflectionGPT prompt, which echoes the
+            question, then a criticism, then the new answer (`selfreflect reflect --help` names it).
+        leak_guard: send a revision back to the model once when it refers to turns after the
+            answer (its reader has not seen them); if it still does, the review of that answer
+            fails as hindsight_leak. false never checks.
+    """
 
     name = "reflect"
     reasons: ClassVar[dict[str, str]] = {
