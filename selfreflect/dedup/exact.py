@@ -62,7 +62,20 @@ def exact_key(conv: Conversation, mode: DedupMode = "conversation",
 
 
 class ExactDedup(Step):
-    """Drop conversations whose turns (system prompt masked) equal an earlier kept one's."""
+    """Drop conversations whose turns (system prompt masked) equal an earlier kept one's.
+
+    Args:
+        mode: which text is compared: conversation (user and assistant turns), user, assistant
+            or first_user (the opening question only).
+        normalize: how texts are made comparable: none, whitespace (runs of spaces collapsed),
+            casefold (also Unicode NFKC and case folded) or tokens (words only, punctuation
+            and spacing ignored).
+        keep: which record of a group is kept: first (streaming), longest or score (both read
+            the whole input first).
+        score_key: with keep=score, the metadata field holding the score (higher is kept).
+        include_system: also compare the system prompt (by default a persona card repeated
+            on every record does not make records differ).
+    """
 
     name = "exact_dedup"
     reasons: ClassVar[dict[str, str]] = {

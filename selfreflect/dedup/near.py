@@ -53,7 +53,36 @@ _PAIR_BUDGET = 16
 
 
 class NearDedup(Step):
-    """Drop conversations whose turns (system prompt masked) are near-copies of a kept one."""
+    """Drop conversations whose turns (system prompt masked) are near-copies of a kept one.
+
+    Args:
+        mode: which text is compared: conversation (user and assistant turns), user, assistant
+            or first_user (the opening question only).
+        threshold: the Jaccard similarity of word n-grams at or above which a record is a near
+            duplicate of a kept one (1 = identical n-gram sets).
+        num_perm: MinHash permutations per record; more gives finer similarity estimates and
+            costs time and 8 bytes of band keys per band.
+        ngram: words per shingle (2 = word bigrams: one changed word in a long text still
+            matches).
+        seed: the number the random hash permutations are drawn from; the same number gives
+            the same signatures as datasketch.
+        bands: LSH bands; null chooses bands and rows for 99% recall at the threshold (21 x 6
+            for 0.8 at 128 permutations). Give both bands and rows, or neither.
+        rows: signature rows per band (bands x rows must not exceed num_perm); null: chosen
+            with bands.
+        scheme: how permutations are computed: affine32 (fast, datasketch's) or legacy.
+        hash: how a shingle becomes a number: xxh32 (fast) or sha1 (datasketch's default).
+        sample: most distinct shingles kept per record for the exact check; texts with more
+            are compared by a bottom-k estimate.
+        keep: which record of a group is kept: first (streaming), longest or score (both read
+            the whole input first).
+        score_key: with keep=score, the metadata field holding the score (higher is kept).
+        index: where band buckets live: memory, datasketch (its MinHashLSH) or redis.
+        redis: with index=redis, the connection settings (host, port, ...); null:
+            127.0.0.1:6379.
+        batch_size: records judged at once (bigger batches vectorise better and hold more
+            memory).
+    """
 
     name = "near_dedup"
     reasons: ClassVar[dict[str, str]] = {
