@@ -2,9 +2,9 @@
 
 The public surface, by module: the model (Conversation, Message), reading and writing (read,
 write, write_jsonl, write_rejects), writing steps (Filter, Rewriter, MessageRewriter,
-RecordStep, Step, Outcome, Reject, ``@filter``), running (Pipeline, RunResult, Report,
-StepStats), recipes (Recipe, load_recipe, dump_recipe), describing data and runs (DatasetStats,
-dataset_stats, write_html) and the errors (AccountingError, FormatMismatch, ParamError,
+RecordStep, Step, Outcome, Reject, ``@filter``), running (run: files to files; Pipeline,
+RunResult, Report, StepStats), recipes (Recipe, load_recipe, dump_recipe), describing data and runs (DatasetStats,
+dataset_stats, write_html) and the errors (AccountingError, EngineError, FormatMismatch, ParamError,
 RecipeError, UnknownStepError; PluginWarning). Engines: :mod:`selfreflect.engines`.
 """
 
@@ -19,6 +19,7 @@ from selfreflect.recipe import dump as dump_recipe
 from selfreflect.recipe import load as load_recipe
 from selfreflect.registry import PluginWarning, UnknownStepError
 from selfreflect.report import AccountingError, Report, StepStats
+from selfreflect.runner import EngineError, run
 from selfreflect.stats import DatasetStats, dataset_stats
 from selfreflect.steps import Filter, MessageRewriter, Outcome, RecordStep, Reject, Rewriter, Step
 from selfreflect.steps import filter_function as filter  # noqa: A001 - @selfreflect.filter
@@ -29,6 +30,7 @@ __all__ = [
     "AccountingError",
     "Conversation",
     "DatasetStats",
+    "EngineError",
     "Filter",
     "FormatMismatch",
     "Message",
@@ -53,6 +55,7 @@ __all__ = [
     "filter",
     "load_recipe",
     "read",
+    "run",
     "write",
     "write_html",
     "write_jsonl",

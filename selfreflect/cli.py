@@ -19,15 +19,16 @@ import sys
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from selfreflect.conversation import Conversation
 from selfreflect.formats.forced import FormatMismatch
+from selfreflect.recipe import ENGINES
 from selfreflect.report import Report
+from selfreflect.runner import EngineError, Job, read_inputs, run_local, run_on_ray
 from selfreflect.steps import Reject
 
 DEFAULT_RECIPE = "default"
@@ -45,36 +46,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 # -- running a pipeline over files ---------------------------------------------------------
-
-
-@dataclass
-class Job:
-    """What to run: a pipeline, inputs, outputs and how many workers."""
-
-    pipeline: Any
-    inputs: list[str]
-    output: str
-    rejects: str | None = None
-    report: str | None = None
-    workers: int = 1
-    format: str | None = None
-    report_html: str | None = None
-    strict: bool = False
-    #: Started before reading; stamped on the report (report.json and the HTML page).
-    provenance: Any = None
-    #: Add ``metadata["source"] = {"file", "line"}`` to every kept record.
-    record_source: bool = False
-    #: No progress bar or log lines.
-    quiet: bool = False
-    #: Break the report down per persona, source or system prompt (None: no breakdown).
-    group_by: str | None = None
-    persona_patterns: tuple[str, ...] | None = None
-
-    def __post_init__(self) -> None:
-        if self.provenance is None:
-            from selfreflect.provenance import RunProvenance, recipe_text
-
-            self.provenance = RunProvenance(list(self.inputs), recipe_text(self.pipeline))
 
 
 def _check_inputs(paths: Sequence[str]) -> list[str]:
@@ -150,17 +121,6 @@ def _add_quiet(p: argparse.ArgumentParser) -> None:
                    help="no progress bar on a terminal, no progress lines in a log")
 
 
-def _read_all(paths: Sequence[str], fmt: str | None = None,
-              strict: bool = False) -> Iterator[Conversation | Reject]:
-    from selfreflect.formats import read
-    from selfreflect.formats.forced import ForcedFormatCheck
-
-    if fmt is None:
-        return chain.from_iterable(read(p) for p in paths)
-    return chain.from_iterable(ForcedFormatCheck(str(p), fmt, strict).watch(read(p, format=fmt))
-                               for p in paths)
-
-
 def _add_format(p: argparse.ArgumentParser) -> None:
     from selfreflect.formats import FORMATS
 
@@ -171,55 +131,6 @@ def _add_format(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict", action="store_true",
                    help="with --format: stop (exit 2, no output) instead of warning when the "
                         "format does not fit a file")
-
-
-def _stream(pipeline: Any, records: Iterable[Any], on_reject: Callable[[Reject], None],
-            report: Report, workers: int) -> Iterator[Conversation]:
-    """``pipeline.stream`` with ``workers`` processes for its per-record steps."""
-    return pipeline.stream(records, on_reject, report, workers=workers)
-
-
-def run_job(job: Job) -> Report:
-    """Read, run the pipeline, write kept records and rejects atomically; return the report."""
-    from selfreflect.formats import JsonlWriter, write_parquet
-    from selfreflect.html_report import HtmlReportHook
-    from selfreflect.provenance import with_source
-
-    # passes everything through without --report-html
-    hook = HtmlReportHook(job.report_html, provenance=job.provenance, group_by=job.group_by,
-                          persona_patterns=job.persona_patterns)
-
-    from selfreflect.progress import Progress
-
-    report = job.pipeline.new_report()
-    progress = Progress(job.inputs, quiet=job.quiet)
-    records = progress.input(_read_all(job.inputs, job.format, job.strict))
-    with ExitStack() as stack:
-        stack.callback(progress.close)
-        rejects_out = stack.enter_context(JsonlWriter(job.rejects)) if job.rejects else None
-
-        def on_reject(item: Reject) -> None:
-            if rejects_out is not None:
-                rejects_out.write(item.to_json())
-
-        kept = progress.output(hook.output(_stream(
-            job.pipeline, hook.input(records), progress.on_reject(hook.on_reject(on_reject)),
-            report, job.workers)))
-        if job.record_source:
-            kept = with_source(kept)
-        from selfreflect.reflect.output import iter_examples
-
-        kept = iter_examples(kept)  # a record carrying training examples is written as them
-        if job.output.endswith(".parquet"):
-            write_parquet(kept, job.output)
-        else:
-            out = stack.enter_context(JsonlWriter(job.output))
-            for conv in kept:
-                out.write(conv.to_record())
-        if hasattr(records, "close"):
-            records.close()
-    hook.finish(report, job.output)
-    return report
 
 
 def _finish(job: Job, report: Report) -> int:
@@ -319,7 +230,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
               args.format, args.report_html, args.strict,
               provenance=_provenance(args, recipe.pipeline, inputs),
               record_source=args.record_source, quiet=args.quiet, **_group_options(args))
-    return _finish(job, run_job(job))
+    return _finish(job, run_local(job))
 
 
 # -- run -------------------------------------------------------------------------------------
@@ -339,7 +250,7 @@ def add_run(sub: Any) -> None:
     _add_report_html(p)
     p.add_argument("--workers", type=_workers, default=None, metavar="N",
                    help="processes for per-record steps")
-    p.add_argument("--engine", choices=("local", "ray"), default=None,
+    p.add_argument("--engine", choices=ENGINES, default=None,
                    help="local processes (default) or Ray Data (pip install 'selfreflect[ray]')")
     p.add_argument("--address", metavar="ADDR",
                    help="with --engine ray: the cluster to join (default: start a local one)")
@@ -389,7 +300,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not output:
         raise UserError(f"recipe {args.recipe} names no output; pass --output PATH")
     engine = args.engine or getattr(recipe, "engine", None) or "local"
-    if engine not in ("local", "ray"):
+    if engine not in ENGINES:
         raise UserError(f"recipe {args.recipe} asks for engine {engine!r}; "
                         "use 'local' or 'ray'")
     rejects = args.rejects or getattr(recipe, "rejects", None)
@@ -402,40 +313,16 @@ def cmd_run(args: argparse.Namespace) -> int:
               provenance=_provenance(args, recipe.pipeline, inputs),
               record_source=args.record_source, quiet=args.quiet, **_group_options(args))
     if engine == "ray":
-        return _finish(job, _run_on_ray(job, args.address))
-    return _finish(job, run_job(job))
+        return _finish(job, _on_ray(job, args.address))
+    return _finish(job, run_local(job))
 
 
-def _run_on_ray(job: Job, address: str | None) -> Report:
-    """``run --engine ray``: the same recipe on Ray Data (selfreflect.engines.ray_engine)."""
-    if job.output.endswith(".parquet"):
-        raise UserError("--engine ray writes JSONL; give an output path that is not .parquet")
+def _on_ray(job: Job, address: str | None) -> Report:
+    """``run --engine ray``; what the Ray engine cannot do is a usage error."""
     try:
-        from selfreflect.engines.ray_engine import require_ray, run_recipe_on_ray
-
-        require_ray()
-    except ImportError as exc:
+        return run_on_ray(job, address)
+    except EngineError as exc:
         raise UserError(str(exc)) from None
-    from selfreflect.html_report import HtmlReportHook
-
-    html = (HtmlReportHook(job.report_html, provenance=job.provenance, group_by=job.group_by,
-                           persona_patterns=job.persona_patterns)
-            if job.report_html or job.group_by else None)
-    try:
-        return run_recipe_on_ray(job.pipeline, job.inputs, job.output, job.rejects, None,
-                                 address=address, format=job.format, html=html,
-                                 record_source=job.record_source)
-    except Exception as exc:
-        # Ray Data passes an actor's exception back only as text inside its UserCodeException;
-        # a server found unusable is surfaced as itself, which main() prints as one line
-        import re
-
-        from selfreflect.llm.errors import ServerUnusable
-
-        found = re.search(rf"{ServerUnusable.__module__}\.ServerUnusable: ([^\n]+)", str(exc))
-        if found is None:
-            raise
-        raise ServerUnusable(found.group(1)) from None
 
 
 # -- steps -----------------------------------------------------------------------------------
@@ -541,7 +428,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     inputs = _check_inputs(args.inputs)
     read_per_file: dict[str, Counter[str]] = {}
     records = _progress(chain.from_iterable(
-        _tally(_read_all([p], args.format, args.strict), read_per_file.setdefault(p, Counter()))
+        _tally(read_inputs([p], args.format, args.strict), read_per_file.setdefault(p, Counter()))
         for p in inputs), inputs, args.quiet)
     if args.by:
         from selfreflect.groups import PERSONA_PATTERNS, GroupedStats
@@ -608,7 +495,7 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
     inputs = _check_inputs(args.inputs)
     _check_outputs(inputs, args.output)
     patterns = _group_options(args)["persona_patterns"] or PERSONA_PATTERNS
-    convs = (r for r in _progress(_read_all(inputs, args.format, args.strict), inputs, args.quiet)
+    convs = (r for r in _progress(read_inputs(inputs, args.format, args.strict), inputs, args.quiet)
              if isinstance(r, Conversation))
     clusters = conflicts_in(convs, args.by, patterns, prompt_threshold=args.prompt_threshold,
                             answer_threshold=args.answer_threshold,

@@ -16,11 +16,13 @@ def test_public_api_is_sorted_and_complete():
 def test_the_exact_public_names():
     """Adding or removing a public name is a decision: this list changes with it."""
     assert selfreflect.__all__ == [
-        "AccountingError", "Conversation", "DatasetStats", "Filter", "FormatMismatch",
+        "AccountingError", "Conversation", "DatasetStats", "EngineError", "Filter",
+        "FormatMismatch",
         "Message", "MessageRewriter", "Outcome", "ParamError", "Pipeline", "PluginWarning",
         "Recipe", "RecipeError", "RecordStep", "Reject", "Report", "Rewriter", "RunResult",
         "Step", "StepStats", "UnknownStepError", "__version__", "dataset_stats", "dump_recipe",
-        "filter", "load_recipe", "read", "write", "write_html", "write_jsonl", "write_rejects",
+        "filter", "load_recipe", "read", "run", "write", "write_html", "write_jsonl",
+        "write_rejects",
     ]
 
 

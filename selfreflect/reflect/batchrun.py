@@ -22,7 +22,7 @@ from selfreflect.report import Report
 def run_batch(step: LLMStep, job: Any, directory: str, *, poll_seconds: float,
               wait_seconds: float | None) -> Report:
     """Run ``job`` (whose pipeline is ``[step]``) through batches kept in ``directory``."""
-    from selfreflect import cli
+    from selfreflect import runner
 
     base_url, model = step.resolved_endpoint()
     if step.cache is None:
@@ -46,7 +46,7 @@ def run_batch(step: LLMStep, job: Any, directory: str, *, poll_seconds: float,
         pending.clear()
         state = batch.state()
         if state["batch"] is None and not state.get("offline"):
-            for _kept in job.pipeline.stream(cli._read_all(job.inputs, job.format),
+            for _kept in job.pipeline.stream(runner.read_inputs(job.inputs, job.format),
                                              lambda reject: None):
                 pass
             if not pending:
@@ -55,7 +55,7 @@ def run_batch(step: LLMStep, job: Any, directory: str, *, poll_seconds: float,
         failures.clear()
         failures.update(batch.failures())
     pending.clear()
-    report = cli.run_job(job)
+    report = runner.run_local(job)
     counters = report.steps[-1].counters
     for name, value in batch.counters.items():
         counters[name] += value

@@ -137,7 +137,7 @@ def run_reflect_command(args: argparse.Namespace) -> int:
     Uses the main CLI's job runner, so reading, progress, writers and the report behave exactly
     as for ``clean``. Usage errors raise the CLI's UserError (exit code 2).
     """
-    from selfreflect import cli
+    from selfreflect import cli, runner
     from selfreflect.pipeline import Pipeline
     from selfreflect.reflect.step import Reflect
 
@@ -155,7 +155,7 @@ def run_reflect_command(args: argparse.Namespace) -> int:
         step.check()
     except ValueError as exc:
         raise cli.UserError(str(exc)) from None
-    job = cli.Job(
+    job = runner.Job(
         pipeline=Pipeline([step]),
         inputs=cli._check_inputs(args.inputs),
         output=args.output,
@@ -169,7 +169,7 @@ def run_reflect_command(args: argparse.Namespace) -> int:
         if report is None:
             return 1
     else:
-        report = cli.run_job(job)
+        report = runner.run_local(job)
     code = cli._finish(job, report)
     if args.mode != "conversation":
         counters = report.steps[-1].counters
