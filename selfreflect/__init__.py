@@ -1,11 +1,12 @@
 """selfreflect: turn raw chat logs into clean, deduplicated, LLM-improved training data.
 
-The public surface, by module: the model (Conversation, Message), reading and writing (read,
-write, write_jsonl, write_rejects), writing steps (Filter, Rewriter, MessageRewriter,
-RecordStep, Step, Outcome, Reject, ``@filter``), running (run: files to files; Pipeline,
-RunResult, Report, StepStats), recipes (Recipe, load_recipe, dump_recipe), describing data and runs (DatasetStats,
-dataset_stats, write_html) and the errors (AccountingError, EngineError, FormatMismatch, ParamError,
-RecipeError, UnknownStepError; PluginWarning). Engines: :mod:`selfreflect.engines`.
+The public surface: the model (Conversation, Message); reading and writing (read, write,
+write_jsonl, write_rejects); writing steps (Filter, Rewriter, MessageRewriter, RecordStep,
+Step, Outcome, Reject, ``@filter``); running (``run``, files to files; Pipeline, RunResult,
+Report, StepStats); recipes (Recipe, load_recipe, dump_recipe); describing data and runs
+(DatasetStats, dataset_stats, write_html); the errors (AccountingError, EngineError,
+FormatMismatch, ParamError, RecipeError, UnknownStepError; PluginWarning). Engines:
+:mod:`selfreflect.engines`.
 """
 
 from selfreflect.conversation import Conversation, Message
