@@ -24,8 +24,7 @@ from selfreflect.runner import EngineError, run
 from selfreflect.stats import DatasetStats, dataset_stats
 from selfreflect.steps import Filter, MessageRewriter, Outcome, RecordStep, Reject, Rewriter, Step
 from selfreflect.steps import filter_function as filter  # noqa: A001 - @selfreflect.filter
-
-__version__ = "0.1.0"
+from selfreflect.version import __version__
 
 __all__ = [
     "AccountingError",

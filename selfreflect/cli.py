@@ -550,7 +550,7 @@ class _Subcommands:
 
 
 def _build() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
-    from selfreflect import __version__
+    from selfreflect.version import __version__
 
     parser = _Parser(prog="selfreflect",
                      description="Turn raw chat logs into clean, deduplicated training data.")

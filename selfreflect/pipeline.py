@@ -10,7 +10,7 @@ from typing import Any
 
 from selfreflect.conversation import Conversation
 from selfreflect.report import Report, StepStats
-from selfreflect.steps import READ_STEP, Reject, Step, cuts_of
+from selfreflect.steps import READ_STEP, Reject, Step, cuts_of, use_pipeline
 
 #: Counter on the ``read`` step: records whose id was already seen in this run.
 DUPLICATE_IDS = "duplicate_ids"
@@ -79,12 +79,12 @@ class Pipeline:
         input and leave at the ``read`` step. Duplicate ids are counted on the read step
         (``counters["duplicate_ids"]``) and both records go on. With ``workers > 1``
         consecutive per-record steps run in a process pool over chunks of ``chunk_size``
-        records, output order preserved (see :mod:`selfreflect.engines.local`;
+        records, output order preserved (see :mod:`selfreflect.pool`;
         ``start_method`` is a multiprocessing start method, default forkserver or spawn). When the
         stream is exhausted the report is checked: input = kept + rejected, else
         :class:`~selfreflect.report.AccountingError`.
         """
-        from selfreflect.engines.local import pool_stage, worker_pool
+        from selfreflect.pool import pool_stage, worker_pool
 
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
@@ -147,6 +147,9 @@ class Pipeline:
         report = self.new_report()
         kept = list(self.stream(records, rejects.append, report, workers=workers))
         return RunResult(kept=kept, rejects=rejects, report=report)
+
+
+use_pipeline(Pipeline)  # ``step_a | step_b`` builds a Pipeline
 
 
 def _stages(steps: list[Step], pooled: bool) -> list[list[int]]:

@@ -89,7 +89,7 @@ class RunProvenance:
 
     def to_json(self, finished: str | None = None) -> dict[str, Any]:
         """The ``provenance`` object of report.json."""
-        from selfreflect import __version__
+        from selfreflect.version import __version__
 
         return {
             "version": __version__,

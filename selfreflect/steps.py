@@ -116,6 +116,16 @@ def cuts_of(conv: Conversation) -> list[Cut]:
 
 Outcome = Conversation | Reject
 
+#: What ``a | b`` builds: :class:`selfreflect.pipeline.Pipeline`, which registers itself when
+#: its module loads (:func:`use_pipeline`), so this module never imports it.
+_pipeline: Callable[[list[Step]], Any] | None = None
+
+
+def use_pipeline(cls: Callable[[list[Step]], Any]) -> None:
+    """Register the class that ``step_a | step_b`` builds."""
+    global _pipeline
+    _pipeline = cls
+
 #: The report entry and rejects-file ``step`` of records that could not be read.
 READ_STEP = "read"
 
@@ -191,9 +201,9 @@ class Step:
         return hash((type(self), repr(self)))
 
     def __or__(self, other: Step) -> Any:
-        from selfreflect.pipeline import Pipeline
-
-        return Pipeline([self]) | other
+        if _pipeline is None:  # pragma: no cover - selfreflect/__init__ imports the pipeline
+            raise RuntimeError("import selfreflect.pipeline to compose steps with |")
+        return _pipeline([self]) | other
 
     # -- running --------------------------------------------------------------------------
     def run(self, records: Iterable[Conversation], stats: StepStats) -> Iterator[Outcome]:

@@ -13,7 +13,6 @@ share left byte-for-byte unchanged is reported beside it.
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import os
 import sys
@@ -299,21 +298,7 @@ def stream(pipeline: Pipeline, records: Iterable[Any], workers: int) -> Iterator
     offers; raises NotImplementedError when it offers none."""
     sink = _count_rejects
 
-    if workers == 1:
-        return pipeline.stream(records, sink)
-    if "workers" in inspect.signature(pipeline.stream).parameters:
-        return pipeline.stream(records, sink, workers=workers)
-    try:
-        from selfreflect.engines import local
-    except ImportError as exc:
-        raise NotImplementedError("selfreflect.engines.local is not available") from exc
-    for name in ("LocalEngine", "Engine"):
-        engine = getattr(local, name, None)
-        if engine is not None:
-            return engine(workers=workers).stream(pipeline, records, sink)
-    if hasattr(local, "stream"):
-        return local.stream(pipeline, records, sink, workers=workers)
-    raise NotImplementedError("no workers= entry point found in selfreflect.engines.local")
+    return pipeline.stream(records, sink, workers=workers)
 
 
 _REJECTED = Counter()

@@ -13,7 +13,7 @@ from typing import Any
 
 #: Public name -> the module that defines it.
 _NAMES = {
-    "WorkersFailed": "local", "worker_pool": "local",
+    "WorkersFailed": "selfreflect.pool", "worker_pool": "selfreflect.pool",
     "RayEngine": "ray_engine", "kept_conversations": "ray_engine",
     "reject_lines": "ray_engine", "run_ray": "ray_engine", "to_rows": "ray_engine",
     "as_hf_filter": "hf", "as_hf_map": "hf", "as_hf_verdicts": "hf", "from_hf_dataset": "hf",
@@ -28,7 +28,8 @@ def __getattr__(name: str) -> Any:
     module = _NAMES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    path = module if "." in module else f"{__name__}.{module}"
+    value = getattr(importlib.import_module(path), name)
     globals()[name] = value
     return value
 

@@ -37,7 +37,7 @@ def _band_keys(batch: pa.Table, step: Banding, shards: int) -> pa.Table:
     """Batch function: (record, key) rows with the mixed key and its shard."""
     import pyarrow as pa
 
-    from selfreflect.engines.ray_engine import decode
+    from selfreflect.engines.ray_rows import decode
 
     convs = [decode(t) for t in batch.column("conv").to_pylist()]
     orders = batch.column(ORDER).to_numpy()
@@ -84,7 +84,7 @@ def find_duplicates(step: Banding, ds: ray.data.Dataset, shards: int,
                     batch_size: int) -> tuple[dict[int, tuple[str, float]], dict[str, int]]:
     """``{order of a duplicate: (id of the kept record it repeats, score)}`` and counters."""
 
-    from selfreflect.engines.ray_engine import decode
+    from selfreflect.engines.ray_rows import decode
 
     pairs = sorted(candidate_pairs(step, ds, shards, batch_size))
     counters = {"candidate_pairs": len(pairs)}

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from selfreflect.conversation import Conversation
+from selfreflect.engines.ray_rows import decode, encode
 from selfreflect.pipeline import READ_STEP, Pipeline
 from selfreflect.report import Report, StepStats
 from selfreflect.steps import Reject, Step
@@ -63,21 +64,6 @@ def require_ray() -> Any:
 
 
 # -- rows ---------------------------------------------------------------------------------------
-def encode(conv: Conversation) -> str:
-    """A conversation as the JSON text carried in the ``conv`` column (provenance included)."""
-    data = conv.model_dump(mode="json")
-    data[_SOURCE], data[_LINE] = conv.source, conv.line
-    return json.dumps(data, ensure_ascii=False)
-
-
-def decode(text: str) -> Conversation:
-    """The conversation back from the ``conv`` column."""
-    data = json.loads(text)
-    source, line = data.pop(_SOURCE, None), data.pop(_LINE, None)
-    return Conversation.model_validate(data).at(source, line)
-
-
-_SOURCE, _LINE = "\x00source", "\x00line"
 
 
 def _schema() -> pa.Schema:

@@ -24,9 +24,9 @@ import re
 import sys
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import IO, Any
 
+from selfreflect.formats.parsed import Parsed
 from selfreflect.formats.streams import (
     cr_to_lf,
     open_raw,
@@ -56,15 +56,6 @@ _LONE_CR = re.compile(rb"\r(?!\n)")
 _LINE_END = re.compile(rb"\r\n?|\n")
 _STRUCTURE = re.compile(r'[][{}",]')
 _IN_STRING = re.compile(r'["\\]')
-
-
-@dataclass(slots=True)
-class Parsed:
-    """A JSON value read from ``line`` (or element number) of a file, with its text."""
-
-    line: int
-    value: Any
-    raw: str
 
 
 def _has_lone_surrogate(value: Any) -> bool:

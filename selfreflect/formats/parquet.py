@@ -15,8 +15,8 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from selfreflect.conversation import Conversation
-from selfreflect.formats.lines import Parsed
-from selfreflect.formats.writers import atomic_path
+from selfreflect.formats.atomic import atomic_path
+from selfreflect.formats.parsed import Parsed
 from selfreflect.steps import READ_STEP, Reject
 
 PARQUET_HINT = "Parquet needs pyarrow: pip install 'selfreflect[parquet]'"

@@ -11,7 +11,8 @@ from typing import Any
 from selfreflect.conversation import Conversation
 from selfreflect.formats.convert import RecordError, reject
 from selfreflect.formats.detect import DETECT_RECORDS, EXPECTED, detect, get_format
-from selfreflect.formats.lines import MAX_DEPTH, MAX_LINE_BYTES, Parsed, iter_values
+from selfreflect.formats.lines import MAX_DEPTH, MAX_LINE_BYTES, iter_values
+from selfreflect.formats.parsed import Parsed
 from selfreflect.formats.streams import STDIN, source_name
 from selfreflect.steps import Reject
 

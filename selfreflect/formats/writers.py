@@ -11,21 +11,13 @@ import gzip
 import io
 import json
 import os
-import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
 from selfreflect.conversation import Conversation
+from selfreflect.formats.atomic import atomic_path
 from selfreflect.steps import Reject
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
 
 #: Output names :func:`write` knows, by ending.
 OUTPUT_SUFFIXES = (".jsonl", ".jsonl.gz", ".parquet")
@@ -51,23 +43,6 @@ def check_writable(path: str | os.PathLike[str]) -> Path:
     if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
         raise PermissionError(f"cannot write output {target}: directory {parent} is not writable")
     return target
-
-
-@contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[str]:
-    """Yield a temporary path next to ``path``; rename it over ``path`` only on success."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 class JsonlWriter:

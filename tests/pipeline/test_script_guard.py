@@ -35,6 +35,6 @@ def test_a_script_without_the_guard_gets_one_hint_naming_it(tmp_path):
     done = run_script(tmp_path, "run()\n")
     assert done.returncode != 0
     last = done.stderr.strip().splitlines()[-1]
-    assert last.startswith("selfreflect.engines.local.WorkersFailed: ")
+    assert last.startswith("selfreflect.pool.WorkersFailed: ")
     assert 'if __name__ == "__main__":' in last
     assert "BrokenProcessPool" not in done.stderr and "bootstrapping phase" not in done.stderr

@@ -211,7 +211,7 @@ def worker_pool(
         ) from exc
     context = multiprocessing.get_context(start_method or default_start_method())
     if context.get_start_method() == "forkserver":
-        context.set_forkserver_preload(["selfreflect.engines.local"])
+        context.set_forkserver_preload(["selfreflect.pool"])
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_init_worker,
         initargs=(payload, os.getpid()),
