@@ -31,6 +31,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from selfreflect.conversation import Conversation
@@ -593,7 +594,10 @@ def run_recipe_on_ray(recipe: Any, input: Sequence[str], output: str,
         write_jsonl(kept, output)
         if report:
             provenance.stamp(result.report)
-            _write_text(result.report.dumps() + "\n", report)
+            from selfreflect.formats.atomic import atomic_path
+
+            with atomic_path(report) as tmp:
+                Path(tmp).write_text(result.report.dumps() + "\n", encoding="utf-8")
         if html is not None:
             html.finish(result.report, output)
         return result.report
@@ -621,21 +625,6 @@ def _observed(html: HtmlReportHook, input: Sequence[str], format: str | None,
     return observed_lines(), iter(html.output(kept))
 
 
-def _write_text(text: str, path: str) -> None:
-    import os
-    import tempfile
-    from pathlib import Path
-
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 __all__ = [
