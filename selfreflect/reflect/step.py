@@ -3,7 +3,8 @@
 Decisions (one record in, one record or one reject out, so the report always balances):
 
 - The answers reviewed are assistant turns that directly answer a user turn (K, L) with text
-  rather than a tool call, and have more conversation after them; ``turns`` picks the first, the last N, or all of them.
+  rather than a tool call, and have more conversation after them; ``turns`` picks the first,
+  the last N, or all of them.
 - Every reviewed turn is reviewed on its own: a turn whose review fails is noted in
   ``metadata["reflect_failed"]`` (turn, reason, detail) and the other turns are kept. A record
   is rejected only when no reviewed turn succeeded, with the first failure's reason.
