@@ -194,9 +194,9 @@ def members_of(conv: Conversation, index: int, by: str = "persona",
     persona = group_key(conv, by, patterns=patterns)
     out = []
     for u, a in conv.pairs():
-        prompt = conv.messages[u].content
+        prompt = conv.messages[u].text
         if prompt.strip():
-            out.append(Member(conv.id, persona, prompt, conv.messages[a].content, index, a))
+            out.append(Member(conv.id, persona, prompt, conv.messages[a].text, index, a))
     return out
 
 

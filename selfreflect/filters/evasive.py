@@ -101,7 +101,7 @@ class MarkEvasiveAnswers(RecordStep):
     def process(self, conv: Conversation) -> Outcome:
         found = []
         for u, a in conv.pairs():
-            evidence = evasive_evidence(conv.messages[u].content, conv.messages[a].content,
+            evidence = evasive_evidence(conv.messages[u].text, conv.messages[a].text,
                                         self.min_markers)
             if evidence:
                 found.append({"turn": a, "evidence": evidence})

@@ -151,7 +151,7 @@ class TagTopics(Rewriter):
         evidence: dict[str, set[str]] = {}
         for message in conv.messages:
             if message.role in self.roles:
-                for topic, words in find_topics(message.content, tuple(self.companies),
+                for topic, words in find_topics(message.text, tuple(self.companies),
                                                 tuple(self.people)).items():
                     evidence.setdefault(topic, set()).update(words)
         if not evidence:
