@@ -68,7 +68,7 @@ class ConflictCluster:
     @property
     def scope(self) -> str:
         """``within`` (one persona answers differently), ``across`` (personas differ), or both."""
-        by_persona: dict[str, set[str]] = {}
+        by_persona: dict[str, set[tuple[str, ...]]] = {}
         for m in self.members:
             by_persona.setdefault(m.persona, set()).add(_answer_key(m.answer))
         within = any(len(a) > 1 for a in by_persona.values())

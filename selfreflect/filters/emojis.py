@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import ClassVar, Literal
 
 import emoji
 import regex
@@ -85,7 +85,7 @@ def emoji_share(text: str, keep: str = "©®™") -> float:
 class RemoveEmoji(MessageRewriter):
     """Remove emoji (ZWJ families, skin tones, flags, keycaps) and leave the text readable."""
 
-    reasons: dict[str, str] = {}
+    reasons: ClassVar[dict[str, str]] = {}
 
     def __init__(self, keep: str = "©®™", roles: tuple[str, ...] = ("user", "assistant")):
         self.keep = keep

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import ClassVar
 
 import regex
 
@@ -102,7 +103,7 @@ class MarkPersonaClaims(Rewriter):
     and ``metadata[key + "_evidence"]`` = the matched phrases. Filter on them downstream.
     """
 
-    reasons: dict[str, str] = {}
+    reasons: ClassVar[dict[str, str]] = {}
 
     def __init__(
         self,

@@ -16,6 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
+from typing import ClassVar
 
 import regex
 
@@ -182,7 +183,7 @@ class RedactPII(Rewriter):
     """Replace e-mails, phone numbers, IPs, card numbers, API keys and URL credentials."""
 
     name = "redact_pii"
-    reasons: dict[str, str] = {}
+    reasons: ClassVar[dict[str, str]] = {}
 
     def __init__(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
+from typing import ClassVar
 
 from selfreflect.steps import MessageRewriter
 
@@ -43,7 +44,7 @@ def _match_case(found: str, replacement: str) -> str:
 class NormalizePunctuation(MessageRewriter):
     """Turn curly quotes, apostrophes, dashes and ellipses into plain ones; apply a phrase map."""
 
-    reasons: dict[str, str] = {}
+    reasons: ClassVar[dict[str, str]] = {}
 
     def __init__(
         self,

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import ClassVar
 
 import regex
 
@@ -73,7 +74,7 @@ def remove_regenerate_counter(text: str) -> str:
 class RepairScrapeArtefacts(MessageRewriter):
     """Remove escaped-markdown backslashes outside code, pasted UI strings and "2 / 2" counters."""
 
-    reasons: dict[str, str] = {}
+    reasons: ClassVar[dict[str, str]] = {}
 
     def __init__(
         self,

@@ -12,6 +12,7 @@ for review and for balancing a mix, which is why the step only marks. For precis
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import ClassVar
 
 import regex
 
@@ -137,7 +138,7 @@ class TagTopics(Rewriter):
     persona named "Elon Musk" is not a mention in every record).
     """
 
-    reasons: dict[str, str] = {}
+    reasons: ClassVar[dict[str, str]] = {}
 
     def __init__(self, key: str = "topics", roles: tuple[str, ...] = ("user", "assistant"),
                  companies: tuple[str, ...] = DEFAULT_COMPANIES,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import regex
 from pydantic import Field
@@ -29,7 +29,7 @@ _CJK_BREAK = regex.compile(rf"(?<={_CJK})[ \t]*\n[ \t\n]*(?={_CJK})")
 class NormalizeWhitespace(MessageRewriter):
     """Strip each turn, collapse repeated spaces and blank lines; optionally join all lines."""
 
-    reasons: dict[str, str] = {}
+    reasons: ClassVar[dict[str, str]] = {}
 
     def __init__(
         self,
