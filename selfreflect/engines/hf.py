@@ -104,10 +104,10 @@ class as_hf_verdicts:  # noqa: N801
         keep, reason, detail = [], [], []
         for conv in _rows(batch, None):
             outcome = self.step.process(conv)
-            rejected = isinstance(outcome, Reject)
-            keep.append(not rejected)
-            reason.append(outcome.reason if isinstance(outcome, Reject) else "")
-            detail.append(outcome.detail if isinstance(outcome, Reject) else "")
+            rejected = outcome if isinstance(outcome, Reject) else None
+            keep.append(rejected is None)
+            reason.append(rejected.reason if rejected is not None else "")
+            detail.append(rejected.detail if rejected is not None else "")
         return {"_keep": keep, "_reason": reason, "_detail": detail}
 
 
