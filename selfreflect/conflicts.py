@@ -68,7 +68,7 @@ class ConflictCluster:
     @property
     def scope(self) -> str:
         """``within`` (one persona answers differently), ``across`` (personas differ), or both."""
-        by_persona: dict[str, set[str]] = {}
+        by_persona: dict[str, set[tuple[str, ...]]] = {}
         for m in self.members:
             by_persona.setdefault(m.persona, set()).add(_answer_key(m.answer))
         within = any(len(a) > 1 for a in by_persona.values())
@@ -194,9 +194,9 @@ def members_of(conv: Conversation, index: int, by: str = "persona",
     persona = group_key(conv, by, patterns=patterns)
     out = []
     for u, a in conv.pairs():
-        prompt = conv.messages[u].content
+        prompt = conv.messages[u].text
         if prompt.strip():
-            out.append(Member(conv.id, persona, prompt, conv.messages[a].content, index, a))
+            out.append(Member(conv.id, persona, prompt, conv.messages[a].text, index, a))
     return out
 
 

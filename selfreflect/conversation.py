@@ -82,7 +82,7 @@ class Message(BaseModel):
     def calls_tools(self) -> bool:
         """True for an assistant message that calls tools or a function."""
         extra = self.__pydantic_extra__
-        return bool(extra) and any(extra.get(k) for k in CALL_FIELDS)
+        return extra is not None and any(extra.get(k) for k in CALL_FIELDS)
 
 
 class Conversation(BaseModel):

@@ -127,14 +127,14 @@ def kind_of(cls: type) -> str:
 
 def params(cls: type) -> tuple[ParamInfo, ...]:
     """The parameters of ``cls.__init__`` a recipe accepts."""
-    from selfreflect.params import bounds, hints
+    from selfreflect.params import bounds, hints, init_of
 
     meanings: dict[str, str] = {}
     for klass in reversed(cls.__mro__):  # a base class documents the parameters it declares
         meanings.update(arg_meanings(vars(klass).get("__doc__") or ""))
     resolved = hints(cls)
     found = []
-    for p in inspect.signature(cls.__init__).parameters.values():
+    for p in inspect.signature(init_of(cls)).parameters.values():
         if p.name == "self" or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             continue
         annotation = resolved.get(p.name, p.annotation)

@@ -183,7 +183,7 @@ def record_marks(conv: Conversation) -> set[str]:
     marked = MarkPersonaClaims().rewrite(conv)
     if marked is not conv:
         marks.update(marked.metadata.get("persona_marks", []))
-    if any(m.role in ("user", "assistant") and emoji_spans(m.content) for m in conv.messages):
+    if any(m.role in ("user", "assistant") and emoji_spans(m.text) for m in conv.messages):
         marks.add("emoji")
     if MarkEvasiveAnswers().process(conv) is not conv:
         marks.add("evasive")
@@ -223,9 +223,9 @@ class GroupedStats:
         group.turns.add(len(pairs))
         for m in conv.messages:
             if m.role == "user":
-                group.user_chars.add(len(m.content))
+                group.user_chars.add(len(m.text))
             elif m.role == "assistant":
-                group.assistant_chars.add(len(m.content))
+                group.assistant_chars.add(len(m.text))
         group.marks.update(record_marks(conv))
         if self.topics:
             from selfreflect.filters.topics import find_topics
@@ -233,12 +233,12 @@ class GroupedStats:
             found: set[str] = set()
             for m in conv.messages:
                 if m.role in ("user", "assistant"):
-                    found.update(find_topics(m.content))
+                    found.update(find_topics(m.text))
             group.topics.update(found)
         if len(group.samples) < SAMPLES and pairs:
             u, a = pairs[0]
-            group.samples.append({"id": conv.id, "user": conv.messages[u].content[:300],
-                                  "assistant": conv.messages[a].content[:300]})
+            group.samples.append({"id": conv.id, "user": conv.messages[u].text[:300],
+                                  "assistant": conv.messages[a].text[:300]})
 
     def add_invalid(self, source: str | None) -> None:
         """Count one input line that is not a record (grouped by its file)."""

@@ -548,7 +548,7 @@ def _rewrite(before: Conversation, after: Conversation) -> str:
         if m_old is not None and m_new is not None and m_old.content == m_new.content:
             continue
         role = (m_new or m_old).role  # type: ignore[union-attr]
-        left, right = word_diff(m_old.content if m_old else "", m_new.content if m_new else "")
+        left, right = word_diff(m_old.text if m_old else "", m_new.text if m_new else "")
         rows.append(f'<div class="msg {e(role)}"><span class="role">{e(role)}</span>'
                     f'<div class="side"><pre class="text">{left}</pre>'
                     f'<pre class="text revised">{right}</pre></div></div>')

@@ -78,7 +78,7 @@ class ConflictSample:
 
 
 def _texts(conv: Conversation) -> list[tuple[str, str]]:
-    return [(m.role, m.content) for m in conv.messages]
+    return [(m.role, m.text) for m in conv.messages]
 
 
 def _question(conv: Conversation, item: dict[str, Any]) -> str:
@@ -87,7 +87,7 @@ def _question(conv: Conversation, item: dict[str, Any]) -> str:
     if isinstance(turn, int) and 0 < turn <= len(conv.messages):
         before = conv.messages[turn - 1]
         if before.role == "user":
-            return before.content
+            return before.text
     return ""
 
 
@@ -312,8 +312,8 @@ class RunObserver:
             pairs = {a: u for u, a in conv.pairs()}
             if not isinstance(turn, int) or turn not in pairs:
                 turn = next(iter(pairs), None)
-            prompt = conv.messages[pairs[turn]].content if turn is not None else ""
-            answer = conv.messages[turn].content if turn is not None else ""
+            prompt = conv.messages[pairs[turn]].text if turn is not None else ""
+            answer = conv.messages[turn].text if turn is not None else ""
             if not sample.prompt:
                 sample.prompt = prompt
             sample.members.append({"id": conv.id, "persona": group_key(conv, "persona"),

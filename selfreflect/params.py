@@ -15,6 +15,7 @@ from __future__ import annotations
 import inspect
 import reprlib
 import typing
+from collections.abc import Callable
 from functools import cache
 from typing import Annotated, Any
 
@@ -44,10 +45,15 @@ def short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
+def init_of(cls: type) -> Callable[..., Any]:
+    """The ``__init__`` that ``cls`` uses: that of the first class in its MRO defining one."""
+    return next(vars(klass)["__init__"] for klass in cls.__mro__ if "__init__" in vars(klass))
+
+
 @cache
 def signature(cls: type) -> dict[str, inspect.Parameter]:
     """``cls.__init__``'s parameters, without ``self`` and ``*args``."""
-    params = inspect.signature(cls.__init__).parameters
+    params = inspect.signature(init_of(cls)).parameters
     return {n: p for n, p in params.items() if n != "self" and p.kind is not p.VAR_POSITIONAL}
 
 
@@ -61,7 +67,7 @@ def hints(cls: type) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for klass in reversed(cls.__mro__):  # class-level annotations (dataclass fields)
         found.update(_resolve(vars(klass).get("__annotations__", {}), klass))
-    init = cls.__init__
+    init = init_of(cls)
     found.update(_resolve(getattr(init, "__annotations__", {}), init))
     return {name: found[name] for name in signature(cls) if name in found}
 
@@ -140,7 +146,7 @@ def validate(cls: type, name: str, value: Any) -> Any:
 
 def check_ranges(step: Any) -> None:
     """Raise ParamError for the first stored parameter of ``step`` outside its annotated range."""
-    cls = type(step)
+    cls: type = type(step)  # type[Any] would not be Hashable to mypy (python/mypy#11470)
     for name in signature(cls):
         if bounds(hints(cls).get(name)) is None or not hasattr(step, name):
             continue

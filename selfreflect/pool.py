@@ -57,6 +57,8 @@ def process_records(
     for conv in records:
         outcome: Outcome = conv
         for step, step_stats in zip(steps, stats, strict=True):
+            if not isinstance(outcome, Conversation):
+                break  # rejected by an earlier step of the segment
             started = clock()
             step_stats.in_ += 1
             produced = list(step.run((outcome,), step_stats))
@@ -104,7 +106,7 @@ def _encode(conv: Conversation, base: Conversation | None = None) -> tuple[Any, 
             conv.__pydantic_private__)
 
 
-def _build(cls: type[Any], fields: dict[str, Any], extra: Any, fields_set: Any,
+def _build(cls: Any, fields: dict[str, Any], extra: Any, fields_set: Any,
            private: Any) -> Any:
     obj = cls.__new__(cls)
     _set(obj, "__dict__", fields)

@@ -270,7 +270,8 @@ def _build_entry(entry: Any, where: str) -> Step:
 
 
 def _signature(cls: type[Step]) -> dict[str, inspect.Parameter]:
-    return params_mod.signature(cls)
+    klass: type = cls  # type[Step] would not be Hashable to mypy (python/mypy#11470)
+    return params_mod.signature(klass)
 
 
 def _args(values: dict[str, Any]) -> str:

@@ -190,17 +190,20 @@ def run(
     for path in paths:
         check_readable(path)
     check_output_name(output)
-    for path in (output, rejects, report, report_html):
-        if path is not None:
-            check_writable(path)
+    for target in (output, rejects, report, report_html):
+        if target is not None:
+            check_writable(target)
     pipeline.check()
-    job = Job(pipeline, paths, str(output), rejects and str(rejects), report and str(report),
+    job = Job(pipeline, paths, str(output), _text(rejects), _text(report),
               workers or (settings.workers if settings else None) or 1, format,
-              report_html and str(report_html), strict, record_source=record_source,
-              quiet=quiet)
+              _text(report_html), strict, record_source=record_source, quiet=quiet)
     result = run_on_ray(job, address) if engine == "ray" else run_local(job)
     job.provenance.stamp(result)
     if job.report:
         with atomic_path(job.report) as tmp:
             Path(tmp).write_text(result.dumps() + "\n", encoding="utf-8")
     return result
+
+
+def _text(path: str | os.PathLike[str] | None) -> str | None:
+    return None if path is None else str(path)

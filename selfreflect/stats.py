@@ -188,7 +188,7 @@ class DatasetStats:
         self.pairs.add(len(conv.pairs()))
         if conv.system is not None:
             self.with_system += 1
-        self.tokens.counts[sum(estimate_tokens(m.content) for m in conv.messages)] += 1
+        self.tokens.counts[sum(estimate_tokens(m.text) for m in conv.messages)] += 1
         for message in conv.messages:
             role, text = message.role, message.text
             self.roles[role] += 1

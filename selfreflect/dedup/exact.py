@@ -135,9 +135,9 @@ class ExactDedup(Step):
                 decided = self._decide([buffered[i] for i in chunk], index, ids)
                 for i, outcome in zip(chunk, decided, strict=True):
                     outcomes[i] = outcome
-            for outcome in outcomes:
-                assert outcome is not None
-                yield outcome
+            for decided_outcome in outcomes:
+                assert decided_outcome is not None
+                yield decided_outcome
         finally:
             stats.counters["index_bytes"] += index.nbytes + ids.nbytes
 

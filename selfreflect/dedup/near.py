@@ -198,9 +198,9 @@ class NearDedup(Step):
                                           strict=True):
                         outcomes[i] = outcome
                 del buffered
-                for outcome in outcomes:
-                    assert outcome is not None
-                    yield outcome
+                for decided_outcome in outcomes:
+                    assert decided_outcome is not None
+                    yield decided_outcome
         finally:
             state.finish()
 

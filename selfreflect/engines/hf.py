@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from selfreflect.conversation import Conversation
-from selfreflect.steps import READ_STEP, Reject, Step
+from selfreflect.steps import READ_STEP, RecordStep, Reject, Step
 
 
 def require_datasets() -> Any:
@@ -74,13 +74,18 @@ def _message_dicts(conv: Conversation) -> list[dict[str, Any]]:
 
 
 # -- adapters -----------------------------------------------------------------------------------
+def _per_record(step: Step, use: str) -> RecordStep:
+    """``step`` itself if it is a per-record step, else TypeError (``use``: "filter()", "map()")."""
+    if not isinstance(step, RecordStep):
+        raise TypeError(f"{step.name} is a stream step; only per-record steps fit {use}")
+    return step
+
+
 class as_hf_filter:  # noqa: N801 - reads as a function at the call site
     """``Dataset.filter(as_hf_filter(step), batched=True)``: True where the step keeps the row."""
 
     def __init__(self, step: Step):
-        if not step.per_record:
-            raise TypeError(f"{step.name} is a stream step; only per-record steps fit filter()")
-        self.step = step
+        self.step = _per_record(step, "filter()")
 
     def __call__(self, batch: dict[str, list[Any]]) -> list[bool]:
         return [not isinstance(self.step.process(c), Reject) for c in _rows(batch, None)]
@@ -91,18 +96,16 @@ class as_hf_verdicts:  # noqa: N801
     ``_detail`` so the rejects stay in the dataset (split them with ``filter`` afterwards)."""
 
     def __init__(self, step: Step):
-        if not step.per_record:
-            raise TypeError(f"{step.name} is a stream step; only per-record steps fit map()")
-        self.step = step
+        self.step = _per_record(step, "map()")
 
     def __call__(self, batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
         keep, reason, detail = [], [], []
         for conv in _rows(batch, None):
             outcome = self.step.process(conv)
-            rejected = isinstance(outcome, Reject)
-            keep.append(not rejected)
-            reason.append(outcome.reason if rejected else "")
-            detail.append(outcome.detail if rejected else "")
+            rejected = outcome if isinstance(outcome, Reject) else None
+            keep.append(rejected is None)
+            reason.append(rejected.reason if rejected is not None else "")
+            detail.append(rejected.detail if rejected is not None else "")
         return {"_keep": keep, "_reason": reason, "_detail": detail}
 
 
@@ -112,9 +115,7 @@ class as_hf_map:  # noqa: N801
     ``as_hf_verdicts`` for steps that drop)."""
 
     def __init__(self, step: Step):
-        if not step.per_record:
-            raise TypeError(f"{step.name} is a stream step; only per-record steps fit map()")
-        self.step = step
+        self.step = _per_record(step, "map()")
 
     def __call__(self, batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
         messages, metadata = [], []

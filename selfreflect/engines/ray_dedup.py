@@ -18,7 +18,7 @@ them: no names, modules or parameters. Other stream steps run on the driver.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -70,12 +70,14 @@ def _involved(batch: pa.Table, orders: np.ndarray) -> pa.Table:
 def candidate_pairs(step: Banding, ds: ray.data.Dataset, shards: int,
                     batch_size: int) -> set[tuple[int, int]]:
     """Candidate pairs ``(earlier order, later order)`` found by the distributed band shuffle."""
-    keys = ds.map_batches(_band_keys, fn_args=(step, shards),
+    # ray types fn as taking the batch alone, though fn_args passes the rest
+    keys = ds.map_batches(_band_keys, fn_args=(step, shards),  # type: ignore[arg-type]
                           batch_size=batch_size, batch_format="pyarrow")
     pairs_ds = keys.groupby("shard").map_groups(_shard_pairs, batch_format="pyarrow")
     pairs: set[tuple[int, int]] = set()
     for batch in pairs_ds.iter_batches(batch_format="pyarrow", batch_size=65536):
-        pairs.update(zip(batch.column("a").to_pylist(), batch.column("b").to_pylist(),
+        table = cast("pa.Table", batch)  # batch_format="pyarrow": a pyarrow Table
+        pairs.update(zip(table.column("a").to_pylist(), table.column("b").to_pylist(),
                          strict=True))
     return pairs
 
@@ -91,7 +93,7 @@ def find_duplicates(step: Banding, ds: ray.data.Dataset, shards: int,
     if not pairs:
         return {}, counters
     involved = np.unique(np.fromiter((o for p in pairs for o in p), dtype=np.int64))
-    rows = ds.map_batches(_involved, fn_args=(involved,),
+    rows = ds.map_batches(_involved, fn_args=(involved,),  # type: ignore[arg-type]
                           batch_size=batch_size, batch_format="pyarrow").take_all()
     convs = {r[ORDER]: decode(r["conv"]) for r in rows}
     verified = [(a, b, float(score))

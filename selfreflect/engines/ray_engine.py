@@ -308,7 +308,8 @@ class RayEngine:
             first += len(steps)
             keepers: list[Any] = []
             if kind == "records":
-                out = ds.map_batches(_steps_batch, fn_args=(steps,),
+                # ray types fn as taking the batch alone, though fn_args passes the rest
+                out = ds.map_batches(_steps_batch, fn_args=(steps,),  # type: ignore[arg-type]
                                      batch_size=self.batch_size, batch_format="pyarrow")
             elif kind == "actors":
                 steps, keepers = share_budgets(steps)  # one LLM budget for all actors
@@ -363,7 +364,9 @@ class RayEngine:
             st.counters.update(counters)
 
         finish.append(add_counters)
-        return ds.map_batches(_drop_duplicates, fn_args=(step, duplicates),
+        # ray types fn as taking the batch alone, though fn_args passes the rest
+        return ds.map_batches(_drop_duplicates,  # type: ignore[arg-type]
+                              fn_args=(step, duplicates),
                               batch_size=self.batch_size, batch_format="pyarrow")
 
 

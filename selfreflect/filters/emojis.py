@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import ClassVar, Literal
 
 import emoji
 import regex
@@ -91,7 +91,7 @@ class RemoveEmoji(MessageRewriter):
         roles: the roles whose messages lose their emoji.
     """
 
-    reasons: dict[str, str] = {}
+    reasons: ClassVar[dict[str, str]] = {}
 
     def __init__(self, keep: str = "©®™", roles: tuple[str, ...] = ("user", "assistant")):
         self.keep = keep

@@ -15,7 +15,7 @@ answer address the question?"). Run the rule first, and the judge on what it mar
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Any
 
 import regex
 from pydantic import Field
@@ -106,9 +106,9 @@ class MarkEvasiveAnswers(RecordStep):
             raise ValueError(f"min_markers must be 1 or more, got {self.min_markers}")
 
     def process(self, conv: Conversation) -> Outcome:
-        found = []
+        found: list[dict[str, Any]] = []
         for u, a in conv.pairs():
-            evidence = evasive_evidence(conv.messages[u].content, conv.messages[a].content,
+            evidence = evasive_evidence(conv.messages[u].text, conv.messages[a].text,
                                         self.min_markers)
             if evidence:
                 found.append({"turn": a, "evidence": evidence})

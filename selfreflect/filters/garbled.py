@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from typing import Literal
+from typing import ClassVar, Literal
 
 import ftfy
 import regex
@@ -14,6 +14,9 @@ from selfreflect.conversation import Conversation
 from selfreflect.filters.turns import Finding, TurnFilter
 from selfreflect.params import Share
 from selfreflect.steps import MessageRewriter
+
+#: The Unicode normal forms ftfy can apply.
+Normalization = Literal["NFC", "NFD", "NFKC", "NFKD"]
 
 # C0 controls except tab, line breaks, vertical tab and form feed (page breaks in pasted source
 # files), DEL, and C1 controls.
@@ -59,12 +62,12 @@ class FixMojibake(MessageRewriter):
         roles: the roles whose messages are repaired.
     """
 
-    reasons: dict[str, str] = {}
+    reasons: ClassVar[dict[str, str]] = {}
 
     def __init__(
         self,
         unescape_html: bool = False,
-        normalization: str | None = "NFC",
+        normalization: Normalization | None = "NFC",
         roles: tuple[str, ...] = ("system", "user", "assistant"),
     ):
         self.unescape_html = unescape_html

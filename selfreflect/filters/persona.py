@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import ClassVar
 
 import regex
 
@@ -109,7 +110,7 @@ class MarkPersonaClaims(Rewriter):
         roles: the roles whose turns are read.
     """
 
-    reasons: dict[str, str] = {}
+    reasons: ClassVar[dict[str, str]] = {}
 
     def __init__(
         self,

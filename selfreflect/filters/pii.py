@@ -16,6 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
+from typing import ClassVar
 
 import regex
 
@@ -191,7 +192,7 @@ class RedactPII(Rewriter):
     """
 
     name = "redact_pii"
-    reasons: dict[str, str] = {}
+    reasons: ClassVar[dict[str, str]] = {}
 
     def __init__(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
+from typing import ClassVar
 
 from selfreflect.steps import MessageRewriter
 
@@ -55,7 +56,7 @@ class NormalizePunctuation(MessageRewriter):
         roles: the roles whose messages are rewritten.
     """
 
-    reasons: dict[str, str] = {}
+    reasons: ClassVar[dict[str, str]] = {}
 
     def __init__(
         self,

@@ -147,7 +147,7 @@ class DropBadStructure(Filter):
 
     def process(self, conv: Conversation) -> Outcome:
         messages = conv.messages
-        roles = [m.role for m in messages]
+        roles: list[str] = [m.role for m in messages]
         if _plain_dialog(roles) and not any(m.calls_tools for m in messages):
             return conv  # the common case: (system,) user, assistant, ..., assistant
         for index, message in enumerate(messages):
@@ -179,12 +179,12 @@ class DropBadStructure(Filter):
         starts = turn_starts(messages)
         for a, b in zip(starts, starts[1:], strict=False):
             if messages[a].role == messages[b].role:
-                found = Finding(b, "repeated_role",
-                                f"messages {a} and {b} are both {messages[b].role} turns")
-                return self._act(conv, found)
-        found = missing_tool_result(messages)
-        if found is not None:
-            return self._act(conv, found)
+                return self._act(conv, Finding(b, "repeated_role",
+                                               f"messages {a} and {b} are both "
+                                               f"{messages[b].role} turns"))
+        missing = missing_tool_result(messages)
+        if missing is not None:
+            return self._act(conv, missing)
         if self.require_last_assistant and starts and messages[starts[-1]].role != "assistant":
             last = starts[-1]
             if self.trailing_user == "trim" and last > 0:

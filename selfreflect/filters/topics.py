@@ -12,6 +12,7 @@ for review and for balancing a mix, which is why the step only marks. For precis
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import ClassVar
 
 import regex
 
@@ -146,7 +147,7 @@ class TagTopics(Rewriter):
             capitals.
     """
 
-    reasons: dict[str, str] = {}
+    reasons: ClassVar[dict[str, str]] = {}
 
     def __init__(self, key: str = "topics", roles: tuple[str, ...] = ("user", "assistant"),
                  companies: tuple[str, ...] = DEFAULT_COMPANIES,
@@ -160,7 +161,7 @@ class TagTopics(Rewriter):
         evidence: dict[str, set[str]] = {}
         for message in conv.messages:
             if message.role in self.roles:
-                for topic, words in find_topics(message.content, tuple(self.companies),
+                for topic, words in find_topics(message.text, tuple(self.companies),
                                                 tuple(self.people)).items():
                     evidence.setdefault(topic, set()).update(words)
         if not evidence:

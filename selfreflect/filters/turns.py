@@ -14,7 +14,8 @@ rest of the conversation is good, drop where the record is worthless.
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal, NamedTuple
+from dataclasses import dataclass
+from typing import ClassVar, Literal
 
 from selfreflect.conversation import Conversation, Message
 from selfreflect.steps import Filter, Outcome
@@ -23,7 +24,8 @@ Action = Literal["drop", "cut"]
 ACTIONS: tuple[str, ...] = ("drop", "cut")
 
 
-class Finding(NamedTuple):
+@dataclass(frozen=True)
+class Finding:
     """The first bad message a rule found: its index, a reason code and a readable detail."""
 
     index: int

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import regex
 from pydantic import Field
@@ -37,7 +37,7 @@ class NormalizeWhitespace(MessageRewriter):
         roles: the roles whose messages are normalised.
     """
 
-    reasons: dict[str, str] = {}
+    reasons: ClassVar[dict[str, str]] = {}
 
     def __init__(
         self,

@@ -11,7 +11,7 @@ import io
 import os
 import sys
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 #: The path that means standard input, and the source name its records get.
 STDIN = "-"
@@ -19,6 +19,12 @@ STDIN_SOURCE = "<stdin>"
 #: How many bytes are looked at to tell the format.
 HEAD_BYTES = 4096
 _CHUNK = 1024 * 1024
+
+
+class ByteReader(Protocol):
+    """What :func:`read_head` and :func:`put_back` read: a binary file, a GzipFile, a pipe."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class _Chunks(io.RawIOBase):
@@ -43,7 +49,7 @@ class _Chunks(io.RawIOBase):
         return n
 
 
-def read_head(fh: IO[bytes], size: int = HEAD_BYTES) -> bytes:
+def read_head(fh: ByteReader, size: int = HEAD_BYTES) -> bytes:
     """Up to ``size`` bytes from the start of a stream (fewer only at its end)."""
     read = getattr(fh, "read1", fh.read)
     parts, have = [], 0
@@ -56,7 +62,7 @@ def read_head(fh: IO[bytes], size: int = HEAD_BYTES) -> bytes:
     return b"".join(parts)
 
 
-def put_back(head: bytes, fh: IO[bytes],
+def put_back(head: bytes, fh: ByteReader,
               transform: Callable[[bytes], bytes] | None = None) -> IO[bytes]:
     """A buffered stream that yields ``head`` and then the rest of ``fh`` (read once)."""
     read = getattr(fh, "read1", fh.read)

@@ -63,11 +63,11 @@ class JsonlWriter:
         self._cm = atomic_path(self.path)
         tmp = self._cm.__enter__()
         self._raw = open(tmp, "wb")  # noqa: SIM115 - closed in __exit__
-        binary: IO[bytes] = self._raw
+        binary: IO[bytes] | gzip.GzipFile = self._raw
         if self.compress:
             binary = gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0,
                                    compresslevel=6)  # gzip(1)'s default; 9 is ~4x slower
-        self._fh = io.TextIOWrapper(binary, encoding="utf-8", newline="\n")  # type: ignore[arg-type]
+        self._fh = io.TextIOWrapper(binary, encoding="utf-8", newline="\n")
         return self
 
     def write(self, obj: dict[str, Any]) -> None:

@@ -25,7 +25,9 @@ from typing import Any
 import httpcore
 import httpx
 
-SocketOption = tuple[int, int, int | bytes] | tuple[int, int, None, int]
+#: A ``setsockopt`` argument tuple, as httpcore's network backends take it.
+SocketOption = (tuple[int, int, int] | tuple[int, int, bytes | bytearray]
+                | tuple[int, int, None, int])
 
 
 class AsyncioStream(httpcore.AsyncNetworkStream):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
@@ -68,10 +68,12 @@ class LLMStep(Step):
     batchable: ClassVar[bool] = True  # one independent call chain per record
     #: Set by an engine that runs copies of the step in several processes, to give them one
     #: Budget for the whole run (the Ray engine's shared counter); None: the step's own.
-    budget_factory: ClassVar[Callable[[], Budget] | None] = None
+    #: (Not parameters: ``init=False`` keeps them out of the signature, so out of recipes.)
+    budget_factory: Callable[[], Budget] | None = field(default=None, init=False, compare=False)
     #: Set on an instance to make its client another way (the ``--batch`` run's BatchClient).
-    client_factory: ClassVar[Callable[[], LLMClient] | None] = None
-    _client: ClassVar[LLMClient | None] = None
+    client_factory: Callable[[], LLMClient] | None = field(default=None, init=False,
+                                                           compare=False)
+    _client: LLMClient | None = field(default=None, init=False, compare=False)
 
     # defaults that need no network at construction
     base_url: str | None = None

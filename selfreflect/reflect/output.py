@@ -76,14 +76,16 @@ def preference_record(conv: Conversation, l_: int, revised: str,
     prompt = list(conv.messages[:l_])
     original = conv.messages[l_]
     chosen = [original.model_copy(update={"content": revised})]
-    return PreferencePair(
+    pair = PreferencePair(
         id=example_id(conv, l_),
         messages=prompt + chosen,
         metadata={**conv.metadata, "reflect": info},
         prompt=prompt,
         chosen=chosen,
         rejected=[original],
-    ).at(conv.source, conv.line)
+    )
+    pair.at(conv.source, conv.line)
+    return pair
 
 
 def conversation_record(conv: Conversation, infos: list[dict[str, Any]],

@@ -116,12 +116,12 @@ class SeedPrompt(ReflectPrompt):
         return schema.SEED_KCL
 
     def build(self, messages: list[Message], k: int, l_: int) -> list[dict[str, str]]:
-        nonce = make_nonce([m.content for m in messages])
+        nonce = make_nonce([m.text for m in messages])
         labels = {"system": "S", "user": "Q", "assistant": "A", "tool": "T"}
         blocks = []
         for i, m in enumerate(messages):
             label = "K" if i == k else "L" if i == l_ else labels[m.role]
-            blocks.append((label, m.content))
+            blocks.append((label, m.text))
         user = (
             "Conversation:\n"
             f"{render_fenced(blocks, nonce)}\n\n"

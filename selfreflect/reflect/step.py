@@ -2,8 +2,9 @@
 
 Decisions (one record in, one record or one reject out, so the report always balances):
 
-- The answers reviewed are assistant turns that directly answer a user turn (K, L) and have more
-  conversation after them; ``turns`` picks the first, the last N, or all of them.
+- The answers reviewed are assistant turns that directly answer a user turn (K, L) with text
+  rather than a tool call, and have more conversation after them; ``turns`` picks the first,
+  the last N, or all of them.
 - Every reviewed turn is reviewed on its own: a turn whose review fails is noted in
   ``metadata["reflect_failed"]`` (turn, reason, detail) and the other turns are kept. A record
   is rejected only when no reviewed turn succeeded, with the first failure's reason.
@@ -46,9 +47,14 @@ _TURNS = re.compile(r"^(first|all|last:[1-9]\d*)$")
 
 
 def candidate_turns(conv: Conversation) -> list[tuple[int, int]]:
-    """(K, L) indices of every assistant answer to a user turn that has later turns."""
+    """(K, L) indices of every assistant answer to a user turn that has later turns.
+
+    An answer that calls tools is not one: there is no text to critique, and a rewrite in
+    its place would lose the call.
+    """
     last = len(conv.messages) - 1
-    return [(k, l_) for k, l_ in conv.pairs() if l_ < last]
+    return [(k, l_) for k, l_ in conv.pairs()
+            if l_ < last and not conv.messages[l_].calls_tools]
 
 
 def select_turns(pairs: list[tuple[int, int]], turns: str) -> list[tuple[int, int]]:
@@ -164,7 +170,7 @@ class Reflect(LLMStep):
         """Ask about answer ``l_`` to user turn ``k``; K echo and hindsight are re-asked."""
         prompt = get_prompt(self.prompt)
         n = len(conv.messages)
-        original = conv.messages[l_].content
+        original = conv.messages[l_].text
 
         def check(value: dict[str, Any]) -> Problem | None:
             return prompt.check(value, k, l_, n) or self.problem(conv, k, l_,
@@ -185,13 +191,13 @@ class Reflect(LLMStep):
 
     def problem(self, conv: Conversation, k: int, l_: int, r: Reflection) -> Problem | None:
         """Why reflection ``r`` of answer ``l_`` cannot be used as it is (a re-ask), or None."""
-        expected = conv.messages[k].content
+        expected = conv.messages[k].text
         if r.k_echo is not None and not _same_text(r.k_echo, expected):
             return Problem(f"K must be the user turn unchanged: you wrote {r.k_echo[:80]!r}, "
                            f"it is {expected[:80]!r}", KMismatch)
         if self.leak_guard and r.revised is not None:
-            later_users = [m.content for m in conv.messages[l_ + 1:] if m.role == "user"]
-            earlier = [m.content for m in conv.messages[: k + 1]]
+            later_users = [m.text for m in conv.messages[l_ + 1:] if m.role == "user"]
+            earlier = [m.text for m in conv.messages[: k + 1]]
             leak = find_hindsight_leak(r.revised, later_users, earlier)
             if leak:
                 return Problem(f"the revised answer {leak}; its reader has seen only the "

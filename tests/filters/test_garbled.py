@@ -93,3 +93,12 @@ def test_fixer_is_picklable_after_use():
     step = FixMojibake()
     step.rewrite_text("doesnâ€™t")
     assert pickle.loads(pickle.dumps(step)) == step
+
+
+def test_an_unknown_normalization_fails_in_the_recipe_not_mid_data():
+    # used to pass the recipe and raise ValueError from unicodedata on the first mojibake
+    from selfreflect.recipe import RecipeError, loads
+
+    with pytest.raises(RecipeError, match="parameter 'normalization': Input should be 'NFC'"):
+        loads("steps:\n  - step: fix_mojibake\n    normalization: XYZ\n")
+    assert loads("steps:\n  - step: fix_mojibake\n    normalization: null\n")
