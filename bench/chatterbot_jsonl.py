@@ -33,8 +33,12 @@ def convert(out_dir: Path) -> tuple[int, int, int]:
                 continue
             roles = ("user", "assistant")
             messages = [{"role": roles[i % 2], "content": t} for i, t in enumerate(dialog)]
-            lines.append(json.dumps({"id": f"{path.parent.name}/{path.stem}#{index}",
-                                     "messages": messages}, ensure_ascii=False))
+            lines.append(
+                json.dumps(
+                    {"id": f"{path.parent.name}/{path.stem}#{index}", "messages": messages},
+                    ensure_ascii=False,
+                )
+            )
         if lines:
             target = out_dir / f"{path.parent.name}_{path.stem}.jsonl"
             target.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -46,5 +50,7 @@ def convert(out_dir: Path) -> tuple[int, int, int]:
 if __name__ == "__main__":
     target = Path(sys.argv[1] if len(sys.argv) > 1 else "chatterbot")
     n_files, n_records, n_skipped = convert(target)
-    print(f"wrote {n_records} records in {n_files} files to {target} "
-          f"({n_skipped} dialogs with non-text items skipped)")
+    print(
+        f"wrote {n_records} records in {n_files} files to {target} "
+        f"({n_skipped} dialogs with non-text items skipped)"
+    )

@@ -82,8 +82,9 @@ def perturb(rng: random.Random, text: str, vocab: list[str], edits: int) -> str:
     return out
 
 
-def build_corpus(n: int, seed: int = 0, dup_rate: float = 0.15,
-                 exchanges: tuple[int, int] = (3, 14)) -> list[Conversation]:
+def build_corpus(
+    n: int, seed: int = 0, dup_rate: float = 0.15, exchanges: tuple[int, int] = (3, 14)
+) -> list[Conversation]:
     """n records of ``exchanges`` (min, max) exchanges; ``dup_rate`` of them are planted
     near-copies of an earlier record."""
     rng = random.Random(seed)
@@ -108,15 +109,18 @@ def build_corpus(n: int, seed: int = 0, dup_rate: float = 0.15,
                 turns[j] = (turns[j][0], perturb(rng, turns[j][1], vocab, 1))
             messages = [{"role": "system", "content": rng.choice(PERSONAS)}]
             messages += [{"role": r, "content": c} for r, c in turns]
-            records.append(Conversation(id=f"d{i}", messages=messages,
-                                        metadata={"planted_from": src.id}))
+            records.append(
+                Conversation(id=f"d{i}", messages=messages, metadata={"planted_from": src.id})
+            )
             continue
         messages = [{"role": "system", "content": rng.choice(PERSONAS)}]
         language = rng.choices(languages, weights)[0]  # one language per record
         for _ in range(rng.randint(*exchanges)):
             user, assistant = rng.choice(by_language[language])
-            messages += [{"role": "user", "content": user},
-                         {"role": "assistant", "content": assistant}]
+            messages += [
+                {"role": "user", "content": user},
+                {"role": "assistant", "content": assistant},
+            ]
         records.append(Conversation(id=f"d{i}", messages=messages))
     return records
 
@@ -159,14 +163,20 @@ def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     return len(a & b) / union if union else 0.0
 
 
-def score(decisions: list[str | None], ids: list[str], sets: list[frozenset[int]],
-          truth: set[tuple[int, int]], threshold: float) -> dict[str, float]:
+def score(
+    decisions: list[str | None],
+    ids: list[str],
+    sets: list[frozenset[int]],
+    truth: set[tuple[int, int]],
+    threshold: float,
+) -> dict[str, float]:
     """Recall: true pairs not both kept. Precision: drops whose named kept record is >= t."""
     position = {id_: i for i, id_ in enumerate(ids)}
     dropped = [d is not None for d in decisions]
     caught = sum(1 for a, b in truth if dropped[a] or dropped[b])
     good = sum(
-        1 for i, d in enumerate(decisions)
+        1
+        for i, d in enumerate(decisions)
         if d is not None and jaccard(sets[i], sets[position[d]]) >= threshold
     )
     n_drop = sum(dropped)
@@ -204,8 +214,9 @@ def sig_datasketch_update_batch(texts: list[str]) -> None:
 def sig_datasketch_bulk(texts: list[str]) -> None:
     from datasketch import MinHash
 
-    MinHash.bulk([[s.encode("utf-8") for s in shingles(t)] for t in texts],
-                 num_perm=NUM_PERM, seed=1)
+    MinHash.bulk(
+        [[s.encode("utf-8") for s in shingles(t)] for t in texts], num_perm=NUM_PERM, seed=1
+    )
 
 
 def sig_rensa_update(texts: list[str]) -> None:
@@ -222,7 +233,8 @@ def sig_rensa_matrix(texts: list[str]) -> None:
 
     for start in range(0, len(texts), 1024):
         RMinHash.digest_matrix_from_token_sets(
-            [shingles(t) for t in texts[start : start + 1024]], NUM_PERM, 1)
+            [shingles(t) for t in texts[start : start + 1024]], NUM_PERM, 1
+        )
 
 
 def sig_shingles_only(texts: list[str]) -> None:
@@ -250,8 +262,9 @@ def timed(fn: Callable[[list[str]], None], texts: list[str]) -> float:
 
 
 # -- end to end -----------------------------------------------------------------------------
-def e2e_selfreflect(records: list[Conversation], threshold: float,
-                    index: str = "memory") -> dict[str, Any]:
+def e2e_selfreflect(
+    records: list[Conversation], threshold: float, index: str = "memory"
+) -> dict[str, Any]:
     result = Pipeline([NearDedup(threshold=threshold, index=index)]).run(records)
     decisions = {r.id: r.duplicate_of for r in result.rejects}
     counters = result.report.steps[-1].counters
@@ -272,8 +285,11 @@ def e2e_datasketch(records: list[Conversation], threshold: float) -> dict[str, A
     decisions: list[str | None] = []
     for start in range(0, len(records), 1024):
         batch = records[start : start + 1024]
-        mhs = MinHash.bulk([[s.encode() for s in shingles(c.dedup_text())] for c in batch],
-                           num_perm=NUM_PERM, seed=1)
+        mhs = MinHash.bulk(
+            [[s.encode() for s in shingles(c.dedup_text())] for c in batch],
+            num_perm=NUM_PERM,
+            seed=1,
+        )
         for conv, mh in zip(batch, mhs, strict=True):
             found = lsh.query(mh)
             if found:
@@ -356,8 +372,10 @@ def a_selfreflect(records: list[Conversation], threshold: float) -> dict[str, An
     """The step as a recipe runs it (default parameters but ``ngram``)."""
     result = Pipeline([NearDedup(threshold=threshold, ngram=_NGRAM)]).run(records)
     decisions = {r.id: r.duplicate_of for r in result.rejects}
-    return {"decisions": [decisions.get(c.id) for c in records],
-            "counters": dict(result.report.steps[-1].counters)}
+    return {
+        "decisions": [decisions.get(c.id) for c in records],
+        "counters": dict(result.report.steps[-1].counters),
+    }
 
 
 def a_rensa_dedup(records: list[Conversation], threshold: float) -> dict[str, Any]:
@@ -385,8 +403,10 @@ def a_rensa_matrix(records: list[Conversation], threshold: float) -> dict[str, A
     decisions: list[str | None] = []
     for start in range(0, len(records), 1024):
         batch = records[start : start + 1024]
-        sigs = np.asarray(RMinHash.digest_matrix_from_token_sets(
-            _shingle_lists(batch), NUM_PERM, 1).to_rows(), dtype=np.uint32)
+        sigs = np.asarray(
+            RMinHash.digest_matrix_from_token_sets(_shingle_lists(batch), NUM_PERM, 1).to_rows(),
+            dtype=np.uint32,
+        )
         keys = band_keys(sigs, 9, 13)
         rows, _owners = index.query(keys)
         hit = np.zeros(len(batch), dtype=bool)
@@ -444,20 +464,26 @@ def a_datatrove(records: list[Conversation], threshold: float) -> dict[str, Any]
     logger.remove()  # its per-bucket progress lines
 
     # its default xxhash hashing passes str to xxhash, which xxhash >= 4 refuses: sha1 instead
-    config = MinhashConfig(n_grams=_NGRAM, num_buckets=14, hashes_per_bucket=8,
-                           hash_config=HashConfig(precision=64, hash_fc="sha1"))
+    config = MinhashConfig(
+        n_grams=_NGRAM,
+        num_buckets=14,
+        hashes_per_bucket=8,
+        hash_config=HashConfig(precision=64, hash_fc="sha1"),
+    )
     with tempfile.TemporaryDirectory() as tmp:
         docs = [Document(text=c.dedup_text(), id=c.id) for c in records]
-        MinhashDedupSignature(output_folder=f"{tmp}/sigs", config=config,
-                              language=SplitTokenizer()).run(iter(docs))
-        buckets = MinhashDedupBuckets(input_folder=f"{tmp}/sigs",
-                                      output_folder=f"{tmp}/buckets", config=config)
+        MinhashDedupSignature(
+            output_folder=f"{tmp}/sigs", config=config, language=SplitTokenizer()
+        ).run(iter(docs))
+        buckets = MinhashDedupBuckets(
+            input_folder=f"{tmp}/sigs", output_folder=f"{tmp}/buckets", config=config
+        )
         for rank in range(config.num_buckets):  # one task per bucket, as it requires
             buckets.run(None, rank=rank, world_size=config.num_buckets)
-        MinhashDedupCluster(input_folder=f"{tmp}/buckets", output_folder=f"{tmp}/remove_ids",
-                            config=config).run(None)
-        kept = {d.id for d in MinhashDedupFilter(input_folder=f"{tmp}/remove_ids").run(
-            iter(docs))}
+        MinhashDedupCluster(
+            input_folder=f"{tmp}/buckets", output_folder=f"{tmp}/remove_ids", config=config
+        ).run(None)
+        kept = {d.id for d in MinhashDedupFilter(input_folder=f"{tmp}/remove_ids").run(iter(docs))}
     return {"decisions": [None if c.id in kept else "?" for c in records]}
 
 
@@ -477,31 +503,47 @@ def anchors(corpus: str, threshold: float, only: list[str] | None) -> dict[str, 
     _RECORDS = build_corpus(n, exchanges=exchanges)
     texts = [c.dedup_text() for c in _RECORDS]
     words = sum(len(t.split()) for t in texts) / len(texts)
-    print(f"corpus {corpus}: {n} records, {words:.0f} words per compared text, "
-          f"word {_NGRAM}-grams, threshold {threshold}", flush=True)
-    runs = {label: in_child(fn, threshold) for label, fn in ANCHORS
-            if not only or fn.removeprefix("a_") in only}
+    print(
+        f"corpus {corpus}: {n} records, {words:.0f} words per compared text, "
+        f"word {_NGRAM}-grams, threshold {threshold}",
+        flush=True,
+    )
+    runs = {
+        label: in_child(fn, threshold)
+        for label, fn in ANCHORS
+        if not only or fn.removeprefix("a_") in only
+    }
     sets = shingle_sets(texts, _NGRAM)
     truth = true_pairs(sets, threshold)
     print(f"ground truth: {len(truth)} pairs >= {threshold}", flush=True)
     ids = [c.id for c in _RECORDS]
     base = runs.get("rensa RMinHashDeduplicator", {}).get("cpu_seconds")
-    out: dict[str, Any] = {"corpus": corpus, "records": n, "words": words, "ngram": _NGRAM,
-                           "true_pairs": len(truth), "runs": {}}
+    out: dict[str, Any] = {
+        "corpus": corpus,
+        "records": n,
+        "words": words,
+        "ngram": _NGRAM,
+        "true_pairs": len(truth),
+        "runs": {},
+    }
     for label, run in runs.items():
         if run.get("error"):
             print(f"  {label:<40} failed: {run['error']}", flush=True)
             continue
         decisions = run.pop("decisions")
         dropped = [d is not None for d in decisions]
-        run["recall"] = (sum(1 for a, b in truth if dropped[a] or dropped[b]) / len(truth)
-                         if truth else 1.0)
+        run["recall"] = (
+            sum(1 for a, b in truth if dropped[a] or dropped[b]) / len(truth) if truth else 1.0
+        )
         run["dropped"] = sum(dropped)
         if all(d != "?" for d in decisions):
             run["precision"] = score(decisions, ids, sets, truth, threshold)["precision"]
         ratio = f"{run['cpu_seconds'] / base:5.2f}x rensa" if base else ""
-        print(f"  {label:<40} {run['cpu_seconds']:7.1f} CPU s  peak +{run['peak_mb']:6.0f} MB  "
-              f"recall {run['recall']:.4f}  dropped {run['dropped']:>6}  {ratio}", flush=True)
+        print(
+            f"  {label:<40} {run['cpu_seconds']:7.1f} CPU s  peak +{run['peak_mb']:6.0f} MB  "
+            f"recall {run['recall']:.4f}  dropped {run['dropped']:>6}  {ratio}",
+            flush=True,
+        )
         out["runs"][label] = run
     return out
 
@@ -529,11 +571,15 @@ def million(n: int) -> dict[str, Any]:
     exact, near = report.steps[-2], report.steps[-1]
     distinct = exact.out
     return {
-        "records": n, "kept": kept, "seconds": time.perf_counter() - start,
+        "records": n,
+        "kept": kept,
+        "seconds": time.perf_counter() - start,
         "cpu_seconds": time.process_time() - cpu,
-        "exact_index_bytes": exact.counters["index_bytes"], "exact_distinct": distinct,
+        "exact_index_bytes": exact.counters["index_bytes"],
+        "exact_distinct": distinct,
         "exact_bytes_per_distinct": exact.counters["index_bytes"] / max(1, distinct),
-        "near_index_bytes": near.counters["index_bytes"], "near_indexed": near.counters["indexed"],
+        "near_index_bytes": near.counters["index_bytes"],
+        "near_indexed": near.counters["indexed"],
         "near_bytes_per_indexed": near.counters["index_bytes"] / max(1, near.counters["indexed"]),
         "rss_growth_mb": (_rss("VmHWM") - rss0) / 1024,
     }
@@ -545,10 +591,17 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, default=0.8)
     parser.add_argument("--million", action="store_true", help="only the memory run")
     parser.add_argument("--json", help="write results here too")
-    parser.add_argument("--anchors", choices=sorted(CORPORA),
-                        help="CPU seconds against rensa, datasketch and datatrove on this corpus")
-    parser.add_argument("--only", nargs="*", help="with --anchors: only these methods "
-                        "(selfreflect, rensa_dedup, rensa_matrix, datasketch, datatrove)")
+    parser.add_argument(
+        "--anchors",
+        choices=sorted(CORPORA),
+        help="CPU seconds against rensa, datasketch and datatrove on this corpus",
+    )
+    parser.add_argument(
+        "--only",
+        nargs="*",
+        help="with --anchors: only these methods "
+        "(selfreflect, rensa_dedup, rensa_matrix, datasketch, datatrove)",
+    )
     args = parser.parse_args()
     if args.anchors:
         out = anchors(args.anchors, args.threshold, args.only)
@@ -565,17 +618,23 @@ def main() -> None:
     _RECORDS = build_corpus(args.docs)
     texts = [c.dedup_text() for c in _RECORDS]
     words = sum(len(t.split()) for t in texts) / len(texts)
-    print(f"corpus: {len(texts)} records, {words:.0f} words per compared text on average, "
-          f"built in {time.perf_counter() - t0:.1f}s", flush=True)
+    print(
+        f"corpus: {len(texts)} records, {words:.0f} words per compared text on average, "
+        f"built in {time.perf_counter() - t0:.1f}s",
+        flush=True,
+    )
 
     results: dict[str, Any] = {"docs": len(texts), "words_per_doc": words, "signatures": {}}
     # end-to-end runs first, each in a forked child, before the parent starts rensa's threads
-    e2e = {label: in_child(fn_name, args.threshold) for label, fn_name in [
-        ("selfreflect near_dedup", "e2e_selfreflect"),
-        ("selfreflect, index=datasketch", "e2e_selfreflect_dsindex"),
-        ("datasketch MinHashLSH", "e2e_datasketch"),
-        ("rensa RMinHashLSH", "e2e_rensa"),
-    ]}
+    e2e = {
+        label: in_child(fn_name, args.threshold)
+        for label, fn_name in [
+            ("selfreflect near_dedup", "e2e_selfreflect"),
+            ("selfreflect, index=datasketch", "e2e_selfreflect_dsindex"),
+            ("datasketch MinHashLSH", "e2e_datasketch"),
+            ("rensa RMinHashLSH", "e2e_rensa"),
+        ]
+    }
     for name, fn, n in SIGNATURES:
         rate = timed(fn, texts[:n])
         results["signatures"][name] = rate
@@ -584,8 +643,10 @@ def main() -> None:
     t0 = time.perf_counter()
     sets = shingle_sets(texts)
     truth = true_pairs(sets, args.threshold)
-    print(f"ground truth: {len(truth)} pairs >= {args.threshold} "
-          f"({time.perf_counter() - t0:.1f}s)", flush=True)
+    print(
+        f"ground truth: {len(truth)} pairs >= {args.threshold} ({time.perf_counter() - t0:.1f}s)",
+        flush=True,
+    )
     results["true_pairs"] = len(truth)
 
     ids = [c.id for c in _RECORDS]
@@ -597,10 +658,12 @@ def main() -> None:
         quality = score(out.pop("decisions"), ids, sets, truth, args.threshold)
         out.update(quality)
         results["e2e"][label] = out
-        print(f"  {label:<26} {out['seconds']:7.1f}s  peak +{out['peak_mb']:6.0f} MB  "
-              f"recall {quality['recall']:.4f}  precision {quality['precision']:.4f}  "
-              f"dropped {quality['dropped']}  {out.get('counters', out.get('bands_rows', ''))}",
-              flush=True)
+        print(
+            f"  {label:<26} {out['seconds']:7.1f}s  peak +{out['peak_mb']:6.0f} MB  "
+            f"recall {quality['recall']:.4f}  precision {quality['precision']:.4f}  "
+            f"dropped {quality['dropped']}  {out.get('counters', out.get('bands_rows', ''))}",
+            flush=True,
+        )
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(results, fh, indent=2)

@@ -26,8 +26,10 @@ from collections.abc import Iterator
 
 from selfreflect import Conversation, Filter, Message, Pipeline, Rewriter
 
-WORDS = ("the ship sails east at dawn captain storm sea calm map chart star night wind "
-         "harbour rope lantern crew island gold old friend laughs quietly looks away").split()
+WORDS = (
+    "the ship sails east at dawn captain storm sea calm map chart star night wind "
+    "harbour rope lantern crew island gold old friend laughs quietly looks away"
+).split()
 
 
 def _texts(rng: random.Random, count: int, low: int, high: int) -> list[str]:
@@ -43,8 +45,10 @@ def generate(n: int, seed: int = 0) -> Iterator[Conversation]:
     for i in range(n):
         messages = [Message(role="system", content="You are Aria, a ship's navigator.")]
         for _ in range(1 + i % 3):
-            messages += [Message(role="user", content=rng.choice(users)),
-                         Message(role="assistant", content=rng.choice(answers))]
+            messages += [
+                Message(role="user", content=rng.choice(users)),
+                Message(role="assistant", content=rng.choice(answers)),
+            ]
         yield Conversation(id=f"bench-{i}", messages=messages, source="bench", line=i + 1)
 
 
@@ -116,8 +120,9 @@ class HeavyScore(Filter):
 PIPELINES = {
     "empty": lambda: Pipeline([]),
     "identity": lambda: Pipeline([Identity()]),
-    "three filters": lambda: Pipeline([MinAnswerWords(3), MaxRepeatedWordRatio(0.3),
-                                       DropAIDisclaimer()]),
+    "three filters": lambda: Pipeline(
+        [MinAnswerWords(3), MaxRepeatedWordRatio(0.3), DropAIDisclaimer()]
+    ),
     "heavy filter": lambda: Pipeline([HeavyScore()]),
 }
 
@@ -133,16 +138,31 @@ def measure(name: str, n: int, workers: int, chunk_size: int, start_method: str)
 
     report = pipeline.new_report()
     started, cpu = time.perf_counter(), time.process_time()
-    kept = sum(1 for _ in pipeline.stream(generate(n), on_reject, report, workers=workers,
-                                          chunk_size=chunk_size, start_method=start_method))
+    kept = sum(
+        1
+        for _ in pipeline.stream(
+            generate(n),
+            on_reject,
+            report,
+            workers=workers,
+            chunk_size=chunk_size,
+            start_method=start_method,
+        )
+    )
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     children = resource.getrusage(resource.RUSAGE_CHILDREN)  # workers, reaped at pool shutdown
     worker_cpu = children.ru_utime + children.ru_stime
     assert kept + rejected == n == report.input
     return {
-        "pipeline": name, "n": n, "workers": workers, "seconds": round(seconds, 2),
-        "records_per_s": round(n / seconds), "kept": kept, "rejected": rejected,
-        "cpu_main_s": round(cpu, 2), "cpu_workers_s": round(worker_cpu, 2),
+        "pipeline": name,
+        "n": n,
+        "workers": workers,
+        "seconds": round(seconds, 2),
+        "records_per_s": round(n / seconds),
+        "kept": kept,
+        "rejected": rejected,
+        "cpu_main_s": round(cpu, 2),
+        "cpu_workers_s": round(worker_cpu, 2),
         "records_per_cpu_s": round(n / (cpu + worker_cpu)),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
@@ -154,12 +174,20 @@ def generation_only(n: int) -> dict:
     started, cpu = time.perf_counter(), time.process_time()
     count = sum(1 for _ in generate(n))
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return {"pipeline": "(generate only)", "n": count, "workers": 1, "seconds": round(seconds, 2),
-            "records_per_s": round(count / seconds), "kept": count, "rejected": 0,
-            "cpu_main_s": round(cpu, 2), "cpu_workers_s": 0.0,
-            "records_per_cpu_s": round(count / cpu),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-            "worker_peak_rss_mb": 0}
+    return {
+        "pipeline": "(generate only)",
+        "n": count,
+        "workers": 1,
+        "seconds": round(seconds, 2),
+        "records_per_s": round(count / seconds),
+        "kept": count,
+        "rejected": 0,
+        "cpu_main_s": round(cpu, 2),
+        "cpu_workers_s": 0.0,
+        "records_per_cpu_s": round(count / cpu),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "worker_peak_rss_mb": 0,
+    }
 
 
 # -- rules against datatrove (issue 14, goal 5) ---------------------------------------------
@@ -178,8 +206,9 @@ RULES_RECIPE = """steps:
   - step: drop_context_dependent
   - step: drop_ai_self_reference
 """
-_PUNCT = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"',
-                        "\u2013": "-", "\u2014": "-"})
+_PUNCT = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"}
+)
 
 
 def _chat_text(data: dict) -> str:
@@ -217,8 +246,7 @@ def datatrove_rules(src: str, out: str, logs: str) -> None:
             return re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]+", " ", text)).strip()
 
     def not_garbled(doc) -> bool:
-        return "\ufffd" not in doc.text and not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]",
-                                                          doc.text)
+        return "\ufffd" not in doc.text and not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", doc.text)
 
     def not_mostly_emoji(doc) -> bool:
         return emoji.emoji_count(doc.text) * 2 < max(1, len(doc.text.split()))
@@ -226,20 +254,31 @@ def datatrove_rules(src: str, out: str, logs: str) -> None:
     def length_ok(doc) -> bool:
         return 3 <= len(doc.text.split()) <= 20000
 
-    LocalPipelineExecutor(pipeline=[
-        JsonlReader(os.path.dirname(src), glob_pattern=os.path.basename(src),
-                    adapter=lambda self, data, path, i: {"text": _chat_text(data),
-                                                          "id": data.get("id"), "metadata": {}}),
-        FTFYFormatter(),
-        LambdaFilter(not_garbled),
-        Punctuation(),
-        LambdaFilter(not_mostly_emoji),
-        RemoveEmoji(),
-        Whitespace(),
-        LambdaFilter(length_ok),
-        RegexFilter(r"(?i)\bas an ai\b|\blanguage model\b|\bi am an ai\b"),
-        JsonlWriter(out, compression=None),
-    ], tasks=1, workers=1, logging_dir=logs).run()
+    LocalPipelineExecutor(
+        pipeline=[
+            JsonlReader(
+                os.path.dirname(src),
+                glob_pattern=os.path.basename(src),
+                adapter=lambda self, data, path, i: {
+                    "text": _chat_text(data),
+                    "id": data.get("id"),
+                    "metadata": {},
+                },
+            ),
+            FTFYFormatter(),
+            LambdaFilter(not_garbled),
+            Punctuation(),
+            LambdaFilter(not_mostly_emoji),
+            RemoveEmoji(),
+            Whitespace(),
+            LambdaFilter(length_ok),
+            RegexFilter(r"(?i)\bas an ai\b|\blanguage model\b|\bi am an ai\b"),
+            JsonlWriter(out, compression=None),
+        ],
+        tasks=1,
+        workers=1,
+        logging_dir=logs,
+    ).run()
 
 
 def rules_one(kind: str, src: str, workdir: str) -> dict:
@@ -262,8 +301,11 @@ def rules_one(kind: str, src: str, workdir: str) -> dict:
         code = cli(args)
         assert code in (0, None), code
     after = resource.getrusage(resource.RUSAGE_SELF)
-    row = {"kind": kind, "seconds": round(time.perf_counter() - started, 2),
-           "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 2)}
+    row = {
+        "kind": kind,
+        "seconds": round(time.perf_counter() - started, 2),
+        "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 2),
+    }
     if kind != "datatrove":
         with open(f"{workdir}/{kind}.json") as fh:
             report = json.load(fh)
@@ -286,22 +328,28 @@ def rules(n: int) -> None:
         size_mb = os.path.getsize(src) / 1e6
         rows = {}
         for kind in ("empty", "rules", "default", "datatrove"):
-            done = subprocess.run([sys.executable, __file__, "--rules-one", kind, "--src", src,
-                                   "--workdir", workdir], capture_output=True, text=True)
+            done = subprocess.run(
+                [sys.executable, __file__, "--rules-one", kind, "--src", src, "--workdir", workdir],
+                capture_output=True,
+                text=True,
+            )
             if done.returncode:
                 print(f"  {kind}: failed: {done.stderr.strip().splitlines()[-1:]}")
                 continue
             rows[kind] = json.loads(done.stdout.strip().splitlines()[-1])
         print(f"{n:,} records, {size_mb:.1f} MB (bench/scale.py's chat records)")
-        print("| run | CPU s | records per CPU s | MB per CPU s | CPU vs empty "
-              "| CPU vs datatrove |")
+        print(
+            "| run | CPU s | records per CPU s | MB per CPU s | CPU vs empty | CPU vs datatrove |"
+        )
         print("|---|---:|---:|---:|---:|---:|")
         for kind, row in rows.items():
             cpu = row["cpu_s"]
             vs_empty = cpu / rows["empty"]["cpu_s"] if "empty" in rows else float("nan")
             vs_dt = cpu / rows["datatrove"]["cpu_s"] if "datatrove" in rows else float("nan")
-            print(f"| {kind} | {cpu} | {n / cpu:,.0f} | {size_mb / cpu:.2f} | {vs_empty:.2f}x "
-                  f"| {vs_dt:.2f}x |")
+            print(
+                f"| {kind} | {cpu} | {n / cpu:,.0f} | {size_mb / cpu:.2f} | {vs_empty:.2f}x "
+                f"| {vs_dt:.2f}x |"
+            )
         for kind in ("empty", "default"):
             if kind in rows:
                 steps = sorted(rows[kind]["steps"].items(), key=lambda kv: -kv[1])
@@ -313,12 +361,18 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--chunk-size", type=int, default=256)
-    parser.add_argument("--start-method", default="spawn",
-                        help="spawn (default here: workers are our children, so their CPU and "
-                             "peak RSS are measured) or forkserver (the library's default)")
-    parser.add_argument("--rules", action="store_true",
-                        help="empty recipe vs default rules vs datatrove's equivalent rules, "
-                             "from a JSONL file through the CLI, in CPU seconds")
+    parser.add_argument(
+        "--start-method",
+        default="spawn",
+        help="spawn (default here: workers are our children, so their CPU and "
+        "peak RSS are measured) or forkserver (the library's default)",
+    )
+    parser.add_argument(
+        "--rules",
+        action="store_true",
+        help="empty recipe vs default rules vs datatrove's equivalent rules, "
+        "from a JSONL file through the CLI, in CPU seconds",
+    )
     parser.add_argument("--rules-one", help=argparse.SUPPRESS)
     parser.add_argument("--src", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
@@ -332,34 +386,57 @@ def main() -> None:
         rules(args.n)
         return
     if args.one:
-        row = (generation_only(args.n) if args.one == "(generate only)"
-               else measure(args.one, args.n, args.worker_count, args.chunk_size,
-                            args.start_method))
+        row = (
+            generation_only(args.n)
+            if args.one == "(generate only)"
+            else measure(args.one, args.n, args.worker_count, args.chunk_size, args.start_method)
+        )
         print(json.dumps(row))
         return
     configs = [("(generate only)", 1, args.n)]
-    configs += [(name, w, args.n if name != "heavy filter" else args.n // 10)
-                for name in PIPELINES for w in args.workers]
+    configs += [
+        (name, w, args.n if name != "heavy filter" else args.n // 10)
+        for name in PIPELINES
+        for w in args.workers
+    ]
     # Memory must not grow with the input: the same pipelines on 5x the records.
     configs += [(name, max(args.workers), 5 * args.n) for name in ("empty", "three filters")]
     rows = []
     for name, workers, n in configs:
         done = subprocess.run(
-            [sys.executable, __file__, "--one", name, "--n", str(n), "--worker-count",
-             str(workers), "--chunk-size", str(args.chunk_size), "--start-method",
-             args.start_method],
-            capture_output=True, text=True, check=True)
+            [
+                sys.executable,
+                __file__,
+                "--one",
+                name,
+                "--n",
+                str(n),
+                "--worker-count",
+                str(workers),
+                "--chunk-size",
+                str(args.chunk_size),
+                "--start-method",
+                args.start_method,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         rows.append(json.loads(done.stdout))
         print(f"  {name} x{workers}: {rows[-1]['records_per_s']} records/s", file=sys.stderr)
-    header = ("| pipeline | workers | records | seconds | records/s | CPU s main + workers "
-              "| records per CPU s | kept | peak RSS main (MB) | peak RSS worker (MB) |")
+    header = (
+        "| pipeline | workers | records | seconds | records/s | CPU s main + workers "
+        "| records per CPU s | kept | peak RSS main (MB) | peak RSS worker (MB) |"
+    )
     print(header)
     print("|" + "---|" * 10)
     for r in rows:
-        print(f"| {r['pipeline']} | {r['workers']} | {r['n']:,} | {r['seconds']} | "
-              f"{r['records_per_s']:,} | {r['cpu_main_s']} + {r['cpu_workers_s']} | "
-              f"{r['records_per_cpu_s']:,} | {r['kept']:,} | {r['peak_rss_mb']} | "
-              f"{r['worker_peak_rss_mb'] or '-'} |")
+        print(
+            f"| {r['pipeline']} | {r['workers']} | {r['n']:,} | {r['seconds']} | "
+            f"{r['records_per_s']:,} | {r['cpu_main_s']} + {r['cpu_workers_s']} | "
+            f"{r['records_per_cpu_s']:,} | {r['kept']:,} | {r['peak_rss_mb']} | "
+            f"{r['worker_peak_rss_mb'] or '-'} |"
+        )
 
 
 if __name__ == "__main__":

@@ -37,11 +37,14 @@ from selfreflect.reflect import Reflect  # noqa: E402
 def records(n: int, offset: int = 0) -> list[Conversation]:
     """``n`` three-turn conversations with distinct text (so no call is a cache hit)."""
     return [
-        Conversation(id=str(i), messages=[
-            {"role": "user", "content": f"Question number {i}: how do I flip a 3-sided coin?"},
-            {"role": "assistant", "content": f"Answer {i}: heads, tails or side."},
-            {"role": "user", "content": f"Follow-up {i}: a 3-sided coin does not exist."},
-        ])
+        Conversation(
+            id=str(i),
+            messages=[
+                {"role": "user", "content": f"Question number {i}: how do I flip a 3-sided coin?"},
+                {"role": "assistant", "content": f"Answer {i}: heads, tails or side."},
+                {"role": "user", "content": f"Follow-up {i}: a 3-sided coin does not exist."},
+            ],
+        )
         for i in range(offset, offset + n)
     ]
 
@@ -50,7 +53,8 @@ def start_server(latency: float) -> tuple[subprocess.Popen, str]:
     """The fake server in a subprocess; returns it and its base URL."""
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "tests" / "fakellm.py"), "--latency", str(latency), "--fast"],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout is not None
     return proc, proc.stdout.readline().strip()
@@ -105,8 +109,12 @@ def chitchat(n: int, max_turns: int = 8) -> list[Conversation]:
         if len(turns) < 3 or not all(t.strip() for t in turns):
             continue
         roles = ["user" if i % 2 == 0 else "assistant" for i in range(len(turns))]
-        out.append(Conversation(id=d.ref, messages=[
-            {"role": r, "content": t} for r, t in zip(roles, turns, strict=True)]))
+        out.append(
+            Conversation(
+                id=d.ref,
+                messages=[{"role": r, "content": t} for r, t in zip(roles, turns, strict=True)],
+            )
+        )
         if len(out) == n:
             break
     return out
@@ -130,47 +138,65 @@ def measure_yield(n: int) -> None:
     stats = result.report.steps[1]
     c = stats.counters
     examples = list(iter_examples(result.kept))
-    leaks = sum(1 for e in examples
-                if HINDSIGHT in e.messages[-1].content
-                or find_hindsight_leak(e.messages[-1].content) is not None)
+    leaks = sum(
+        1
+        for e in examples
+        if HINDSIGHT in e.messages[-1].content
+        or find_hindsight_leak(e.messages[-1].content) is not None
+    )
     failed = {k: v for k, v in sorted(stats.reasons.items())}
-    print(f"{len(convs)} multi-turn chitchat-dataset conversations, {c['turns_reviewed']} "
-          f"answers reviewed; faults served on first asks and re-asks: "
-          + ", ".join(f"{k} {v}" for k, v in sorted(served.items())))
-    print("| conversations | with output | yield | examples | turns failed | calls paid | "
-          "calls per example | re-asks | evidence entries dropped | JSON repaired | "
-          "revisions with a hindsight phrase | rejected (reason) | CPU s |")
+    print(
+        f"{len(convs)} multi-turn chitchat-dataset conversations, {c['turns_reviewed']} "
+        f"answers reviewed; faults served on first asks and re-asks: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(served.items()))
+    )
+    print(
+        "| conversations | with output | yield | examples | turns failed | calls paid | "
+        "calls per example | re-asks | evidence entries dropped | JSON repaired | "
+        "revisions with a hindsight phrase | rejected (reason) | CPU s |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
-    print(f"| {len(convs)} | {len(result.kept)} | {len(result.kept) / len(convs):.1%} | "
-          f"{len(examples)} | {c['turns_failed']} | {c['calls']} | "
-          f"{c['calls'] / max(len(examples), 1):.2f} | {c['reasks']} | "
-          f"{c['dropped_evidence_turns']} | {c['repaired_json']} | {leaks} | "
-          f"{', '.join(f'{k} {v}' for k, v in failed.items()) or '-'} | {cpu:.1f} |")
+    print(
+        f"| {len(convs)} | {len(result.kept)} | {len(result.kept) / len(convs):.1%} | "
+        f"{len(examples)} | {c['turns_failed']} | {c['calls']} | "
+        f"{c['calls'] / max(len(examples), 1):.2f} | {c['reasks']} | "
+        f"{c['dropped_evidence_turns']} | {c['repaired_json']} | {leaks} | "
+        f"{', '.join(f'{k} {v}' for k, v in failed.items()) or '-'} | {cpu:.1f} |"
+    )
 
 
 def main() -> None:
     if "--faults" in sys.argv:
         parser = argparse.ArgumentParser(description="reflect yield against a small model")
-        parser.add_argument("--faults", type=int, required=True, metavar="N",
-                            help="conversations to run")
+        parser.add_argument(
+            "--faults", type=int, required=True, metavar="N", help="conversations to run"
+        )
         measure_yield(parser.parse_args().faults)
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16, 64])
-    parser.add_argument("--rounds", type=int, default=40,
-                        help="calls per level = rounds x concurrency (default 40: steady state; "
-                             "10 shows the ramp-up of a short run)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=40,
+        help="calls per level = rounds x concurrency (default 40: steady state; "
+        "10 shows the ramp-up of a short run)",
+    )
     args = parser.parse_args()
     os.environ.pop("SELFREFLECT_API_KEY", None)
     proc, base_url = start_server(args.latency)
     try:
         measure(base_url, 4, 8, 10_000_000)  # warm up imports and connections
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        print(f"latency {args.latency * 1000:.0f} ms, {args.rounds} rounds per level, "
-              f"{os.cpu_count()} cores, load average {load}")
-        print("| concurrency | calls | seconds | calls/s | ideal calls/s | fraction of ideal "
-              "| overhead per call | CPU per call | plain httpx: fraction of ideal |")
+        print(
+            f"latency {args.latency * 1000:.0f} ms, {args.rounds} rounds per level, "
+            f"{os.cpu_count()} cores, load average {load}"
+        )
+        print(
+            "| concurrency | calls | seconds | calls/s | ideal calls/s | fraction of ideal "
+            "| overhead per call | CPU per call | plain httpx: fraction of ideal |"
+        )
         print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         offset = 0
         for c in args.concurrency:
@@ -181,9 +207,11 @@ def main() -> None:
             ideal = c / args.latency
             overhead = (elapsed - args.rounds * args.latency) / calls * 1000
             plain = measure_plain_httpx(base_url, c, calls)
-            print(f"| {c} | {calls} | {elapsed:.2f} | {rate:.1f} | {ideal:.1f} | "
-                  f"{rate / ideal:.1%} | {overhead:.1f} ms | {cpu / calls * 1000:.2f} ms | "
-                  f"{args.rounds * args.latency / plain:.1%} |")
+            print(
+                f"| {c} | {calls} | {elapsed:.2f} | {rate:.1f} | {ideal:.1f} | "
+                f"{rate / ideal:.1%} | {overhead:.1f} ms | {cpu / calls * 1000:.2f} ms | "
+                f"{args.rounds * args.latency / plain:.1%} |"
+            )
     finally:
         proc.terminate()
         proc.wait()

@@ -51,8 +51,10 @@ def make_data(path: Path, n: int, seed: int = 0) -> None:
                 for _ in range(rng.choice([1, 1, 2, 3])):
                     q = " ".join(rng.choices(WORDS, k=rng.randint(4, 30))) + "?"
                     a = " ".join(rng.choices(WORDS, k=rng.randint(2, 160))) + "."
-                    messages += [{"role": "user", "content": q + rng.choice(NOISE)},
-                                 {"role": "assistant", "content": a + rng.choice(NOISE)}]
+                    messages += [
+                        {"role": "user", "content": q + rng.choice(NOISE)},
+                        {"role": "assistant", "content": a + rng.choice(NOISE)},
+                    ]
                 if len(made) < 20000:
                     made.append(messages)
             fh.write(json.dumps({"id": f"r{i}", "messages": messages}, ensure_ascii=False) + "\n")
@@ -108,8 +110,11 @@ def run_local(data: Path, out: Path, workers: int, near: bool) -> dict:
     if workers > 1 and not kwargs:
         raise SystemExit("this selfreflect has no local workers")
     write_jsonl(pipe.stream(read(data), rejects.append, report, **kwargs), out)
-    return {"seconds": time.perf_counter() - started, "kept": report.kept,
-            "rejected": report.rejected}
+    return {
+        "seconds": time.perf_counter() - started,
+        "kept": report.kept,
+        "rejected": report.rejected,
+    }
 
 
 def run_ray(data: Path, out: Path, near: bool) -> dict:
@@ -124,12 +129,15 @@ def run_ray(data: Path, out: Path, near: bool) -> dict:
     ray.data.DataContext.get_current().enable_progress_bars = False
     init = time.perf_counter() - t0
     started = time.perf_counter()
-    report = run_recipe_on_ray(pipeline(near), [str(data)], str(out),
-                               rejects=str(out) + ".rejects")
+    report = run_recipe_on_ray(pipeline(near), [str(data)], str(out), rejects=str(out) + ".rejects")
     seconds = time.perf_counter() - started
     ray.shutdown()
-    return {"seconds": seconds, "init_seconds": init, "kept": report.kept,
-            "rejected": report.rejected}
+    return {
+        "seconds": seconds,
+        "init_seconds": init,
+        "kept": report.kept,
+        "rejected": report.rejected,
+    }
 
 
 # -- parent: run each child, sample its memory ------------------------------------------------
@@ -213,8 +221,10 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for name, r in rows:
         init = f"{r['init_seconds']:.1f}" if "init_seconds" in r else "-"
-        print(f"| {name} | {r['seconds']:.1f} | {args.records / r['seconds']:,.0f} | "
-              f"{r['peak_mb']:,.0f} | {r['kept']} | {r['rejected']} | {init} |")
+        print(
+            f"| {name} | {r['seconds']:.1f} | {args.records / r['seconds']:,.0f} | "
+            f"{r['peak_mb']:,.0f} | {r['kept']} | {r['rejected']} | {init} |"
+        )
     if len({(r["kept"], r["rejected"]) for _, r in rows}) > 1:
         raise SystemExit("engines disagree on kept/rejected counts")
 

@@ -42,8 +42,9 @@ def step_section(info: Any) -> str:
         lines.append("")
     if info.reasons:
         lines += ["| reason code | meaning |", "|---|---|"]
-        lines += [f"| `{code}` | {_md(meaning)} |"
-                  for code, meaning in sorted(info.reasons.items())]
+        lines += [
+            f"| `{code}` | {_md(meaning)} |" for code, meaning in sorted(info.reasons.items())
+        ]
         lines.append("")
     return "\n".join(lines)
 
@@ -71,8 +72,10 @@ def catalogue_markdown(steps: dict[str, type] | None = None) -> str:
     in_default = default_recipe_steps()
     infos = [describe(n, c, in_default) for n, c in steps.items()]
     head += ["| step | what it does | in `default` |", "|---|---|---|"]
-    head += [f"| [{i.name}](#{i.name}) | {_md(i.summary)} | "
-             f"{'yes' if i.in_default else ''} |" for i in infos]
+    head += [
+        f"| [{i.name}](#{i.name}) | {_md(i.summary)} | {'yes' if i.in_default else ''} |"
+        for i in infos
+    ]
     head.append("")
     return "\n".join(head + [step_section(i) for i in infos])
 

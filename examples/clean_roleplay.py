@@ -56,13 +56,19 @@ def main(argv: list[str] | None = None) -> dict:
     observer = RunObserver()
     report = pipeline.new_report()
     rejects: list[Reject] = []
-    kept = pipeline.stream(observer.wrap_input(read(args.input)),
-                           observer.wrap_on_reject(rejects.append), report)
+    kept = pipeline.stream(
+        observer.wrap_input(read(args.input)), observer.wrap_on_reject(rejects.append), report
+    )
     write_jsonl(observer.wrap_output(kept), out / "clean.jsonl")
     write_jsonl_rejects(rejects, out / "rejects.jsonl")
     (out / "report.json").write_text(report.dumps(), encoding="utf-8")
-    write_run_report(out / "report.html", report, observer, output=out / "clean.jsonl",
-                     title="role-play cleaning")
+    write_run_report(
+        out / "report.html",
+        report,
+        observer,
+        output=out / "clean.jsonl",
+        title="role-play cleaning",
+    )
 
     print(report.table())
     print(f"\nwrote {out / 'clean.jsonl'}, {out / 'rejects.jsonl'}, {out / 'report.html'}")
@@ -71,8 +77,10 @@ def main(argv: list[str] | None = None) -> dict:
 
 def write_jsonl_rejects(rejects: list[Reject], path: Path) -> None:
     """The rejects file: one JSON object per rejected record."""
-    path.write_text("".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in rejects),
-                    encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in rejects),
+        encoding="utf-8",
+    )
 
 
 if __name__ == "__main__":

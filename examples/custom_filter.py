@@ -33,12 +33,24 @@ class DropShouting(Filter):
 
 def main() -> dict:
     records = [
-        Conversation(id="calm", messages=[{"role": "user", "content": "Could you help me?"},
-                                          {"role": "assistant", "content": "Of course."}]),
-        Conversation(id="loud", messages=[{"role": "user", "content": "WHY IS THIS BROKEN"},
-                                          {"role": "assistant", "content": "Let's look."}]),
-        Conversation(id="short", messages=[{"role": "user", "content": "OK"},
-                                           {"role": "assistant", "content": "Good."}]),
+        Conversation(
+            id="calm",
+            messages=[
+                {"role": "user", "content": "Could you help me?"},
+                {"role": "assistant", "content": "Of course."},
+            ],
+        ),
+        Conversation(
+            id="loud",
+            messages=[
+                {"role": "user", "content": "WHY IS THIS BROKEN"},
+                {"role": "assistant", "content": "Let's look."},
+            ],
+        ),
+        Conversation(
+            id="short",
+            messages=[{"role": "user", "content": "OK"}, {"role": "assistant", "content": "Good."}],
+        ),
     ]
     pipeline = Pipeline([DropShouting(min_letters=5)])
     result = pipeline.run(records)
@@ -52,11 +64,13 @@ def main() -> dict:
     # __init__ only stores its parameters, so the pipeline is data: this is a recipe. To use
     # `drop_shouting` by name in a recipe file, register the class in your package's pyproject:
     # [project.entry-points."selfreflect.steps"] drop_shouting = "mypackage.filters:DropShouting"
-    recipe = yaml.safe_dump({"steps": [step.to_dict() for step in pipeline.steps]},
-                            sort_keys=False)
+    recipe = yaml.safe_dump({"steps": [step.to_dict() for step in pipeline.steps]}, sort_keys=False)
     print("\nas a recipe:\n" + recipe)
-    return {"kept": [c.id for c in result.kept], "rejected": [r.id for r in result.rejects],
-            "recipe": recipe}
+    return {
+        "kept": [c.id for c in result.kept],
+        "rejected": [r.id for r in result.rejects],
+        "recipe": recipe,
+    }
 
 
 if __name__ == "__main__":

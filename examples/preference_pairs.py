@@ -36,16 +36,22 @@ def main(argv: list[str] | None = None) -> dict:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    reflect = Reflect(base_url=args.base_url, model=args.model, mode="preference",
-                      cache=str(out / "cache"), concurrency=args.concurrency)
+    reflect = Reflect(
+        base_url=args.base_url,
+        model=args.model,
+        mode="preference",
+        cache=str(out / "cache"),
+        concurrency=args.concurrency,
+    )
     pipeline = recipe.load("default").pipeline | reflect
 
     # the HTML report watches the run from outside: input, rejects and output are wrapped
     hook = HtmlReportHook(out / "report.html", title="preference pairs")
     report = pipeline.new_report()
     rejects: list[Reject] = []
-    pairs = hook.output(pipeline.stream(hook.input(read(args.input)),
-                                        hook.on_reject(rejects.append), report))
+    pairs = hook.output(
+        pipeline.stream(hook.input(read(args.input)), hook.on_reject(rejects.append), report)
+    )
     count = write_jsonl(pairs, out / "pairs.jsonl")
     with open(out / "rejects.jsonl", "w", encoding="utf-8") as fh:
         for reject in rejects:

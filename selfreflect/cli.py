@@ -106,7 +106,7 @@ MAX_MESSAGE = 600
 
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 3] + "..."
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
 
 
 def _progress(records: Iterable[Any], inputs: Sequence[str] = (), quiet: bool = False) -> Any:
@@ -117,20 +117,31 @@ def _progress(records: Iterable[Any], inputs: Sequence[str] = (), quiet: bool = 
 
 
 def _add_quiet(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-q", "--quiet", action="store_true",
-                   help="no progress bar on a terminal, no progress lines in a log")
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress bar on a terminal, no progress lines in a log",
+    )
 
 
 def _add_format(p: argparse.ArgumentParser) -> None:
     from selfreflect.formats import FORMATS
 
-    p.add_argument("--format", choices=list(FORMATS), default=None,
-                   help="input format for every file (default: detected per file); when it "
-                        "rejects most of a file that looks like another format, a warning "
-                        "names that format")
-    p.add_argument("--strict", action="store_true",
-                   help="with --format: stop (exit 2, no output) instead of warning when the "
-                        "format does not fit a file")
+    p.add_argument(
+        "--format",
+        choices=list(FORMATS),
+        default=None,
+        help="input format for every file (default: detected per file); when it "
+        "rejects most of a file that looks like another format, a warning "
+        "names that format",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="with --format: stop (exit 2, no output) instead of warning when the "
+        "format does not fit a file",
+    )
 
 
 def _finish(job: Job, report: Report) -> int:
@@ -143,21 +154,32 @@ def _finish(job: Job, report: Report) -> int:
         with atomic_path(job.report) as tmp:
             Path(tmp).write_text(report.dumps() + "\n", encoding="utf-8")
     where = f" -> {job.rejects}" if job.rejects else " (pass --rejects FILE to keep them)"
-    print(f"wrote {report.kept} records to {job.output}; {report.rejected} rejected{where}",
-          file=sys.stderr)
+    print(
+        f"wrote {report.kept} records to {job.output}; {report.rejected} rejected{where}",
+        file=sys.stderr,
+    )
     return 0
 
 
 def _add_report_html(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--report-html", metavar="FILE",
-                   help="write a self-contained HTML report of the run here (funnel, reasons, "
-                        "lengths before/after, rejected samples, duplicate clusters)")
-    p.add_argument("--record-source", action="store_true",
-                   help="add metadata.source = {file, line} (where it was read) to each kept "
-                        "record")
-    p.add_argument("--by", choices=(*GROUP_CHOICES, "none"), default=None,
-                   help="break the report down per persona, source file or system prompt "
-                        "(default: persona with --report-html, else none)")
+    p.add_argument(
+        "--report-html",
+        metavar="FILE",
+        help="write a self-contained HTML report of the run here (funnel, reasons, "
+        "lengths before/after, rejected samples, duplicate clusters)",
+    )
+    p.add_argument(
+        "--record-source",
+        action="store_true",
+        help="add metadata.source = {file, line} (where it was read) to each kept record",
+    )
+    p.add_argument(
+        "--by",
+        choices=(*GROUP_CHOICES, "none"),
+        default=None,
+        help="break the report down per persona, source file or system prompt "
+        "(default: persona with --report-html, else none)",
+    )
     _add_persona_pattern(p)
     _add_quiet(p)
 
@@ -167,10 +189,15 @@ GROUP_CHOICES = ("persona", "source", "system")
 
 
 def _add_persona_pattern(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--persona-pattern", metavar="REGEX", action="append", default=None,
-                   help="regex naming the persona in the system prompt, with a (?P<persona>...) "
-                        "group (repeatable; default: 'You are X.' and its common variants, "
-                        "CJK too)")
+    p.add_argument(
+        "--persona-pattern",
+        metavar="REGEX",
+        action="append",
+        default=None,
+        help="regex naming the persona in the system prompt, with a (?P<persona>...) "
+        "group (repeatable; default: 'You are X.' and its common variants, "
+        "CJK too)",
+    )
 
 
 def _group_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -202,20 +229,41 @@ def _workers(value: str) -> int:
 
 def add_clean(sub: Any) -> None:
     """``clean INPUT... -o OUTPUT``: run a recipe (``default`` unless named) over files."""
-    p = sub.add_parser("clean", help="clean chat files with a recipe (default: 'default')",
-                       description="Read INPUT files (openai, sharegpt or alpaca; JSONL, "
-                                   ".jsonl.gz or a JSON array), run a recipe, write OUTPUT.")
-    p.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help="input files ('-' for standard input; pipes and fifos work)")
-    p.add_argument("-o", "--output", required=True, metavar="OUTPUT",
-                   help="output file (.jsonl, .jsonl.gz or .parquet)")
+    p = sub.add_parser(
+        "clean",
+        help="clean chat files with a recipe (default: 'default')",
+        description="Read INPUT files (openai, sharegpt or alpaca; JSONL, "
+        ".jsonl.gz or a JSON array), run a recipe, write OUTPUT.",
+    )
+    p.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="input files ('-' for standard input; pipes and fifos work)",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUTPUT",
+        help="output file (.jsonl, .jsonl.gz or .parquet)",
+    )
     p.add_argument("--rejects", metavar="FILE", help="write rejected records (JSONL) here")
     p.add_argument("--report", metavar="FILE", help="write the JSON report here")
     _add_report_html(p)
-    p.add_argument("--recipe", metavar="NAME|PATH", default=DEFAULT_RECIPE,
-                   help="recipe name or YAML file (default: %(default)s)")
-    p.add_argument("--workers", type=_workers, default=None, metavar="N",
-                   help="processes for per-record steps (default: the recipe's, else 1)")
+    p.add_argument(
+        "--recipe",
+        metavar="NAME|PATH",
+        default=DEFAULT_RECIPE,
+        help="recipe name or YAML file (default: %(default)s)",
+    )
+    p.add_argument(
+        "--workers",
+        type=_workers,
+        default=None,
+        metavar="N",
+        help="processes for per-record steps (default: the recipe's, else 1)",
+    )
     _add_format(p)
     p.set_defaults(func=cmd_clean)
 
@@ -226,10 +274,21 @@ def cmd_clean(args: argparse.Namespace) -> int:
     _check_outputs(inputs, args.output, args.rejects, args.report, args.report_html)
     recipe = _load_recipe(args.recipe)
     workers = args.workers or _recipe_workers(recipe)
-    job = Job(recipe.pipeline, inputs, args.output, args.rejects, args.report, workers,
-              args.format, args.report_html, args.strict,
-              provenance=_provenance(args, recipe.pipeline, inputs),
-              record_source=args.record_source, quiet=args.quiet, **_group_options(args))
+    job = Job(
+        recipe.pipeline,
+        inputs,
+        args.output,
+        args.rejects,
+        args.report,
+        workers,
+        args.format,
+        args.report_html,
+        args.strict,
+        provenance=_provenance(args, recipe.pipeline, inputs),
+        record_source=args.record_source,
+        quiet=args.quiet,
+        **_group_options(args),
+    )
     return _finish(job, run_local(job))
 
 
@@ -238,22 +297,38 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 def add_run(sub: Any) -> None:
     """``run RECIPE.yaml``: run a recipe with the input and output it names (or overrides)."""
-    p = sub.add_parser("run", help="run a YAML recipe",
-                       description="Run a recipe; --input/--output override the recipe's own.")
+    p = sub.add_parser(
+        "run",
+        help="run a YAML recipe",
+        description="Run a recipe; --input/--output override the recipe's own.",
+    )
     p.add_argument("recipe", metavar="RECIPE.yaml", help="recipe file or built-in recipe name")
-    p.add_argument("--input", action="extend", nargs="+", metavar="PATH",
-                   help="input files (--input a.jsonl b.jsonl, a glob, or repeated); "
-                        "override the recipe's input")
+    p.add_argument(
+        "--input",
+        action="extend",
+        nargs="+",
+        metavar="PATH",
+        help="input files (--input a.jsonl b.jsonl, a glob, or repeated); "
+        "override the recipe's input",
+    )
     p.add_argument("--output", metavar="PATH", help="output file; overrides the recipe's output")
     p.add_argument("--rejects", metavar="FILE", help="rejects file; overrides the recipe's")
     p.add_argument("--report", metavar="FILE", help="JSON report file; overrides the recipe's")
     _add_report_html(p)
-    p.add_argument("--workers", type=_workers, default=None, metavar="N",
-                   help="processes for per-record steps")
-    p.add_argument("--engine", choices=ENGINES, default=None,
-                   help="local processes (default) or Ray Data (pip install 'selfreflect[ray]')")
-    p.add_argument("--address", metavar="ADDR",
-                   help="with --engine ray: the cluster to join (default: start a local one)")
+    p.add_argument(
+        "--workers", type=_workers, default=None, metavar="N", help="processes for per-record steps"
+    )
+    p.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=None,
+        help="local processes (default) or Ray Data (pip install 'selfreflect[ray]')",
+    )
+    p.add_argument(
+        "--address",
+        metavar="ADDR",
+        help="with --engine ray: the cluster to join (default: start a local one)",
+    )
     _add_format(p)
     p.set_defaults(func=cmd_run)
 
@@ -263,8 +338,9 @@ def _provenance(args: argparse.Namespace, pipeline: Any, inputs: Sequence[str]) 
     from selfreflect.provenance import RunProvenance, recipe_text, safe_command
 
     argv = getattr(args, "argv", sys.argv[1:])
-    return RunProvenance(list(inputs), recipe_text(pipeline),
-                         command=safe_command(["selfreflect", *argv]))
+    return RunProvenance(
+        list(inputs), recipe_text(pipeline), command=safe_command(["selfreflect", *argv])
+    )
 
 
 def _recipe_workers(recipe: Any) -> int:
@@ -301,17 +377,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UserError(f"recipe {args.recipe} names no output; pass --output PATH")
     engine = args.engine or getattr(recipe, "engine", None) or "local"
     if engine not in ENGINES:
-        raise UserError(f"recipe {args.recipe} asks for engine {engine!r}; "
-                        "use 'local' or 'ray'")
+        raise UserError(f"recipe {args.recipe} asks for engine {engine!r}; use 'local' or 'ray'")
     rejects = args.rejects or getattr(recipe, "rejects", None)
     report = args.report or getattr(recipe, "report", None)
     inputs = _check_inputs(_expand(inputs))
     _check_outputs(inputs, str(output), rejects, report, args.report_html)
     workers = args.workers or _recipe_workers(recipe)
-    job = Job(recipe.pipeline, inputs, str(output), rejects and str(rejects),
-              report and str(report), workers, args.format, args.report_html, args.strict,
-              provenance=_provenance(args, recipe.pipeline, inputs),
-              record_source=args.record_source, quiet=args.quiet, **_group_options(args))
+    job = Job(
+        recipe.pipeline,
+        inputs,
+        str(output),
+        rejects and str(rejects),
+        report and str(report),
+        workers,
+        args.format,
+        args.report_html,
+        args.strict,
+        provenance=_provenance(args, recipe.pipeline, inputs),
+        record_source=args.record_source,
+        quiet=args.quiet,
+        **_group_options(args),
+    )
     if engine == "ray":
         return _finish(job, _on_ray(job, args.address))
     return _finish(job, run_local(job))
@@ -330,12 +416,19 @@ def _on_ray(job: Job, address: str | None) -> Report:
 
 def add_steps(sub: Any) -> None:
     """``steps``: list every registered step with its one-line summary."""
-    p = sub.add_parser("steps", help="list every registered step",
-                       description="List every step a recipe can name: the built-in ones and "
-                                   "those of installed plugins, with a one-line summary.")
-    p.add_argument("-v", "--verbose", action="store_true",
-                   help="also show each step's parameters (type, default, meaning), whether it "
-                        "is in the default recipe, and where it comes from")
+    p = sub.add_parser(
+        "steps",
+        help="list every registered step",
+        description="List every step a recipe can name: the built-in ones and "
+        "those of installed plugins, with a one-line summary.",
+    )
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also show each step's parameters (type, default, meaning), whether it "
+        "is in the default recipe, and where it comes from",
+    )
     p.set_defaults(func=cmd_steps)
 
 
@@ -359,8 +452,9 @@ def cmd_steps(args: argparse.Namespace) -> int:
 
     found = registry.available()
     if not found:
-        print("no steps registered (is selfreflect installed with pip install -e .?)",
-              file=sys.stderr)
+        print(
+            "no steps registered (is selfreflect installed with pip install -e .?)", file=sys.stderr
+        )
         return 0
     if args.verbose:
         from selfreflect.describe import default_recipe_steps, describe
@@ -381,25 +475,33 @@ def cmd_steps(args: argparse.Namespace) -> int:
 
 def add_stats(sub: Any) -> None:
     """``stats INPUT``: counts, turns, lengths, roles and duplicates of input files."""
-    p = sub.add_parser("stats", help="describe input files: counts, turns, lengths, duplicates",
-                       description="Describe chat files without changing them: records, "
-                                   "unreadable lines, roles, turns and lengths per role "
-                                   "(percentiles), exact duplicates and repeated ids.")
+    p = sub.add_parser(
+        "stats",
+        help="describe input files: counts, turns, lengths, duplicates",
+        description="Describe chat files without changing them: records, "
+        "unreadable lines, roles, turns and lengths per role "
+        "(percentiles), exact duplicates and repeated ids.",
+    )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="input files")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.add_argument("--by", choices=GROUP_CHOICES, default=None,
-                   help="one line per persona (named in the system prompt, else the source "
-                        "file), source file or system prompt: records, turns, AI self-reference,"
-                        " human claims, invented experiences, empty questions, emoji, lengths, "
-                        "topics, samples; JSON: {\"groups\": [{\"key\", \"records\", ...}]}")
+    p.add_argument(
+        "--by",
+        choices=GROUP_CHOICES,
+        default=None,
+        help="one line per persona (named in the system prompt, else the source "
+        "file), source file or system prompt: records, turns, AI self-reference,"
+        " human claims, invented experiences, empty questions, emoji, lengths, "
+        'topics, samples; JSON: {"groups": [{"key", "records", ...}]}',
+    )
     _add_persona_pattern(p)
     _add_quiet(p)
     _add_format(p)
     p.set_defaults(func=cmd_stats)
 
 
-def _tally(records: Iterable[Conversation | Reject],
-           tally: Counter[str]) -> Iterator[Conversation | Reject]:
+def _tally(
+    records: Iterable[Conversation | Reject], tally: Counter[str]
+) -> Iterator[Conversation | Reject]:
     """Pass records through, counting records, rejects and reject reasons into ``tally``."""
     for record in records:
         if isinstance(record, Reject):
@@ -414,11 +516,14 @@ def _not_chat_data(read_per_file: dict[str, Counter[str]], forced: str | None) -
     """Raise UserError naming a file none of whose lines is a chat record (format detected)."""
     for path, tally in read_per_file.items():
         if tally["records"] == 0 and tally["rejected"] and not forced:
-            reasons = ", ".join(f"{k}={v}" for k, v in tally.items()
-                                if k not in ("records", "rejected"))
-            raise UserError(f"{path} is not chat data: none of its {tally['rejected']} lines is "
-                            f"a chat record ({reasons}); stats reads openai, sharegpt or alpaca "
-                            "records as JSONL, .jsonl.gz, a JSON array or Parquet")
+            reasons = ", ".join(
+                f"{k}={v}" for k, v in tally.items() if k not in ("records", "rejected")
+            )
+            raise UserError(
+                f"{path} is not chat data: none of its {tally['rejected']} lines is "
+                f"a chat record ({reasons}); stats reads openai, sharegpt or alpaca "
+                "records as JSONL, .jsonl.gz, a JSON array or Parquet"
+            )
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -427,9 +532,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
     inputs = _check_inputs(args.inputs)
     read_per_file: dict[str, Counter[str]] = {}
-    records = _progress(chain.from_iterable(
-        _tally(read_inputs([p], args.format, args.strict), read_per_file.setdefault(p, Counter()))
-        for p in inputs), inputs, args.quiet)
+    records = _progress(
+        chain.from_iterable(
+            _tally(
+                read_inputs([p], args.format, args.strict), read_per_file.setdefault(p, Counter())
+            )
+            for p in inputs
+        ),
+        inputs,
+        args.quiet,
+    )
     if args.by:
         from selfreflect.groups import PERSONA_PATTERNS, GroupedStats
 
@@ -437,13 +549,15 @@ def cmd_stats(args: argparse.Namespace) -> int:
         grouped = GroupedStats(args.by, options["persona_patterns"] or PERSONA_PATTERNS)
         grouped.add_records(records)
         _not_chat_data(read_per_file, args.format)
-        print(json.dumps(grouped.to_json(), indent=2, ensure_ascii=False) if args.json
-              else grouped.table())
+        print(
+            json.dumps(grouped.to_json(), indent=2, ensure_ascii=False)
+            if args.json
+            else grouped.table()
+        )
         return 0
     stats = DatasetStats.from_records(records)
     _not_chat_data(read_per_file, args.format)
-    print(json.dumps(stats.to_json(), indent=2, ensure_ascii=False) if args.json
-          else stats.table())
+    print(json.dumps(stats.to_json(), indent=2, ensure_ascii=False) if args.json else stats.table())
     return 0
 
 
@@ -452,24 +566,50 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def add_conflicts(sub: Any) -> None:
     """``conflicts INPUT... -o CLUSTERS.jsonl``: near-duplicate prompts with different answers."""
-    p = sub.add_parser("conflicts", help="find near-duplicate prompts whose answers disagree",
-                       description="Write one JSON line per cluster of near-duplicate user "
-                                   "prompts (MinHash, CJK-aware) whose answers disagree, within "
-                                   "one persona or across personas: {prompt, members: [{id, "
-                                   "persona, answer}], similarity}.")
+    p = sub.add_parser(
+        "conflicts",
+        help="find near-duplicate prompts whose answers disagree",
+        description="Write one JSON line per cluster of near-duplicate user "
+        "prompts (MinHash, CJK-aware) whose answers disagree, within "
+        "one persona or across personas: {prompt, members: [{id, "
+        "persona, answer}], similarity}.",
+    )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="input files")
-    p.add_argument("-o", "--output", required=True, metavar="CLUSTERS.jsonl",
-                   help="where to write the clusters")
-    p.add_argument("--prompt-threshold", type=_fraction, default=0.65, metavar="J",
-                   help="prompts with a word-bigram Jaccard similarity of at least J are the "
-                        "same question (default: %(default)s)")
-    p.add_argument("--answer-threshold", type=_fraction, default=0.5, metavar="J",
-                   help="answers with a token Jaccard similarity below J disagree "
-                        "(default: %(default)s)")
-    p.add_argument("--min-answers", type=_workers, default=2, metavar="N",
-                   help="report clusters with at least N different answers (default: 2)")
-    p.add_argument("--by", choices=GROUP_CHOICES, default="persona",
-                   help="what a member's persona is (default: %(default)s)")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="CLUSTERS.jsonl",
+        help="where to write the clusters",
+    )
+    p.add_argument(
+        "--prompt-threshold",
+        type=_fraction,
+        default=0.65,
+        metavar="J",
+        help="prompts with a word-bigram Jaccard similarity of at least J are the "
+        "same question (default: %(default)s)",
+    )
+    p.add_argument(
+        "--answer-threshold",
+        type=_fraction,
+        default=0.5,
+        metavar="J",
+        help="answers with a token Jaccard similarity below J disagree (default: %(default)s)",
+    )
+    p.add_argument(
+        "--min-answers",
+        type=_workers,
+        default=2,
+        metavar="N",
+        help="report clusters with at least N different answers (default: 2)",
+    )
+    p.add_argument(
+        "--by",
+        choices=GROUP_CHOICES,
+        default="persona",
+        help="what a member's persona is (default: %(default)s)",
+    )
     _add_persona_pattern(p)
     _add_quiet(p)
     _add_format(p)
@@ -495,27 +635,37 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
     inputs = _check_inputs(args.inputs)
     _check_outputs(inputs, args.output)
     patterns = _group_options(args)["persona_patterns"] or PERSONA_PATTERNS
-    convs = (r for r in _progress(read_inputs(inputs, args.format, args.strict), inputs, args.quiet)
-             if isinstance(r, Conversation))
-    clusters = conflicts_in(convs, args.by, patterns, prompt_threshold=args.prompt_threshold,
-                            answer_threshold=args.answer_threshold,
-                            min_answers=args.min_answers)
+    convs = (
+        r
+        for r in _progress(read_inputs(inputs, args.format, args.strict), inputs, args.quiet)
+        if isinstance(r, Conversation)
+    )
+    clusters = conflicts_in(
+        convs,
+        args.by,
+        patterns,
+        prompt_threshold=args.prompt_threshold,
+        answer_threshold=args.answer_threshold,
+        min_answers=args.min_answers,
+    )
     with JsonlWriter(args.output) as out:
         for cluster in clusters:
             out.write(cluster.to_json())
     scopes = {s: sum(c.scope == s for c in clusters) for s in ("within", "across", "both")}
     members = sum(len(c.members) for c in clusters)
-    print(f"wrote {len(clusters)} conflict clusters ({members} answers; one persona: "
-          f"{scopes['within']}, across personas: {scopes['across']}, both: {scopes['both']}) "
-          f"to {args.output}", file=sys.stderr)
+    print(
+        f"wrote {len(clusters)} conflict clusters ({members} answers; one persona: "
+        f"{scopes['within']}, across personas: {scopes['across']}, both: {scopes['both']}) "
+        f"to {args.output}",
+        file=sys.stderr,
+    )
     return 0
 
 
 # -- entry point -----------------------------------------------------------------------------
 
 #: One function per subcommand; each adds its parser and sets ``func``.
-COMMANDS: list[Callable[[Any], Any]] = [add_clean, add_run, add_steps, add_stats,
-                                        add_conflicts]
+COMMANDS: list[Callable[[Any], Any]] = [add_clean, add_run, add_steps, add_stats, add_conflicts]
 
 #: Subcommands that live with their feature: (module, function), added when the module exists.
 OPTIONAL_COMMANDS: list[tuple[str, str]] = [("selfreflect.reflect.cli", "add_reflect_command")]
@@ -552,11 +702,13 @@ class _Subcommands:
 def _build() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     from selfreflect.version import __version__
 
-    parser = _Parser(prog="selfreflect",
-                     description="Turn raw chat logs into clean, deduplicated training data.")
+    parser = _Parser(
+        prog="selfreflect", description="Turn raw chat logs into clean, deduplicated training data."
+    )
     parser.add_argument("--version", action="version", version=f"selfreflect {__version__}")
-    sub = _Subcommands(parser.add_subparsers(dest="command", metavar="COMMAND",
-                                             parser_class=_Parser))
+    sub = _Subcommands(
+        parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    )
     for add in [*COMMANDS, *_optional_commands()]:
         add(sub)
     return parser, sub.parsers
@@ -579,8 +731,14 @@ class _WarningLines(logging.Handler):
         print(f"selfreflect: warning: {record.getMessage()}", file=sys.stderr)
 
 
-def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-                  file: Any = None, line: str | None = None) -> None:
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
     print(f"selfreflect: warning: {message}", file=sys.stderr)
 
 
@@ -659,8 +817,10 @@ def _run(args: argparse.Namespace) -> int:
 
         message = _one_line(exc)
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # the file name would only be a .tmp
-            message = ("no space left on the disk; free some space and run again (no output "
-                       "file was left half-written)")
+            message = (
+                "no space left on the disk; free some space and run again (no output "
+                "file was left half-written)"
+            )
         print(f"selfreflect {args.command}: error: {message}", file=sys.stderr)
         return 1
     except RuntimeError as exc:
@@ -669,8 +829,10 @@ def _run(args: argparse.Namespace) -> int:
         llm_errors = sys.modules.get("selfreflect.llm.errors")
         if llm_errors is None or not isinstance(exc, llm_errors.ServerUnusable):
             raise
-        print(f"selfreflect {args.command}: error: {_one_line(exc)}; no output was written",
-              file=sys.stderr)
+        print(
+            f"selfreflect {args.command}: error: {_one_line(exc)}; no output was written",
+            file=sys.stderr,
+        )
         return 1
 
 

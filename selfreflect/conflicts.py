@@ -77,10 +77,14 @@ class ConflictCluster:
 
     def to_json(self) -> dict[str, Any]:
         """One line of CLUSTERS.jsonl."""
-        return {"prompt": self.prompt, "members": [m.to_json() for m in self.members],
-                "similarity": round(self.similarity, 4),
-                "prompt_similarity": round(self.prompt_similarity, 4),
-                "personas": self.personas, "scope": self.scope}
+        return {
+            "prompt": self.prompt,
+            "members": [m.to_json() for m in self.members],
+            "similarity": round(self.similarity, 4),
+            "prompt_similarity": round(self.prompt_similarity, 4),
+            "personas": self.personas,
+            "scope": self.scope,
+        }
 
 
 def _answer_key(text: str) -> tuple[str, ...]:
@@ -93,29 +97,104 @@ def _answer_key(text: str) -> tuple[str, ...]:
 
 # Prompt normalisation before shingling: English contractions spelled out, and greetings or
 # politeness around the question dropped ("hey, how are you?" asks "how are you?").
-_CONTRACTIONS = {"s": "is", "re": "are", "m": "am", "ve": "have", "ll": "will", "d": "would",
-                 "t": "not", "whats": "what is", "hows": "how is", "wheres": "where is",
-                 "whos": "who is", "dont": "do not", "doesnt": "does not", "cant": "can not",
-                 "cannot": "can not", "im": "i am", "youre": "you are", "u": "you", "r": "are",
-                 "ur": "your"}
-_FILLERS = frozenset((
-    "hey", "hi", "hello", "hallo", "salut", "bonjour", "ciao", "oi", "so", "ok", "okay", "well",
-    "please", "pls", "plz", "um", "uh",
-    "oh", "just", "tell", "me", "honestly", "really", "then", "and", "but", "now", "friend",
-    "buddy", "dear", "quick", "question", "curious", "wondering", "i", "was", "ask", "you",
-    "hola", "bueno", "pues", "bitte", "mal", "also", "alors", "dis", "moi", "allora", "dimmi",
-    "olá", "ei", "então", "ну", "скажи", "привет", "а", "저기", "그럼",
-))
+_CONTRACTIONS = {
+    "s": "is",
+    "re": "are",
+    "m": "am",
+    "ve": "have",
+    "ll": "will",
+    "d": "would",
+    "t": "not",
+    "whats": "what is",
+    "hows": "how is",
+    "wheres": "where is",
+    "whos": "who is",
+    "dont": "do not",
+    "doesnt": "does not",
+    "cant": "can not",
+    "cannot": "can not",
+    "im": "i am",
+    "youre": "you are",
+    "u": "you",
+    "r": "are",
+    "ur": "your",
+}
+_FILLERS = frozenset(
+    (
+        "hey",
+        "hi",
+        "hello",
+        "hallo",
+        "salut",
+        "bonjour",
+        "ciao",
+        "oi",
+        "so",
+        "ok",
+        "okay",
+        "well",
+        "please",
+        "pls",
+        "plz",
+        "um",
+        "uh",
+        "oh",
+        "just",
+        "tell",
+        "me",
+        "honestly",
+        "really",
+        "then",
+        "and",
+        "but",
+        "now",
+        "friend",
+        "buddy",
+        "dear",
+        "quick",
+        "question",
+        "curious",
+        "wondering",
+        "i",
+        "was",
+        "ask",
+        "you",
+        "hola",
+        "bueno",
+        "pues",
+        "bitte",
+        "mal",
+        "also",
+        "alors",
+        "dis",
+        "moi",
+        "allora",
+        "dimmi",
+        "olá",
+        "ei",
+        "então",
+        "ну",
+        "скажи",
+        "привет",
+        "а",
+        "저기",
+        "그럼",
+    )
+)
 _NEVER_FILLER_ALONE = frozenset(("you", "me", "i"))  # "how are you" keeps its "you"
 # CJK has no spaces: greetings and politeness at the start are cut from the text itself.
-_CJK_LEAD = re.compile(r"^\s*(?:(?:嗨|喂|哈喽|你好|请问|請問|那么|那麼|那|ねえ|じゃあ|すみません)"
-                       r"[\s,，、。!！~～]*)+")
+_CJK_LEAD = re.compile(
+    r"^\s*(?:(?:嗨|喂|哈喽|你好|请问|請問|那么|那麼|那|ねえ|じゃあ|すみません)"
+    r"[\s,，、。!！~～]*)+"
+)
 
 
 # British spellings folded to American ones so "favourite colour" is "favorite color":
 # -our- (not "your", "four", "hour": two letters must come first) and -ise/-isation.
-_SPELLING = re.compile(r"(?<=[a-z]{2})our(?=s?$|ite|ites|ed|ing|able|ful|less)"
-                       r"|(?<=[a-z]{3})is(?=e$|es$|ed$|ing$|ation$|ations$)")
+_SPELLING = re.compile(
+    r"(?<=[a-z]{2})our(?=s?$|ite|ites|ed|ing|able|ful|less)"
+    r"|(?<=[a-z]{3})is(?=e$|es$|ed$|ing$|ation$|ations$)"
+)
 
 
 def _fold(token: str) -> str:
@@ -148,7 +227,7 @@ def prompt_shingles(text: str, ngram: int = 2) -> set[str]:
     toks = prompt_tokens(text)
     if len(toks) <= ngram:
         return {" ".join(toks)} if toks else set()
-    return {" ".join(toks[i:i + ngram]) for i in range(len(toks) - ngram + 1)}
+    return {" ".join(toks[i : i + ngram]) for i in range(len(toks) - ngram + 1)}
 
 
 #: Prompts up to this many tokens are checked for a swapped word (a CJK character is a token).
@@ -188,8 +267,12 @@ class _Union:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def members_of(conv: Conversation, index: int, by: str = "persona",
-               patterns: tuple[str, ...] = PERSONA_PATTERNS) -> list[Member]:
+def members_of(
+    conv: Conversation,
+    index: int,
+    by: str = "persona",
+    patterns: tuple[str, ...] = PERSONA_PATTERNS,
+) -> list[Member]:
     """Every (user, assistant) pair of a record with a non-empty prompt."""
     persona = group_key(conv, by, patterns=patterns)
     out = []
@@ -200,9 +283,15 @@ def members_of(conv: Conversation, index: int, by: str = "persona",
     return out
 
 
-def find_conflicts(members: Sequence[Member], prompt_threshold: float = 0.65,
-                   answer_threshold: float = 0.5, num_perm: int = 128, ngram: int = 2,
-                   seed: int = 1, min_answers: int = 2) -> list[ConflictCluster]:
+def find_conflicts(
+    members: Sequence[Member],
+    prompt_threshold: float = 0.65,
+    answer_threshold: float = 0.5,
+    num_perm: int = 128,
+    ngram: int = 2,
+    seed: int = 1,
+    min_answers: int = 2,
+) -> list[ConflictCluster]:
     """Clusters of near-duplicate prompts with disagreeing answers, in input order
     (``min_answers``: at least this many different answers)."""
     if not members:
@@ -222,8 +311,10 @@ def find_conflicts(members: Sequence[Member], prompt_threshold: float = 0.65,
     union = _Union(len(nodes))
     lowest: dict[int, float] = {}
     texts = [" ".join(t) for t in toks]
-    pairs = chain(_similar_pairs(texts, sets, prompt_threshold, num_perm, ngram, seed),
-                  _sentence_pairs(nodes, node_of, sets))
+    pairs = chain(
+        _similar_pairs(texts, sets, prompt_threshold, num_perm, ngram, seed),
+        _sentence_pairs(nodes, node_of, sets),
+    )
     for i, j, sim in pairs:
         if _substitutes(toks[i], toks[j]):
             continue
@@ -242,14 +333,19 @@ def find_conflicts(members: Sequence[Member], prompt_threshold: float = 0.65,
         if len(answers) < max(2, min_answers):
             continue
         distinct = list(answers.values())
-        low = min(jaccard(a, b) for x, a in enumerate(distinct) for b in distinct[x + 1:])
+        low = min(jaccard(a, b) for x, a in enumerate(distinct) for b in distinct[x + 1 :])
         if low >= answer_threshold:
             continue
         nodes_in = {member_node[k] for k in ks}
-        clusters.append(ConflictCluster(
-            prompt=members[ks[0]].prompt, members=group, similarity=low,
-            prompt_similarity=min((lowest.get(n, 1.0) for n in nodes_in), default=1.0),
-            personas=sorted({m.persona for m in group})))
+        clusters.append(
+            ConflictCluster(
+                prompt=members[ks[0]].prompt,
+                members=group,
+                similarity=low,
+                prompt_similarity=min((lowest.get(n, 1.0) for n in nodes_in), default=1.0),
+                personas=sorted({m.persona for m in group}),
+            )
+        )
     clusters.sort(key=lambda c: c.members[0].index)
     return clusters
 
@@ -259,8 +355,9 @@ _SENTENCE_END = re.compile(r"(?<=[.?!。？！；;])\s*")
 MIN_SENTENCE_TOKENS = 3
 
 
-def _sentence_pairs(nodes: Sequence[str], node_of: dict[tuple[str, ...], int],
-                    sets: Sequence[set[str]]) -> Iterator[tuple[int, int, float]]:
+def _sentence_pairs(
+    nodes: Sequence[str], node_of: dict[tuple[str, ...], int], sets: Sequence[set[str]]
+) -> Iterator[tuple[int, int, float]]:
     """(i, j, Jaccard) where prompt i is prompt j plus other sentences ("Where did you grow up?
     I'm curious." / "Where did you grow up?"): the same question, whatever the Jaccard."""
     for i, prompt in enumerate(nodes):
@@ -274,8 +371,14 @@ def _sentence_pairs(nodes: Sequence[str], node_of: dict[tuple[str, ...], int],
                 yield min(i, j), max(i, j), jaccard(sets[i], sets[j])
 
 
-def _similar_pairs(texts: Sequence[str], sets: Sequence[set[str]], threshold: float,
-                   num_perm: int, ngram: int, seed: int) -> Iterator[tuple[int, int, float]]:
+def _similar_pairs(
+    texts: Sequence[str],
+    sets: Sequence[set[str]],
+    threshold: float,
+    num_perm: int,
+    ngram: int,
+    seed: int,
+) -> Iterator[tuple[int, int, float]]:
     """(i, j, Jaccard) of texts at or above ``threshold``: LSH candidates, checked exactly."""
     if len(texts) < 2:
         return
@@ -294,7 +397,7 @@ def _similar_pairs(texts: Sequence[str], sets: Sequence[set[str]], threshold: fl
                 continue
             bucket = [int(x) for x in order[s:e]]
             if len(bucket) <= _BUCKET_ALL_PAIRS:
-                pairs = ((a, b) for n, a in enumerate(bucket) for b in bucket[n + 1:])
+                pairs = ((a, b) for n, a in enumerate(bucket) for b in bucket[n + 1 :])
             else:
                 pairs = ((bucket[0], b) for b in bucket[1:])
             for a, b in pairs:
@@ -307,9 +410,12 @@ def _similar_pairs(texts: Sequence[str], sets: Sequence[set[str]], threshold: fl
                     yield pair[0], pair[1], sim
 
 
-def conflicts_in(records: Iterable[Conversation], by: str = "persona",
-                 patterns: tuple[str, ...] = PERSONA_PATTERNS,
-                 **options: Any) -> list[ConflictCluster]:
+def conflicts_in(
+    records: Iterable[Conversation],
+    by: str = "persona",
+    patterns: tuple[str, ...] = PERSONA_PATTERNS,
+    **options: Any,
+) -> list[ConflictCluster]:
     """The conflict clusters of a stream of records (what ``selfreflect conflicts`` writes)."""
     members: list[Member] = []
     for index, conv in enumerate(records):
@@ -340,14 +446,20 @@ class MarkConflictingAnswers(Step):
     """
 
     name = "mark_conflicting_answers"
-    reasons = {"conflicting_answer": "a near-duplicate prompt was already answered differently "
-                                     "(kept: duplicate_of)"}
+    reasons = {
+        "conflicting_answer": "a near-duplicate prompt was already answered differently "
+        "(kept: duplicate_of)"
+    }
 
-    def __init__(self, policy: Policy = "mark",
-                 prompt_threshold: Annotated[float, Field(gt=0, le=1)] = 0.65,
-                 answer_threshold: Annotated[float, Field(gt=0, le=1)] = 0.5,
-                 by: str = "persona", key: str = "conflicts",
-                 num_perm: Annotated[int, Field(ge=2, le=1024)] = 128):
+    def __init__(
+        self,
+        policy: Policy = "mark",
+        prompt_threshold: Annotated[float, Field(gt=0, le=1)] = 0.65,
+        answer_threshold: Annotated[float, Field(gt=0, le=1)] = 0.5,
+        by: str = "persona",
+        key: str = "conflicts",
+        num_perm: Annotated[int, Field(ge=2, le=1024)] = 128,
+    ):
         self.policy = policy
         self.prompt_threshold = prompt_threshold
         self.answer_threshold = answer_threshold
@@ -368,8 +480,13 @@ class MarkConflictingAnswers(Step):
     def run(self, records: Iterable[Conversation], stats: StepStats) -> Iterator[Outcome]:
         self.check()
         buffered = list(records)
-        clusters = conflicts_in(buffered, self.by, prompt_threshold=self.prompt_threshold,
-                                answer_threshold=self.answer_threshold, num_perm=self.num_perm)
+        clusters = conflicts_in(
+            buffered,
+            self.by,
+            prompt_threshold=self.prompt_threshold,
+            answer_threshold=self.answer_threshold,
+            num_perm=self.num_perm,
+        )
         stats.counters["conflict_clusters"] += len(clusters)
         info: dict[int, dict[str, Any]] = {}
         drop: dict[int, tuple[str, int, int]] = {}  # index -> (kept id, cluster, turn)
@@ -377,13 +494,21 @@ class MarkConflictingAnswers(Step):
         for number, cluster in enumerate(clusters):
             kept_by: dict[str, Member] = {}
             for m in cluster.members:
-                mark = {"cluster": number, "turn": m.turn, "prompt": cluster.prompt[:300],
-                        "size": len(cluster.members), "personas": cluster.personas,
-                        "scope": cluster.scope, "similarity": round(cluster.similarity, 4)}
+                mark = {
+                    "cluster": number,
+                    "turn": m.turn,
+                    "prompt": cluster.prompt[:300],
+                    "size": len(cluster.members),
+                    "personas": cluster.personas,
+                    "scope": cluster.scope,
+                    "similarity": round(cluster.similarity, 4),
+                }
                 if m.index not in info:
                     info[m.index] = mark
-                elif all(x["cluster"] != number for x in info[m.index].get("also", [])) and \
-                        info[m.index]["cluster"] != number:
+                elif (
+                    all(x["cluster"] != number for x in info[m.index].get("also", []))
+                    and info[m.index]["cluster"] != number
+                ):
                     # a record whose turns sit in several clusters names them all
                     info[m.index].setdefault("also", []).append(mark)
                 if self.policy == "mark":
@@ -401,11 +526,11 @@ class MarkConflictingAnswers(Step):
         for index, conv in enumerate(buffered):
             if index in drop:
                 kept_id, number, turn = drop[index]
-                yield self.reject(conv, "conflicting_answer", duplicate_of=kept_id,
-                                  cluster=number, turn=turn)
+                yield self.reject(
+                    conv, "conflicting_answer", duplicate_of=kept_id, cluster=number, turn=turn
+                )
             elif index in info:
                 stats.modified += 1
-                yield conv.model_copy(update={"metadata": {**conv.metadata,
-                                                           self.key: info[index]}})
+                yield conv.model_copy(update={"metadata": {**conv.metadata, self.key: info[index]}})
             else:
                 yield conv

@@ -61,8 +61,10 @@ class Message(BaseModel):
         if isinstance(content, list):
             data = {**data, "content": parts_to_text(content)}
         elif content is None and "content" in data and not any(data.get(k) for k in CALL_FIELDS):
-            raise ValueError("content must be text or a list of parts, got NoneType "
-                             "(null content only with tool_calls)")
+            raise ValueError(
+                "content must be text or a list of parts, got NoneType "
+                "(null content only with tool_calls)"
+            )
         return data
 
     @field_validator("content", mode="before")
@@ -134,8 +136,16 @@ class Conversation(BaseModel):
         kept = [m for i, m in enumerate(self.messages) if i not in drop]
         removed = [_message_record(m) for i, m in enumerate(self.messages) if i in drop]
         new = self.with_messages(kept)
-        new._cuts = (*self._cuts, {"step": step, "reason": reason, "detail": detail,
-                                   "indices": sorted(drop), "messages": removed})
+        new._cuts = (
+            *self._cuts,
+            {
+                "step": step,
+                "reason": reason,
+                "detail": detail,
+                "indices": sorted(drop),
+                "messages": removed,
+            },
+        )
         return new
 
     @field_validator("id", mode="before")
@@ -178,8 +188,11 @@ class Conversation(BaseModel):
         if mode == "first_user":
             users = self.turns("user")
             return users[0].text if users else ""
-        roles = {"conversation": ("user", "assistant"), "user": ("user",),
-                 "assistant": ("assistant",)}[mode]
+        roles = {
+            "conversation": ("user", "assistant"),
+            "user": ("user",),
+            "assistant": ("assistant",),
+        }[mode]
         return "\n".join([m.text for m in self.messages if m.role in roles])
 
     def with_messages(self, messages: list[Message]) -> Conversation:

@@ -53,8 +53,9 @@ def yaml_text(value: Any) -> str:
         return v
 
     try:
-        text = yaml.safe_dump(plain(value), default_flow_style=True, allow_unicode=True,
-                              width=10_000)
+        text = yaml.safe_dump(
+            plain(value), default_flow_style=True, allow_unicode=True, width=10_000
+        )
     except yaml.YAMLError:
         return repr(value)
     return text.removesuffix("\n").removesuffix("\n...").strip()
@@ -163,7 +164,13 @@ def describe(name: str, cls: type[Step], in_default: set[str] | None = None) -> 
     except registry.UnknownStepError:
         where = f"{cls.__module__}:{cls.__qualname__}"
     defaults = default_recipe_steps() if in_default is None else in_default
-    return StepInfo(name=name, summary=registry.summary(cls),
-                    body=_description(cls.__doc__ or ""), kind=kind_of(cls), origin=where,
-                    in_default=name in defaults, params=params(cls),
-                    reasons=dict(getattr(cls, "reasons", {}) or {}))
+    return StepInfo(
+        name=name,
+        summary=registry.summary(cls),
+        body=_description(cls.__doc__ or ""),
+        kind=kind_of(cls),
+        origin=where,
+        in_default=name in defaults,
+        params=params(cls),
+        reasons=dict(getattr(cls, "reasons", {}) or {}),
+    )

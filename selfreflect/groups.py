@@ -61,8 +61,9 @@ def persona_of(conv: Conversation, patterns: tuple[str, ...] = PERSONA_PATTERNS)
     for pattern in _compiled(tuple(patterns)):
         found = pattern.search(system)
         if found:
-            name = found.groupdict().get("persona") or (found.group(1) if found.groups()
-                                                        else found.group())
+            name = found.groupdict().get("persona") or (
+                found.group(1) if found.groups() else found.group()
+            )
             name = " ".join(name.split()).strip(" \"'“”「」")
             if name:
                 return name
@@ -78,8 +79,12 @@ def source_of(conv: Conversation) -> str | None:
     return conv.source
 
 
-def group_key(conv: Conversation | None, by: str, source: str | None = None,
-              patterns: tuple[str, ...] = PERSONA_PATTERNS) -> str:
+def group_key(
+    conv: Conversation | None,
+    by: str,
+    source: str | None = None,
+    patterns: tuple[str, ...] = PERSONA_PATTERNS,
+) -> str:
     """The group a record belongs to (``source`` for records that could not be parsed).
 
     The source file is the one ``--record-source`` wrote into ``metadata["source"]`` when
@@ -115,13 +120,18 @@ class GroupStats:
 
     def __add__(self, other: GroupStats) -> GroupStats:
         return GroupStats(
-            key=self.key, records=self.records + other.records,
-            invalid=self.invalid + other.invalid, turns=self.turns + other.turns,
+            key=self.key,
+            records=self.records + other.records,
+            invalid=self.invalid + other.invalid,
+            turns=self.turns + other.turns,
             user_chars=self.user_chars + other.user_chars,
             assistant_chars=self.assistant_chars + other.assistant_chars,
-            marks=self.marks + other.marks, topics=self.topics + other.topics,
-            kept=self.kept + other.kept, rejected=self.rejected + other.rejected,
-            reasons=self.reasons + other.reasons, conflicts=self.conflicts + other.conflicts,
+            marks=self.marks + other.marks,
+            topics=self.topics + other.topics,
+            kept=self.kept + other.kept,
+            rejected=self.rejected + other.rejected,
+            reasons=self.reasons + other.reasons,
+            conflicts=self.conflicts + other.conflicts,
             samples=(self.samples + other.samples)[:SAMPLES],
             observed_outcome=self.observed_outcome or other.observed_outcome,
         )
@@ -130,7 +140,8 @@ class GroupStats:
     def inconsistent(self) -> bool:
         """The persona says it is an AI in some answers and a human in others (or both at once)."""
         return bool(self.marks["claims_both"]) or bool(
-            self.marks["claims_ai"] and self.marks["claims_human"])
+            self.marks["claims_ai"] and self.marks["claims_human"]
+        )
 
     def rate(self, mark: str) -> float:
         """Share of the group's records with ``mark``."""
@@ -146,8 +157,11 @@ class GroupStats:
             "turns_per_record": self.turns.to_json(),
         }
         if self.observed_outcome:
-            out.update(kept=self.kept, rejected=self.rejected,
-                       top_reasons=dict(self.reasons.most_common(5)))
+            out.update(
+                kept=self.kept,
+                rejected=self.rejected,
+                top_reasons=dict(self.reasons.most_common(5)),
+            )
         out.update(
             rates={m: self.rate(m) for m in RATES},
             counts={m: self.marks[m] for m in RATES},
@@ -163,8 +177,16 @@ class GroupStats:
 
 #: The per-record marks counted as rates (share of records).
 RATES: tuple[str, ...] = (
-    "ai_self_reference", "language_model_disclaimer", "claims_ai", "claims_human",
-    "claims_both", "invented_experience", "names_company", "empty_user", "emoji", "evasive",
+    "ai_self_reference",
+    "language_model_disclaimer",
+    "claims_ai",
+    "claims_human",
+    "claims_both",
+    "invented_experience",
+    "names_company",
+    "empty_user",
+    "emoji",
+    "evasive",
 )
 
 
@@ -196,8 +218,9 @@ def record_marks(conv: Conversation) -> set[str]:
 class GroupedStats:
     """Per-group stats of a stream: ``add`` each input record, then ``kept`` / ``rejected``."""
 
-    def __init__(self, by: str = "persona", patterns: tuple[str, ...] = PERSONA_PATTERNS,
-                 topics: bool = True):
+    def __init__(
+        self, by: str = "persona", patterns: tuple[str, ...] = PERSONA_PATTERNS, topics: bool = True
+    ):
         if by not in GROUP_BY:
             raise ValueError(f"group by one of {', '.join(GROUP_BY)}, not {by!r}")
         self.by = by
@@ -237,8 +260,13 @@ class GroupedStats:
             group.topics.update(found)
         if len(group.samples) < SAMPLES and pairs:
             u, a = pairs[0]
-            group.samples.append({"id": conv.id, "user": conv.messages[u].text[:300],
-                                  "assistant": conv.messages[a].text[:300]})
+            group.samples.append(
+                {
+                    "id": conv.id,
+                    "user": conv.messages[u].text[:300],
+                    "assistant": conv.messages[a].text[:300],
+                }
+            )
 
     def add_invalid(self, source: str | None) -> None:
         """Count one input line that is not a record (grouped by its file)."""
@@ -287,27 +315,45 @@ class GroupedStats:
         header = [self.by, "records", "invalid", "turns"]
         if observed:
             header += ["kept", "rejected"]
-        header += ["ai_self%", "says_ai%", "human%", "invented%", "empty_user%", "emoji%",
-                   "evasive%", "answer p50", "flag", "top topics" if self.topics else ""]
+        header += [
+            "ai_self%",
+            "says_ai%",
+            "human%",
+            "invented%",
+            "empty_user%",
+            "emoji%",
+            "evasive%",
+            "answer p50",
+            "flag",
+            "top topics" if self.topics else "",
+        ]
         rows = [header]
         for g in self.sorted_groups():
             row = [g.key[:40], str(g.records), str(g.invalid), str(g.turns.total)]
             if observed:
                 row += [str(g.kept), str(g.rejected)]
-            row += [_pc(g.rate("ai_self_reference") + g.rate("language_model_disclaimer")),
-                    _pc(g.rate("claims_ai")), _pc(g.rate("claims_human")),
-                    _pc(g.rate("invented_experience")),
-                    _pc(g.rate("empty_user")), _pc(g.rate("emoji")), _pc(g.rate("evasive")),
-                    str(g.assistant_chars.percentile(50)),
-                    "AI+human" if g.inconsistent else "",
-                    ", ".join(f"{k}={v}" for k, v in g.topics.most_common(3))]
+            row += [
+                _pc(g.rate("ai_self_reference") + g.rate("language_model_disclaimer")),
+                _pc(g.rate("claims_ai")),
+                _pc(g.rate("claims_human")),
+                _pc(g.rate("invented_experience")),
+                _pc(g.rate("empty_user")),
+                _pc(g.rate("emoji")),
+                _pc(g.rate("evasive")),
+                str(g.assistant_chars.percentile(50)),
+                "AI+human" if g.inconsistent else "",
+                ", ".join(f"{k}={v}" for k, v in g.topics.most_common(3)),
+            ]
             rows.append(row)
         widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
         lines = []
         for n, row in enumerate(rows):
-            lines.append("  ".join(c.ljust(w) if i == 0 or i >= len(row) - 2 else c.rjust(w)
-                                   for i, (c, w) in enumerate(zip(row, widths, strict=True)))
-                         .rstrip())
+            lines.append(
+                "  ".join(
+                    c.ljust(w) if i == 0 or i >= len(row) - 2 else c.rjust(w)
+                    for i, (c, w) in enumerate(zip(row, widths, strict=True))
+                ).rstrip()
+            )
             if n == 0:
                 lines.append("  ".join("-" * w for w in widths))
         return "\n".join(lines)

@@ -41,8 +41,14 @@ class ReflectSample:
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON."""
-        return {"id": self.id, "prompt": self.prompt, "original": self.original,
-                "revised": self.revised, "critique": self.critique, "verdict": self.verdict}
+        return {
+            "id": self.id,
+            "prompt": self.prompt,
+            "original": self.original,
+            "revised": self.revised,
+            "critique": self.critique,
+            "verdict": self.verdict,
+        }
 
 
 @dataclass
@@ -115,16 +121,26 @@ def reflect_samples_from(conv: Conversation) -> list[ReflectSample]:
             original = item.get("original")
             revised = item.get("revised", item.get("revision"))
             if isinstance(original, str) and isinstance(revised, str):
-                found.append(ReflectSample(
-                    original=original, revised=revised,
-                    critique=str(item.get("critique") or ""), id=conv.id,
-                    prompt=str(item.get("prompt") or item.get("user") or _question(conv, item)),
-                    verdict=str(item.get("verdict") or ""),
-                ))
+                found.append(
+                    ReflectSample(
+                        original=original,
+                        revised=revised,
+                        critique=str(item.get("critique") or ""),
+                        id=conv.id,
+                        prompt=str(item.get("prompt") or item.get("user") or _question(conv, item)),
+                        verdict=str(item.get("verdict") or ""),
+                    )
+                )
     # preference records: chosen = revised, rejected = original
     if not found and isinstance(meta.get("chosen"), str) and isinstance(meta.get("rejected"), str):
-        found.append(ReflectSample(original=meta["rejected"], revised=meta["chosen"],
-                                   critique=str(meta.get("critique") or ""), id=conv.id))
+        found.append(
+            ReflectSample(
+                original=meta["rejected"],
+                revised=meta["chosen"],
+                critique=str(meta.get("critique") or ""),
+                id=conv.id,
+            )
+        )
     return found
 
 
@@ -193,8 +209,9 @@ class RunObserver:
                 self.before.add_invalid(getattr(record, "reason", "invalid"))
             yield record
 
-    def wrap_on_reject(self, on_reject: Callable[[Reject], None] | None = None
-                       ) -> Callable[[Reject], None]:
+    def wrap_on_reject(
+        self, on_reject: Callable[[Reject], None] | None = None
+    ) -> Callable[[Reject], None]:
         """A reject callback that observes each Reject, then calls ``on_reject``."""
 
         def observed(reject: Reject) -> None:
@@ -273,8 +290,13 @@ class RunObserver:
         """``pipeline.run(records)`` in memory, observed; cluster leaders' texts filled in."""
         rejects: list[Reject] = []
         report = pipeline.new_report()
-        kept = list(self.wrap_output(
-            pipeline.stream(self.wrap_input(records), self.wrap_on_reject(rejects.append), report)))
+        kept = list(
+            self.wrap_output(
+                pipeline.stream(
+                    self.wrap_input(records), self.wrap_on_reject(rejects.append), report
+                )
+            )
+        )
         self.fill_representatives(kept)
         return RunResult(kept=kept, rejects=rejects, report=report)
 
@@ -285,14 +307,20 @@ class RunObserver:
             out = []
             for item in samples:
                 if isinstance(item, dict) and "original" in item and "revised" in item:
-                    out.append(ReflectSample(
-                        original=str(item["original"]), revised=str(item["revised"]),
-                        critique=str(item.get("critique") or ""), id=reject.id))
+                    out.append(
+                        ReflectSample(
+                            original=str(item["original"]),
+                            revised=str(item["revised"]),
+                            critique=str(item.get("critique") or ""),
+                            id=reject.id,
+                        )
+                    )
             return out
         return []
 
-    def _add_conflict(self, conv: Conversation, number: Any, dropped: bool,
-                      mark: dict[str, Any] | None = None) -> None:
+    def _add_conflict(
+        self, conv: Conversation, number: Any, dropped: bool, mark: dict[str, Any] | None = None
+    ) -> None:
         if not isinstance(number, int):
             return
         self.conflicts_seen.add(number)
@@ -316,14 +344,25 @@ class RunObserver:
             answer = conv.messages[turn].text if turn is not None else ""
             if not sample.prompt:
                 sample.prompt = prompt
-            sample.members.append({"id": conv.id, "persona": group_key(conv, "persona"),
-                                   "prompt": prompt, "answer": answer, "dropped": dropped})
+            sample.members.append(
+                {
+                    "id": conv.id,
+                    "persona": group_key(conv, "persona"),
+                    "prompt": prompt,
+                    "answer": answer,
+                    "dropped": dropped,
+                }
+            )
 
     def _add_duplicate(self, reject: Reject) -> None:
         if reject.reason == "conflicting_answer":  # another answer kept, not a duplicate
             if reject.record is not None:
-                self._add_conflict(reject.record, reject.extra.get("cluster"), dropped=True,
-                                   mark={"turn": reject.extra.get("turn")})
+                self._add_conflict(
+                    reject.record,
+                    reject.extra.get("cluster"),
+                    dropped=True,
+                    mark={"turn": reject.extra.get("turn")},
+                )
             return
         self.duplicates_dropped += 1
         kept_id = str(reject.duplicate_of)
@@ -337,9 +376,15 @@ class RunObserver:
         if len(cluster.members) < self.members_per_cluster:
             jaccard = reject.extra.get("jaccard") if reject.extra else None
             text = reject.record.dedup_text() if reject.record is not None else (reject.raw or "")
-            cluster.members.append(DuplicateMember(
-                id=reject.id, reason=reject.reason, step=reject.step,
-                jaccard=float(jaccard) if isinstance(jaccard, int | float) else None, text=text))
+            cluster.members.append(
+                DuplicateMember(
+                    id=reject.id,
+                    reason=reject.reason,
+                    step=reject.step,
+                    jaccard=float(jaccard) if isinstance(jaccard, int | float) else None,
+                    text=text,
+                )
+            )
 
     def _fill_representative(self, conv: Conversation) -> None:
         cluster = self.clusters.get(conv.id)
@@ -352,13 +397,21 @@ class RunObserver:
             "before": self.before.to_json(),
             "after": self.after.to_json(),
             "rejected_samples": [
-                {"step": step, "reason": reason, "count": self.reject_counts[(step, reason)],
-                 "samples": [r.to_json() for r in rejects]}
+                {
+                    "step": step,
+                    "reason": reason,
+                    "count": self.reject_counts[(step, reason)],
+                    "samples": [r.to_json() for r in rejects],
+                }
                 for (step, reason), rejects in self.rejected.items()
             ],
             "duplicate_clusters": [
-                {"kept_id": c.kept_id, "kept_text": c.kept_text, "size": c.size,
-                 "members": [m.__dict__ for m in c.members]}
+                {
+                    "kept_id": c.kept_id,
+                    "kept_text": c.kept_text,
+                    "size": c.size,
+                    "members": [m.__dict__ for m in c.members],
+                }
                 for c in self.clusters.values()
             ],
             "cluster_sizes": dict(sorted(Counter(self.cluster_sizes.values()).items())),
@@ -366,7 +419,12 @@ class RunObserver:
             "reflections": [s.to_json() for s in self.reflections],
             "groups": self.groups.to_json() if self.groups is not None else None,
             "rewritten": self.rewritten,
-            "rewrites": [{"id": after.id, "before": before.to_record()["messages"],
-                          "after": after.to_record()["messages"]}
-                         for before, after in self.rewrites],
+            "rewrites": [
+                {
+                    "id": after.id,
+                    "before": before.to_record()["messages"],
+                    "after": after.to_record()["messages"],
+                }
+                for before, after in self.rewrites
+            ],
         }

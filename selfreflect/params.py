@@ -42,7 +42,7 @@ def short(value: Any, limit: int = 60) -> str:
     """A repr of ``value`` cut to about ``limit`` characters, without building the whole repr
     (a huge or alias-expanded value must not cost memory or fill a message)."""
     text = _SHORT.repr(value)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def init_of(cls: type) -> Callable[..., Any]:
@@ -79,8 +79,11 @@ def _resolve(annotations: dict[str, Any], owner: Any) -> dict[str, Any]:
     resolved: dict[str, Any] = {}
     for name, annotation in annotations.items():
         try:
-            resolved[name] = (eval(annotation, namespace)  # noqa: S307 - own source
-                              if isinstance(annotation, str) else annotation)
+            resolved[name] = (
+                eval(annotation, namespace)  # noqa: S307 - own source
+                if isinstance(annotation, str)
+                else annotation
+            )
         except Exception:
             continue
     return resolved
@@ -113,11 +116,13 @@ def bounds(hint: Any, name: str = "value") -> str | None:
                     if value is None:
                         continue
                     if attr in ("ge", "gt"):
-                        lower = f"{value:g} {sign} " if isinstance(value, float) else \
-                            f"{value} {sign} "
+                        lower = (
+                            f"{value:g} {sign} " if isinstance(value, float) else f"{value} {sign} "
+                        )
                     else:
-                        upper = f" {sign} {value:g}" if isinstance(value, float) else \
-                            f" {sign} {value}"
+                        upper = (
+                            f" {sign} {value:g}" if isinstance(value, float) else f" {sign} {value}"
+                        )
         if lower or upper:
             return f"{lower}{name}{upper}"
         return bounds(base, name)
@@ -140,8 +145,9 @@ def validate(cls: type, name: str, value: Any) -> Any:
         loc = "".join(f"[{p!r}]" for p in first["loc"])
         allowed = bounds(hints(cls).get(name), name)
         where = f"; allowed: {allowed}" if allowed else ""
-        raise ParamError(f"parameter {name!r}{loc}: {first['msg']} (got {short(value)}"
-                         f"{where})") from None
+        raise ParamError(
+            f"parameter {name!r}{loc}: {first['msg']} (got {short(value)}{where})"
+        ) from None
 
 
 def check_ranges(step: Any) -> None:

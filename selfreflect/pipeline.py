@@ -124,8 +124,15 @@ class Pipeline:
             for s, indexes in enumerate(stages, start=1):
                 if s - 1 in pooled:
                     stats = [report.steps[j + 1] for j in indexes]
-                    stream = pool_stage(pool, s - 1, stream, stats, on_pooled_drop,
-                                        chunk_size, max_in_flight=2 * workers)
+                    stream = pool_stage(
+                        pool,
+                        s - 1,
+                        stream,
+                        stats,
+                        on_pooled_drop,
+                        chunk_size,
+                        max_in_flight=2 * workers,
+                    )
                 else:
                     (j,) = indexes
                     stream = step_stage(self.steps[j], stream, report.steps[j + 1], on_drop)
@@ -237,8 +244,7 @@ class DuplicateIds:
     def message(self) -> str:
         """One line: how many records reuse an id, with the first few."""
         shown = ", ".join(repr(e) for e in self.examples)
-        return (f"{self.count} record(s) reuse an id seen earlier (e.g. {shown}); "
-                "all were processed")
+        return f"{self.count} record(s) reuse an id seen earlier (e.g. {shown}); all were processed"
 
 
 def step_stage(

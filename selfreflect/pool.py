@@ -99,15 +99,27 @@ def _encode(conv: Conversation, base: Conversation | None = None) -> tuple[Any, 
     fields = dict(conv.__dict__)
     same = {id(m): i for i, m in enumerate(base.messages)} if base is not None else {}
     fields["messages"] = [
-        same[id(m)] if id(m) in same else
-        (type(m), m.__dict__, m.__pydantic_extra__, m.__pydantic_fields_set__,
-         m.__pydantic_private__) for m in conv.messages]
-    return (type(conv), fields, conv.__pydantic_extra__, conv.__pydantic_fields_set__,
-            conv.__pydantic_private__)
+        same[id(m)]
+        if id(m) in same
+        else (
+            type(m),
+            m.__dict__,
+            m.__pydantic_extra__,
+            m.__pydantic_fields_set__,
+            m.__pydantic_private__,
+        )
+        for m in conv.messages
+    ]
+    return (
+        type(conv),
+        fields,
+        conv.__pydantic_extra__,
+        conv.__pydantic_fields_set__,
+        conv.__pydantic_private__,
+    )
 
 
-def _build(cls: Any, fields: dict[str, Any], extra: Any, fields_set: Any,
-           private: Any) -> Any:
+def _build(cls: Any, fields: dict[str, Any], extra: Any, fields_set: Any, private: Any) -> Any:
     obj = cls.__new__(cls)
     _set(obj, "__dict__", fields)
     _set(obj, "__pydantic_extra__", extra)
@@ -118,8 +130,10 @@ def _build(cls: Any, fields: dict[str, Any], extra: Any, fields_set: Any,
 
 def _decode(data: tuple[Any, ...], base: Conversation | None = None) -> Conversation:
     cls, fields, extra, fields_set, private = data
-    fields["messages"] = [base.messages[m] if isinstance(m, int) and base is not None
-                          else _build(*m) for m in fields["messages"]]
+    fields["messages"] = [
+        base.messages[m] if isinstance(m, int) and base is not None else _build(*m)
+        for m in fields["messages"]
+    ]
     return _build(cls, fields, extra, fields_set, private)
 
 
@@ -157,8 +171,9 @@ def _run_chunk(segment: int, chunk: list[tuple[Any, ...]]) -> tuple[list[Any], l
             record = outcome.record
             same = record is conv
             outcome.record = None
-            sent.append(("reject", outcome,
-                         None if same or record is None else _encode(record, conv), same))
+            sent.append(
+                ("reject", outcome, None if same or record is None else _encode(record, conv), same)
+            )
         else:
             sent.append(("kept", _encode(outcome, conv)))
     return sent, stats
@@ -181,16 +196,17 @@ class WorkersFailed(RuntimeError):
 
 
 #: What to do when the workers die while starting: each one imports the user's script.
-GUARD_HINT = ("the worker processes stopped before they could answer. In a script, start runs "
-              "with workers > 1 under `if __name__ == \"__main__\":` (each worker process "
-              "imports the script, and without the guard it would start the run again), or "
-              "use workers=1")
+GUARD_HINT = (
+    "the worker processes stopped before they could answer. In a script, start runs "
+    'with workers > 1 under `if __name__ == "__main__":` (each worker process '
+    "imports the script, and without the guard it would start the run again), or "
+    "use workers=1"
+)
 
 
 def _importing_the_main_script() -> bool:
     """True in a worker process that is importing the user's script (spawn / forkserver)."""
-    return ("__mp_main__" in sys.modules
-            and multiprocessing.current_process().name != "MainProcess")
+    return "__mp_main__" in sys.modules and multiprocessing.current_process().name != "MainProcess"
 
 
 @contextmanager
@@ -215,7 +231,9 @@ def worker_pool(
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload(["selfreflect.pool"])
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_init_worker,
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_worker,
         initargs=(payload, os.getpid()),
     )
     try:

@@ -49,15 +49,21 @@ def _columns(stream: TextIO) -> int:
 class Progress:
     """Wrap a run's input, rejects and output; draw or log how far it is.
 
-        progress = Progress(paths)
-        kept = progress.output(pipeline.stream(progress.input(records), progress.on_reject(f), r))
-        ...
-        progress.close()
+    progress = Progress(paths)
+    kept = progress.output(pipeline.stream(progress.input(records), progress.on_reject(f), r))
+    ...
+    progress.close()
     """
 
-    def __init__(self, paths: Sequence[str] = (), quiet: bool = False,
-                 stream: TextIO | None = None, interval: float = LOG_INTERVAL,
-                 tty: bool | None = None, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        paths: Sequence[str] = (),
+        quiet: bool = False,
+        stream: TextIO | None = None,
+        interval: float = LOG_INTERVAL,
+        tty: bool | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.paths = [str(p) for p in paths]
         self.quiet = quiet
         self.stream = stream if stream is not None else sys.stderr
@@ -160,13 +166,22 @@ class Progress:
         total = self.total
         columns = _columns(self.stream)
         if total:
-            self._bar = tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024,
-                             file=self.stream, mininterval=0.5, leave=False, ncols=columns,
-                             bar_format="{percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
-                                        "[{elapsed}<{remaining}{postfix}]")
+            self._bar = tqdm(
+                total=total,
+                unit="B",
+                unit_scale=True,
+                unit_divisor=1024,
+                file=self.stream,
+                mininterval=0.5,
+                leave=False,
+                ncols=columns,
+                bar_format="{percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
+                "[{elapsed}<{remaining}{postfix}]",
+            )
         else:
-            self._bar = tqdm(unit=" records", file=self.stream, mininterval=0.5, leave=False,
-                             ncols=columns)
+            self._bar = tqdm(
+                unit=" records", file=self.stream, mininterval=0.5, leave=False, ncols=columns
+            )
 
     def _rate(self) -> float:
         seconds = self.clock() - self._started
@@ -175,12 +190,17 @@ class Progress:
     def _tick(self, source: str | None, line: int | None, final: bool = False) -> None:
         if self._bar is not None:
             if self.total:
-                done = self.total if final else (self.position(source, line)
-                                                 if source is not None else self._bar.n)
+                done = (
+                    self.total
+                    if final
+                    else (self.position(source, line) if source is not None else self._bar.n)
+                )
                 self._bar.update(max(0, done - self._bar.n))
                 self._bar.set_postfix_str(
                     f"{self.records:,} records, {self._rate():,.0f}/s, kept {self.kept:,}, "
-                    f"rejected {self.rejected:,}", refresh=False)
+                    f"rejected {self.rejected:,}",
+                    refresh=False,
+                )
             else:
                 self._bar.update(self.records - self._bar.n)
             if final:
@@ -196,6 +216,9 @@ class Progress:
                 self._share = 100 * self.position(source, line) / self.total
             if self.total and self._share is not None:
                 share = f" ({self._share:.0f}% of input)"
-            print(f"selfreflect: {self.records:,} records read{share}, {self._rate():,.0f} "
-                  f"records/s, kept {self.kept:,}, rejected {self.rejected:,}",
-                  file=self.stream, flush=True)
+            print(
+                f"selfreflect: {self.records:,} records read{share}, {self._rate():,.0f} "
+                f"records/s, kept {self.kept:,}, rejected {self.rejected:,}",
+                file=self.stream,
+                flush=True,
+            )

@@ -69,8 +69,9 @@ def packaged() -> list[str]:
     folder = resources.files("selfreflect").joinpath("recipes")
     if not folder.is_dir():
         return []
-    return sorted(p.name.rsplit(".", 1)[0] for p in folder.iterdir()
-                  if p.name.endswith((".yaml", ".yml")))
+    return sorted(
+        p.name.rsplit(".", 1)[0] for p in folder.iterdir() if p.name.endswith((".yaml", ".yml"))
+    )
 
 
 def load(name_or_path: str | Path) -> Recipe:
@@ -92,8 +93,9 @@ def from_dict(data: Any, source: str = "<dict>") -> Recipe:
     unknown = [key for key in data if key != "steps" and key not in SETTINGS]
     if unknown:
         allowed = ", ".join(("steps", *SETTINGS))
-        raise RecipeError(f"{source}: unknown top-level key {params_mod.short(unknown[0])}; "
-                          f"allowed: {allowed}")
+        raise RecipeError(
+            f"{source}: unknown top-level key {params_mod.short(unknown[0])}; allowed: {allowed}"
+        )
     if "steps" not in data:
         raise RecipeError(f"{source}: missing 'steps' (a list of steps to run)")
     entries = data["steps"]
@@ -111,10 +113,17 @@ def build_step(cls: type[Step], params: dict[str, Any], where: str = "") -> Step
     unknown = [key for key in params if key not in signature and not accepts_any]
     if unknown:
         known = ", ".join(n for n, p in signature.items() if p.kind is not p.VAR_KEYWORD)
-        raise RecipeError(f"{where}: unknown parameter {params_mod.short(unknown[0])}; "
-                          f"{cls.name} takes: {known or '(no parameters)'}")
-    missing = [n for n, p in signature.items() if p.default is p.empty and n not in params
-               and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+        raise RecipeError(
+            f"{where}: unknown parameter {params_mod.short(unknown[0])}; "
+            f"{cls.name} takes: {known or '(no parameters)'}"
+        )
+    missing = [
+        n
+        for n, p in signature.items()
+        if p.default is p.empty
+        and n not in params
+        and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+    ]
     if missing:
         raise RecipeError(f"{where}: missing required parameter {missing[0]!r}")
     values: dict[str, Any] = {}
@@ -126,8 +135,10 @@ def build_step(cls: type[Step], params: dict[str, Any], where: str = "") -> Step
     try:
         return cls(**values)
     except Exception as exc:
-        raise RecipeError(f"{where}: {cls.name}({_args(values)}) failed: "
-                          f"{type(exc).__name__}: {params_mod.short(str(exc), 200)}") from exc
+        raise RecipeError(
+            f"{where}: {cls.name}({_args(values)}) failed: "
+            f"{type(exc).__name__}: {params_mod.short(str(exc), 200)}"
+        ) from exc
 
 
 def _read(name: str) -> tuple[str, str]:
@@ -143,8 +154,10 @@ def _read(name: str) -> tuple[str, str]:
                     return entry.read_text(encoding="utf-8"), shipped_as
         if not path.is_file():
             shipped = ", ".join(packaged()) or "(none)"
-            raise RecipeError(f"no recipe named {name!r}: not a file and not a packaged recipe "
-                              f"(packaged: {shipped})")
+            raise RecipeError(
+                f"no recipe named {name!r}: not a file and not a packaged recipe "
+                f"(packaged: {shipped})"
+            )
     try:
         return path.read_text(encoding="utf-8"), str(path)
     except FileNotFoundError:
@@ -163,7 +176,8 @@ def _no_duplicates(loader: _StrictSafeLoader, node: yaml.MappingNode, deep: bool
         key = loader.construct_object(key_node, deep=deep)
         if isinstance(key, typing.Hashable) and key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {params_mod.short(key)}", key_node.start_mark)
+                None, None, f"duplicate key {params_mod.short(key)}", key_node.start_mark
+            )
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
 
@@ -205,7 +219,8 @@ def _load_bounded(text: str, source: str) -> Any:
             raise RecipeError(
                 f"{source}: YAML aliases expand the recipe to {expanded:,} values (more than "
                 f"{MAX_ALIAS_VALUES:,} beyond the {len(sizes):,} written); write the values "
-                "out or use fewer aliases")
+                "out or use fewer aliases"
+            )
         return loader.construct_document(node)
     finally:
         loader.dispose()
@@ -240,17 +255,20 @@ def _settings(data: dict[str, Any], source: str) -> dict[str, Any]:
     for key in ("output", "rejects", "report", "engine"):
         value = data.get(key)
         if value is not None and not isinstance(value, str):
-            raise RecipeError(f"{source}: {key!r} must be a string, got "
-                              f"{params_mod.short(value)}")
+            raise RecipeError(f"{source}: {key!r} must be a string, got {params_mod.short(value)}")
         out[key] = value
     if out["engine"] is not None and out["engine"] not in ENGINES:
-        raise RecipeError(f"{source}: unknown engine {params_mod.short(out['engine'])}; "
-                          f"available: {', '.join(ENGINES)}")
+        raise RecipeError(
+            f"{source}: unknown engine {params_mod.short(out['engine'])}; "
+            f"available: {', '.join(ENGINES)}"
+        )
     workers = data.get("workers")
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
-                                or workers < 1):
-        raise RecipeError(f"{source}: 'workers' must be a whole number >= 1, got "
-                          f"{params_mod.short(workers)}")
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+    ):
+        raise RecipeError(
+            f"{source}: 'workers' must be a whole number >= 1, got {params_mod.short(workers)}"
+        )
     out["workers"] = workers
     return out
 
@@ -284,8 +302,10 @@ def to_dict(pipeline: Pipeline | Recipe) -> dict[str, Any]:
     recipe = pipeline if isinstance(pipeline, Recipe) else Recipe(pipeline=pipeline)
     data: dict[str, Any] = dict(recipe.settings())
     data["steps"] = [
-        {"step": registry.name_of(type(step)),
-         **{k: v for k, v in step.to_dict().items() if k != "step"}}
+        {
+            "step": registry.name_of(type(step)),
+            **{k: v for k, v in step.to_dict().items() if k != "step"},
+        }
         for step in recipe.pipeline.steps
     ]
     return data
@@ -298,6 +318,7 @@ def dump(pipeline: Pipeline | Recipe) -> str:
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     except yaml.representer.RepresenterError as exc:
         bad = exc.args[1] if len(exc.args) > 1 else exc
-        raise RecipeError(f"cannot write {type(bad).__name__} value {params_mod.short(bad)} to a "
-                          "recipe: step parameters must be plain data (str, numbers, lists, dicts)"
-                          ) from None
+        raise RecipeError(
+            f"cannot write {type(bad).__name__} value {params_mod.short(bad)} to a "
+            "recipe: step parameters must be plain data (str, numbers, lists, dicts)"
+        ) from None

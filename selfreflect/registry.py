@@ -84,8 +84,10 @@ def _entry_points() -> dict[str, EntryPoint]:
             builtins[ep.name] = ep
         elif not disabled:
             if ep.name in plugins and plugins[ep.name].value != ep.value:
-                _warn(f"step name {ep.name!r} is registered twice: {_origin(plugins[ep.name])} "
-                      f"and {_origin(ep)}; using the first")
+                _warn(
+                    f"step name {ep.name!r} is registered twice: {_origin(plugins[ep.name])} "
+                    f"and {_origin(ep)}; using the first"
+                )
                 continue
             plugins.setdefault(ep.name, ep)
     for name, ep in plugins.items():

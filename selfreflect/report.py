@@ -177,8 +177,16 @@ class Report:
         for s in self.steps:
             top = ", ".join(f"{k}={v}" for k, v in s.reasons.most_common(3))
             rows.append(
-                (s.name, str(s.in_), str(s.out), str(s.dropped), str(s.modified),
-                 str(s.trimmed), f"{s.seconds:.2f}", top)
+                (
+                    s.name,
+                    str(s.in_),
+                    str(s.out),
+                    str(s.dropped),
+                    str(s.modified),
+                    str(s.trimmed),
+                    f"{s.seconds:.2f}",
+                    top,
+                )
             )
         widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
         lines = []
@@ -191,7 +199,6 @@ class Report:
             if n == 0:
                 lines.append("  ".join("-" * w for w in widths))
         lines.append(
-            f"input {self.input}  kept {self.kept}  rejected {self.rejected}  "
-            f"({self.seconds:.2f}s)"
+            f"input {self.input}  kept {self.kept}  rejected {self.rejected}  ({self.seconds:.2f}s)"
         )
         return "\n".join(lines)

@@ -57,22 +57,27 @@ class Job:
             self.provenance = RunProvenance(list(self.inputs), recipe_text(self.pipeline))
 
 
-
-def read_inputs(paths: Sequence[str], fmt: str | None = None,
-                strict: bool = False) -> Iterator[Conversation | Reject]:
+def read_inputs(
+    paths: Sequence[str], fmt: str | None = None, strict: bool = False
+) -> Iterator[Conversation | Reject]:
     """Every record of every input, in order; a forced format is watched for a misfit."""
     from selfreflect.formats import read
     from selfreflect.formats.forced import ForcedFormatCheck
 
     if fmt is None:
         return chain.from_iterable(read(p) for p in paths)
-    return chain.from_iterable(ForcedFormatCheck(str(p), fmt, strict).watch(read(p, format=fmt))
-                               for p in paths)
+    return chain.from_iterable(
+        ForcedFormatCheck(str(p), fmt, strict).watch(read(p, format=fmt)) for p in paths
+    )
 
 
-
-def _stream(pipeline: Any, records: Iterable[Any], on_reject: Callable[[Reject], None],
-            report: Report, workers: int) -> Iterator[Conversation]:
+def _stream(
+    pipeline: Any,
+    records: Iterable[Any],
+    on_reject: Callable[[Reject], None],
+    report: Report,
+    workers: int,
+) -> Iterator[Conversation]:
     """``pipeline.stream`` with ``workers`` processes for its per-record steps."""
     return pipeline.stream(records, on_reject, report, workers=workers)
 
@@ -84,8 +89,12 @@ def run_local(job: Job) -> Report:
     from selfreflect.provenance import with_source
 
     # passes everything through without --report-html
-    hook = HtmlReportHook(job.report_html, provenance=job.provenance, group_by=job.group_by,
-                          persona_patterns=job.persona_patterns)
+    hook = HtmlReportHook(
+        job.report_html,
+        provenance=job.provenance,
+        group_by=job.group_by,
+        persona_patterns=job.persona_patterns,
+    )
 
     from selfreflect.progress import Progress
 
@@ -100,9 +109,17 @@ def run_local(job: Job) -> Report:
             if rejects_out is not None:
                 rejects_out.write(item.to_json())
 
-        kept = progress.output(hook.output(_stream(
-            job.pipeline, hook.input(records), progress.on_reject(hook.on_reject(on_reject)),
-            report, job.workers)))
+        kept = progress.output(
+            hook.output(
+                _stream(
+                    job.pipeline,
+                    hook.input(records),
+                    progress.on_reject(hook.on_reject(on_reject)),
+                    report,
+                    job.workers,
+                )
+            )
+        )
         if job.record_source:
             kept = with_source(kept)
         from selfreflect.reflect.output import iter_examples
@@ -120,7 +137,6 @@ def run_local(job: Job) -> Report:
     return report
 
 
-
 def run_on_ray(job: Job, address: str | None = None) -> Report:
     """``run --engine ray``: the same recipe on Ray Data (selfreflect.engines.ray_engine)."""
     if job.output.endswith(".parquet"):
@@ -133,13 +149,28 @@ def run_on_ray(job: Job, address: str | None = None) -> Report:
         raise EngineError(str(exc)) from None
     from selfreflect.html_report import HtmlReportHook
 
-    html = (HtmlReportHook(job.report_html, provenance=job.provenance, group_by=job.group_by,
-                           persona_patterns=job.persona_patterns)
-            if job.report_html or job.group_by else None)
+    html = (
+        HtmlReportHook(
+            job.report_html,
+            provenance=job.provenance,
+            group_by=job.group_by,
+            persona_patterns=job.persona_patterns,
+        )
+        if job.report_html or job.group_by
+        else None
+    )
     try:
-        return run_recipe_on_ray(job.pipeline, job.inputs, job.output, job.rejects, None,
-                                 address=address, format=job.format, html=html,
-                                 record_source=job.record_source)
+        return run_recipe_on_ray(
+            job.pipeline,
+            job.inputs,
+            job.output,
+            job.rejects,
+            None,
+            address=address,
+            format=job.format,
+            html=html,
+            record_source=job.record_source,
+        )
     except Exception as exc:
         # Ray Data passes an actor's exception back only as text inside its UserCodeException;
         # a server found unusable is surfaced as itself (the CLI prints it as one line)
@@ -194,9 +225,19 @@ def run(
         if target is not None:
             check_writable(target)
     pipeline.check()
-    job = Job(pipeline, paths, str(output), _text(rejects), _text(report),
-              workers or (settings.workers if settings else None) or 1, format,
-              _text(report_html), strict, record_source=record_source, quiet=quiet)
+    job = Job(
+        pipeline,
+        paths,
+        str(output),
+        _text(rejects),
+        _text(report),
+        workers or (settings.workers if settings else None) or 1,
+        format,
+        _text(report_html),
+        strict,
+        record_source=record_source,
+        quiet=quiet,
+    )
     result = run_on_ray(job, address) if engine == "ray" else run_local(job)
     job.provenance.stamp(result)
     if job.report:

@@ -23,7 +23,23 @@ PERCENTILES: tuple[int, ...] = (5, 25, 50, 75, 95)
 
 #: Default histogram edges for text lengths: a 1-2-5 series, so short and long texts both show.
 LENGTH_EDGES: tuple[int, ...] = (
-    0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000,
+    0,
+    1,
+    2,
+    5,
+    10,
+    20,
+    50,
+    100,
+    200,
+    500,
+    1_000,
+    2_000,
+    5_000,
+    10_000,
+    20_000,
+    50_000,
+    100_000,
 )
 
 # A word is a run of non-space characters, except that each Chinese or Japanese character counts
@@ -263,8 +279,9 @@ class DatasetStats:
             "words": {r: self.words[r].to_json() for r in self.roles_seen() if r in self.words},
             "histograms": {
                 "edges": list(LENGTH_EDGES),
-                "chars": {r: [c for _, _, c in self.chars[r].histogram()]
-                          for r in self.roles_seen()},
+                "chars": {
+                    r: [c for _, _, c in self.chars[r].histogram()] for r in self.roles_seen()
+                },
                 "tokens_per_record": [c for _, _, c in self.tokens.histogram()],
                 "turn_edges": list(TURN_EDGES),
                 "pairs_per_record": [c for _, _, c in self.pairs.histogram(TURN_EDGES)],
@@ -281,8 +298,9 @@ class DatasetStats:
         roles = ", ".join(f"{r}={self.roles[r]}" for r in self.roles_seen())
         lines.append(f"roles (messages): {roles or '(none)'}")
         if self.invalid_reasons:
-            lines.append("invalid: " + ", ".join(
-                f"{k}={v}" for k, v in self.invalid_reasons.most_common()))
+            lines.append(
+                "invalid: " + ", ".join(f"{k}={v}" for k, v in self.invalid_reasons.most_common())
+            )
         qs = [f"p{q}" for q in PERCENTILES] + ["max"]
         header = ("", "n", "mean", *qs)
         rows: list[tuple[str, ...]] = [header]
@@ -329,8 +347,10 @@ def _format_rows(rows: list[tuple[str, ...]]) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     out = []
     for n, row in enumerate(rows):
-        cells = [c.ljust(w) if i == 0 else c.rjust(w)
-                 for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        cells = [
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
         out.append("  ".join(cells).rstrip())
         if n == 0:
             out.append("  ".join("-" * w for w in widths))

@@ -72,15 +72,34 @@ class Reject:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Reject:
         """A Reject back from its rejects-file line (what :meth:`to_json` wrote)."""
-        fields = {"step", "reason", "detail", "source", "line", "id", "record", "raw",
-                  "duplicate_of"}
+        fields = {
+            "step",
+            "reason",
+            "detail",
+            "source",
+            "line",
+            "id",
+            "record",
+            "raw",
+            "duplicate_of",
+        }
         record = data.get("record")
-        conv = (Conversation.model_validate(record).at(data.get("source"), data.get("line"))
-                if isinstance(record, dict) else None)
-        return cls(step=data["step"], reason=data["reason"], detail=data.get("detail") or "",
-                   record=conv, raw=data.get("raw"), source=data.get("source"),
-                   line=data.get("line"), duplicate_of=data.get("duplicate_of"),
-                   extra={k: v for k, v in data.items() if k not in fields})
+        conv = (
+            Conversation.model_validate(record).at(data.get("source"), data.get("line"))
+            if isinstance(record, dict)
+            else None
+        )
+        return cls(
+            step=data["step"],
+            reason=data["reason"],
+            detail=data.get("detail") or "",
+            record=conv,
+            raw=data.get("raw"),
+            source=data.get("source"),
+            line=data.get("line"),
+            duplicate_of=data.get("duplicate_of"),
+            extra={k: v for k, v in data.items() if k not in fields},
+        )
 
 
 @dataclass
@@ -102,16 +121,34 @@ class Cut(Reject):
 
     def to_json(self) -> dict[str, Any]:
         """The line written to the rejects file."""
-        return {"step": self.step, "reason": self.reason, "detail": self.detail,
-                "source": self.source, "line": self.line, "id": self.record_id,
-                "trimmed": True, "indices": self.indices, "messages": self.messages}
+        return {
+            "step": self.step,
+            "reason": self.reason,
+            "detail": self.detail,
+            "source": self.source,
+            "line": self.line,
+            "id": self.record_id,
+            "trimmed": True,
+            "indices": self.indices,
+            "messages": self.messages,
+        }
 
 
 def cuts_of(conv: Conversation) -> list[Cut]:
     """The rejects-file lines for what steps cut from a record."""
-    return [Cut(step=c["step"], reason=c["reason"], detail=c["detail"], source=conv.source,
-                line=conv.line, indices=c["indices"], messages=c["messages"], record_id=conv.id)
-            for c in conv.cuts]
+    return [
+        Cut(
+            step=c["step"],
+            reason=c["reason"],
+            detail=c["detail"],
+            source=conv.source,
+            line=conv.line,
+            indices=c["indices"],
+            messages=c["messages"],
+            record_id=conv.id,
+        )
+        for c in conv.cuts
+    ]
 
 
 Outcome = Conversation | Reject
@@ -126,14 +163,16 @@ def use_pipeline(cls: Callable[[list[Step]], Any]) -> None:
     global _pipeline
     _pipeline = cls
 
+
 #: The report entry and rejects-file ``step`` of records that could not be read.
 READ_STEP = "read"
 
 
 def read_reject(source: str, line: int, reason: str, detail: str, raw: str) -> Reject:
     """A reject of the ``read`` step naming the file and line in its detail."""
-    return Reject(READ_STEP, reason, f"{source}:{line}: {detail}", raw=raw, source=source,
-                  line=line)
+    return Reject(
+        READ_STEP, reason, f"{source}:{line}: {detail}", raw=raw, source=source, line=line
+    )
 
 
 def _snake(name: str) -> str:
@@ -257,8 +296,13 @@ class Filter(RecordStep):
             cls.reasons = {cls.name: doc.splitlines()[0] if doc else cls.name}
 
     @classmethod
-    def from_function(cls, func: Callable[[Conversation], Any] | None = None, *,
-                      name: str | None = None, reasons: dict[str, str] | None = None) -> Any:
+    def from_function(
+        cls,
+        func: Callable[[Conversation], Any] | None = None,
+        *,
+        name: str | None = None,
+        reasons: dict[str, str] | None = None,
+    ) -> Any:
         """A Filter class whose ``keep`` is ``func`` (also usable as ``@Filter.from_function``).
 
         The class takes the function's name, module and docstring, so it pickles (``workers``),
@@ -267,7 +311,8 @@ class Filter(RecordStep):
         if func is None:
             return lambda f: cls.from_function(f, name=name, reasons=reasons)
         body: dict[str, Any] = {
-            "__doc__": func.__doc__, "__module__": func.__module__,
+            "__doc__": func.__doc__,
+            "__module__": func.__module__,
             "__qualname__": func.__qualname__,
             "keep": lambda self, conv: func(conv),
         }

@@ -48,21 +48,35 @@ def sample_conversations() -> list[Conversation]:
         return Conversation(id=f"sample-{i}", messages=messages, **extra).at("samples.jsonl", i)
 
     return [
-        conv(1, ("user", "What is the capital of France?"),
-             ("assistant", "The capital of France is Paris.")),
-        conv(2, ("system", "You are Aria, a ship's navigator. Stay in character."),
-             ("user", "*looks at the map* Where are we?"),
-             ("assistant", "*taps the chart* Two days east of the Azores, captain."),
-             ("user", "And the storm?"),
-             ("assistant", "It passed north of us overnight. The sea is calm now!")),
+        conv(
+            1,
+            ("user", "What is the capital of France?"),
+            ("assistant", "The capital of France is Paris."),
+        ),
+        conv(
+            2,
+            ("system", "You are Aria, a ship's navigator. Stay in character."),
+            ("user", "*looks at the map* Where are we?"),
+            ("assistant", "*taps the chart* Two days east of the Azores, captain."),
+            ("user", "And the storm?"),
+            ("assistant", "It passed north of us overnight. The sea is calm now!"),
+        ),
         conv(3, ("user", "你好，请介绍一下你自己。"), ("assistant", "我是一个乐于助人的助手。😊")),
         conv(4, ("user", "ok"), ("assistant", "ok")),
         conv(5, ("user", "   "), ("assistant", "")),
-        conv(6, ("user", "Repeat: " + "la " * 400), ("assistant", "la " * 400),
-             metadata={"lang": "en", "tags": ["long"]}),
-        conv(7, ("user", "Call the weather tool"),
-             ("assistant", "Calling it now."), ("tool", '{"temp": 21}'),
-             ("assistant", "It is 21 degrees.")),
+        conv(
+            6,
+            ("user", "Repeat: " + "la " * 400),
+            ("assistant", "la " * 400),
+            metadata={"lang": "en", "tags": ["long"]},
+        ),
+        conv(
+            7,
+            ("user", "Call the weather tool"),
+            ("assistant", "Calling it now."),
+            ("tool", '{"temp": 21}'),
+            ("assistant", "It is 21 degrees."),
+        ),
     ]
 
 
@@ -89,8 +103,10 @@ def _check_init_stores_params(step: Step, records: list[Conversation]) -> list[s
     fresh = cls(**params)
     for name, value in params.items():
         if getattr(fresh, name) is not value:
-            problems.append(f"__init__ changed parameter {name!r} (store it as given; convert "
-                            "lazily where it is used)")
+            problems.append(
+                f"__init__ changed parameter {name!r} (store it as given; convert "
+                "lazily where it is used)"
+            )
     extra = [k for k in vars(fresh) if k not in params and not k.startswith("_")]
     if extra:
         problems.append(f"__init__ set attributes that are not parameters: {', '.join(extra)}")
@@ -131,8 +147,10 @@ def _check_recipe_round_trip(step: Step, records: list[Conversation]) -> list[st
             problems.append(str(exc))
         else:
             if registered is not cls:
-                problems.append(f"the registry name {step.name!r} belongs to "
-                                f"{registered.__module__}.{registered.__qualname__}")
+                problems.append(
+                    f"the registry name {step.name!r} belongs to "
+                    f"{registered.__module__}.{registered.__qualname__}"
+                )
     return problems
 
 
@@ -149,15 +167,19 @@ def _check_outcomes(step: Step, records: list[Conversation]) -> list[str]:
     problems = []
     outcomes = _run(step, records)
     if len(outcomes) != len(records):
-        problems.append(f"{len(records)} records in, {len(outcomes)} outcomes out "
-                        "(every record must come out kept or as a Reject)")
+        problems.append(
+            f"{len(records)} records in, {len(outcomes)} outcomes out "
+            "(every record must come out kept or as a Reject)"
+        )
     for outcome in outcomes:
         if isinstance(outcome, Reject):
             if outcome.step != step.name:
                 problems.append(f"a reject names step {outcome.step!r}, not {step.name!r}")
             if outcome.reason not in step.reasons:
-                problems.append(f"reason {outcome.reason!r} is not documented in `reasons` "
-                                f"(documented: {sorted(step.reasons) or 'none'})")
+                problems.append(
+                    f"reason {outcome.reason!r} is not documented in `reasons` "
+                    f"(documented: {sorted(step.reasons) or 'none'})"
+                )
             if not outcome.detail:
                 problems.append(f"a {outcome.reason!r} reject has no detail")
             if outcome.record is None:
@@ -172,8 +194,10 @@ def _check_does_not_mutate(step: Step, records: list[Conversation]) -> list[str]
     _run(step, records)
     changed = [c.id for c, snap in zip(records, before, strict=True) if _snapshot(c) != snap]
     if changed:
-        return [f"mutated its input ({', '.join(changed[:3])}); return conv.model_copy(...) "
-                "or conv.with_messages(...) instead"]
+        return [
+            f"mutated its input ({', '.join(changed[:3])}); return conv.model_copy(...) "
+            "or conv.with_messages(...) instead"
+        ]
     return []
 
 
@@ -181,8 +205,10 @@ def _check_picklable(step: Step, records: list[Conversation]) -> list[str]:
     try:
         clone = pickle.loads(pickle.dumps(step))
     except Exception as exc:
-        return [f"cannot be pickled ({type(exc).__name__}: {exc}), so it cannot run with "
-                "--workers; keep parameters plain and build heavy state lazily"]
+        return [
+            f"cannot be pickled ({type(exc).__name__}: {exc}), so it cannot run with "
+            "--workers; keep parameters plain and build heavy state lazily"
+        ]
     if clone != step:
         return ["an unpickled copy is not equal to the step"]
     if step.per_record:

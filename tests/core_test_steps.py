@@ -126,8 +126,13 @@ class ReplacePhrases(Rewriter):
 
     example_params = {"phrases": {"and/or": "and"}}
 
-    def __init__(self, phrases: dict[str, str], roles: tuple[str, ...] = ("assistant",),
-                 mode: Literal["exact", "lower"] = "exact", limit: int | None = None):
+    def __init__(
+        self,
+        phrases: dict[str, str],
+        roles: tuple[str, ...] = ("assistant",),
+        mode: Literal["exact", "lower"] = "exact",
+        limit: int | None = None,
+    ):
         self.phrases = phrases
         self.roles = roles
         self.mode = mode
@@ -141,8 +146,11 @@ class ReplacePhrases(Rewriter):
                 continue
             text = m.content
             for old, new in self.phrases.items():
-                text = text.replace(old, new) if self.mode == "exact" else \
-                    text.lower().replace(old.lower(), new)
+                text = (
+                    text.replace(old, new)
+                    if self.mode == "exact"
+                    else text.lower().replace(old.lower(), new)
+                )
             if text != m.content:
                 messages[i] = m.model_copy(update={"content": text})
                 changed = True

@@ -108,8 +108,13 @@ def chat_json(obj: Any, fenced: bool = False, lead: str = "", **reply: Any) -> R
     return chat(lead + text, **reply)
 
 
-def error(status: int, retry_after: str | None = None, retry_after_ms: int | None = None,
-          message: str = "error", **reply: Any) -> Reply:
+def error(
+    status: int,
+    retry_after: str | None = None,
+    retry_after_ms: int | None = None,
+    message: str = "error",
+    **reply: Any,
+) -> Reply:
     """An error answer in the OpenAI shape, with optional Retry-After headers."""
     headers: dict[str, str] = {}
     if retry_after is not None:
@@ -251,8 +256,9 @@ class FakeLLM:
         self._stopped.clear()
         server = _Server(("127.0.0.1", 0), _Handler)
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, args=(0.02,), name="fakellm",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, args=(0.02,), name="fakellm", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -271,8 +277,12 @@ class FakeLLM:
         self.stop()
 
 
-REFLECTION = {"verdict": "revise", "critique": "The later turns show the answer missed the point.",
-              "evidence_turns": [2], "revised_answer": "A better first answer."}
+REFLECTION = {
+    "verdict": "revise",
+    "critique": "The later turns show the answer missed the point.",
+    "evidence_turns": [2],
+    "revised_answer": "A better first answer.",
+}
 
 
 async def serve_fixed(reply: Reply, latency: float, ready: Callable[[str], None]) -> None:
@@ -281,8 +291,10 @@ async def serve_fixed(reply: Reply, latency: float, ready: Callable[[str], None]
     import asyncio
 
     data = reply.payload()
-    head = (f"HTTP/1.1 {reply.status} OK\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(data)}\r\n\r\n").encode()
+    head = (
+        f"HTTP/1.1 {reply.status} OK\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(data)}\r\n\r\n"
+    ).encode()
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         sock = writer.get_extra_info("socket")
@@ -329,7 +341,10 @@ if __name__ == "__main__":
 
     parser = argparse.ArgumentParser(description="a loopback OpenAI-compatible fake server")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
-    parser.add_argument("--fast", action="store_true",
-                        help="single-threaded asyncio server, one fixed reply (benchmarks)")
+    parser.add_argument(
+        "--fast",
+        action="store_true",
+        help="single-threaded asyncio server, one fixed reply (benchmarks)",
+    )
     args = parser.parse_args()
     serve_forever(args.latency, args.fast)

@@ -5,11 +5,16 @@ from selfreflect import Conversation, Message
 
 
 def test_list_of_parts_content_becomes_text_and_images_are_dropped():
-    m = Message.model_validate({"role": "user", "content": [
-        {"type": "text", "text": "look at"},
-        {"type": "image_url", "image_url": {"url": "http://x/y.png"}},
-        {"type": "text", "text": "this"},
-    ]})
+    m = Message.model_validate(
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "look at"},
+                {"type": "image_url", "image_url": {"url": "http://x/y.png"}},
+                {"type": "text", "text": "this"},
+            ],
+        }
+    )
     assert m.content == "look at\nthis"
 
 
@@ -20,8 +25,9 @@ def test_non_text_content_is_refused_not_coerced(content):
 
 
 def test_null_content_allowed_only_with_tool_calls():
-    m = Message.model_validate({"role": "assistant", "content": None,
-                                "tool_calls": [{"id": "1", "type": "function"}]})
+    m = Message.model_validate(
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "1", "type": "function"}]}
+    )
     # kept as null (written back unchanged); rules read ``text``
     assert m.content is None and m.text == "" and m.tool_calls == [{"id": "1", "type": "function"}]
     assert m.model_dump()["content"] is None
@@ -34,8 +40,12 @@ def test_unknown_roles_are_refused(role):
 
 
 def test_unknown_fields_survive_a_round_trip():
-    rec = {"id": "a", "messages": [{"role": "user", "content": "hi", "weight": 0.5}],
-           "persona": "Emma", "metadata": {"k": 1}}
+    rec = {
+        "id": "a",
+        "messages": [{"role": "user", "content": "hi", "weight": 0.5}],
+        "persona": "Emma",
+        "metadata": {"k": 1},
+    }
     conv = Conversation.model_validate(rec)
     assert conv.to_record() == rec
 
@@ -61,13 +71,16 @@ def test_integer_ids_become_text_and_stable_ids_are_stable():
 
 
 def _conv():
-    return Conversation(id="c", messages=[
-        Message(role="system", content="You are Emma."),
-        Message(role="user", content="hi"),
-        Message(role="assistant", content="hello"),
-        Message(role="user", content="bye"),
-        Message(role="assistant", content="see you"),
-    ])
+    return Conversation(
+        id="c",
+        messages=[
+            Message(role="system", content="You are Emma."),
+            Message(role="user", content="hi"),
+            Message(role="assistant", content="hello"),
+            Message(role="user", content="bye"),
+            Message(role="assistant", content="see you"),
+        ],
+    )
 
 
 def test_helpers_for_turns_pairs_and_dedup_text():

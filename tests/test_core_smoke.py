@@ -19,14 +19,18 @@ class Upper(Rewriter):
     """Upper-case the assistant."""
 
     def rewrite(self, conv):
-        msgs = [m.model_copy(update={"content": m.content.upper()}) if m.role == "assistant" else m
-                for m in conv.messages]
+        msgs = [
+            m.model_copy(update={"content": m.content.upper()}) if m.role == "assistant" else m
+            for m in conv.messages
+        ]
         return conv.with_messages(msgs)
 
 
 def conv(i, answer):
-    return Conversation(id=str(i), messages=[Message(role="user", content="hi"),
-                                             Message(role="assistant", content=answer)])
+    return Conversation(
+        id=str(i),
+        messages=[Message(role="user", content="hi"), Message(role="assistant", content=answer)],
+    )
 
 
 def test_pipeline_accounts_for_every_record():

@@ -14,8 +14,13 @@ from selfreflect.testing import check_step
 
 
 def chat(id: str, answer: str) -> Conversation:
-    return Conversation(id=id, messages=[{"role": "user", "content": "Who are you?"},
-                                         {"role": "assistant", "content": answer}])
+    return Conversation(
+        id=id,
+        messages=[
+            {"role": "user", "content": "Who are you?"},
+            {"role": "assistant", "content": answer},
+        ],
+    )
 
 
 def test_a_filter_without_reasons_drops_with_its_name_described_by_its_docstring():
@@ -27,7 +32,8 @@ def test_a_filter_without_reasons_drops_with_its_name_described_by_its_docstring
 
     result = Pipeline([DropShouting()]).run([chat("a", "I am Aria."), chat("b", "ARIA!")])
     assert [(r.id, r.reason, r.detail) for r in result.rejects] == [
-        ("b", "drop_shouting", "Drop answers written in capitals.")]
+        ("b", "drop_shouting", "Drop answers written in capitals.")
+    ]
     assert DropShouting.reasons == {"drop_shouting": "Drop answers written in capitals."}
 
 
@@ -45,7 +51,8 @@ def test_declared_reasons_are_left_alone():
 
 @pytest.fixture
 def notebook_module(tmp_path, monkeypatch):
-    (tmp_path / "nb_filters.py").write_text(textwrap.dedent('''
+    (tmp_path / "nb_filters.py").write_text(
+        textwrap.dedent('''
         import selfreflect
 
         @selfreflect.filter
@@ -59,7 +66,8 @@ def notebook_module(tmp_path, monkeypatch):
             if "AI" in conv.messages[-1].content:
                 return False, "mentions_ai", conv.messages[-1].content[:20]
             return True
-    '''))
+    ''')
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "nb_filters", raising=False)
     import nb_filters
@@ -70,11 +78,14 @@ def notebook_module(tmp_path, monkeypatch):
 def test_a_function_becomes_a_filter_that_runs_pickles_and_round_trips(notebook_module):
     long_answers, no_ai = notebook_module.long_answers, notebook_module.no_ai
     pipeline = long_answers() | no_ai()
-    result = pipeline.run([chat("a", "I am Aria, navigator."), chat("b", "Aria."),
-                           chat("c", "I am an AI model.")])
+    result = pipeline.run(
+        [chat("a", "I am Aria, navigator."), chat("b", "Aria."), chat("c", "I am an AI model.")]
+    )
     assert [c.id for c in result.kept] == ["a"]
     assert [(r.id, r.step, r.reason) for r in result.rejects] == [
-        ("b", "long_answers", "long_answers"), ("c", "no_ai", "mentions_ai")]
+        ("b", "long_answers", "long_answers"),
+        ("c", "no_ai", "mentions_ai"),
+    ]
     assert pickle.loads(pickle.dumps(long_answers())) == long_answers()
     text = recipe.dump(pipeline)
     assert "step: nb_filters:long_answers" in text

@@ -12,10 +12,34 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1] / "selfreflect"
 
 #: Layer of each top-level module or package under selfreflect/ (lower imports nothing higher).
-CORE = {"conversation", "steps", "report", "params", "registry", "recipe", "pipeline", "pool",
-        "formats", "describe", "provenance", "progress", "recipes", "version"}
-LIBRARY = {"filters", "dedup", "reflect", "llm", "conflicts", "groups", "stats", "html_report",
-           "observe", "testing"}
+CORE = {
+    "conversation",
+    "steps",
+    "report",
+    "params",
+    "registry",
+    "recipe",
+    "pipeline",
+    "pool",
+    "formats",
+    "describe",
+    "provenance",
+    "progress",
+    "recipes",
+    "version",
+}
+LIBRARY = {
+    "filters",
+    "dedup",
+    "reflect",
+    "llm",
+    "conflicts",
+    "groups",
+    "stats",
+    "html_report",
+    "observe",
+    "testing",
+}
 ENGINES = {"engines"}
 COMMANDS = {"cli", "runner", "__init__", "__main__"}
 #: Modules of a library package that are commands (the ``reflect`` subcommand).
@@ -35,8 +59,12 @@ def imports() -> dict[str, set[str]]:
     for path in ROOT.rglob("*.py"):
         name = module_name(path)
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 \
-                    and node.module.startswith("selfreflect"):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.level == 0
+                and node.module.startswith("selfreflect")
+            ):
                 targets = {f"{node.module}.{a.name}" for a in node.names} & modules
                 found[name] |= targets or {node.module}
             elif isinstance(node, ast.Import):
@@ -48,17 +76,24 @@ def layer(module: str) -> str:
     if module in COMMAND_MODULES or module == "selfreflect":
         return "commands"
     top = module.split(".")[1]
-    for name, members in (("core", CORE), ("library", LIBRARY), ("engines", ENGINES),
-                          ("commands", COMMANDS)):
+    for name, members in (
+        ("core", CORE),
+        ("library", LIBRARY),
+        ("engines", ENGINES),
+        ("commands", COMMANDS),
+    ):
         if top in members:
             return name
     raise AssertionError(f"{module} is in no layer: add it to tests/test_layers.py")
 
 
 def test_imports_only_go_down_the_layers():
-    upward = sorted(f"{m} ({layer(m)}) imports {d} ({layer(d)})"
-                    for m, targets in imports().items() for d in targets
-                    if RANK[layer(d)] > RANK[layer(m)])
+    upward = sorted(
+        f"{m} ({layer(m)}) imports {d} ({layer(d)})"
+        for m, targets in imports().items()
+        for d in targets
+        if RANK[layer(d)] > RANK[layer(m)]
+    )
     assert upward == []
 
 
@@ -71,7 +106,7 @@ def test_no_import_cycles_lazy_imports_included():
             if nxt == "selfreflect" or nxt == node:
                 continue
             if nxt in on_path:
-                cycles.append(path[path.index(nxt):] + [nxt])
+                cycles.append(path[path.index(nxt) :] + [nxt])
             elif nxt not in done:
                 on_path.add(nxt)
                 visit(nxt, [*path, nxt], on_path, done)

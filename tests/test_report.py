@@ -6,11 +6,22 @@ from selfreflect.report import AccountingError, Report, StepStats
 
 
 def _report(n_in, kept, dropped_reason):
-    return Report(input=n_in, kept=kept, rejected=n_in - kept, steps=[
-        StepStats("read", in_=n_in, out=n_in),
-        StepStats("f", in_=n_in, out=kept, dropped=n_in - kept,
-                  reasons=Counter({dropped_reason: n_in - kept}), counters=Counter(calls=2)),
-    ])
+    return Report(
+        input=n_in,
+        kept=kept,
+        rejected=n_in - kept,
+        steps=[
+            StepStats("read", in_=n_in, out=n_in),
+            StepStats(
+                "f",
+                in_=n_in,
+                out=kept,
+                dropped=n_in - kept,
+                reasons=Counter({dropped_reason: n_in - kept}),
+                counters=Counter(calls=2),
+            ),
+        ],
+    )
 
 
 def test_reports_of_shards_add_up():

@@ -17,15 +17,32 @@ SAMPLE = ROOT / "examples" / "data" / "roleplay_openai.jsonl"
 
 
 def test_run_writes_what_the_cli_writes(tmp_path, capsys):
-    report = selfreflect.run("default", [SAMPLE], tmp_path / "lib.jsonl",
-                             rejects=tmp_path / "lib-rejects.jsonl",
-                             report=tmp_path / "lib-report.json")
-    assert main(["clean", str(SAMPLE), "-o", str(tmp_path / "cli.jsonl"), "--rejects",
-                 str(tmp_path / "cli-rejects.jsonl"), "-q"]) == 0
+    report = selfreflect.run(
+        "default",
+        [SAMPLE],
+        tmp_path / "lib.jsonl",
+        rejects=tmp_path / "lib-rejects.jsonl",
+        report=tmp_path / "lib-report.json",
+    )
+    assert (
+        main(
+            [
+                "clean",
+                str(SAMPLE),
+                "-o",
+                str(tmp_path / "cli.jsonl"),
+                "--rejects",
+                str(tmp_path / "cli-rejects.jsonl"),
+                "-q",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert (tmp_path / "lib.jsonl").read_bytes() == (tmp_path / "cli.jsonl").read_bytes()
-    assert ((tmp_path / "lib-rejects.jsonl").read_bytes()
-            == (tmp_path / "cli-rejects.jsonl").read_bytes())
+    assert (tmp_path / "lib-rejects.jsonl").read_bytes() == (
+        tmp_path / "cli-rejects.jsonl"
+    ).read_bytes()
     saved = json.loads((tmp_path / "lib-report.json").read_text())
     assert saved["input"] == report.input == report.kept + report.rejected
     assert saved["provenance"]["inputs"][0]["path"] == str(SAMPLE)
@@ -36,11 +53,14 @@ def test_run_takes_a_pipeline_and_one_path(tmp_path):
     assert report.kept > 0 and (tmp_path / "out.jsonl.gz").exists()
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"engine": "spark"}, "unknown engine 'spark'; available: local, ray"),
-    ({"output": "out.csv"}, "end it in one of .jsonl, .jsonl.gz, .parquet"),
-    ({"inputs": "missing.jsonl"}, "input file not found"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"engine": "spark"}, "unknown engine 'spark'; available: local, ray"),
+        ({"output": "out.csv"}, "end it in one of .jsonl, .jsonl.gz, .parquet"),
+        ({"inputs": "missing.jsonl"}, "input file not found"),
+    ],
+)
 def test_bad_arguments_fail_before_any_data_is_read(tmp_path, kwargs, message):
     args = {"recipe": "default", "inputs": [SAMPLE], "output": tmp_path / "out.jsonl", **kwargs}
     with pytest.raises((EngineError, ValueError, OSError), match=message):

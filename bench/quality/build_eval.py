@@ -79,15 +79,20 @@ MULTI_TURN = {"same_role_twice", "last_turn_user"}
 
 AI_WORDS_EN = re.compile(
     r"\b(AI|A\.I\.|robots?|bots?|computers?|programs?|programming|chatbots?|software|"
-    r"artificial intelligence|machine learning|algorithms?)\b", re.IGNORECASE)
+    r"artificial intelligence|machine learning|algorithms?)\b",
+    re.IGNORECASE,
+)
 SELF_ID_EN = re.compile(
     r"\b(i am|i'm|im|i was|you are|you're|are you|r u)\s+(just |only |actually |really |not |"
     r"also |a real )?(a |an )?(\w+ )?(bot|robot|ai|computer|program|machine|chatbot)s?\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 FIRST_PERSON = re.compile(r"\b(I|I'm|I've|I'll|I'd|me|my|myself|mine)\b")
 CONTEXT_PHRASE = re.compile(
     r"^(what do you mean|what did you mean|again\b|go on\b|continue\b|why did you say|"
-    r"what about|and you\??$|you\?$|how so\??$)", re.IGNORECASE)
+    r"what about|and you\??$|you\?$|how so\??$)",
+    re.IGNORECASE,
+)
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]")
 
 
@@ -140,11 +145,18 @@ class Pools:
                 continue
             if d.lang == "en":
                 if d.category in {"ai", "computers", "coding", "tech_support"}:
-                    if len(d.turns) == 2 and not FIRST_PERSON.search(d.turns[1]) \
-                            and not SELF_ID_EN.search(" ".join(d.turns)):
+                    if (
+                        len(d.turns) == 2
+                        and not FIRST_PERSON.search(d.turns[1])
+                        and not SELF_ID_EN.search(" ".join(d.turns))
+                    ):
                         pools.about_ai_pairs.append(d)
-                elif d.category not in BOT_PERSONA_FILES and not BOT_WORDS.search(
-                        " ".join(d.turns)) and len(d.turns) >= 2 and len(d.turns[1]) >= 15:
+                elif (
+                    d.category not in BOT_PERSONA_FILES
+                    and not BOT_WORDS.search(" ".join(d.turns))
+                    and len(d.turns) >= 2
+                    and len(d.turns[1]) >= 15
+                ):
                     pools.english_pairs.append(d)
             elif d.category not in BOT_PERSONA_FILES and not BOT_WORDS.search(" ".join(d.turns)):
                 pools.other.setdefault(d.lang, []).append(d)
@@ -172,7 +184,7 @@ class Pools:
             if offset or not self.unique:
                 starts = range(0, max(1, len(d.turns) - length + 1), 2)
                 start = self.rng.choice(list(starts))
-            turns = list(d.turns[start:start + length])
+            turns = list(d.turns[start : start + length])
             if len(turns) < length or not all(usable(t) for t in turns):
                 continue
             text = " ".join(turns)
@@ -199,23 +211,34 @@ class Pools:
         A lone exchange with a one-word answer gets another exchange chained to it: the notes
         ask for too-short single answers to be dropped, so on its own it would be ambiguous.
         """
-        langs = sorted(code for code, dialogs in self.other.items()
-                       if dialogs and (lang is None or code == lang)
-                       and (script is None or _script(dialogs[0]) == script)
-                       and (not self.unique or lang is not None
-                            or self.cursor[f"other:{code}"] < len(dialogs) - 8))
+        langs = sorted(
+            code
+            for code, dialogs in self.other.items()
+            if dialogs
+            and (lang is None or code == lang)
+            and (script is None or _script(dialogs[0]) == script)
+            and (
+                not self.unique
+                or lang is not None
+                or self.cursor[f"other:{code}"] < len(dialogs) - 8
+            )
+        )
         if not self.unique or lang is not None:
             pick = self.rng.choice(langs)
         else:  # spread over languages: least used first
-            pick = min(langs, key=lambda c: (self.cursor[f"other:{c}"] / len(self.other[c]) ** 0.5,
-                                             c))
+            pick = min(
+                langs, key=lambda c: (self.cursor[f"other:{c}"] / len(self.other[c]) ** 0.5, c)
+            )
         pool = self.other[pick]
         recycle = lang is not None  # a language asked for by name may run dry: reuse its dialogs
         d = self._next(f"other:{pick}", pool, recycle)
         turns = list(d.turns)
         refs = [d.ref]
-        while len(turns) < 6 and len(d.turns) == 2 and (
-                self.rng.random() < 0.6 or (len(turns) == 2 and terse(turns[1], pick))):
+        while (
+            len(turns) < 6
+            and len(d.turns) == 2
+            and (self.rng.random() < 0.6 or (len(turns) == 2 and terse(turns[1], pick)))
+        ):
             extra = self._next(f"other:{pick}", pool, recycle)
             if len(extra.turns) != 2:
                 break
@@ -235,14 +258,16 @@ def terse(answer: str, lang: str) -> bool:
     return len(answer.split()) < 2
 
 
-OPENER = re.compile(r"^(hi|hello|hey|howdy|good (morning|afternoon|evening)|greetings|yo)\b",
-                    re.IGNORECASE)
+OPENER = re.compile(
+    r"^(hi|hello|hey|howdy|good (morning|afternoon|evening)|greetings|yo)\b", re.IGNORECASE
+)
 
 
 def _opener(text: str) -> bool:
     """A first turn that needs no earlier context: a greeting or a full question/sentence."""
-    return bool(OPENER.match(text)) or (len(text.split()) >= 5 and not CONTEXT_PHRASE.match(text)
-                                        and text[:1].isupper())
+    return bool(OPENER.match(text)) or (
+        len(text.split()) >= 5 and not CONTEXT_PHRASE.match(text) and text[:1].isupper()
+    )
 
 
 def _script(d: Dialog) -> str:
@@ -264,6 +289,7 @@ def to_messages(rng: random.Random, turns: list[str], system: bool = True) -> li
 
 
 # -- clean records ------------------------------------------------------------------------------
+
 
 def clean_base(kind: str, pools: Pools, rng: random.Random) -> tuple[Base, list[dict], str]:
     """A clean record of one subclass: (base, messages, variant)."""
@@ -314,8 +340,9 @@ def clean_base(kind: str, pools: Pools, rng: random.Random) -> tuple[Base, list[
         line = AI_PERSONA_LINES[k]
         turns[-1] = turns[-1] + " " + line if rng.random() < 0.5 else line
         messages = to_messages(rng, turns)
-        messages[0]["content"] = (f"{rng.choice(STANCES)}\nYou are {name}.\n"
-                                  f"Here is the intro of your character: {intro}")
+        messages[0]["content"] = (
+            f"{rng.choice(STANCES)}\nYou are {name}.\nHere is the intro of your character: {intro}"
+        )
         base.source += "+template"
         return base, messages, f"ai_persona_{k}"
     if kind == "clean_no_system":
@@ -331,7 +358,7 @@ def _context_phrase_multiturn(pools: Pools, rng: random.Random) -> tuple[Base, l
         for k in range(2, len(d.turns) - 1, 2):
             if CONTEXT_PHRASE.match(d.turns[k]) and len(d.turns[k]) < 60:
                 start = max(0, k - rng.choice([2, 4]))
-                turns = list(d.turns[start:k + 2])
+                turns = list(d.turns[start : k + 2])
                 text = " ".join(turns)
                 if all(usable(t) for t in turns) and not AI_WORDS_EN.search(text):
                     base = Base(turns, "en", "latin", d.source, f"{d.ref}[{start}:{k + 2}]")
@@ -339,6 +366,7 @@ def _context_phrase_multiturn(pools: Pools, rng: random.Random) -> tuple[Base, l
 
 
 # -- assembling ---------------------------------------------------------------------------------
+
 
 def defect_base(cls: str, foreign: float, pools: Pools, rng: random.Random, serial: int) -> Base:
     """A clean base suited to a defect class (``serial``: the record's index in its class)."""
@@ -356,9 +384,13 @@ def defect_base(cls: str, foreign: float, pools: Pools, rng: random.Random, seri
     return pools.english(rng.choice([1, 1, 2, 3]))
 
 
-def build(seed: int = 20261122, scale: float = 1.0, unique: bool = True,
-          labels: bool = True, weights: dict[str, float] | None = None,
-          ) -> Iterator[tuple[dict, dict]]:
+def build(
+    seed: int = 20261122,
+    scale: float = 1.0,
+    unique: bool = True,
+    labels: bool = True,
+    weights: dict[str, float] | None = None,
+) -> Iterator[tuple[dict, dict]]:
     """Yield (record, label) pairs in file order; ``weights`` scales single classes."""
     weights = weights or {}
     rng = random.Random(seed)
@@ -375,16 +407,19 @@ def build(seed: int = 20261122, scale: float = 1.0, unique: bool = True,
                 base, messages, variant = clean_base(kind, pools, rng)
                 if accept(messages):
                     break
-            items.append(({"messages": messages},
-                          _label("keep_unchanged", kind, variant, base)))
+            items.append(({"messages": messages}, _label("keep_unchanged", kind, variant, base)))
     for cls, (count, foreign) in DEFECT_COUNTS.items():
         planter, expected = PLANTERS[cls]
         made = 0
         while made < round(count * scale * weights.get(cls, 1.0)):
             base = defect_base(cls, foreign, pools, rng, made)
             messages = to_messages(rng, base.turns)
-            ctx = Context(lang=base.lang, serial=made, spare_replies=pools.spare_replies,
-                          spare_text=pools.spare_text)
+            ctx = Context(
+                lang=base.lang,
+                serial=made,
+                spare_replies=pools.spare_replies,
+                spare_text=pools.spare_text,
+            )
             planted = planter(rng, messages, ctx)
             if planted is None:
                 continue
@@ -397,14 +432,20 @@ def build(seed: int = 20261122, scale: float = 1.0, unique: bool = True,
             items.append(({"messages": out}, label))
             made += 1
     rng.shuffle(items)
-    clean_positions = [i for i, (_, lab) in enumerate(items) if lab["defect_class"].startswith(
-        "clean")]
+    clean_positions = [
+        i for i, (_, lab) in enumerate(items) if lab["defect_class"].startswith("clean")
+    ]
     for _ in range(round(DUPLICATES * scale)):
         original_at = rng.choice(clean_positions)
         record, label = items[original_at]
         messages, variant = _duplicate(rng, record["messages"])
-        dup_label = {**_strip_label(label), "expected": "drop", "defect_class": "exact_duplicate",
-                     "variant": variant, "_original": label}
+        dup_label = {
+            **_strip_label(label),
+            "expected": "drop",
+            "defect_class": "exact_duplicate",
+            "variant": variant,
+            "_original": label,
+        }
         at = rng.randint(original_at + 1, len(items))
         items.insert(at, ({"messages": messages}, dup_label))
         clean_positions = [p + 1 if p >= at else p for p in clean_positions]
@@ -413,8 +454,10 @@ def build(seed: int = 20261122, scale: float = 1.0, unique: bool = True,
     for record, label in items:
         if "_original" in label:
             label["duplicate_of"] = label.pop("_original")["id"]
-        yield ({"id": record["id"], "messages": record["messages"]},
-               {"id": label["id"], **{k: v for k, v in label.items() if k != "id"}})
+        yield (
+            {"id": record["id"], "messages": record["messages"]},
+            {"id": label["id"], **{k: v for k, v in label.items() if k != "id"}},
+        )
 
 
 def _duplicate(rng: random.Random, messages: list[dict]) -> tuple[list[dict], str]:
@@ -432,8 +475,15 @@ def _duplicate(rng: random.Random, messages: list[dict]) -> tuple[list[dict], st
 
 
 def _label(expected: str, cls: str, variant: str, base: Base) -> dict[str, Any]:
-    return {"expected": expected, "defect_class": cls, "variant": variant, "lang": base.lang,
-            "script": base.script, "source": base.source, "corpus_ref": base.ref}
+    return {
+        "expected": expected,
+        "defect_class": cls,
+        "variant": variant,
+        "lang": base.lang,
+        "script": base.script,
+        "source": base.source,
+        "corpus_ref": base.ref,
+    }
 
 
 def _strip_label(label: dict) -> dict:
@@ -457,7 +507,7 @@ class _NearDuplicates:
         key = re.sub(r"\W+", " ", text.lower()).strip()
         if key in self.keys:
             return False
-        grams = {key[i:i + 4] for i in range(max(1, len(key) - 3))}
+        grams = {key[i : i + 4] for i in range(max(1, len(key) - 3))}
         mh = MinHash(num_perm=64, seed=1)
         mh.update_batch(g.encode("utf-8") for g in grams)
         if self.lsh.query(mh):
@@ -471,8 +521,12 @@ class _NearDuplicates:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=20261122)
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="multiply every count (above 1, corpus bases are reused)")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiply every count (above 1, corpus bases are reused)",
+    )
     parser.add_argument("--out", type=Path, default=HERE / "eval.jsonl")
     parser.add_argument("--labels", type=Path, default=HERE / "labels.jsonl")
     parser.add_argument("--no-labels", action="store_true", help="write the records only")

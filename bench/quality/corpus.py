@@ -19,16 +19,34 @@ import yaml
 
 #: chatterbot folder -> BCP-47 tag and script family used in the labels.
 CHATTERBOT_LANGS: dict[str, tuple[str, str]] = {
-    "bengali": ("bn", "non_latin"), "chinese": ("zh", "non_latin"), "dutch": ("nl", "latin"),
-    "english": ("en", "latin"), "french": ("fr", "latin"), "german": ("de", "latin"),
-    "hebrew": ("he", "non_latin"), "hindi": ("hi", "non_latin"), "hinglish": ("hi-Latn", "latin"),
-    "indonesian": ("id", "latin"), "italian": ("it", "latin"), "japanese": ("ja", "non_latin"),
-    "korean": ("ko", "non_latin"), "marathi": ("mr", "non_latin"), "oriya": ("or", "non_latin"),
-    "persian": ("fa", "non_latin"), "portuguese": ("pt", "latin"), "russian": ("ru", "non_latin"),
-    "spanish": ("es", "latin"), "swedish": ("sv", "latin"), "tamil": ("ta", "non_latin"),
-    "telugu": ("te", "non_latin"), "thai": ("th", "non_latin"),
-    "traditionalchinese": ("zh-Hant", "non_latin"), "turkish": ("tr", "latin"),
-    "ukrainian": ("uk", "non_latin"), "urdu": ("ur", "non_latin"), "yoruba": ("yo", "latin"),
+    "bengali": ("bn", "non_latin"),
+    "chinese": ("zh", "non_latin"),
+    "dutch": ("nl", "latin"),
+    "english": ("en", "latin"),
+    "french": ("fr", "latin"),
+    "german": ("de", "latin"),
+    "hebrew": ("he", "non_latin"),
+    "hindi": ("hi", "non_latin"),
+    "hinglish": ("hi-Latn", "latin"),
+    "indonesian": ("id", "latin"),
+    "italian": ("it", "latin"),
+    "japanese": ("ja", "non_latin"),
+    "korean": ("ko", "non_latin"),
+    "marathi": ("mr", "non_latin"),
+    "oriya": ("or", "non_latin"),
+    "persian": ("fa", "non_latin"),
+    "portuguese": ("pt", "latin"),
+    "russian": ("ru", "non_latin"),
+    "spanish": ("es", "latin"),
+    "swedish": ("sv", "latin"),
+    "tamil": ("ta", "non_latin"),
+    "telugu": ("te", "non_latin"),
+    "thai": ("th", "non_latin"),
+    "traditionalchinese": ("zh-Hant", "non_latin"),
+    "turkish": ("tr", "latin"),
+    "ukrainian": ("uk", "non_latin"),
+    "urdu": ("ur", "non_latin"),
+    "yoruba": ("yo", "latin"),
 }
 
 #: Files whose replies speak as a chatbot ("I eat electricity"): never used as clean role-play.
@@ -47,8 +65,18 @@ BOT_WORDS = re.compile(
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-_TYPO = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
-                       "\u2013": "-", "\u2014": "-", "\u2026": "...", "\u00a0": " "})
+_TYPO = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+        "\u00a0": " ",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -106,6 +134,14 @@ def chatterbot_dialogs() -> list[Dialog]:
                 turns = tuple(pristine(t, script) for t in conv)
                 if not all(turns):
                     continue
-                dialogs.append(Dialog("chatterbot-corpus", f"{folder.name}/{path.stem}#{index}",
-                                      lang, script, path.stem, turns))
+                dialogs.append(
+                    Dialog(
+                        "chatterbot-corpus",
+                        f"{folder.name}/{path.stem}#{index}",
+                        lang,
+                        script,
+                        path.stem,
+                        turns,
+                    )
+                )
     return dialogs

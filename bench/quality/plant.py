@@ -23,19 +23,47 @@ Planted = tuple[Messages, str, Messages | None] | None
 
 #: Emoji grouped by the Unicode mechanism a remover has to get right.
 EMOJI = {
-    "simple": ["\U0001F602", "\U0001F60D", "\U0001F642", "\U0001F525", "\U0001F389", "\U0001F44B",
-               "\U0001F914", "\U0001F62D", "\u2728", "\U0001F4AF"],
-    "zwj": ["\U0001F468\u200d\U0001F469\u200d\U0001F467\u200d\U0001F466",
-            "\U0001F9D1\u200d\U0001F4BB", "\U0001F3F3\ufe0f\u200d\U0001F308",
-            "\u2764\ufe0f\u200d\U0001F525", "\U0001F469\u200d\U0001F373"],
-    "skin_tone": ["\U0001F44D\U0001F3FD", "\U0001F44B\U0001F3FF", "\U0001F64F\U0001F3FB",
-                  "\U0001F4AA\U0001F3FE", "\U0001F926\U0001F3FC\u200d\u2640\ufe0f"],
-    "flag": ["\U0001F1EF\U0001F1F5", "\U0001F1E7\U0001F1F7", "\U0001F1FA\U0001F1E6",
-             "\U0001F1EE\U0001F1F3", "\U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E"
-             "\U000E0067\U000E007F"],
-    "keycap": ["1\ufe0f\u20e3", "#\ufe0f\u20e3", "*\ufe0f\u20e3", "7\ufe0f\u20e3", "\U0001F51F"],
-    "variation_selector": ["\u2764\ufe0f", "\u263a\ufe0f", "\u270c\ufe0f", "\u2600\ufe0f",
-                           "\u2714\ufe0f"],
+    "simple": [
+        "\U0001f602",
+        "\U0001f60d",
+        "\U0001f642",
+        "\U0001f525",
+        "\U0001f389",
+        "\U0001f44b",
+        "\U0001f914",
+        "\U0001f62d",
+        "\u2728",
+        "\U0001f4af",
+    ],
+    "zwj": [
+        "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466",
+        "\U0001f9d1\u200d\U0001f4bb",
+        "\U0001f3f3\ufe0f\u200d\U0001f308",
+        "\u2764\ufe0f\u200d\U0001f525",
+        "\U0001f469\u200d\U0001f373",
+    ],
+    "skin_tone": [
+        "\U0001f44d\U0001f3fd",
+        "\U0001f44b\U0001f3ff",
+        "\U0001f64f\U0001f3fb",
+        "\U0001f4aa\U0001f3fe",
+        "\U0001f926\U0001f3fc\u200d\u2640\ufe0f",
+    ],
+    "flag": [
+        "\U0001f1ef\U0001f1f5",
+        "\U0001f1e7\U0001f1f7",
+        "\U0001f1fa\U0001f1e6",
+        "\U0001f1ee\U0001f1f3",
+        "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f",
+    ],
+    "keycap": ["1\ufe0f\u20e3", "#\ufe0f\u20e3", "*\ufe0f\u20e3", "7\ufe0f\u20e3", "\U0001f51f"],
+    "variation_selector": [
+        "\u2764\ufe0f",
+        "\u263a\ufe0f",
+        "\u270c\ufe0f",
+        "\u2600\ufe0f",
+        "\u2714\ufe0f",
+    ],
 }
 
 
@@ -63,12 +91,15 @@ def _system_index(messages: Messages) -> int | None:
 
 # -- keep_normalised classes ------------------------------------------------------------------
 
+
 def typographic(rng: random.Random, messages: Messages, ctx: Context) -> Planted:
     """Curly quotes and apostrophes, ellipsis, dashes (the reference keeps the ASCII form)."""
     ref = _copy(messages)
     out = _copy(messages)
-    variant = rng.choices(["apostrophe", "double_quotes", "single_quotes", "ellipsis", "dash",
-                           "mixed"], weights=[40, 15, 10, 15, 10, 10])[0]
+    variant = rng.choices(
+        ["apostrophe", "double_quotes", "single_quotes", "ellipsis", "dash", "mixed"],
+        weights=[40, 15, 10, 15, 10, 10],
+    )[0]
     idx = _turns(ref)
     with_apos = [i for i in idx if re.search(r"\w'\w", ref[i]["content"])]
     if variant in ("apostrophe", "mixed"):
@@ -83,8 +114,9 @@ def typographic(rng: random.Random, messages: Messages, ctx: Context) -> Planted
             return None
         start = rng.randrange(0, len(words) - 2)
         span = slice(start, start + rng.randint(1, 2))
-        quote = ("\u201c", "\u201d", '"') if variant != "single_quotes" else ("\u2018", "\u2019",
-                                                                              "'")
+        quote = (
+            ("\u201c", "\u201d", '"') if variant != "single_quotes" else ("\u2018", "\u2019", "'")
+        )
         plain = list(words)
         plain[span] = [quote[2] + " ".join(words[span]) + quote[2]]
         ref[i]["content"] = " ".join(plain)
@@ -105,8 +137,8 @@ def typographic(rng: random.Random, messages: Messages, ctx: Context) -> Planted
             return None
         cut = rng.choice([m.start() for m in re.finditer(" ", text)])
         dash = rng.choice(["\u2014", "\u2013"])
-        ref[i]["content"] = text[:cut] + " - " + text[cut + 1:]
-        out[i]["content"] = text[:cut] + f" {dash} " + text[cut + 1:]
+        ref[i]["content"] = text[:cut] + " - " + text[cut + 1 :]
+        out[i]["content"] = text[:cut] + f" {dash} " + text[cut + 1 :]
     return out, variant, ref
 
 
@@ -120,7 +152,7 @@ def and_or(rng: random.Random, messages: Messages, ctx: Context) -> Planted:
     text = out[i]["content"]
     spots = [m.start() for m in re.finditer(" and ", text)]
     at = rng.choice(spots)
-    out[i]["content"] = text[:at] + " and/or " + text[at + 5:]
+    out[i]["content"] = text[:at] + " and/or " + text[at + 5 :]
     return out, messages[i]["role"], _copy(messages)
 
 
@@ -132,26 +164,31 @@ def whitespace(rng: random.Random, messages: Messages, ctx: Context) -> Planted:
     i = rng.choice(idx)
     text = out[i]["content"]
     if variant == "edges":
-        out[i]["content"] = rng.choice(["  ", " ", "\n", " \n "]) + text + rng.choice(
-            ["  ", "\n\n", " \t", "   \n"])
+        out[i]["content"] = (
+            rng.choice(["  ", " ", "\n", " \n "])
+            + text
+            + rng.choice(["  ", "\n\n", " \t", "   \n"])
+        )
     elif variant == "double_spaces":
         spaces = [m.start() for m in re.finditer(" ", text)]
         if not spaces:
             return None
         chosen = set(rng.sample(spaces, k=min(len(spaces), rng.randint(1, 4))))
         out[i]["content"] = "".join(
-            " " * rng.randint(2, 4) if k in chosen else ch for k, ch in enumerate(text))
+            " " * rng.randint(2, 4) if k in chosen else ch for k, ch in enumerate(text)
+        )
     elif variant == "blank_lines":
         breaks = [m.start() for m in re.finditer(r"[.!?,] ", text)] or [
-            m.start() for m in re.finditer("\n", text)]
+            m.start() for m in re.finditer("\n", text)
+        ]
         if not breaks:
             return None
         at = rng.choice(breaks)
         gap = "\n" * rng.randint(3, 6) + rng.choice(["", "  ", " \n"])
         if text[at] == "\n":
-            out[i]["content"] = text[:at] + gap + text[at + 1:]
+            out[i]["content"] = text[:at] + gap + text[at + 1 :]
         else:
-            out[i]["content"] = text[:at + 1] + gap + text[at + 2:]
+            out[i]["content"] = text[: at + 1] + gap + text[at + 2 :]
     elif variant == "tabs_crlf":
         out[i]["content"] = text.replace(" ", "\t", 1).replace("\n", "\r\n") + "\r\n"
     else:
@@ -211,11 +248,11 @@ def _sloppy_decode(data: bytes, codec: str) -> str:
     """Decode as ``codec``; bytes it does not define map to the same code point (like browsers)."""
     if codec == "latin-1":
         return data.decode("latin-1")
-    return "".join(
-        bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in data)
+    return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in data)
 
 
 # -- drop classes -------------------------------------------------------------------------------
+
 
 def mostly_emoji(rng: random.Random, messages: Messages, ctx: Context) -> Planted:
     """Replace one turn by 2-7 emoji, or 5-7 emoji after one word of 2-3 letters."""
@@ -223,8 +260,9 @@ def mostly_emoji(rng: random.Random, messages: Messages, ctx: Context) -> Plante
     i = rng.choice(_turns(out))
     kind = rng.choice(sorted(EMOJI))
     variant = rng.choice(["only", "only", "with_word"])
-    icons = "".join(rng.choice(EMOJI[kind]) for _ in range(rng.randint(
-        2 if variant == "only" else 5, 7)))
+    icons = "".join(
+        rng.choice(EMOJI[kind]) for _ in range(rng.randint(2 if variant == "only" else 5, 7))
+    )
     text = icons if variant == "only" else rng.choice(["lol", "ok", "omg", "yes"]) + " " + icons
     out[i]["content"] = text
     return out, f"{variant}/{kind}/{out[i]['role']}", None
@@ -374,15 +412,18 @@ def garbage(rng: random.Random, messages: Messages, ctx: Context) -> Planted:
         apos = [m.start() for m in re.finditer("'", text)]
         if apos and rng.random() < 0.5:
             at = rng.choice(apos)
-            text = text[:at] + "\ufffd" + text[at + 1:]
+            text = text[:at] + "\ufffd" + text[at + 1 :]
         else:
             at = rng.randrange(0, len(text) + 1)
             text = text[:at] + "\ufffd" * rng.randint(1, 4) + text[at:]
     elif variant == "control_chars":
         for _ in range(rng.randint(1, 3)):
             at = rng.randrange(0, len(text) + 1)
-            text = text[:at] + rng.choice(["\x00", "\x07", "\x08", "\x1a", "\x01", "\x7f",
-                                           "\x02"]) + text[at:]
+            text = (
+                text[:at]
+                + rng.choice(["\x00", "\x07", "\x08", "\x1a", "\x01", "\x7f", "\x02"])
+                + text[at:]
+            )
     else:
         junk = bytes(rng.randrange(256) for _ in range(rng.randint(40, 300)))
         text = junk.decode("utf-8", errors="replace")

@@ -48,11 +48,15 @@ class Outcome:
     def cut_away(self) -> bool:
         """True when the record was trimmed and every trimming step now passes what is left
         (the part with the defect was cut away, not just some other part)."""
-        return (self.final is not None and bool(self.trimmed_by)
-                and all(step.process(self.final) is self.final for step in self.trimmed_by))
+        return (
+            self.final is not None
+            and bool(self.trimmed_by)
+            and all(step.process(self.final) is self.final for step in self.trimmed_by)
+        )
 
 
 # -- running ------------------------------------------------------------------------------------
+
 
 def load_pipeline(recipe: str | None, stand_in: bool) -> tuple[Pipeline, str]:
     """The pipeline to score and a name for it."""
@@ -87,8 +91,9 @@ def trace(pipeline: Pipeline, records: list[Conversation]) -> dict[str, Outcome]
                     outcomes[rid].dropped = (step.name, result.reason)
                 continue
             old = before.get(result.id)
-            cut = old is not None and (len(getattr(result, "cuts", ()))
-                                       > len(getattr(old, "cuts", ())))
+            cut = old is not None and (
+                len(getattr(result, "cuts", ())) > len(getattr(old, "cuts", ()))
+            )
             if cut and result.id in outcomes:
                 outcomes[result.id].trimmed_by.append(step)
             elif old is not None and _content(old) != _content(result):
@@ -116,6 +121,7 @@ def _loose(messages: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
 
 # -- scoring ------------------------------------------------------------------------------------
 
+
 def score(labels: list[dict], outcomes: dict[str, Outcome]) -> dict[str, Any]:
     """Per-class recall and precision, per-reason precision, clean-record retention."""
     by_class: dict[str, list[dict]] = defaultdict(list)
@@ -135,37 +141,60 @@ def score(labels: list[dict], outcomes: dict[str, Outcome]) -> dict[str, Any]:
     for cls, members in sorted(by_class.items()):
         expected = members[0]["expected"]
         hits = [m for m in members if handled(m)]
-        row: dict[str, Any] = {"expected": expected, "n": len(members), "handled": len(hits),
-                               "rate": len(hits) / len(members)}
+        row: dict[str, Any] = {
+            "expected": expected,
+            "n": len(members),
+            "handled": len(hits),
+            "rate": len(hits) / len(members),
+        }
         if expected == "drop":
-            reasons = Counter(outcomes[m["id"]].dropped for m in hits
-                              if outcomes[m["id"]].dropped)
+            reasons = Counter(outcomes[m["id"]].dropped for m in hits if outcomes[m["id"]].dropped)
             row["by"] = {f"{s}:{r}": n for (s, r), n in reasons.most_common()}
-            cuts = Counter(st.name for m in hits if not outcomes[m["id"]].dropped
-                           for st in outcomes[m["id"]].trimmed_by)
+            cuts = Counter(
+                st.name
+                for m in hits
+                if not outcomes[m["id"]].dropped
+                for st in outcomes[m["id"]].trimmed_by
+            )
             row["by"].update({f"{name} (cut)": n for name, n in cuts.most_common()})
-            false = [lab for lab in labels if lab["expected"] != "drop"
-                     and outcomes[lab["id"]].dropped in reasons]
+            false = [
+                lab
+                for lab in labels
+                if lab["expected"] != "drop" and outcomes[lab["id"]].dropped in reasons
+            ]
             row["false_positives"] = len(false)
             row["precision"] = len(hits) / (len(hits) + len(false)) if hits else None
         elif expected == "keep_normalised":
             steps = Counter(s for m in hits for s in outcomes[m["id"]].modified_by)
             row["by"] = dict(steps.most_common())
-            false = [lab for lab in labels if lab["expected"] == "keep_unchanged"
-                     and set(outcomes[lab["id"]].modified_by) & set(steps)]
+            false = [
+                lab
+                for lab in labels
+                if lab["expected"] == "keep_unchanged"
+                and set(outcomes[lab["id"]].modified_by) & set(steps)
+            ]
             row["false_positives"] = len(false)
             row["precision"] = len(hits) / (len(hits) + len(false)) if hits else None
             row["dropped"] = sum(1 for m in members if outcomes[m["id"]].dropped)
-            row["restored"] = sum(1 for m in hits if "reference" in m and _loose(
-                _content(outcomes[m["id"]].final)) == _loose(
-                (r["role"], r["content"]) for r in m["reference"]))
+            row["restored"] = sum(
+                1
+                for m in hits
+                if "reference" in m
+                and _loose(_content(outcomes[m["id"]].final))
+                == _loose((r["role"], r["content"]) for r in m["reference"])
+            )
         else:
-            row["unchanged"] = sum(1 for m in members if outcomes[m["id"]].dropped is None
-                                   and not outcomes[m["id"]].modified_by)
+            row["unchanged"] = sum(
+                1
+                for m in members
+                if outcomes[m["id"]].dropped is None and not outcomes[m["id"]].modified_by
+            )
             row["normalised"] = len(hits) - row["unchanged"]
-            row["dropped_by"] = dict(Counter(
-                _reason(outcomes[m["id"]]) for m in members
-                if outcomes[m["id"]].dropped).most_common())
+            row["dropped_by"] = dict(
+                Counter(
+                    _reason(outcomes[m["id"]]) for m in members if outcomes[m["id"]].dropped
+                ).most_common()
+            )
         classes[cls] = row
 
     reasons: dict[str, Counter[str]] = defaultdict(Counter)
@@ -174,9 +203,13 @@ def score(labels: list[dict], outcomes: dict[str, Outcome]) -> dict[str, Any]:
         if dropped:
             reasons[_reason(outcomes[label["id"]])][label["expected"]] += 1
     by_reason = {
-        reason: {"n": sum(c.values()), "planted_drop": c["drop"],
-                 "normalise_class": c["keep_normalised"], "clean": c["keep_unchanged"],
-                 "precision": c["drop"] / sum(c.values())}
+        reason: {
+            "n": sum(c.values()),
+            "planted_drop": c["drop"],
+            "normalise_class": c["keep_normalised"],
+            "clean": c["keep_unchanged"],
+            "precision": c["drop"] / sum(c.values()),
+        }
         for reason, c in sorted(reasons.items())
     }
     languages: dict[str, Counter[str]] = defaultdict(Counter)
@@ -189,8 +222,11 @@ def score(labels: list[dict], outcomes: dict[str, Outcome]) -> dict[str, Any]:
             row["unchanged"] += out.dropped is None and not out.modified_by
     planted = [lab for lab in labels if lab["expected"] != "keep_unchanged"]
     clean = [lab for lab in labels if lab["expected"] == "keep_unchanged"]
-    clean_unchanged = sum(1 for lab in clean if outcomes[lab["id"]].dropped is None
-                          and not outcomes[lab["id"]].modified_by)
+    clean_unchanged = sum(
+        1
+        for lab in clean
+        if outcomes[lab["id"]].dropped is None and not outcomes[lab["id"]].modified_by
+    )
     summary = {
         "records": len(labels),
         "planted": len(planted),
@@ -200,14 +236,25 @@ def score(labels: list[dict], outcomes: dict[str, Outcome]) -> dict[str, Any]:
         "clean_unchanged": clean_unchanged / len(clean),
         "goals": {"planted_handled": GOAL_HANDLED, "clean_kept": GOAL_CLEAN_KEPT},
     }
-    misses = [{"id": lab["id"], "class": lab["defect_class"], "variant": lab["variant"],
-               "lang": lab["lang"],
-               "outcome": _reason(outcomes[lab["id"]]) or (
-                   "modified" if outcomes[lab["id"]].modified_by else "unchanged")}
-              for lab in labels if not handled(lab)]
-    return {"summary": summary, "classes": classes, "reasons": by_reason,
-            "clean_by_language": {k: dict(v) for k, v in sorted(languages.items())},
-            "misses": misses}
+    misses = [
+        {
+            "id": lab["id"],
+            "class": lab["defect_class"],
+            "variant": lab["variant"],
+            "lang": lab["lang"],
+            "outcome": _reason(outcomes[lab["id"]])
+            or ("modified" if outcomes[lab["id"]].modified_by else "unchanged"),
+        }
+        for lab in labels
+        if not handled(lab)
+    ]
+    return {
+        "summary": summary,
+        "classes": classes,
+        "reasons": by_reason,
+        "clean_by_language": {k: dict(v) for k, v in sorted(languages.items())},
+        "misses": misses,
+    }
 
 
 def render(result: dict[str, Any], title: str) -> str:
@@ -236,8 +283,10 @@ def render(result: dict[str, Any], title: str) -> str:
             extra = f"; restored exactly {row['restored']}/{row['handled']}"
             if row["dropped"]:
                 extra += f"; dropped {row['dropped']}"
-        lines.append(f"| {cls} | {row['expected']} | {row['n']} | {row['handled']} | "
-                     f"{row['rate']:.1%} | {precision} | {by}{extra} |")
+        lines.append(
+            f"| {cls} | {row['expected']} | {row['n']} | {row['handled']} | "
+            f"{row['rate']:.1%} | {precision} | {by}{extra} |"
+        )
     missed: dict[str, Counter[str]] = defaultdict(Counter)
     for miss in result["misses"]:
         missed[miss["class"]][f"{miss['variant']} -> {miss['outcome']}"] += 1
@@ -246,21 +295,34 @@ def render(result: dict[str, Any], title: str) -> str:
         for cls, variants in sorted(missed.items()):
             shown = ", ".join(f"{v} ({n})" for v, n in variants.most_common(6))
             lines.append(f"- {cls}: {shown}")
-    lines += ["", "| clean subclass | n | kept | unchanged | normalised | dropped by |",
-              "|---|---:|---:|---:|---:|---|"]
+    lines += [
+        "",
+        "| clean subclass | n | kept | unchanged | normalised | dropped by |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
     for cls, row in clean_rows:
         dropped = ", ".join(f"{k} ({v})" for k, v in row["dropped_by"].items()) or "-"
-        lines.append(f"| {cls} | {row['n']} | {row['handled']} ({row['rate']:.1%}) | "
-                     f"{row['unchanged']} | {row['normalised']} | {dropped} |")
+        lines.append(
+            f"| {cls} | {row['n']} | {row['handled']} ({row['rate']:.1%}) | "
+            f"{row['unchanged']} | {row['normalised']} | {dropped} |"
+        )
     langs = result["clean_by_language"]
-    lines += ["", "Clean records by language (kept / n, unchanged):", "",
-              ", ".join(f"{lang} {r['kept']}/{r['n']} ({r['unchanged']})"
-                        for lang, r in langs.items())]
-    lines += ["", "| reason code | rejects | planted drop | normalise class | clean | precision |",
-              "|---|---:|---:|---:|---:|---:|"]
+    lines += [
+        "",
+        "Clean records by language (kept / n, unchanged):",
+        "",
+        ", ".join(f"{lang} {r['kept']}/{r['n']} ({r['unchanged']})" for lang, r in langs.items()),
+    ]
+    lines += [
+        "",
+        "| reason code | rejects | planted drop | normalise class | clean | precision |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for reason, row in result["reasons"].items():
-        lines.append(f"| {reason} | {row['n']} | {row['planted_drop']} | "
-                     f"{row['normalise_class']} | {row['clean']} | {row['precision']:.1%} |")
+        lines.append(
+            f"| {reason} | {row['n']} | {row['planted_drop']} | "
+            f"{row['normalise_class']} | {row['clean']} | {row['precision']:.1%} |"
+        )
     return "\n".join(lines)
 
 
@@ -282,8 +344,13 @@ def throughput_file(n: int, path: Path) -> Path:
     tmp = path.with_suffix(".tmp")
     written = 0
     with tmp.open("w", encoding="utf-8") as f:
-        records = build(seed=7, scale=n / per_scale * 1.02, unique=False, labels=False,
-                        weights=THROUGHPUT_WEIGHTS)
+        records = build(
+            seed=7,
+            scale=n / per_scale * 1.02,
+            unique=False,
+            labels=False,
+            weights=THROUGHPUT_WEIGHTS,
+        )
         for record, _ in records:
             if written == n:
                 break
@@ -323,22 +390,36 @@ def measure(pipeline_factory: Any, path: Path, workers: int) -> dict[str, Any]:
     cpu1 = os.times()
     cpu = sum(cpu1[:4]) - sum(cpu0[:4])  # user+system, this process and finished children
     total = kept + sum(_REJECTED.values())
-    return {"workers": workers, "records": total, "kept": kept, "seconds": round(seconds, 2),
-            "cpu_seconds": round(cpu, 2), "records_per_s": round(total / seconds)}
+    return {
+        "workers": workers,
+        "records": total,
+        "kept": kept,
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
+        "records_per_s": round(total / seconds),
+    }
 
 
 # -- command line -------------------------------------------------------------------------------
 
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipe", help="recipe name or YAML path (default: default)")
-    parser.add_argument("--stand-in", action="store_true",
-                        help="score the toy pipeline in stand_in.py instead of a recipe")
+    parser.add_argument(
+        "--stand-in",
+        action="store_true",
+        help="score the toy pipeline in stand_in.py instead of a recipe",
+    )
     parser.add_argument("--eval", type=Path, default=HERE / "eval.jsonl")
     parser.add_argument("--labels", type=Path, default=HERE / "labels.jsonl")
     parser.add_argument("--details", type=Path, help="write every number and miss as JSON here")
-    parser.add_argument("--throughput", type=int, metavar="N",
-                        help="instead of scoring, time the pipeline on N generated records")
+    parser.add_argument(
+        "--throughput",
+        type=int,
+        metavar="N",
+        help="instead of scoring, time the pipeline on N generated records",
+    )
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--cache", type=Path, default=HERE.parent / ".cache")
     args = parser.parse_args(argv)
@@ -355,14 +436,18 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
             print(json.dumps(row), file=sys.stderr)
         print(f"Throughput of {title} on {args.throughput} records ({path.name}):\n")
-        print("| workers | records | kept | wall s | CPU s | records/s (wall) |\n"
-              "|---:|---:|---:|---:|---:|---:|")
+        print(
+            "| workers | records | kept | wall s | CPU s | records/s (wall) |\n"
+            "|---:|---:|---:|---:|---:|---:|"
+        )
         for row in rows:
             if "error" in row:
                 print(f"| {row['workers']} | - | - | - | - | {row['error']} |")
             else:
-                print(f"| {row['workers']} | {row['records']} | {row['kept']} | "
-                      f"{row['seconds']} | {row['cpu_seconds']} | {row['records_per_s']} |")
+                print(
+                    f"| {row['workers']} | {row['records']} | {row['kept']} | "
+                    f"{row['seconds']} | {row['cpu_seconds']} | {row['records_per_s']} |"
+                )
         return 0
 
     records = read_eval(args.eval)

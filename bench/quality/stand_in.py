@@ -18,8 +18,17 @@ from selfreflect.pipeline import Pipeline
 from selfreflect.report import StepStats
 from selfreflect.steps import Filter, MessageRewriter, Outcome, Step
 
-_PUNCT = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
-                        "\u2013": "-", "\u2014": "-", "\u2026": "..."})
+_PUNCT = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+    }
+)
 
 
 class StandInRepair(MessageRewriter):
@@ -37,11 +46,14 @@ class StandInRepair(MessageRewriter):
 class StandInRules(Filter):
     """Empty turns, structure, length, garbage, AI self-reference, context-dependent openers."""
 
-    AI = re.compile(r"\b(as an ai|i'?m (just |only )?a (computer )?(program|chatbot|bot)|"
-                    r"i am (only |just )?a (computer )?(program|chatbot|bot)|language model)\b",
-                    re.IGNORECASE)
-    CONTEXT = re.compile(r"^(again|continue|go on|more|understood\.|what did you mean)",
-                         re.IGNORECASE)
+    AI = re.compile(
+        r"\b(as an ai|i'?m (just |only )?a (computer )?(program|chatbot|bot)|"
+        r"i am (only |just )?a (computer )?(program|chatbot|bot)|language model)\b",
+        re.IGNORECASE,
+    )
+    CONTEXT = re.compile(
+        r"^(again|continue|go on|more|understood\.|what did you mean)", re.IGNORECASE
+    )
 
     def keep(self, conv: Conversation) -> bool | tuple[bool, str]:
         roles = [m.role for m in conv.messages]

@@ -169,26 +169,46 @@ CONTEXT_DEPENDENT = [
 
 #: Role-play turns that quote "and/or" as a term (the phrase map may touch them, never drop).
 QUOTED_AND_OR = [
-    ("My contract says I can take Monday \"and/or\" Friday off. Which is it?",
-     "Ha, \"and/or\" is a lawyer's favourite trick. I'd read it as either day, or both."),
-    ("Why do editors hate the phrase \"and/or\"?",
-     "Because it makes the reader do the work. Most of the time you can just pick one word."),
-    ("Is \"and/or\" proper English?",
-     "It is used a lot in legal writing, but style guides tell you to avoid it."),
-    ("The form says \"phone and/or email\". I only have an email address.",
-     "Then just give the email, that's what the \"or\" part is for."),
-    ("What does the slash in \"and/or\" mean?",
-     "It means both options are allowed, together or alone."),
-    ("My teacher circled every \"and/or\" in my essay in red.",
-     "Mine did the same! She said to decide what I actually meant."),
-    ("Should I write \"coffee and/or tea\" on the menu?",
-     "Write \"coffee or tea\", people already know they can order both."),
-    ("Is \"and/or\" ever acceptable in a recipe?",
-     "Sure, \"salt and/or pepper\" is fine when either works."),
-    ("How do you translate \"and/or\" into Spanish?",
-     "People usually write \"y/o\", which has the same problem."),
-    ("Grammar question: \"and/or\" or just \"or\"?",
-     "Just \"or\" in everyday writing. Save \"and/or\" for contracts."),
+    (
+        'My contract says I can take Monday "and/or" Friday off. Which is it?',
+        "Ha, \"and/or\" is a lawyer's favourite trick. I'd read it as either day, or both.",
+    ),
+    (
+        'Why do editors hate the phrase "and/or"?',
+        "Because it makes the reader do the work. Most of the time you can just pick one word.",
+    ),
+    (
+        'Is "and/or" proper English?',
+        "It is used a lot in legal writing, but style guides tell you to avoid it.",
+    ),
+    (
+        'The form says "phone and/or email". I only have an email address.',
+        'Then just give the email, that\'s what the "or" part is for.',
+    ),
+    (
+        'What does the slash in "and/or" mean?',
+        "It means both options are allowed, together or alone.",
+    ),
+    (
+        'My teacher circled every "and/or" in my essay in red.',
+        "Mine did the same! She said to decide what I actually meant.",
+    ),
+    (
+        'Should I write "coffee and/or tea" on the menu?',
+        'Write "coffee or tea", people already know they can order both.',
+    ),
+    (
+        'Is "and/or" ever acceptable in a recipe?',
+        'Sure, "salt and/or pepper" is fine when either works.',
+    ),
+    (
+        'How do you translate "and/or" into Spanish?',
+        'People usually write "y/o", which has the same problem.',
+    ),
+    (
+        'Grammar question: "and/or" or just "or"?',
+        'Just "or" in everyday writing. Save "and/or" for contracts.',
+    ),
 ]
 
 #: Characters who are machines: saying so is in character, not a break of it.

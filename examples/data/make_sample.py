@@ -118,13 +118,20 @@ MOJIBAKE = {"\u2019": "\u00e2\u20ac\u2122", "\u00e9": "\u00c3\u00a9"}
 
 def answer(rng: random.Random, name: str) -> str:
     """An in-character answer, sometimes with a defect."""
-    text = (rng.choice(OPENINGS)
-            + rng.choice(MIDDLES).format(detail=DETAILS[name])
-            + ". " + rng.choice(["I'd say that's the heart of it.",
-                                 "It took me years to see it and/or admit it.",
-                                 "That's what I'd tell anyone who'd listen.",
-                                 "Life's caf\u00e9 serves that lesson daily."])
-            + rng.choice(CLOSINGS))
+    text = (
+        rng.choice(OPENINGS)
+        + rng.choice(MIDDLES).format(detail=DETAILS[name])
+        + ". "
+        + rng.choice(
+            [
+                "I'd say that's the heart of it.",
+                "It took me years to see it and/or admit it.",
+                "That's what I'd tell anyone who'd listen.",
+                "Life's caf\u00e9 serves that lesson daily.",
+            ]
+        )
+        + rng.choice(CLOSINGS)
+    )
     roll = rng.random()
     if roll < 0.25:
         text = text.translate(CURLY)  # curly apostrophes
@@ -139,8 +146,10 @@ def answer(rng: random.Random, name: str) -> str:
 def conversation(rng: random.Random) -> tuple[str, list[tuple[str, str]]]:
     """A character's system prompt and its (role, text) turns, with defects mixed in."""
     name, intro = rng.choice(CHARACTERS)
-    system = (f"{rng.choice(SYSTEM_OPENERS)}\nYou are {name}.\n"
-              f"Here is the intro of your character: {intro}")
+    system = (
+        f"{rng.choice(SYSTEM_OPENERS)}\nYou are {name}.\n"
+        f"Here is the intro of your character: {intro}"
+    )
     turns: list[tuple[str, str]] = []
     n_pairs = rng.choice([1, 1, 1, 2, 2, 3])
     roll = rng.random()
@@ -198,9 +207,13 @@ def openai_lines(rng: random.Random) -> list[str]:
         messages += [{"role": r, "content": t} for r, t in turns]
         ident = f"oa-{i:04d}" if i != 120 else "oa-0042"  # one id used twice
         lines.append(json.dumps({"id": ident, "messages": messages}, ensure_ascii=False))
-    odd = {"id": "oa-robot", "messages": [
-        {"role": "user", "content": "Who is steering the ship tonight?"},
-        {"role": "robot", "content": "BEEP. The autopilot is steering."}]}
+    odd = {
+        "id": "oa-robot",
+        "messages": [
+            {"role": "user", "content": "Who is steering the ship tonight?"},
+            {"role": "robot", "content": "BEEP. The autopilot is steering."},
+        ],
+    }
     return break_lines(rng, lines, json.dumps(odd))
 
 
@@ -211,9 +224,13 @@ def sharegpt_lines(rng: random.Random) -> list[str]:
         conv = [{"from": "system", "value": system}]
         conv += [{"from": names[r], "value": t} for r, t in turns]
         lines.append(json.dumps({"id": f"sg-{i:04d}", "conversations": conv}, ensure_ascii=False))
-    odd = {"id": "sg-narrator", "conversations": [
-        {"from": "human", "value": "Tell me a story."},
-        {"from": "narrator", "value": "Once upon a time..."}]}
+    odd = {
+        "id": "sg-narrator",
+        "conversations": [
+            {"from": "human", "value": "Tell me a story."},
+            {"from": "narrator", "value": "Once upon a time..."},
+        ],
+    }
     return break_lines(rng, lines, json.dumps(odd))
 
 
@@ -232,8 +249,11 @@ def alpaca_lines(rng: random.Random) -> list[str]:
 
 def main() -> None:
     rng = random.Random(SEED)
-    files = {"roleplay_openai.jsonl": openai_lines, "roleplay_sharegpt.jsonl": sharegpt_lines,
-             "roleplay_alpaca.jsonl": alpaca_lines}
+    files = {
+        "roleplay_openai.jsonl": openai_lines,
+        "roleplay_sharegpt.jsonl": sharegpt_lines,
+        "roleplay_alpaca.jsonl": alpaca_lines,
+    }
     for name, make in files.items():
         path = HERE / name
         path.write_text("\n".join(make(rng)) + "\n", encoding="utf-8")

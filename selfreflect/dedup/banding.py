@@ -33,8 +33,9 @@ class Banding(Protocol):
         """``(keys (n, bands) uint64, usable (n,) bool)``; unusable records never match."""
         ...
 
-    def verify_pairs(self, convs: Mapping[int, Conversation],
-                     pairs: Sequence[tuple[int, int]]) -> list[float | None]:
+    def verify_pairs(
+        self, convs: Mapping[int, Conversation], pairs: Sequence[tuple[int, int]]
+    ) -> list[float | None]:
         """The exact check of each candidate pair (by input order): its score, or None."""
         ...
 

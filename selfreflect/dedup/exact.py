@@ -22,8 +22,12 @@ _BATCH = 1024
 _ROLES = {"conversation": ("user", "assistant"), "user": ("user",), "assistant": ("assistant",)}
 
 
-def key_text(conv: Conversation, mode: DedupMode = "conversation",
-             normalize: Normalize = "casefold", include_system: bool = False) -> str:
+def key_text(
+    conv: Conversation,
+    mode: DedupMode = "conversation",
+    normalize: Normalize = "casefold",
+    include_system: bool = False,
+) -> str:
     """The compared text: the turns of ``mode``, role-tagged, normalised.
 
     ``whitespace`` collapses runs of spaces and trims; ``casefold`` also applies NFKC and drops
@@ -49,13 +53,18 @@ def key_text(conv: Conversation, mode: DedupMode = "conversation",
             text = " ".join(tokens(text))
         elif normalize != "none":
             raise ValueError(
-                f"normalize must be none, whitespace, casefold or tokens, got {normalize!r}")
+                f"normalize must be none, whitespace, casefold or tokens, got {normalize!r}"
+            )
         out.append(f"{role}\x1f{text}")
     return "\x1e".join(out)
 
 
-def exact_key(conv: Conversation, mode: DedupMode = "conversation",
-              normalize: Normalize = "casefold", include_system: bool = False) -> str:
+def exact_key(
+    conv: Conversation,
+    mode: DedupMode = "conversation",
+    normalize: Normalize = "casefold",
+    include_system: bool = False,
+) -> str:
     """A 128-bit hex digest of :func:`key_text`: equal keys mean exact duplicates."""
     text = key_text(conv, mode, normalize, include_system)
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
@@ -110,16 +119,22 @@ class ExactDedup(Step):
         keys = [int.from_bytes(self._digest(c)[:8], "little") for c in convs]
         return np.array(keys, dtype=np.uint64).reshape(-1, 1), np.ones(len(convs), dtype=bool)
 
-    def verify_pairs(self, convs: Mapping[int, Conversation],
-                     pairs: Sequence[tuple[int, int]]) -> list[float | None]:
+    def verify_pairs(
+        self, convs: Mapping[int, Conversation], pairs: Sequence[tuple[int, int]]
+    ) -> list[float | None]:
         """1.0 for a pair whose whole digests are equal, else None."""
         digest = {o: self._digest(c) for o, c in convs.items()}
         return [1.0 if digest[a] == digest[b] else None for a, b in pairs]
 
     def duplicate_reject(self, conv: Conversation, kept_id: str, score: float) -> Reject:
         """The exact_duplicate reject this step gives when it runs locally."""
-        return self.reject(conv, "exact_duplicate", f"same {self.mode} text as {kept_id}",
-                           duplicate_of=kept_id, jaccard=1.0)
+        return self.reject(
+            conv,
+            "exact_duplicate",
+            f"same {self.mode} text as {kept_id}",
+            duplicate_of=kept_id,
+            jaccard=1.0,
+        )
 
     def run(self, records: Iterable[Conversation], stats: StepStats) -> Iterator[Outcome]:
         check_keep(self.keep, self.score_key)
@@ -145,7 +160,9 @@ class ExactDedup(Step):
         """Outcomes for a batch in order: the first record of a key is kept, later ones name it."""
         keys = np.fromiter(
             (_key64(key_text(c, self.mode, self.normalize, self.include_system)) for c in batch),
-            dtype=np.uint64, count=len(batch))
+            dtype=np.uint64,
+            count=len(batch),
+        )
         found = index.find(keys).tolist()
         distinct, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
         first_of = first[inverse].tolist()

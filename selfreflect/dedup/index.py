@@ -73,8 +73,9 @@ class _Sketch:
 class DatasketchIndex:
     """``datasketch.MinHashLSH`` with explicit (bands, rows); ``redis`` keeps buckets in Redis."""
 
-    def __init__(self, bands: int, rows: int, num_perm: int, scheme: str,
-                 redis: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, bands: int, rows: int, num_perm: int, scheme: str, redis: dict[str, Any] | None = None
+    ) -> None:
         from datasketch import MinHashLSH
 
         self.scheme = scheme
@@ -89,8 +90,7 @@ class DatasketchIndex:
                 ) from exc
             self.basename = f"selfreflect-{uuid.uuid4().hex[:12]}".encode()
             self.storage = {"type": "redis", "redis": dict(redis), "basename": self.basename}
-        self.lsh = MinHashLSH(num_perm=num_perm, params=(bands, rows),
-                              storage_config=self.storage)
+        self.lsh = MinHashLSH(num_perm=num_perm, params=(bands, rows), storage_config=self.storage)
 
     def query(self, signatures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Like ``MinHashLSH.query`` for each row, but one ``getmany`` per band for the batch

@@ -116,6 +116,7 @@ class BandIndex:
 #: Buckets up to this size give every pair; bigger ones give star + chain edges only.
 MAX_BUCKET = 256
 
+
 def mix_band(keys: np.ndarray) -> np.ndarray:
     """Fold the band index into each key so one column holds (band, key); shape (n, bands)."""
     bands = np.arange(keys.shape[1], dtype=np.uint64)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 _S1, _M1, _S2, _M2, _S3 = (
-    np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16)
+    np.uint32(16),
+    np.uint32(0x85EBCA6B),
+    np.uint32(13),
+    np.uint32(0xC2B2AE35),
+    np.uint32(16),
 )
 
 

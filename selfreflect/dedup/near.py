@@ -152,26 +152,32 @@ class NearDedup(Step):
         signatures = hasher.from_hashes(hashes, offsets)
         return keys_of_bands(signatures, bands, rows), np.diff(offsets) > 0
 
-    def verify_pairs(self, convs: Mapping[int, Conversation],
-                     pairs: Sequence[tuple[int, int]]) -> list[float | None]:
+    def verify_pairs(
+        self, convs: Mapping[int, Conversation], pairs: Sequence[tuple[int, int]]
+    ) -> list[float | None]:
         """The bottom-k Jaccard of each pair's shingles when it reaches the threshold, else None."""
         orders = sorted(convs)
         where = {o: i for i, o in enumerate(orders)}
         hashes, offsets = self._hasher().shingle_hashes(
-            [convs[o].dedup_text(self.mode) for o in orders])
+            [convs[o].dedup_text(self.mode) for o in orders]
+        )
         sample, off = bottom_k(hashes, offsets, self.sample)
         out: list[float | None] = []
         for a, b in pairs:
             i, j = where[a], where[b]
-            score = jaccard(sample[off[i]:off[i + 1]], sample[off[j]:off[j + 1]], self.sample)
+            score = jaccard(sample[off[i] : off[i + 1]], sample[off[j] : off[j + 1]], self.sample)
             out.append(score if score >= self.threshold else None)
         return out
 
     def duplicate_reject(self, conv: Conversation, kept_id: str, score: float) -> Reject:
         """The near_duplicate reject this step gives when it runs locally."""
-        return self.reject(conv, "near_duplicate",
-                           f"Jaccard {score:.3f} >= {self.threshold} with kept record {kept_id}",
-                           duplicate_of=kept_id, jaccard=round(score, 4))
+        return self.reject(
+            conv,
+            "near_duplicate",
+            f"Jaccard {score:.3f} >= {self.threshold} with kept record {kept_id}",
+            duplicate_of=kept_id,
+            jaccard=round(score, 4),
+        )
 
     def _make_index(self, bands: int, rows: int) -> CandidateIndex:
         if self.index == "memory":
@@ -179,8 +185,13 @@ class NearDedup(Step):
         if self.index == "datasketch":
             return DatasketchIndex(bands, rows, self.num_perm, self.scheme)
         if self.index == "redis":
-            return DatasketchIndex(bands, rows, self.num_perm, self.scheme,
-                                   redis=self.redis or {"host": "127.0.0.1", "port": 6379})
+            return DatasketchIndex(
+                bands,
+                rows,
+                self.num_perm,
+                self.scheme,
+                redis=self.redis or {"host": "127.0.0.1", "port": 6379},
+            )
         raise ValueError(f"index must be one of {', '.join(INDEXES)}, got {self.index!r}")
 
     def run(self, records: Iterable[Conversation], stats: StepStats) -> Iterator[Outcome]:
@@ -194,8 +205,9 @@ class NearDedup(Step):
                 buffered, order = in_keep_order(records, self.keep, self.mode, self.score_key)
                 outcomes: list[Outcome | None] = [None] * len(buffered)
                 for chunk in batched(order, self.batch_size):
-                    for i, outcome in zip(chunk, state.judge([buffered[i] for i in chunk]),
-                                          strict=True):
+                    for i, outcome in zip(
+                        chunk, state.judge([buffered[i] for i in chunk]), strict=True
+                    ):
                         outcomes[i] = outcome
                 del buffered
                 for decided_outcome in outcomes:
@@ -241,12 +253,17 @@ class _State:
 
         t = step.threshold
         earlier: dict[int, list[tuple[float, int]]] = {}
-        for row, owner, j in zip(rows[e_j >= t].tolist(), owners[e_j >= t].tolist(),
-                                 e_j[e_j >= t].tolist(), strict=True):
+        for row, owner, j in zip(
+            rows[e_j >= t].tolist(), owners[e_j >= t].tolist(), e_j[e_j >= t].tolist(), strict=True
+        ):
             earlier.setdefault(row, []).append((j, owner))
         inside: dict[int, list[tuple[float, int]]] = {}
-        for later, other, j in zip(w_later[w_j >= t].tolist(), w_earlier[w_j >= t].tolist(),
-                                   w_j[w_j >= t].tolist(), strict=True):
+        for later, other, j in zip(
+            w_later[w_j >= t].tolist(),
+            w_earlier[w_j >= t].tolist(),
+            w_j[w_j >= t].tolist(),
+            strict=True,
+        ):
             inside.setdefault(later, []).append((j, other))
 
         outcomes: list[Outcome] = list(batch)
@@ -269,8 +286,14 @@ class _State:
         self._index_kept(batch, np.flatnonzero(kept), sigs, sample, sample_off, base)
         return outcomes
 
-    def _jaccard(self, rows: np.ndarray, others: np.ndarray, sample: np.ndarray,
-                 sample_off: np.ndarray, stored: bool) -> np.ndarray:
+    def _jaccard(
+        self,
+        rows: np.ndarray,
+        others: np.ndarray,
+        sample: np.ndarray,
+        sample_off: np.ndarray,
+        stored: bool,
+    ) -> np.ndarray:
         """Jaccard of (batch row, other) pairs, the other kept earlier (``stored``) or in this
         batch; pairs whose sizes alone rule out the threshold get 0 without a check."""
         k, t = self.step.sample, self.step.threshold
@@ -290,8 +313,15 @@ class _State:
         self.stats.counters["checked"] += len(idx)
         return out
 
-    def _index_kept(self, batch: list[Conversation], kept_rows: np.ndarray, sigs: np.ndarray,
-                    sample: np.ndarray, sample_off: np.ndarray, base: int) -> None:
+    def _index_kept(
+        self,
+        batch: list[Conversation],
+        kept_rows: np.ndarray,
+        sigs: np.ndarray,
+        sample: np.ndarray,
+        sample_off: np.ndarray,
+        base: int,
+    ) -> None:
         """Index the kept rows of a batch: band keys, shingle samples, ids."""
         if not len(kept_rows):
             return
@@ -302,9 +332,15 @@ class _State:
         self.samples.extend(parts, new_off)
         self.ids.extend([batch[r].id for r in kept_rows.tolist()])
 
-    def _judge_per_record(self, batch: list[Conversation], sigs: np.ndarray, keys: np.ndarray,
-                          sample: np.ndarray, sample_off: np.ndarray,
-                          nonempty: np.ndarray) -> list[Outcome]:
+    def _judge_per_record(
+        self,
+        batch: list[Conversation],
+        sigs: np.ndarray,
+        keys: np.ndarray,
+        sample: np.ndarray,
+        sample_off: np.ndarray,
+        nonempty: np.ndarray,
+    ) -> list[Outcome]:
         """The same decisions record by record: candidates in this batch come from buckets of
         kept rows only, so a batch of identical "hi"s stays linear."""
         step, k = self.step, self.step.sample
@@ -346,8 +382,7 @@ class _State:
                 buckets.setdefault(key, []).append(row)
             kept_rows.append(row)
             outcomes.append(conv)
-        self._index_kept(batch, np.array(kept_rows, dtype=np.int64), sigs, sample, sample_off,
-                         base)
+        self._index_kept(batch, np.array(kept_rows, dtype=np.int64), sigs, sample, sample_off, base)
         return outcomes
 
     def _batch_keys(self, sigs: np.ndarray) -> np.ndarray:
@@ -358,8 +393,9 @@ class _State:
     def finish(self) -> None:
         """Report index size and free it (Redis keys included)."""
         self.stats.counters["indexed"] = len(self.ids)
-        self.stats.counters["index_bytes"] = (self.index.nbytes + self.samples.nbytes
-                                              + self.ids.nbytes)
+        self.stats.counters["index_bytes"] = (
+            self.index.nbytes + self.samples.nbytes + self.ids.nbytes
+        )
         self.index.close()
 
 
@@ -371,8 +407,9 @@ def _unique_pairs(rows: np.ndarray, others: np.ndarray) -> tuple[np.ndarray, np.
     return code >> 32, code & 0xFFFFFFFF
 
 
-def _within_pairs(keys: np.ndarray, nonempty: np.ndarray,
-                  budget: int) -> tuple[np.ndarray, np.ndarray] | None:
+def _within_pairs(
+    keys: np.ndarray, nonempty: np.ndarray, budget: int
+) -> tuple[np.ndarray, np.ndarray] | None:
     """(later row, earlier row) pairs of a batch that share a band key (non-empty rows only);
     None when there are more than ``budget`` (a flood of look-alikes)."""
     n, bands = keys.shape

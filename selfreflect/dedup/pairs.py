@@ -31,8 +31,9 @@ def _tagged(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return (pair << _SHIFT) | values.astype(np.uint64)
 
 
-def pair_jaccard(a: np.ndarray, a_len: np.ndarray, b: np.ndarray, b_len: np.ndarray,
-                 k: int) -> np.ndarray:
+def pair_jaccard(
+    a: np.ndarray, a_len: np.ndarray, b: np.ndarray, b_len: np.ndarray, k: int
+) -> np.ndarray:
     """Jaccard of pairs ``(a run i, b run i)``: exact when both runs hold fewer than ``k``
     hashes, else the bottom-k estimate on the union's ``k`` smallest hashes; 0 if one is empty."""
     n = len(a_len)
@@ -55,8 +56,9 @@ def pair_jaccard(a: np.ndarray, a_len: np.ndarray, b: np.ndarray, b_len: np.ndar
     return out
 
 
-def _bottom_k_estimate(merged: np.ndarray, twin: np.ndarray, pair_of: np.ndarray, n: int,
-                       k: int) -> np.ndarray:
+def _bottom_k_estimate(
+    merged: np.ndarray, twin: np.ndarray, pair_of: np.ndarray, n: int, k: int
+) -> np.ndarray:
     """Per pair: share of the union's ``k`` smallest hashes that both sides hold."""
     first = np.ones(len(merged), dtype=bool)
     first[1:] = ~twin  # one entry per distinct hash of the union

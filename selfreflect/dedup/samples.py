@@ -23,8 +23,9 @@ def distinct(hashes: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.nd
     keep[1:] = combined[1:] != combined[:-1]
     combined = combined[keep]
     new_offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount((combined >> np.uint64(32)).astype(np.int64), minlength=n),
-              out=new_offsets[1:])
+    np.cumsum(
+        np.bincount((combined >> np.uint64(32)).astype(np.int64), minlength=n), out=new_offsets[1:]
+    )
     return (combined & np.uint64(0xFFFFFFFF)).astype(np.uint32), new_offsets
 
 

@@ -109,8 +109,7 @@ def _token_keys(points: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np
     powers, inverse = _powers_upto(len(points))
     with np.errstate(over="ignore"):
         prefix = np.zeros(len(points) + 1, dtype=np.uint64)
-        np.cumsum((points.astype(np.uint64) + np.uint64(1)) * powers[: len(points)],
-                  out=prefix[1:])
+        np.cumsum((points.astype(np.uint64) + np.uint64(1)) * powers[: len(points)], out=prefix[1:])
         keys = (prefix[stops] - prefix[starts]) * inverse[starts]
         return mix64(keys ^ (stops - starts).astype(np.uint64))
 
@@ -129,8 +128,7 @@ def batch_token_hashes(texts: Sequence[str], hasher: TokenHasher) -> tuple[np.nd
     return _slice_token_hashes(texts, hasher)
 
 
-def _slice_token_hashes(texts: Sequence[str],
-                        hasher: TokenHasher) -> tuple[np.ndarray, np.ndarray]:
+def _slice_token_hashes(texts: Sequence[str], hasher: TokenHasher) -> tuple[np.ndarray, np.ndarray]:
     """:func:`batch_token_hashes` for one slice."""
     # one lower() for the batch; the NUL between texts (a control character, like a newline)
     # keeps Greek final sigma per text
@@ -145,8 +143,9 @@ def _slice_token_hashes(texts: Sequence[str],
     points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     text_ends = np.cumsum(sizes)  # each text's end, its newline included
     starts, stops = _token_bounds(points)
-    counts = np.bincount(np.searchsorted(text_ends, starts, side="right"),
-                         minlength=len(texts))[: len(texts)]
+    counts = np.bincount(np.searchsorted(text_ends, starts, side="right"), minlength=len(texts))[
+        : len(texts)
+    ]
     if not len(starts):
         return np.empty(0, dtype=np.uint32), counts
     return hasher.lookup(_token_keys(points, starts, stops), joined, starts, stops), counts
@@ -199,8 +198,9 @@ class TokenHasher:
             slot[pending] = (slot[pending] + 1) & (_SLOTS - 1)
         return out
 
-    def lookup(self, keys: np.ndarray, text: str, starts: np.ndarray,
-               stops: np.ndarray) -> np.ndarray:
+    def lookup(
+        self, keys: np.ndarray, text: str, starts: np.ndarray, stops: np.ndarray
+    ) -> np.ndarray:
         """xxh32 of the tokens ``text[starts[i]:stops[i]]``, whose keys are ``keys``."""
         keys = keys | np.uint64(1)  # never 0, the empty mark
         slots = self._find(keys)

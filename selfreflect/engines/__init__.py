@@ -13,11 +13,20 @@ from typing import Any
 
 #: Public name -> the module that defines it.
 _NAMES = {
-    "WorkersFailed": "selfreflect.pool", "worker_pool": "selfreflect.pool",
-    "RayEngine": "ray_engine", "kept_conversations": "ray_engine",
-    "reject_lines": "ray_engine", "run_ray": "ray_engine", "to_rows": "ray_engine",
-    "as_hf_filter": "hf", "as_hf_map": "hf", "as_hf_verdicts": "hf", "from_hf_dataset": "hf",
-    "read_hf": "hf", "to_hf_dataset": "hf", "write_hf": "hf",
+    "WorkersFailed": "selfreflect.pool",
+    "worker_pool": "selfreflect.pool",
+    "RayEngine": "ray_engine",
+    "kept_conversations": "ray_engine",
+    "reject_lines": "ray_engine",
+    "run_ray": "ray_engine",
+    "to_rows": "ray_engine",
+    "as_hf_filter": "hf",
+    "as_hf_map": "hf",
+    "as_hf_verdicts": "hf",
+    "from_hf_dataset": "hf",
+    "read_hf": "hf",
+    "to_hf_dataset": "hf",
+    "write_hf": "hf",
 }
 
 __all__ = sorted(_NAMES)

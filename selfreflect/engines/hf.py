@@ -54,12 +54,14 @@ def row_to_conversation(row: dict[str, Any], index: int) -> Conversation:
     record = {k: v for k, v in row.items() if k not in ("messages", "metadata", "id")}
     record = {k: v for k, v in record.items() if not k.startswith("_")}
     record_id = row.get("id")
-    return Conversation.model_validate({
-        **record,
-        "id": str(index) if record_id is None else record_id,
-        "messages": [_clean_message(m) for m in row["messages"]],
-        "metadata": metadata or {},
-    })
+    return Conversation.model_validate(
+        {
+            **record,
+            "id": str(index) if record_id is None else record_id,
+            "messages": [_clean_message(m) for m in row["messages"]],
+            "metadata": metadata or {},
+        }
+    )
 
 
 def _rows(batch: dict[str, list[Any]], indices: list[int] | None) -> Iterator[Conversation]:
@@ -142,8 +144,11 @@ def to_hf_dataset(records: Iterable[Conversation]) -> Any:
 
     def rows() -> Iterator[dict[str, Any]]:
         for conv in records:
-            yield {"id": conv.id, "messages": _message_dicts(conv),
-                   "metadata": json.dumps(conv.metadata, ensure_ascii=False)}
+            yield {
+                "id": conv.id,
+                "messages": _message_dicts(conv),
+                "metadata": json.dumps(conv.metadata, ensure_ascii=False),
+            }
 
     return datasets.Dataset.from_list(list(rows()))
 
@@ -187,8 +192,13 @@ def from_hf_dataset(dataset: Any, source: str = "<dataset>") -> Iterator[Convers
             conv = row_to_conversation(row, index)
         except (ValidationError, ValueError, KeyError, TypeError) as exc:
             detail = f"{source}:{index + 1}: {str(exc).splitlines()[0]}"
-            yield Reject(READ_STEP, "invalid_record", detail,
-                         raw=json.dumps(row, ensure_ascii=False, default=str),
-                         source=source, line=index + 1)
+            yield Reject(
+                READ_STEP,
+                "invalid_record",
+                detail,
+                raw=json.dumps(row, ensure_ascii=False, default=str),
+                source=source,
+                line=index + 1,
+            )
             continue
         yield conv.at(source, index + 1)

@@ -45,21 +45,26 @@ def _band_keys(batch: pa.Table, step: Banding, shards: int) -> pa.Table:
     keys = np.asarray(keys, dtype=np.uint64).reshape(len(convs), -1)
     keys = mix_band(keys[usable])
     flat = keys.reshape(-1)
-    return pa.table({
-        "key": pa.array(flat, pa.uint64()),
-        "shard": pa.array((flat % np.uint64(shards)).astype(np.int64), pa.int64()),
-        ORDER: pa.array(np.repeat(orders[usable], keys.shape[1]), pa.int64()),
-    })
+    return pa.table(
+        {
+            "key": pa.array(flat, pa.uint64()),
+            "shard": pa.array((flat % np.uint64(shards)).astype(np.int64), pa.int64()),
+            ORDER: pa.array(np.repeat(orders[usable], keys.shape[1]), pa.int64()),
+        }
+    )
 
 
 def _shard_pairs(group: pa.Table) -> pa.Table:
     """All candidate pairs of one shard's buckets."""
     import pyarrow as pa
 
-    pairs = sorted(pairs_from_keys(group.column("key").to_numpy(),
-                                   group.column(ORDER).to_numpy()))
-    return pa.table({"a": pa.array([p[0] for p in pairs], pa.int64()),
-                     "b": pa.array([p[1] for p in pairs], pa.int64())})
+    pairs = sorted(pairs_from_keys(group.column("key").to_numpy(), group.column(ORDER).to_numpy()))
+    return pa.table(
+        {
+            "a": pa.array([p[0] for p in pairs], pa.int64()),
+            "b": pa.array([p[1] for p in pairs], pa.int64()),
+        }
+    )
 
 
 def _involved(batch: pa.Table, orders: np.ndarray) -> pa.Table:
@@ -67,23 +72,28 @@ def _involved(batch: pa.Table, orders: np.ndarray) -> pa.Table:
     return batch.filter(np.isin(batch.column(ORDER).to_numpy(), orders))
 
 
-def candidate_pairs(step: Banding, ds: ray.data.Dataset, shards: int,
-                    batch_size: int) -> set[tuple[int, int]]:
+def candidate_pairs(
+    step: Banding, ds: ray.data.Dataset, shards: int, batch_size: int
+) -> set[tuple[int, int]]:
     """Candidate pairs ``(earlier order, later order)`` found by the distributed band shuffle."""
     # ray types fn as taking the batch alone, though fn_args passes the rest
-    keys = ds.map_batches(_band_keys, fn_args=(step, shards),  # type: ignore[arg-type]
-                          batch_size=batch_size, batch_format="pyarrow")
+    keys = ds.map_batches(
+        _band_keys,  # type: ignore[arg-type]
+        fn_args=(step, shards),
+        batch_size=batch_size,
+        batch_format="pyarrow",
+    )
     pairs_ds = keys.groupby("shard").map_groups(_shard_pairs, batch_format="pyarrow")
     pairs: set[tuple[int, int]] = set()
     for batch in pairs_ds.iter_batches(batch_format="pyarrow", batch_size=65536):
         table = cast("pa.Table", batch)  # batch_format="pyarrow": a pyarrow Table
-        pairs.update(zip(table.column("a").to_pylist(), table.column("b").to_pylist(),
-                         strict=True))
+        pairs.update(zip(table.column("a").to_pylist(), table.column("b").to_pylist(), strict=True))
     return pairs
 
 
-def find_duplicates(step: Banding, ds: ray.data.Dataset, shards: int,
-                    batch_size: int) -> tuple[dict[int, tuple[str, float]], dict[str, int]]:
+def find_duplicates(
+    step: Banding, ds: ray.data.Dataset, shards: int, batch_size: int
+) -> tuple[dict[int, tuple[str, float]], dict[str, int]]:
     """``{order of a duplicate: (id of the kept record it repeats, score)}`` and counters."""
 
     from selfreflect.engines.ray_rows import decode
@@ -93,12 +103,18 @@ def find_duplicates(step: Banding, ds: ray.data.Dataset, shards: int,
     if not pairs:
         return {}, counters
     involved = np.unique(np.fromiter((o for p in pairs for o in p), dtype=np.int64))
-    rows = ds.map_batches(_involved, fn_args=(involved,),  # type: ignore[arg-type]
-                          batch_size=batch_size, batch_format="pyarrow").take_all()
+    rows = ds.map_batches(
+        _involved,  # type: ignore[arg-type]
+        fn_args=(involved,),
+        batch_size=batch_size,
+        batch_format="pyarrow",
+    ).take_all()
     convs = {r[ORDER]: decode(r["conv"]) for r in rows}
-    verified = [(a, b, float(score))
-                for (a, b), score in zip(pairs, step.verify_pairs(convs, pairs), strict=True)
-                if score is not None]
+    verified = [
+        (a, b, float(score))
+        for (a, b), score in zip(pairs, step.verify_pairs(convs, pairs), strict=True)
+        if score is not None
+    ]
     counters["verified_pairs"] = len(verified)
     found = {dup: (convs[kept].id, score) for dup, (kept, score) in resolve(verified).items()}
     return found, counters

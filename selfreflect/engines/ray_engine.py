@@ -70,34 +70,56 @@ def require_ray() -> Any:
 def _schema() -> pa.Schema:
     import pyarrow as pa
 
-    return pa.schema([
-        ("kind", pa.string()), ("id", pa.string()), (ORDER, pa.int64()), ("conv", pa.string()),
-        ("step", pa.string()), ("reason", pa.string()), ("duplicate_of", pa.string()),
-        ("payload", pa.string()),
-    ])
+    return pa.schema(
+        [
+            ("kind", pa.string()),
+            ("id", pa.string()),
+            (ORDER, pa.int64()),
+            ("conv", pa.string()),
+            ("step", pa.string()),
+            ("reason", pa.string()),
+            ("duplicate_of", pa.string()),
+            ("payload", pa.string()),
+        ]
+    )
 
 
 @dataclass
 class _Rows:
     """Output rows of one batch, built column by column."""
 
-    cols: dict[str, list[Any]] = field(
-        default_factory=lambda: {n: [] for n in _schema().names}
-    )
+    cols: dict[str, list[Any]] = field(default_factory=lambda: {n: [] for n in _schema().names})
 
-    def add(self, kind: str, id: str | None = None, order: int = -1, conv: str | None = None,
-            step: str | None = None, reason: str | None = None,
-            duplicate_of: str | None = None, payload: str | None = None) -> None:
-        for name, value in zip(self.cols, (kind, id, order, conv, step, reason,
-                                           duplicate_of, payload), strict=True):
+    def add(
+        self,
+        kind: str,
+        id: str | None = None,
+        order: int = -1,
+        conv: str | None = None,
+        step: str | None = None,
+        reason: str | None = None,
+        duplicate_of: str | None = None,
+        payload: str | None = None,
+    ) -> None:
+        for name, value in zip(
+            self.cols, (kind, id, order, conv, step, reason, duplicate_of, payload), strict=True
+        ):
             self.cols[name].append(value)
 
     def kept(self, conv: Conversation, order: int) -> None:
         self.add(KEPT, conv.id, order, encode(conv))
 
     def reject(self, reject: Reject, order: int) -> None:
-        self.add(REJECT, reject.id, order, None, reject.step, reject.reason,
-                 reject.duplicate_of, json.dumps(reject.to_json(), ensure_ascii=False))
+        self.add(
+            REJECT,
+            reject.id,
+            order,
+            None,
+            reject.step,
+            reject.reason,
+            reject.duplicate_of,
+            json.dumps(reject.to_json(), ensure_ascii=False),
+        )
 
     def stats(self, stats: Sequence[StepStats]) -> None:
         self.add(STATS, payload=json.dumps([s.to_json() for s in stats]))
@@ -113,8 +135,9 @@ def _column(batch: pa.Table, name: str) -> list[Any]:
 
 
 # -- running steps on one batch ----------------------------------------------------------------
-def _run_chain(steps: Sequence[Step], convs: list[Conversation], orders: list[int],
-               renumber: bool = False) -> pa.Table:
+def _run_chain(
+    steps: Sequence[Step], convs: list[Conversation], orders: list[int], renumber: bool = False
+) -> pa.Table:
     """Run steps over one batch: kept rows, reject rows and one stats row.
 
     Outcomes get the order of the input with their id (or of the last input read, for a
@@ -160,8 +183,9 @@ def _run_chain(steps: Sequence[Step], convs: list[Conversation], orders: list[in
     return rows.table()
 
 
-def _stage(step: Step, upstream: Iterator[Conversation], st: StepStats,
-           on_reject: Any) -> Iterator[Conversation]:
+def _stage(
+    step: Step, upstream: Iterator[Conversation], st: StepStats, on_reject: Any
+) -> Iterator[Conversation]:
     def counted() -> Iterator[Conversation]:
         for conv in upstream:
             st.in_ += 1
@@ -258,16 +282,26 @@ class RayRun:
 class RayEngine:
     """Runs a pipeline over a Ray Dataset of ``id``/``conv``/``_order`` rows (see ``to_rows``)."""
 
-    def __init__(self, batch_size: int = 512, shards: int | None = None,
-                 actors: int = 2, driver_fallback: bool = True):
+    def __init__(
+        self,
+        batch_size: int = 512,
+        shards: int | None = None,
+        actors: int = 2,
+        driver_fallback: bool = True,
+    ):
         self.batch_size = batch_size
         self.shards = shards
         self.actors = actors
         self.driver_fallback = driver_fallback
 
     # The shape of every stage: materialise, split each block by kind, fold the stats.
-    def _split(self, out: ray.data.Dataset, indices: Sequence[int],
-               stats: dict[int, StepStats], rejects: list[Any]) -> ray.data.Dataset:
+    def _split(
+        self,
+        out: ray.data.Dataset,
+        indices: Sequence[int],
+        stats: dict[int, StepStats],
+        rejects: list[Any],
+    ) -> ray.data.Dataset:
         """Materialise a stage; add its stats rows (one entry per step, in order) to ``stats``
         under the steps' report ``indices``; collect reject blocks; return the kept rows."""
         import ray
@@ -284,9 +318,13 @@ class RayEngine:
         kept = [p[0] for p in parts]
         return ray.data.from_arrow_refs(kept) if kept else _empty(KEPT_COLUMNS)
 
-    def run(self, pipeline: Pipeline, ds: ray.data.Dataset,
-            read_stats: StepStats | None = None,
-            read_rejects: list[Any] | None = None) -> RayRun:
+    def run(
+        self,
+        pipeline: Pipeline,
+        ds: ray.data.Dataset,
+        read_stats: StepStats | None = None,
+        read_rejects: list[Any] | None = None,
+    ) -> RayRun:
         """Run every stage; return kept and reject datasets and the checked report.
 
         ``ds`` must be in input order (``_order`` ascending across blocks); order is preserved.
@@ -309,13 +347,21 @@ class RayEngine:
             keepers: list[Any] = []
             if kind == "records":
                 # ray types fn as taking the batch alone, though fn_args passes the rest
-                out = ds.map_batches(_steps_batch, fn_args=(steps,),  # type: ignore[arg-type]
-                                     batch_size=self.batch_size, batch_format="pyarrow")
+                out = ds.map_batches(
+                    _steps_batch,  # type: ignore[arg-type]
+                    fn_args=(steps,),
+                    batch_size=self.batch_size,
+                    batch_format="pyarrow",
+                )
             elif kind == "actors":
                 steps, keepers = share_budgets(steps)  # one LLM budget for all actors
-                out = ds.map_batches(_StepsTask, fn_constructor_args=(steps,),
-                                     batch_size=self.batch_size, batch_format="pyarrow",
-                                     compute=ray.data.ActorPoolStrategy(size=self.actors))
+                out = ds.map_batches(
+                    _StepsTask,
+                    fn_constructor_args=(steps,),
+                    batch_size=self.batch_size,
+                    batch_format="pyarrow",
+                    compute=ray.data.ActorPoolStrategy(size=self.actors),
+                )
             elif kind == "dedup":
                 out = self._dedup(steps[0], ds, indices[0], finish)
             else:
@@ -349,15 +395,17 @@ class RayEngine:
         table = _run_chain([step], convs, [r[ORDER] for r in rows], renumber=True)
         return ray.data.from_arrow(table)
 
-    def _dedup(self, step: Step, ds: ray.data.Dataset, index: int,
-               finish: list[Any]) -> ray.data.Dataset:
+    def _dedup(
+        self, step: Step, ds: ray.data.Dataset, index: int, finish: list[Any]
+    ) -> ray.data.Dataset:
 
         from selfreflect.dedup.banding import Banding
         from selfreflect.engines.ray_dedup import find_duplicates
 
         assert isinstance(step, Banding)
-        duplicates, counters = find_duplicates(step, ds, self.shards or _default_shards(),
-                                               self.batch_size)
+        duplicates, counters = find_duplicates(
+            step, ds, self.shards or _default_shards(), self.batch_size
+        )
 
         def add_counters(stats: dict[int, StepStats]) -> None:
             st = stats.setdefault(index, StepStats(step.name))
@@ -365,18 +413,23 @@ class RayEngine:
 
         finish.append(add_counters)
         # ray types fn as taking the batch alone, though fn_args passes the rest
-        return ds.map_batches(_drop_duplicates,  # type: ignore[arg-type]
-                              fn_args=(step, duplicates),
-                              batch_size=self.batch_size, batch_format="pyarrow")
+        return ds.map_batches(
+            _drop_duplicates,  # type: ignore[arg-type]
+            fn_args=(step, duplicates),
+            batch_size=self.batch_size,
+            batch_format="pyarrow",
+        )
 
 
-def _drop_duplicates(batch: pa.Table, step: Any,
-                     duplicates: dict[int, tuple[str, float]]) -> pa.Table:
+def _drop_duplicates(
+    batch: pa.Table, step: Any, duplicates: dict[int, tuple[str, float]]
+) -> pa.Table:
     """Drop the rows found to be duplicates (the step's own reject); the rest pass unchanged."""
     rows = _Rows()
     st = StepStats(step.name)
-    for record_id, text, order in zip(_column(batch, "id"), _column(batch, "conv"),
-                                      _column(batch, ORDER), strict=True):
+    for record_id, text, order in zip(
+        _column(batch, "id"), _column(batch, "conv"), _column(batch, ORDER), strict=True
+    ):
         st.in_ += 1
         hit = duplicates.get(order)
         if hit is None:
@@ -392,8 +445,7 @@ def _drop_duplicates(batch: pa.Table, step: Any,
 
 
 # -- helpers ------------------------------------------------------------------------------------
-def _report(pipeline: Pipeline, read_stats: StepStats,
-            stats: dict[int, StepStats]) -> Report:
+def _report(pipeline: Pipeline, read_stats: StepStats, stats: dict[int, StepStats]) -> Report:
     report = pipeline.new_report()
     report.steps[0] = read_stats
     for i, step in enumerate(pipeline.steps, start=1):
@@ -475,8 +527,13 @@ def to_rows(records: Iterable[Conversation], ray_blocks: int | None = None) -> r
         ids.append(conv.id)
         convs.append(encode(conv))
         orders.append(order)
-    table = pa.table({"id": pa.array(ids, pa.string()), "conv": pa.array(convs, pa.string()),
-                      ORDER: pa.array(orders, pa.int64())})
+    table = pa.table(
+        {
+            "id": pa.array(ids, pa.string()),
+            "conv": pa.array(convs, pa.string()),
+            ORDER: pa.array(orders, pa.int64()),
+        }
+    )
     return ray.data.from_arrow(table, override_num_blocks=ray_blocks)
 
 
@@ -505,14 +562,20 @@ def from_records_dataset(ds: ray.data.Dataset) -> ray.data.Dataset:
             conv = Conversation.model_validate(row)
             ids.append(conv.id)
             convs.append(encode(conv))
-        return pa.table({"id": pa.array(ids, pa.string()), "conv": pa.array(convs, pa.string()),
-                         ORDER: batch[ORDER]})
+        return pa.table(
+            {
+                "id": pa.array(ids, pa.string()),
+                "conv": pa.array(convs, pa.string()),
+                ORDER: batch[ORDER],
+            }
+        )
 
     return ds.map_batches(to_conv, batch_format="pyarrow")
 
 
-def run_ray(pipeline: Pipeline, ds: ray.data.Dataset,
-            **engine_options: Any) -> tuple[ray.data.Dataset, ray.data.Dataset, Report]:
+def run_ray(
+    pipeline: Pipeline, ds: ray.data.Dataset, **engine_options: Any
+) -> tuple[ray.data.Dataset, ray.data.Dataset, Report]:
     """Run ``pipeline`` over a Ray Dataset; return ``(kept_ds, rejects_ds, report)``.
 
     ``ds`` holds either ``id``/``conv``(JSON)/``_order`` rows (:func:`to_rows`) or OpenAI-style
@@ -539,11 +602,18 @@ def reject_lines(rejects: ray.data.Dataset) -> Iterator[dict[str, Any]]:
             yield json.loads(text)
 
 
-def run_recipe_on_ray(recipe: Any, input: Sequence[str], output: str,
-                      rejects: str | None = None, report: str | None = None,
-                      address: str | None = None, format: str | None = None,
-                      html: HtmlReportHook | None = None, record_source: bool = False,
-                      **engine_options: Any) -> Report:
+def run_recipe_on_ray(
+    recipe: Any,
+    input: Sequence[str],
+    output: str,
+    rejects: str | None = None,
+    report: str | None = None,
+    address: str | None = None,
+    format: str | None = None,
+    html: HtmlReportHook | None = None,
+    record_source: bool = False,
+    **engine_options: Any,
+) -> Report:
     """``selfreflect run RECIPE --engine ray``: read files on the cluster, write the outputs.
 
     ``recipe`` is a Recipe (with ``.pipeline``) or a Pipeline. Files are read one per task with
@@ -574,14 +644,16 @@ def run_recipe_on_ray(recipe: Any, input: Sequence[str], output: str,
         _configure_data_context()
         read_stats: dict[int, StepStats] = {}
         read_rejects: list[Any] = []
-        rows = engine._split(files.map_batches(_read_files, batch_size=1, fn_args=(format,),
-                                               batch_format="pyarrow"),
-                             [0], read_stats, read_rejects)
+        rows = engine._split(
+            files.map_batches(_read_files, batch_size=1, fn_args=(format,), batch_format="pyarrow"),
+            [0],
+            read_stats,
+            read_rejects,
+        )
         read = read_stats.get(0, StepStats(READ_STEP))
         cpus = int(ray.cluster_resources().get("CPU", 1))
         rows = rows.repartition(max(2 * cpus, read.out // 20_000, 1)).materialize()
-        result = engine.run(pipeline, rows, read_stats=read,
-                            read_rejects=read_rejects)
+        result = engine.run(pipeline, rows, read_stats=read, read_rejects=read_rejects)
         lines = reject_lines(result.rejects)
         kept = kept_conversations(result.kept)
         if record_source:  # metadata.source = {file, line}, as the local engine writes it
@@ -609,9 +681,13 @@ def run_recipe_on_ray(recipe: Any, input: Sequence[str], output: str,
             ray.shutdown()
 
 
-def _observed(html: HtmlReportHook, input: Sequence[str], format: str | None,
-              lines: Iterator[dict[str, Any]], kept: Iterator[Conversation],
-              ) -> tuple[Iterator[dict[str, Any]], Iterator[Conversation]]:
+def _observed(
+    html: HtmlReportHook,
+    input: Sequence[str],
+    format: str | None,
+    lines: Iterator[dict[str, Any]],
+    kept: Iterator[Conversation],
+) -> tuple[Iterator[dict[str, Any]], Iterator[Conversation]]:
     """The rejects lines and kept records, passing through the HTML report's observer (which
     first sees the input, read again here on the driver)."""
     from selfreflect.formats import read
@@ -628,9 +704,16 @@ def _observed(html: HtmlReportHook, input: Sequence[str], format: str | None,
     return observed_lines(), iter(html.output(kept))
 
 
-
-
 __all__ = [
-    "RayEngine", "RayRun", "from_records_dataset", "is_batchable", "kept_conversations", "plan",
-    "reject_lines", "require_ray", "run_ray", "run_recipe_on_ray", "to_rows",
+    "RayEngine",
+    "RayRun",
+    "from_records_dataset",
+    "is_batchable",
+    "kept_conversations",
+    "plan",
+    "reject_lines",
+    "require_ray",
+    "run_ray",
+    "run_recipe_on_ray",
+    "to_rows",
 ]

@@ -219,13 +219,18 @@ class DropContextDependent(Filter):
         if any(m.role == "assistant" for m in conv.messages[:first]):
             return True
         opening = users[0].text
-        if any(c["reason"] == "leading_assistant" and c["indices"] and c["indices"][0] <= first
-               for c in conv.cuts):
+        if any(
+            c["reason"] == "leading_assistant" and c["indices"] and c["indices"][0] <= first
+            for c in conv.cuts
+        ):
             matched = chunk_cue(opening)
             if matched is None:
                 return True
-            return (False, "headless_context",
-                    f"the chunk's first user turn points at the missing part: {matched[:80]!r}")
+            return (
+                False,
+                "headless_context",
+                f"the chunk's first user turn points at the missing part: {matched[:80]!r}",
+            )
         if len(users) > self.max_user_turns:
             # every continuation cue is anchored at the start (match, not search), and only the
             # "continue from where you stopped" forms run past 80 characters
@@ -235,8 +240,11 @@ class DropContextDependent(Filter):
             hit = _compiled()["continuation"].match(opening.replace("\u2019", "'").strip())
             if hit is None:
                 return True
-            return (False, "continuation",
-                    f"user message needs earlier context: {hit.group().strip()[:80]!r}")
+            return (
+                False,
+                "continuation",
+                f"user message needs earlier context: {hit.group().strip()[:80]!r}",
+            )
         found = context_cue(opening)
         if found is None:
             return True

@@ -121,8 +121,12 @@ class DropEmojiTurns(TurnFilter):
         "mostly_emoji_assistant": "an assistant turn is mostly emoji",
     }
 
-    def __init__(self, max_share: Share = 0.5, roles: tuple[str, ...] = ("user", "assistant"),
-                 action: Literal["cut", "drop"] | None = None):
+    def __init__(
+        self,
+        max_share: Share = 0.5,
+        roles: tuple[str, ...] = ("user", "assistant"),
+        action: Literal["cut", "drop"] | None = None,
+    ):
         self.max_share = max_share
         self.roles = roles
         self.action = action
@@ -133,6 +137,9 @@ class DropEmojiTurns(TurnFilter):
                 continue
             share = emoji_share(message.content)
             if share > self.max_share:
-                return Finding(index, f"mostly_emoji_{message.role}",
-                               f"message {index} ({message.role}) is {share:.0%} emoji")
+                return Finding(
+                    index,
+                    f"mostly_emoji_{message.role}",
+                    f"message {index} ({message.role}) is {share:.0%} emoji",
+                )
         return None

@@ -29,8 +29,11 @@ class DropEmptyTurns(TurnFilter):
         "no_messages": "the record has no messages at all",
     }
 
-    def __init__(self, roles: tuple[str, ...] = ("user", "assistant"),
-                 action: Literal["cut", "drop"] | None = None):
+    def __init__(
+        self,
+        roles: tuple[str, ...] = ("user", "assistant"),
+        action: Literal["cut", "drop"] | None = None,
+    ):
         self.roles = roles
         self.action = action
 
@@ -41,6 +44,7 @@ class DropEmptyTurns(TurnFilter):
             if message.role in self.roles and not message.text.strip():
                 if message.calls_tools:
                     continue  # an assistant turn that only calls tools has no text by design
-                return Finding(index, f"empty_{message.role}",
-                               f"message {index} ({message.role}) is empty")
+                return Finding(
+                    index, f"empty_{message.role}", f"message {index} ({message.role}) is empty"
+                )
         return None

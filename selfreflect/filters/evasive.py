@@ -24,29 +24,46 @@ from selfreflect.conversation import Conversation
 from selfreflect.steps import Outcome, RecordStep
 
 _PERSONAL = (
-    r"\b(?:you|your|yours|yourself)\b", r"你|您|妳", r"\b(?:tu|tú|te|ti|tus|usted)\b",
-    r"\b(?:du|dich|dir|dein\w*)\b", r"\b(?:toi|ton|ta|tes|vous|votre)\b",
-    r"\b(?:ты|тебя|тебе|твой|твоя|вы|вас)\b", r"あなた|君",
+    r"\b(?:you|your|yours|yourself)\b",
+    r"你|您|妳",
+    r"\b(?:tu|tú|te|ti|tus|usted)\b",
+    r"\b(?:du|dich|dir|dein\w*)\b",
+    r"\b(?:toi|ton|ta|tes|vous|votre)\b",
+    r"\b(?:ты|тебя|тебе|твой|твоя|вы|вас)\b",
+    r"あなた|君",
 )
 _ADVICE = (
     r"\bit(?:'s|\s+is)\s+(?:also\s+)?(?:important|essential|crucial|helpful|okay|ok|normal"
     r"|natural|common)\s+to\b",
     r"\bit\s+(?:might|may|can|could)\s+(?:also\s+)?(?:be\s+)?(?:help(?:ful)?|useful)\b",
-    r"\b(?:remember|keep\s+in\s+mind)\s+that\b", r"\bseek(?:ing)?\s+(?:support|help)\b",
+    r"\b(?:remember|keep\s+in\s+mind)\s+that\b",
+    r"\bseek(?:ing)?\s+(?:support|help)\b",
     r"\b(?:talk|speak)\s+(?:to|with)\s+a\s+(?:trusted|professional|therapist|friend)",
     r"\b(?:therapist|counsel(?:or|ling|ing)|mental\s+health\s+professional)\b",
     r"\bpractice\s+(?:self-care|forgiveness|acceptance|mindfulness)\b",
     r"\b(?:can|may)\s+be\s+(?:a\s+)?(?:difficult|challenging|painful|tough)\b",
-    r"\bconsider\s+\w+ing\b", r"\btry\s+to\s+(?:focus|remember|be|maintain)\b",
-    r"\beveryone\s+(?:is\s+different|has)\b", r"\bthere\s+is\s+no\s+(?:right|wrong|one)\b",
-    r"重要的是", r"建议你", r"可以尝试", r"不妨", r"寻求(?:帮助|支持)", r"每个人都",
-    r"\bes\s+importante\b", r"\bbusca(?:r)?\s+apoyo\b", r"\bes\s+normal\b",
-    r"\bes\s+ist\s+wichtig\b", r"\bil\s+est\s+important\b", r"\bважно\b",
+    r"\bconsider\s+\w+ing\b",
+    r"\btry\s+to\s+(?:focus|remember|be|maintain)\b",
+    r"\beveryone\s+(?:is\s+different|has)\b",
+    r"\bthere\s+is\s+no\s+(?:right|wrong|one)\b",
+    r"重要的是",
+    r"建议你",
+    r"可以尝试",
+    r"不妨",
+    r"寻求(?:帮助|支持)",
+    r"每个人都",
+    r"\bes\s+importante\b",
+    r"\bbusca(?:r)?\s+apoyo\b",
+    r"\bes\s+normal\b",
+    r"\bes\s+ist\s+wichtig\b",
+    r"\bil\s+est\s+important\b",
+    r"\bважно\b",
 )
 _SELF = (
     r"(?:^|[.!?\n]\s*|,\s*)[Ii](?:'m|'ve|'d|'ll)?\b(?!\s+(?:think|believe|hope|suggest"
     r"|recommend|would\s+(?:suggest|recommend)|understand|can\s+imagine))",
-    r"\bmy\b", r"(?:^|[。！？，\n])我(?!(?:觉得|认为|建议|理解|希望))",
+    r"\bmy\b",
+    r"(?:^|[。！？，\n])我(?!(?:觉得|认为|建议|理解|希望))",
 )
 _DENIAL = (
     r"\bI\s+(?:don't|do\s+not)\s+(?:personally\s+)?(?:have|experience)\s+(?:any\s+)?"
@@ -60,9 +77,10 @@ _DENIAL = (
 @lru_cache(maxsize=1)
 def _compiled() -> tuple[regex.Pattern[str], ...]:
     flags = regex.IGNORECASE | regex.MULTILINE
-    return tuple(regex.compile("|".join(f"(?:{p})" for p in group), flags)
-                 for group in (_PERSONAL, _ADVICE, _DENIAL)) + (
-        regex.compile("|".join(f"(?:{p})" for p in _SELF), regex.MULTILINE),)
+    return tuple(
+        regex.compile("|".join(f"(?:{p})" for p in group), flags)
+        for group in (_PERSONAL, _ADVICE, _DENIAL)
+    ) + (regex.compile("|".join(f"(?:{p})" for p in _SELF), regex.MULTILINE),)
 
 
 def evasive_evidence(question: str, answer: str, min_markers: int = 2) -> list[str] | None:
@@ -92,11 +110,16 @@ class MarkEvasiveAnswers(RecordStep):
     """
 
     name = "mark_evasive_answers"
-    reasons = {"evasive_answer": "a personal question answered with generic advice, not "
-                                 "about the speaker"}
+    reasons = {
+        "evasive_answer": "a personal question answered with generic advice, not about the speaker"
+    }
 
-    def __init__(self, drop: bool = False, min_markers: Annotated[int, Field(ge=1, le=100)] = 2,
-                 key: str = "evasive"):
+    def __init__(
+        self,
+        drop: bool = False,
+        min_markers: Annotated[int, Field(ge=1, le=100)] = 2,
+        key: str = "evasive",
+    ):
         self.drop = drop
         self.min_markers = min_markers
         self.key = key
@@ -108,13 +131,17 @@ class MarkEvasiveAnswers(RecordStep):
     def process(self, conv: Conversation) -> Outcome:
         found: list[dict[str, Any]] = []
         for u, a in conv.pairs():
-            evidence = evasive_evidence(conv.messages[u].text, conv.messages[a].text,
-                                        self.min_markers)
+            evidence = evasive_evidence(
+                conv.messages[u].text, conv.messages[a].text, self.min_markers
+            )
             if evidence:
                 found.append({"turn": a, "evidence": evidence})
         if not found:
             return conv
         if self.drop:
-            return self.reject(conv, "evasive_answer",
-                               f"message {found[0]['turn']}: {', '.join(found[0]['evidence'])}")
+            return self.reject(
+                conv,
+                "evasive_answer",
+                f"message {found[0]['turn']}: {', '.join(found[0]['evidence'])}",
+            )
         return conv.model_copy(update={"metadata": {**conv.metadata, self.key: found}})

@@ -32,7 +32,9 @@ _CODE_LINE = regex.compile(
     r"^(?=[^\n]*[A-Za-z])(?:[ \t]{2,}\S.*|\s*[{}\[\]()<].*|.*[;{}(\[,]\s*"
     r"|.*\s(?:=|==|===|!=|=>|->|:=|\+=|&&"
     r"|\|\|)\s.*|\s*[\"']?[\w.@$-]+[\"']?\s*[:=]\s*\S.*|.*\\[A-Za-z]+.*|.*\$(?=[^$\n]*[A-Za-z0-9])[^$\n]+\$.*"
-    r"|.*(?:\(\?[:=!<]|\[\^|\\[dwsbDWSB]).*)$", regex.M)
+    r"|.*(?:\(\?[:=!<]|\[\^|\\[dwsbDWSB]).*)$",
+    regex.M,
+)
 _CODE_HINT = re.compile(r"[`{};=\\<>$|]")
 # Runs of the same few chat marks ("!!!!!!", "?!?!?!", "......") are emphasis, not garbage.
 _CHAT_MARKS = regex.compile(r"^[!?.¡¿！？。…~*\-]+$")
@@ -129,8 +131,7 @@ def garbage_reason(text: str, min_letter_share: float, symbol_run: bool) -> tupl
     return None
 
 
-def _symbol_garbage(text: str, min_letter_share: float,
-                    symbol_run: bool) -> tuple[str, str] | None:
+def _symbol_garbage(text: str, min_letter_share: float, symbol_run: bool) -> tuple[str, str] | None:
     """A long run of mixed symbols, or too few letters; None when neither."""
     if symbol_run and _RUN_GATE.search(text):
         for run in _SYMBOL_RUN.finditer(text):

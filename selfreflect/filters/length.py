@@ -29,25 +29,63 @@ _DEFAULTS: dict[str, tuple[dict[str, int], dict[str, int]]] = {
 _BREVITY = regex.compile(
     r"\b(?:reply|respond|answer)\s+(?:only\s+)?(?:with|in)\b|\b(?:just|only|simply)\s+"
     r"(?:say|reply|answer|respond|type|write)\b|\bsay\s+[\"'“«]|\bin\s+(?:one|a\s+single|two)\s+words?\b"
-    r"|\bone[- ]word\b|\byes\s+or\s+no\b|\b(?:acknowledge|confirm)\b", regex.IGNORECASE)
+    r"|\bone[- ]word\b|\byes\s+or\s+no\b|\b(?:acknowledge|confirm)\b",
+    regex.IGNORECASE,
+)
 # A question: a question mark, or an opening question word (English and the main other scripts).
 _QUESTION = regex.compile(
     r"[?？؟]\s*\W*$|^\W*(?:what|who|whom|whose|where|when|which|how\s+(?:many|much|old|long|far)"
     r"|name\s+(?:the|a)|qu[eé]|qui[eé]n|d[oó]nde|cu[aá]ndo|cu[aá]l|wer|wie|wo|was|welche[rs]?|qui"
     r"|o[uù]|quand|quel(?:le)?s?|chi|dove|quando|quale|quem|onde|кто|что|где|когда|какой|сколько)\b",
-    regex.IGNORECASE)
+    regex.IGNORECASE,
+)
 _GREETING = regex.compile(
     r"^\W*(?:hi|hello|hey|hiya|howdy|yo|good\s+(?:morning|afternoon|evening|night)|bye|goodbye"
     r"|thanks|thank\s+you|hola|buenos\s+d[ií]as|bonjour|salut|hallo|guten\s+tag|ciao|ol[aá]|oi"
     r"|привет|здравствуй\w*|你好|您好|嗨|こんにちは|안녕\w*|apa\s+kabar|selamat\s+\w+|merhaba"
-    r"|how\s+are\s+you|what'?s\s+up)\b", regex.IGNORECASE)
+    r"|how\s+are\s+you|what'?s\s+up)\b",
+    regex.IGNORECASE,
+)
 # One-word replies that answer nothing on their own.
-_FILLER = {"ok", "okay", "k", "sure", "yes", "no", "yeah", "yep", "nope", "nah", "hmm", "hm",
-           "lol", "haha", "idk", "maybe", "fine", "cool", "nice", "what", "why", "so", "and",
-           "well", "oh", "ah", "uh", "um", "eh", "right", "true", "same"}
+_FILLER = {
+    "ok",
+    "okay",
+    "k",
+    "sure",
+    "yes",
+    "no",
+    "yeah",
+    "yep",
+    "nope",
+    "nah",
+    "hmm",
+    "hm",
+    "lol",
+    "haha",
+    "idk",
+    "maybe",
+    "fine",
+    "cool",
+    "nice",
+    "what",
+    "why",
+    "so",
+    "and",
+    "well",
+    "oh",
+    "ah",
+    "uh",
+    "um",
+    "eh",
+    "right",
+    "true",
+    "same",
+}
 _QUANTITY = regex.compile(
     r"\bhow\s+(?:many|much|old|long|far|tall)\b|\b(?:what|which)\s+year\b|\bnumber\s+of\b"
-    r"|\bcu[aá]nt[oa]s\b|\bcombien\b|\bwie\s+viele?\b|\bсколько\b|多少|几", regex.IGNORECASE)
+    r"|\bcu[aá]nt[oa]s\b|\bcombien\b|\bwie\s+viele?\b|\bсколько\b|多少|几",
+    regex.IGNORECASE,
+)
 _PERSONAL = regex.compile(r"\b(?:you|your|yours|yourself|u|ur)\b|\bor\b", regex.IGNORECASE)
 _LETTERS = regex.compile(r"[\p{L}\p{N}]")
 
@@ -68,8 +106,11 @@ def short_answer_fits(question: str, answer: str) -> bool:
     if _GREETING.search(question) and (_GREETING.search(answer) or word not in _FILLER):
         return True
     # a factual question, not one about the assistant's own taste ("your favourite number?")
-    return (bool(_QUESTION.search(question.strip())) and not _PERSONAL.search(question)
-            and word not in _FILLER)
+    return (
+        bool(_QUESTION.search(question.strip()))
+        and not _PERSONAL.search(question)
+        and word not in _FILLER
+    )
 
 
 def count_words(text: str) -> int:
@@ -181,11 +222,17 @@ class DropByLength(TurnFilter):
                     continue
                 if self.judge_with_question and role == "assistant" and self._fits(conv, index):
                     continue
-                return Finding(index, f"too_short_{role}",
-                               f"message {index} ({role}) has {size} {self.unit}, minimum {lower}")
+                return Finding(
+                    index,
+                    f"too_short_{role}",
+                    f"message {index} ({role}) has {size} {self.unit}, minimum {lower}",
+                )
             if upper is not None and size > upper:
-                return Finding(index, f"too_long_{role}",
-                               f"message {index} ({role}) has {size} {self.unit}, maximum {upper}")
+                return Finding(
+                    index,
+                    f"too_long_{role}",
+                    f"message {index} ({role}) has {size} {self.unit}, maximum {upper}",
+                )
         return None
 
     @staticmethod

@@ -26,8 +26,13 @@ from selfreflect.steps import Outcome, Rewriter
 
 #: Kind -> placeholder written in its place.
 PLACEHOLDERS: dict[str, str] = {
-    "credentials": "<CREDENTIALS>", "api_key": "<API_KEY>", "secret": "<SECRET>",
-    "email": "<EMAIL>", "card": "<CARD_NUMBER>", "ip": "<IP_ADDRESS>", "phone": "<PHONE>",
+    "credentials": "<CREDENTIALS>",
+    "api_key": "<API_KEY>",
+    "secret": "<SECRET>",
+    "email": "<EMAIL>",
+    "card": "<CARD_NUMBER>",
+    "ip": "<IP_ADDRESS>",
+    "phone": "<PHONE>",
 }
 
 #: Kind -> pattern; where the pattern has a group, only the group is replaced.
@@ -35,27 +40,40 @@ _PATTERNS: dict[str, str] = {
     # scheme://user:password@host -> scheme://<CREDENTIALS>@host
     "credentials": r"\b[a-z][a-z0-9+.-]{1,15}://([^\s:/@]+:[^\s/@]+)@",
     "api_key": r"\b(?:sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|gh[pousr]_[A-Za-z0-9]{30,}"
-               r"|github_pat_[A-Za-z0-9_]{22,}|AKIA[0-9A-Z]{16}|xox[abposr]-[A-Za-z0-9-]{10,}"
-               r"|AIza[0-9A-Za-z_-]{35}|hf_[A-Za-z0-9]{30,}|glpat-[A-Za-z0-9_-]{20,}"
-               r"|eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})\b",
+    r"|github_pat_[A-Za-z0-9_]{22,}|AKIA[0-9A-Z]{16}|xox[abposr]-[A-Za-z0-9-]{10,}"
+    r"|AIza[0-9A-Za-z_-]{35}|hf_[A-Za-z0-9]{30,}|glpat-[A-Za-z0-9_-]{20,}"
+    r"|eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})\b",
     # password = "hunter2abc123", "Authorization: Bearer abc..." (the value only)
     "secret": r"(?i)(?:\b(?:api[_-]?key|secret(?:[_-]?key)?|access[_-]?token|auth[_-]?token"
-              r"|password|passwd|pwd)[\"']?\s*[:=]\s*[\"']?|\bbearer\s+)"
-              r"((?=[A-Za-z0-9_\-./+]*\d)(?=[A-Za-z0-9_\-./+]*[A-Za-z])[A-Za-z0-9_\-./+]{8,}=*)",
+    r"|password|passwd|pwd)[\"']?\s*[:=]\s*[\"']?|\bbearer\s+)"
+    r"((?=[A-Za-z0-9_\-./+]*\d)(?=[A-Za-z0-9_\-./+]*[A-Za-z])[A-Za-z0-9_\-./+]{8,}=*)",
     "email": r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])",
     "card": r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])",
     "ip": r"(?<![\w./])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])"
-          r"|(?<![\w:])(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}(?![\w:])",
+    r"|(?<![\w:])(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}(?![\w:])",
     "phone": r"(?<![\w.+/:-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}"
-             r"(?:[\s.-]\d{2,5}){1,4}"
-             r"(?!\w|[.:/-]\d)|(?<![\w+])\+\d{10,14}(?!\w)",
+    r"(?:[\s.-]\d{2,5}){1,4}"
+    r"(?!\w|[.:/-]\d)|(?<![\w+])\+\d{10,14}(?!\w)",
 }
 
 # Cheap tests that must pass before a kind's pattern is run on a text.
 # (plain substring tests and the standard library's ``re``: several times faster than a regex
 # search per text, and most texts pass none of them)
-_API_PREFIXES = ("sk-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "AKIA", "xox",
-                 "AIza", "hf_", "glpat-", "eyJ")
+_API_PREFIXES = (
+    "sk-",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "AKIA",
+    "xox",
+    "AIza",
+    "hf_",
+    "glpat-",
+    "eyJ",
+)
 _SECRET_WORDS = ("key", "secret", "token", "passw", "pwd", "bearer")
 _DIGIT_RUN = re.compile(r"\d[\d .()+-]{7,}\d")
 _IP_LIKE = re.compile(r"\d\.\d{1,3}\.\d|[0-9a-fA-F]:[0-9a-fA-F]{1,4}:")
@@ -76,12 +94,20 @@ def _gates(text: str) -> dict[str, bool]:
     ip = ("." in text or ":" in text) and _IP_LIKE.search(text) is not None
     if not (at or runs or secret or api or ip):
         return _NO_GATE
-    return {"credentials": at and "://" in text, "api_key": api, "secret": secret, "email": at,
-            "card": runs, "ip": ip, "phone": runs}
+    return {
+        "credentials": at and "://" in text,
+        "api_key": api,
+        "secret": secret,
+        "email": at,
+        "card": runs,
+        "ip": ip,
+        "phone": runs,
+    }
 
 
-_PLACEHOLDER_DOMAINS = regex.compile(r"@(?:example|test|domain|email|company|yourdomain|acme)\.",
-                                     regex.IGNORECASE)
+_PLACEHOLDER_DOMAINS = regex.compile(
+    r"@(?:example|test|domain|email|company|yourdomain|acme)\.", regex.IGNORECASE
+)
 _CARD_PREFIX = regex.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|6(?:011|5))")
 
 
@@ -135,8 +161,12 @@ def _is_phone(text: str, region: str) -> bool:
 
 
 def _checks(region: str) -> dict[str, Callable[[str], bool]]:
-    return {"email": _is_email, "card": _is_card, "ip": _is_ip,
-            "phone": lambda t: _is_phone(t, region)}
+    return {
+        "email": _is_email,
+        "card": _is_card,
+        "ip": _is_ip,
+        "phone": lambda t: _is_phone(t, region),
+    }
 
 
 @lru_cache(maxsize=16)
@@ -144,8 +174,12 @@ def _pattern(kind: str) -> regex.Pattern[str]:
     return regex.compile(_PATTERNS[kind])
 
 
-def redact(text: str, kinds: tuple[str, ...] = tuple(PLACEHOLDERS), region: str = "US",
-           counts: Counter[str] | None = None) -> str:
+def redact(
+    text: str,
+    kinds: tuple[str, ...] = tuple(PLACEHOLDERS),
+    region: str = "US",
+    counts: Counter[str] | None = None,
+) -> str:
     """The text with every found kind replaced by its placeholder; ``counts`` gets one per kind.
 
     Kinds run in :data:`PLACEHOLDERS` order (keys and credentials before e-mails and numbers), each
@@ -160,8 +194,9 @@ def redact(text: str, kinds: tuple[str, ...] = tuple(PLACEHOLDERS), region: str 
             continue
         check = checks.get(kind)
 
-        def replace(found: regex.Match[str], kind: str = kind,
-                    check: Callable[[str], bool] | None = check) -> str:
+        def replace(
+            found: regex.Match[str], kind: str = kind, check: Callable[[str], bool] | None = check
+        ) -> str:
             group = 1 if found.re.groups else 0
             value = found.group(group)
             if check is not None and not check(value):
@@ -173,7 +208,7 @@ def redact(text: str, kinds: tuple[str, ...] = tuple(PLACEHOLDERS), region: str 
             start, end = found.span(1)
             whole = found.group()
             offset = found.start()
-            return whole[:start - offset] + PLACEHOLDERS[kind] + whole[end - offset:]
+            return whole[: start - offset] + PLACEHOLDERS[kind] + whole[end - offset :]
 
         text = _pattern(kind).sub(replace, text)
     return text

@@ -19,17 +19,26 @@ import regex
 from selfreflect.steps import MessageRewriter
 
 #: The UI strings removed by default.
-UI_STRINGS: tuple[str, ...] = ("Copy code", "Copy to Clipboard", "Share Prompt", "지금 번역하기",
-                               "Regenerate response")
+UI_STRINGS: tuple[str, ...] = (
+    "Copy code",
+    "Copy to Clipboard",
+    "Share Prompt",
+    "지금 번역하기",
+    "Regenerate response",
+)
 
 # Spans never touched: fenced code, inline code, maths.
 _PROTECTED = regex.compile(
     r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)|`[^`\n]+`|\$\$.+?\$\$|(?<![\\$])\$[^$\n]+\$"
-    r"|\\\(.+?\\\)|\\\[(?=[^\]]*\\[A-Za-z]).+?\\\]", regex.S)
+    r"|\\\(.+?\\\)|\\\[(?=[^\]]*\\[A-Za-z]).+?\\\]",
+    regex.S,
+)
 _ESCAPE = regex.compile(r"\\([_*\[\]#`~>|])")
 # "python\nCopy code\n": the language label and the button text left where a fence was.
-_COPY_CODE = regex.compile(r"(?:^|(?<=\n))[ \t]*(?:[A-Za-z0-9_+#.-]{1,20}[ \t]*\n[ \t]*)?"
-                           r"Copy code[ \t]*(?:\n|$)")
+_COPY_CODE = regex.compile(
+    r"(?:^|(?<=\n))[ \t]*(?:[A-Za-z0-9_+#.-]{1,20}[ \t]*\n[ \t]*)?"
+    r"Copy code[ \t]*(?:\n|$)"
+)
 _COUNTER = regex.compile(r"^\s*(\d{1,2})\s*/\s*(\d{1,2})(?=\s*\n|\s*\p{Lu}|\s*\p{Lo})\s*")
 
 
@@ -44,7 +53,7 @@ def unescape_markdown(text: str) -> str:
         return text
     pieces, last = [], 0
     for span in _PROTECTED.finditer(text):
-        pieces.append(_ESCAPE.sub(r"\1", text[last:span.start()]))
+        pieces.append(_ESCAPE.sub(r"\1", text[last : span.start()]))
         pieces.append(span.group())
         last = span.end()
     pieces.append(_ESCAPE.sub(r"\1", text[last:]))
@@ -67,7 +76,7 @@ def remove_regenerate_counter(text: str) -> str:
     """Remove a "2 / 2" regenerate counter at the start of a message."""
     found = _COUNTER.match(text)
     if found and 1 <= int(found.group(1)) <= int(found.group(2)) <= 20:
-        return text[found.end():]
+        return text[found.end() :]
     return text
 
 
@@ -100,8 +109,9 @@ class RepairScrapeArtefacts(MessageRewriter):
     def rewrite_text(self, text: str) -> str:
         new = text
         if self.ui_strings:
-            strings = self.ui_strings if isinstance(self.ui_strings, tuple) else tuple(
-                self.ui_strings)
+            strings = (
+                self.ui_strings if isinstance(self.ui_strings, tuple) else tuple(self.ui_strings)
+            )
             new = remove_ui_strings(new, strings)
         if self.regenerate_counters and (new[:1].isdigit() or new[:1].isspace()):
             new = remove_regenerate_counter(new)

@@ -20,26 +20,33 @@ from selfreflect.steps import Filter, Outcome
 _GREETING = regex.compile(
     r"^\W*(?:hi|hello|hey|hiya|howdy|greetings|welcome|good\s+(?:morning|afternoon|evening|day)"
     r"|(?:I'?m|I\s+am|my\s+name\s+is|this\s+is)\s+\p{Lu})\b"
-    r"|\?\s*\W{0,3}$", regex.IGNORECASE | regex.V1)
+    r"|\?\s*\W{0,3}$",
+    regex.IGNORECASE | regex.V1,
+)
 _ANSWER_OPENER = regex.compile(
     r"^\W*(?:sure|certainly|of\s+course|yes|no|apologies|I\s+apologi[sz]e|sorry|here(?:'s|\s+is"
     r"|\s+are)|great|thanks?|you'?re\s+(?:right|correct|welcome)|absolutely|okay|ok|understood"
-    r"|as\s+an?\s+AI)\b", regex.IGNORECASE)
+    r"|as\s+an?\s+AI)\b",
+    regex.IGNORECASE,
+)
 
 
 def is_greeting(message: Message) -> bool:
     """True for an assistant message that opens a chat (a persona's greeting), not an answer."""
     text = message.text.strip()
-    return (len(text) <= 400 and bool(_GREETING.search(text))
-            and not _ANSWER_OPENER.search(text))
+    return len(text) <= 400 and bool(_GREETING.search(text)) and not _ANSWER_OPENER.search(text)
 
 
 def _plain_dialog(roles: list[str]) -> bool:
     """True for (system,) user, assistant, user, assistant, ... ending on an assistant turn."""
     start = 1 if roles and roles[0] == "system" else 0
     body = roles[start:]
-    return (len(body) >= 2 and len(body) % 2 == 0 and body[0::2] == ["user"] * (len(body) // 2)
-            and body[1::2] == ["assistant"] * (len(body) // 2))
+    return (
+        len(body) >= 2
+        and len(body) % 2 == 0
+        and body[0::2] == ["user"] * (len(body) // 2)
+        and body[1::2] == ["assistant"] * (len(body) // 2)
+    )
 
 
 def turn_starts(messages: list[Message]) -> list[int]:
@@ -50,8 +57,12 @@ def turn_starts(messages: list[Message]) -> list[int]:
     for i, m in enumerate(messages):
         if m.role not in ("user", "assistant"):
             continue
-        joins_call = (m.role == "assistant" and previous is not None
-                      and previous.role == "assistant" and previous.calls_tools)
+        joins_call = (
+            m.role == "assistant"
+            and previous is not None
+            and previous.role == "assistant"
+            and previous.calls_tools
+        )
         if not joins_call:
             starts.append(i)
         previous = m
@@ -75,8 +86,9 @@ def missing_tool_result(messages: list[Message]) -> Finding | None:
         missing = [w for w in wanted if w not in answered] if answered else []
         if not results or missing:
             what = f"tool call {missing[0]!r}" if missing else "function call"
-            return Finding(i, "tool_call_missing_result",
-                           f"message {i}: {what} has no tool result after it")
+            return Finding(
+                i, "tool_call_missing_result", f"message {i}: {what} has no tool result after it"
+            )
     return None
 
 
@@ -133,11 +145,15 @@ class DropBadStructure(Filter):
         self.action = action
 
     def check(self) -> None:
-        for name, allowed in (("leading_assistant", ("trim", "keep")),
-                              ("trailing_user", ("trim", "drop")), ("action", ("cut", "drop"))):
+        for name, allowed in (
+            ("leading_assistant", ("trim", "keep")),
+            ("trailing_user", ("trim", "drop")),
+            ("action", ("cut", "drop")),
+        ):
             if getattr(self, name) not in allowed:
-                raise ValueError(f"{name} must be one of {', '.join(allowed)}, "
-                                 f"got {getattr(self, name)!r}")
+                raise ValueError(
+                    f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}"
+                )
 
     def keep(self, conv: Conversation) -> bool | tuple[bool, str] | tuple[bool, str, str]:
         outcome = self.process(conv)
@@ -165,8 +181,12 @@ class DropBadStructure(Filter):
             lead = [i for i in range(first_turn, first_user) if roles[i] != "system"]
             greeting = len(lead) == 1 and is_greeting(messages[lead[0]])
             if self.leading_assistant == "trim" and self.require_user and not greeting:
-                conv = conv.cut(lead, self.name, "leading_assistant",
-                                f"{len(lead)} message(s) before the first user turn")
+                conv = conv.cut(
+                    lead,
+                    self.name,
+                    "leading_assistant",
+                    f"{len(lead)} message(s) before the first user turn",
+                )
         return self._rest(conv)
 
     def _rest(self, conv: Conversation) -> Outcome:
@@ -179,22 +199,33 @@ class DropBadStructure(Filter):
         starts = turn_starts(messages)
         for a, b in zip(starts, starts[1:], strict=False):
             if messages[a].role == messages[b].role:
-                return self._act(conv, Finding(b, "repeated_role",
-                                               f"messages {a} and {b} are both "
-                                               f"{messages[b].role} turns"))
+                return self._act(
+                    conv,
+                    Finding(
+                        b,
+                        "repeated_role",
+                        f"messages {a} and {b} are both {messages[b].role} turns",
+                    ),
+                )
         missing = missing_tool_result(messages)
         if missing is not None:
             return self._act(conv, missing)
         if self.require_last_assistant and starts and messages[starts[-1]].role != "assistant":
             last = starts[-1]
             if self.trailing_user == "trim" and last > 0:
-                trimmed = conv.cut(list(range(last, len(messages))), self.name, "trailing_user",
-                                   f"message {last} (user) is not answered")
+                trimmed = conv.cut(
+                    list(range(last, len(messages))),
+                    self.name,
+                    "trailing_user",
+                    f"message {last} (user) is not answered",
+                )
                 if any(m.role == "user" for m in trimmed.messages) and any(
-                        m.role == "assistant" for m in trimmed.messages):
+                    m.role == "assistant" for m in trimmed.messages
+                ):
                     return trimmed
-            return self.reject(conv, "last_not_assistant",
-                               f"the last turn is the {messages[last].role}'s")
+            return self.reject(
+                conv, "last_not_assistant", f"the last turn is the {messages[last].role}'s"
+            )
         return conv
 
     def _act(self, conv: Conversation, found: Finding) -> Outcome:

@@ -31,7 +31,8 @@ _FUNCTION_END = regex.compile(
     r"(?:,|\b(?:the|a|an|and|or|but|of|to|with|for|in|on|is|are|was|were|that|which|by|as|at"
     r"|from|into|than|then|if|because|so|such|this|these|its|their|your|our|my|who|whose|while"
     r"|until|about|like|between|through))\s*$",
-    regex.IGNORECASE)
+    regex.IGNORECASE,
+)
 _LIST_START = regex.compile(r"^\s*(?:[-*+•|#>]|\d+[.)]|[a-zA-Z][.)]\s)")
 _SENTENCE_END = regex.compile(r"[.!?。！？](?:\s|$)")
 _CJK_END = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]\s*$")
@@ -41,15 +42,21 @@ _OPENERS, _CLOSERS = "([{", ")]}"
 _GO_ON = regex.compile(
     r"^\W*(?:please\s+)?(?:continue|go\s+on|keep\s+going|carry\s+on|proceed|finish(?:\s+it)?"
     r"|(?:generate|write|show|give\s+me)\s+(?:the\s+)?(?:rest|remaining(?:\s+\w+)?)"
-    r"|继续|계속|続けて|contin[uú]a|weiter|продолжай)\b[^?\n]{0,60}$", regex.IGNORECASE)
+    r"|继续|계속|続けて|contin[uú]a|weiter|продолжай)\b[^?\n]{0,60}$",
+    regex.IGNORECASE,
+)
 # A first line that restarts instead of continuing ("Sure, here's the rest:").
 _PREAMBLE = regex.compile(
     r"^\W*(?:sure|certainly|of\s+course|okay|ok|here|apologies|my\s+apologies|I\s+apologi[sz]e"
-    r"|sorry|continuing|as\s+I\s+was\s+saying)\b[^\n]*:\s*\n", regex.IGNORECASE)
+    r"|sorry|continuing|as\s+I\s+was\s+saying)\b[^\n]*:\s*\n",
+    regex.IGNORECASE,
+)
 # A second piece that starts over instead of going on ("Sure! Here is the whole class again.").
 _RESTART = regex.compile(
     r"^\W*(?:sure|certainly|of\s+course|okay|ok|here|apologies|my\s+apologies|I\s+apologi[sz]e"
-    r"|sorry|yes|great|thanks?)\b", regex.IGNORECASE)
+    r"|sorry|yes|great|thanks?)\b",
+    regex.IGNORECASE,
+)
 _OPEN_FENCE_START = regex.compile(r"^\s*(?:```|~~~)[\w+#.-]*[ \t]*\n")
 
 
@@ -65,9 +72,10 @@ def _cut_code(text: str) -> bool:
     fences = [m.start() for m in _FENCE_LINE.finditer(stripped)]
     if len(fences) < 2 or len(fences) % 2:
         return False
-    block = stripped[fences[-2]:fences[-1]]
-    return any(block.count(o) - block.count(c) >= 1 for o, c in zip(_OPENERS, _CLOSERS,
-                                                                     strict=True))
+    block = stripped[fences[-2] : fences[-1]]
+    return any(
+        block.count(o) - block.count(c) >= 1 for o, c in zip(_OPENERS, _CLOSERS, strict=True)
+    )
 
 
 _END_CHARS = frozenset(".!?。！？…)]}\"'”’»:;`*|>~_=-")
@@ -90,8 +98,11 @@ def truncation(text: str) -> str | None:
         return None
     words = len(stripped.split())
     if _CJK_END.search(last):
-        return "mid-sentence" if len(last) >= 40 and len(_SENTENCE_END.findall(stripped)) >= 2 \
+        return (
+            "mid-sentence"
+            if len(last) >= 40 and len(_SENTENCE_END.findall(stripped)) >= 2
             else None
+        )
     last_words = len(last.split())
     # a composed answer (paragraphs, sentences), not a chat line that just has no full stop
     prose = "\n\n" in stripped and len(_SENTENCE_END.findall(stripped)) >= 3
@@ -127,8 +138,10 @@ class JoinContinuations(Rewriter):
             rest of an answer ("continue", "go on"); longer turns are never joined.
     """
 
-    reasons = {"continue_request": "a user turn asking for the rest of an answer, whose two "
-               "pieces were joined (written to the rejects file as a cut)"}
+    reasons = {
+        "continue_request": "a user turn asking for the rest of an answer, whose two "
+        "pieces were joined (written to the rejects file as a cut)"
+    }
 
     def __init__(self, max_request_chars: Annotated[int, Field(ge=1, le=100_000)] = 80):
         self.max_request_chars = max_request_chars
@@ -138,18 +151,27 @@ class JoinContinuations(Rewriter):
         i = 0
         while i + 2 < len(messages):
             first, ask, rest = messages[i], messages[i + 1], messages[i + 2]
-            if (first.role == "assistant" and ask.role == "user" and rest.role == "assistant"
-                    and first.content and rest.content
-                    and len(ask.text) <= self.max_request_chars and _GO_ON.search(ask.text)
-                    and truncation(first.content)):
+            if (
+                first.role == "assistant"
+                and ask.role == "user"
+                and rest.role == "assistant"
+                and first.content
+                and rest.content
+                and len(ask.text) <= self.max_request_chars
+                and _GO_ON.search(ask.text)
+                and truncation(first.content)
+            ):
                 joined = _rest_of(first.content, rest.content)
                 if joined is not None:
                     merged = list(messages)
                     merged[i] = first.model_copy(update={"content": joined})
                     conv = conv.with_messages(merged).cut(
-                        [i + 1, i + 2], self.name, "continue_request",
+                        [i + 1, i + 2],
+                        self.name,
+                        "continue_request",
                         f"messages {i + 1}-{i + 2}: the request and the rest, joined into "
-                        f"message {i}")
+                        f"message {i}",
+                    )
                     messages = conv.messages
                     continue
             i += 1
@@ -165,8 +187,10 @@ class CutTruncatedAnswers(TurnFilter):
             null means "cut".
     """
 
-    reasons = {"truncated_answer": "an assistant answer ends mid-sentence, inside an open code "
-               "fence or with its code cut off, and nothing after it continues it"}
+    reasons = {
+        "truncated_answer": "an assistant answer ends mid-sentence, inside an open code "
+        "fence or with its code cut off, and nothing after it continues it"
+    }
 
     def __init__(self, action: Literal["cut", "drop"] | None = None):
         self.action = action

@@ -53,8 +53,9 @@ def has_exchange(messages: list[Message]) -> bool:
     return answered and any(m.role == "user" for m in messages)
 
 
-def cut_before(conv: Conversation, index: int, step: str, reason: str,
-               detail: str = "") -> Conversation | None:
+def cut_before(
+    conv: Conversation, index: int, step: str, reason: str, detail: str = ""
+) -> Conversation | None:
     """The record cut before the exchange holding ``index``, or None when nothing usable is left.
 
     What is kept ends with the last answer before that exchange (an unanswered user turn just

@@ -29,8 +29,9 @@ def _text(obj: dict[str, Any], key: str, required: bool) -> str:
     if value is None and not required:
         return ""
     kind = "missing" if key not in obj else "null" if value is None else type(value).__name__
-    raise RecordError("missing_fields" if required else "bad_content",
-                      f"{key!r} is {kind}, expected text")
+    raise RecordError(
+        "missing_fields" if required else "bad_content", f"{key!r} is {kind}, expected text"
+    )
 
 
 def to_conversation(obj: dict[str, Any], source: str, line: int) -> Conversation:
@@ -46,12 +47,16 @@ def to_conversation(obj: dict[str, Any], source: str, line: int) -> Conversation
     if not isinstance(history, list):
         raise RecordError("bad_content", "'history' is not a list of [user, assistant] pairs")
     for i, pair in enumerate(history):
-        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(t, str)
-                                                                  for t in pair)):
-            raise RecordError("bad_content", f"history[{i}] is not a [user, assistant] pair "
-                                             "of texts")
-        messages += [{"role": "user", "content": pair[0]},
-                     {"role": "assistant", "content": pair[1]}]
+        if not (
+            isinstance(pair, list) and len(pair) == 2 and all(isinstance(t, str) for t in pair)
+        ):
+            raise RecordError(
+                "bad_content", f"history[{i}] is not a [user, assistant] pair of texts"
+            )
+        messages += [
+            {"role": "user", "content": pair[0]},
+            {"role": "assistant", "content": pair[1]},
+        ]
     user = f"{instruction}\n\n{extra_input}" if extra_input.strip() else instruction
     messages += [{"role": "user", "content": user}, {"role": "assistant", "content": output}]
     rest = {k: v for k, v in obj.items() if k not in _OWN}

@@ -39,8 +39,9 @@ def check_content(content: Any, where: str, has_tool_calls: bool = False) -> str
     if content is None and has_tool_calls:
         return None
     kind = "null" if content is None else type(content).__name__
-    raise RecordError("bad_content", f"{where}: content is {kind}, expected text or a list of "
-                                     "content parts")
+    raise RecordError(
+        "bad_content", f"{where}: content is {kind}, expected text or a list of content parts"
+    )
 
 
 def check_role(role: Any, where: str) -> str:
@@ -50,8 +51,9 @@ def check_role(role: Any, where: str) -> str:
     mapped = map_role(role)
     if mapped is None:
         known = ", ".join(sorted(ROLE_ALIASES))
-        raise RecordError("unknown_role", f"{where}: unknown role {role!r} (known roles and "
-                                          f"aliases: {known})")
+        raise RecordError(
+            "unknown_role", f"{where}: unknown role {role!r} (known roles and aliases: {known})"
+        )
     return mapped
 
 
@@ -66,16 +68,18 @@ def check_messages(value: Any, key: str) -> list[Any]:
     return value
 
 
-def build(obj: dict[str, Any], messages: list[dict[str, Any]], source: str, line: int
-          ) -> Conversation:
+def build(
+    obj: dict[str, Any], messages: list[dict[str, Any]], source: str, line: int
+) -> Conversation:
     """Validate a Conversation from the record's other fields and normalised messages."""
     fields = dict(obj)
     ident = fields.get("id")
     if ident is None:
         fields["id"] = Conversation.make_id(source, line)
     elif isinstance(ident, bool) or not isinstance(ident, str | int):
-        raise RecordError("invalid_id", f"id is {type(ident).__name__}, expected text or an "
-                                        "integer")
+        raise RecordError(
+            "invalid_id", f"id is {type(ident).__name__}, expected text or an integer"
+        )
     fields["messages"] = messages
     try:
         return Conversation.model_validate(fields).at(source, line)

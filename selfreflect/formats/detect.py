@@ -16,8 +16,7 @@ FORMATS: dict[str, ModuleType] = {m.NAME: m for m in (openai, sharegpt, alpaca)}
 #: How many JSON objects at the start of a file are looked at to detect its format.
 DETECT_RECORDS = 32
 
-EXPECTED = ("'messages' (openai), 'conversations' (sharegpt) or 'instruction' and 'output' "
-            "(alpaca)")
+EXPECTED = "'messages' (openai), 'conversations' (sharegpt) or 'instruction' and 'output' (alpaca)"
 
 
 class UnknownFormatError(ValueError):
@@ -29,8 +28,9 @@ def get_format(name: str) -> ModuleType:
     try:
         return FORMATS[name]
     except KeyError:
-        raise UnknownFormatError(f"unknown format {name!r}; known formats: "
-                                 f"{', '.join(FORMATS)}") from None
+        raise UnknownFormatError(
+            f"unknown format {name!r}; known formats: {', '.join(FORMATS)}"
+        ) from None
 
 
 def format_of(obj: Any) -> str | None:

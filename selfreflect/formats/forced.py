@@ -56,9 +56,11 @@ class ForcedFormatCheck:
         fits = detect(raws)
         if fits is None or fits == self.forced:
             return
-        self.message = (f"{self.source}: --format {self.forced} rejected {rejected} of the first "
-                        f"{seen} records; the file looks like {fits} (leave out --format to "
-                        f"detect it, or pass --format {fits})")
+        self.message = (
+            f"{self.source}: --format {self.forced} rejected {rejected} of the first "
+            f"{seen} records; the file looks like {fits} (leave out --format to "
+            f"detect it, or pass --format {fits})"
+        )
         if self.strict:
             raise FormatMismatch(self.message)
         logging.getLogger("selfreflect").warning(self.message)

@@ -44,8 +44,12 @@ MAX_DEPTH = 100
 PREVIEW_CHARS = 2000
 
 _BOM = codecs.BOM_UTF8
-_OTHER_BOMS = {codecs.BOM_UTF32_LE: "UTF-32", codecs.BOM_UTF32_BE: "UTF-32",
-               codecs.BOM_UTF16_LE: "UTF-16", codecs.BOM_UTF16_BE: "UTF-16"}
+_OTHER_BOMS = {
+    codecs.BOM_UTF32_LE: "UTF-32",
+    codecs.BOM_UTF32_BE: "UTF-32",
+    codecs.BOM_UTF16_LE: "UTF-16",
+    codecs.BOM_UTF16_BE: "UTF-16",
+}
 _GZIP_MAGIC = b"\x1f\x8b"
 _PARQUET_MAGIC = b"PAR1"
 _CHUNK = 1024 * 1024
@@ -80,36 +84,50 @@ def depth(value: Any) -> int:
     return deepest
 
 
-def _check_value(value: Any, raw_bytes: bytes, source: str, line: int, text: str,
-                 max_depth: int = MAX_DEPTH) -> Reject | None:
+def _check_value(
+    value: Any, raw_bytes: bytes, source: str, line: int, text: str, max_depth: int = MAX_DEPTH
+) -> Reject | None:
     """Refuse values that parsed but cannot be written back (lone surrogates, deep nesting)."""
     if text.count("[") + text.count("{") > max_depth and depth(value) > max_depth:
-        return read_reject(source, line, "too_deep",
-                           f"JSON nests deeper than max_depth={max_depth}", text[:PREVIEW_CHARS])
+        return read_reject(
+            source,
+            line,
+            "too_deep",
+            f"JSON nests deeper than max_depth={max_depth}",
+            text[:PREVIEW_CHARS],
+        )
     if _SURROGATE_ESCAPE.search(raw_bytes) and _has_lone_surrogate(value):
-        return read_reject(source, line, "lone_surrogate",
-                       "a string holds a lone surrogate escape (e.g. \\ud800) that is not "
-                       "valid Unicode text", text)
+        return read_reject(
+            source,
+            line,
+            "lone_surrogate",
+            "a string holds a lone surrogate escape (e.g. \\ud800) that is not valid Unicode text",
+            text,
+        )
     return None
 
 
-def decode_line(raw: bytes, source: str, line: int, max_depth: int = MAX_DEPTH
-                ) -> Parsed | Reject:
+def decode_line(raw: bytes, source: str, line: int, max_depth: int = MAX_DEPTH) -> Parsed | Reject:
     """Decode one line of bytes into a JSON value, or a Reject saying why not."""
     raw = raw.rstrip(b"\r\n")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return read_reject(source, line, "invalid_utf8",
-                       f"byte {exc.start} ({raw[exc.start:exc.start + 1]!r}) is not valid UTF-8",
-                       raw.decode("utf-8", errors="replace"))
+        return read_reject(
+            source,
+            line,
+            "invalid_utf8",
+            f"byte {exc.start} ({raw[exc.start : exc.start + 1]!r}) is not valid UTF-8",
+            raw.decode("utf-8", errors="replace"),
+        )
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         return read_reject(source, line, "invalid_json", f"{exc.msg} at column {exc.colno}", text)
     except RecursionError:
-        return read_reject(source, line, "too_deep", "JSON nested too deeply to parse",
-                       text[:PREVIEW_CHARS])
+        return read_reject(
+            source, line, "too_deep", "JSON nested too deeply to parse", text[:PREVIEW_CHARS]
+        )
     bad = _check_value(value, raw, source, line, text, max_depth)
     return bad if bad is not None else Parsed(line, value, text)
 
@@ -123,8 +141,9 @@ def _skip_rest_of_line(fh: IO[bytes], size: int) -> int:
             return size
 
 
-def iter_jsonl(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_BYTES,
-               max_depth: int = MAX_DEPTH) -> Iterator[Parsed | Reject]:
+def iter_jsonl(
+    fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_BYTES, max_depth: int = MAX_DEPTH
+) -> Iterator[Parsed | Reject]:
     """Yield a Parsed value or a Reject for every non-blank line of a JSONL stream."""
     line_no = 0
     while True:
@@ -133,13 +152,18 @@ def iter_jsonl(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_BYTES,
             return
         line_no += 1
         if line_no == 1 and raw.startswith(_BOM):
-            raw = raw[len(_BOM):]
+            raw = raw[len(_BOM) :]
         if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
             size = _skip_rest_of_line(fh, len(raw))
             preview = raw[:PREVIEW_CHARS].decode("utf-8", errors="replace")
-            yield read_reject(source, line_no, "line_too_long",
-                          f"line of {size} bytes exceeds max_line_bytes={max_line_bytes}; "
-                          f"raw holds its first {PREVIEW_CHARS} characters", preview)
+            yield read_reject(
+                source,
+                line_no,
+                "line_too_long",
+                f"line of {size} bytes exceeds max_line_bytes={max_line_bytes}; "
+                f"raw holds its first {PREVIEW_CHARS} characters",
+                preview,
+            )
             continue
         if not raw.strip():
             continue
@@ -154,23 +178,29 @@ def iter_jsonl(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_BYTES,
         yield decode_line(raw, source, line_no, max_depth)
 
 
-def _array_item(value: Any, text: str, source: str, element: int, file_line: int,
-                max_depth: int) -> Parsed | Reject:
+def _array_item(
+    value: Any, text: str, source: str, element: int, file_line: int, max_depth: int
+) -> Parsed | Reject:
     """Check one parsed array element; ``text`` may hold undecodable bytes as surrogates."""
     raw_bytes = text.encode("utf-8", "surrogateescape")
     if _LITERAL_SURROGATE.search(text):
         try:
             raw_bytes.decode("utf-8")
         except UnicodeDecodeError as exc:
-            return read_reject(source, element, "invalid_utf8",
-                           f"element {element} (line {file_line}): byte {exc.start} is not "
-                           "valid UTF-8", raw_bytes.decode("utf-8", errors="replace"))
+            return read_reject(
+                source,
+                element,
+                "invalid_utf8",
+                f"element {element} (line {file_line}): byte {exc.start} is not valid UTF-8",
+                raw_bytes.decode("utf-8", errors="replace"),
+            )
     bad = _check_value(value, raw_bytes, source, element, text, max_depth)
     return bad if bad is not None else Parsed(element, value, text)
 
 
-def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_BYTES,
-                    max_depth: int = MAX_DEPTH) -> Iterator[Parsed | Reject]:
+def iter_json_array(
+    fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_BYTES, max_depth: int = MAX_DEPTH
+) -> Iterator[Parsed | Reject]:
     """Yield a Parsed value or a Reject for every element of a JSON array stream.
 
     ``line`` is the element's number (1-based); the detail also names its line in the file.
@@ -239,17 +269,18 @@ def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_B
             elif char in "]}":
                 opener = "[" if char == "]" else "{"
                 if opener in open_brackets:  # a mismatched closer also closes what it skips
-                    del open_brackets[len(open_brackets) - 1 - open_brackets[::-1].index(opener):]
+                    del open_brackets[len(open_brackets) - 1 - open_brackets[::-1].index(opener) :]
                 elif char == "]" and not open_brackets:
                     return found.start()
             elif not open_brackets:  # a ','
                 return found.start()
 
     def fail(reason: str, detail: str) -> Reject:
-        rest = buf[pos:pos + PREVIEW_CHARS].encode("utf-8", "surrogateescape")
+        rest = buf[pos : pos + PREVIEW_CHARS].encode("utf-8", "surrogateescape")
         where = f"element {element} (line {line_at(pos)})"
-        return read_reject(source, element, reason, f"{where}: {detail}",
-                       rest.decode("utf-8", errors="replace"))
+        return read_reject(
+            source, element, reason, f"{where}: {detail}", rest.decode("utf-8", errors="replace")
+        )
 
     def skip_bad(reason: str, detail: str) -> Iterator[Reject]:
         """Reject the text from ``pos`` to the end of its element and move past it (nothing
@@ -259,11 +290,16 @@ def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_B
         end = element_end()
         if end is None:
             if len(buf) - pos > max_line_bytes:
-                yield fail("line_too_long", f"element exceeds max_line_bytes={max_line_bytes} "
-                                            "(the rest of the file is this reject)")
+                yield fail(
+                    "line_too_long",
+                    f"element exceeds max_line_bytes={max_line_bytes} "
+                    "(the rest of the file is this reject)",
+                )
             else:
-                yield fail(reason, f"{detail} (the element never ends: the rest of the file "
-                                   "is this reject)")
+                yield fail(
+                    reason,
+                    f"{detail} (the element never ends: the rest of the file is this reject)",
+                )
             raise _ArrayEnds
         text = buf[pos:end].rstrip(_WS)
         if text:
@@ -276,14 +312,17 @@ def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_B
         element = 1
         yield fail("invalid_json", "a JSON array file must start with '['")
         return
+
     def after_the_array() -> Iterator[Reject]:
         """Nothing may follow the closing ']' (a JSONL file of arrays would lose lines)."""
         nonlocal pos, element
         pos += 1
         if skip_ws():
             element += 1
-            yield fail("invalid_json", "content after the end of the JSON array (the rest of "
-                                       "the file is this reject)")
+            yield fail(
+                "invalid_json",
+                "content after the end of the JSON array (the rest of the file is this reject)",
+            )
 
     pos += 1
     if skip_ws() == "]":
@@ -302,13 +341,18 @@ def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_B
                     if end < len(buf) or not more():
                         break  # a number at the end of the buffer may go on in the next chunk
                 except json.JSONDecodeError as exc:
-                    if (exc.pos - pos != failed_at and len(buf) - pos <= max_line_bytes
-                            and more(max(_CHUNK, len(buf) - pos))):
+                    if (
+                        exc.pos - pos != failed_at
+                        and len(buf) - pos <= max_line_bytes
+                        and more(max(_CHUNK, len(buf) - pos))
+                    ):
                         failed_at = exc.pos - pos  # perhaps only cut by the end of the buffer
                         continue
                     if whole or element_end() is None:
-                        bad = ("invalid_json", f"{exc.msg} at character {exc.pos - pos + 1} "
-                                               "of the element")
+                        bad = (
+                            "invalid_json",
+                            f"{exc.msg} at character {exc.pos - pos + 1} of the element",
+                        )
                         break
                     whole = True  # its end is read now (a string longer than a read?): again
                 except RecursionError:
@@ -325,8 +369,9 @@ def iter_json_array(fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_B
             if sep not in (",", "]"):
                 if not sep:
                     element += 1
-                    yield fail("invalid_json", "the file ends inside the JSON array (no "
-                                               "closing ']')")
+                    yield fail(
+                        "invalid_json", "the file ends inside the JSON array (no closing ']')"
+                    )
                     return
                 element += 1
                 yield from skip_bad("invalid_json", "expected ',' or ']' after an element")
@@ -344,8 +389,9 @@ class _ArrayEnds(Exception):
     """An element of a JSON array never ends: the rest of the file was its reject."""
 
 
-def iter_values(path: str | os.PathLike[str], max_line_bytes: int = MAX_LINE_BYTES,
-                max_depth: int = MAX_DEPTH) -> Iterator[Parsed | Reject]:
+def iter_values(
+    path: str | os.PathLike[str], max_line_bytes: int = MAX_LINE_BYTES, max_depth: int = MAX_DEPTH
+) -> Iterator[Parsed | Reject]:
     """Yield every JSON value (or read Reject) of a JSONL, JSON-array, gzipped or Parquet file.
 
     A gzip stream that is corrupt or cut off (an interrupted download) ends the file with one
@@ -357,13 +403,18 @@ def iter_values(path: str | os.PathLike[str], max_line_bytes: int = MAX_LINE_BYT
             last = value.line or last
             yield value
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        yield read_reject(source_name(path), last + 1, "invalid_gzip",
-                      f"the gzip stream is corrupt or cut off ({exc}); the rest of the file is "
-                      "this reject", "")
+        yield read_reject(
+            source_name(path),
+            last + 1,
+            "invalid_gzip",
+            f"the gzip stream is corrupt or cut off ({exc}); the rest of the file is this reject",
+            "",
+        )
 
 
-def _iter_values(path: str | os.PathLike[str], max_line_bytes: int,
-                 max_depth: int) -> Iterator[Parsed | Reject]:
+def _iter_values(
+    path: str | os.PathLike[str], max_line_bytes: int, max_depth: int
+) -> Iterator[Parsed | Reject]:
     source = source_name(path)
     raw = open_raw(path)
     try:
@@ -376,10 +427,14 @@ def _iter_values(path: str | os.PathLike[str], max_line_bytes: int,
             stream = put_back(head, unzipped)
         encoding = next((name for bom, name in _OTHER_BOMS.items() if head.startswith(bom)), None)
         if encoding:
-            yield read_reject(source, 1, "unsupported_encoding",
-                          f"the file is {encoding} (it starts with a {encoding} byte order mark); "
-                          f"convert it to UTF-8, e.g. iconv -f {encoding} -t UTF-8",
-                          head[:PREVIEW_CHARS].decode("utf-8", errors="replace"))
+            yield read_reject(
+                source,
+                1,
+                "unsupported_encoding",
+                f"the file is {encoding} (it starts with a {encoding} byte order mark); "
+                f"convert it to UTF-8, e.g. iconv -f {encoding} -t UTF-8",
+                head[:PREVIEW_CHARS].decode("utf-8", errors="replace"),
+            )
             return
         if head.startswith(_PARQUET_MAGIC):
             from selfreflect.formats.parquet import iter_parquet

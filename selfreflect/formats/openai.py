@@ -29,8 +29,7 @@ def to_conversation(obj: dict[str, Any], source: str, line: int) -> Conversation
     for i, item in enumerate(items):
         where = f"messages[{i}]"
         if not isinstance(item, dict):
-            raise RecordError("invalid_message", f"{where} is {type(item).__name__}, "
-                                                 "not an object")
+            raise RecordError("invalid_message", f"{where} is {type(item).__name__}, not an object")
         role, content = item.get("role"), item.get("content")
         if role in _CANONICAL and isinstance(content, str):
             messages.append(item)  # the common case: nothing to normalise

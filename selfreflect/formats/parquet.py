@@ -66,13 +66,22 @@ def from_row(row: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def write_parquet(records: Iterable[Conversation | dict[str, Any]],
-                  path: str | os.PathLike[str], batch_size: int = 1000) -> int:
+def write_parquet(
+    records: Iterable[Conversation | dict[str, Any]],
+    path: str | os.PathLike[str],
+    batch_size: int = 1000,
+) -> int:
     """Write records as Parquet atomically (needs the ``parquet`` extra); return the count."""
     pa = import_pyarrow()
     message = pa.struct([("role", pa.string()), ("content", pa.string()), ("name", pa.string())])
-    schema = pa.schema([("id", pa.string()), ("messages", pa.list_(message)),
-                        ("metadata", pa.string()), ("extra", pa.string())])
+    schema = pa.schema(
+        [
+            ("id", pa.string()),
+            ("messages", pa.list_(message)),
+            ("metadata", pa.string()),
+            ("extra", pa.string()),
+        ]
+    )
     count = 0
     with atomic_path(path) as tmp:
         writer = pa.parquet.ParquetWriter(tmp, schema)
@@ -92,8 +101,9 @@ def write_parquet(records: Iterable[Conversation | dict[str, Any]],
     return count
 
 
-def iter_parquet(path: str | os.PathLike[str] | IO[bytes], batch_size: int = 1000,
-                 name: str | None = None) -> Iterator[Parsed | Reject]:
+def iter_parquet(
+    path: str | os.PathLike[str] | IO[bytes], batch_size: int = 1000, name: str | None = None
+) -> Iterator[Parsed | Reject]:
     """Yield every row of a Parquet file (a path or an open binary file) as a JSON-safe value;
     ``line`` is the row number and ``name`` the source rejects name (default: the path).
 
@@ -115,6 +125,12 @@ def iter_parquet(path: str | os.PathLike[str] | IO[bytes], batch_size: int = 100
                 yield Parsed(row_number, json.loads(raw), raw)
     except (pa.ArrowException, OSError) as exc:
         line = row_number + 1
-        yield Reject(READ_STEP, "invalid_parquet",
-                     f"{name}:{line}: not a readable Parquet file ({exc}); the rest of the file "
-                     "is this reject", raw="", source=name, line=line)
+        yield Reject(
+            READ_STEP,
+            "invalid_parquet",
+            f"{name}:{line}: not a readable Parquet file ({exc}); the rest of the file "
+            "is this reject",
+            raw="",
+            source=name,
+            line=line,
+        )

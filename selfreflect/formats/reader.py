@@ -54,8 +54,9 @@ def read(
     return _read(source_name(path), values, module.NAME if module else None, detect_records)
 
 
-def _read(source: str, values: Iterator[Parsed | Reject], fmt: str | None,
-          detect_records: int) -> Iterator[Conversation | Reject]:
+def _read(
+    source: str, values: Iterator[Parsed | Reject], fmt: str | None, detect_records: int
+) -> Iterator[Conversation | Reject]:
     if fmt is None:
         head: list[Parsed | Reject] = []
         objects: list[Any] = []
@@ -78,13 +79,23 @@ def _convert(item: Parsed, source: str, fmt: str | None) -> Conversation | Rejec
     obj = item.value
     if not isinstance(obj, dict):
         kind = "null" if obj is None else type(obj).__name__
-        return reject(source, item.line, "not_an_object",
-                      f"a record must be a JSON object, got {kind}", item.raw)
+        return reject(
+            source,
+            item.line,
+            "not_an_object",
+            f"a record must be a JSON object, got {kind}",
+            item.raw,
+        )
     if fmt is None:
         keys = ", ".join(sorted(obj)[:8]) or "none"
-        return reject(source, item.line, "unknown_format",
-                      f"cannot tell the file's format from its first records (keys here: "
-                      f"{keys}); expected {EXPECTED}", item.raw)
+        return reject(
+            source,
+            item.line,
+            "unknown_format",
+            f"cannot tell the file's format from its first records (keys here: "
+            f"{keys}); expected {EXPECTED}",
+            item.raw,
+        )
     try:
         return get_format(fmt).to_conversation(obj, source, item.line)
     except RecordError as exc:

@@ -38,8 +38,7 @@ def to_conversation(obj: dict[str, Any], source: str, line: int) -> Conversation
     for i, item in enumerate(items):
         where = f"conversations[{i}]"
         if not isinstance(item, dict):
-            raise RecordError("invalid_message", f"{where} is {type(item).__name__}, "
-                                                 "not an object")
+            raise RecordError("invalid_message", f"{where} is {type(item).__name__}, not an object")
         role_key = "from" if "from" in item else "role"
         text_key = "value" if "value" in item else "content"
         role = check_role(item.get(role_key), where)

@@ -62,8 +62,9 @@ def read_head(fh: ByteReader, size: int = HEAD_BYTES) -> bytes:
     return b"".join(parts)
 
 
-def put_back(head: bytes, fh: ByteReader,
-              transform: Callable[[bytes], bytes] | None = None) -> IO[bytes]:
+def put_back(
+    head: bytes, fh: ByteReader, transform: Callable[[bytes], bytes] | None = None
+) -> IO[bytes]:
     """A buffered stream that yields ``head`` and then the rest of ``fh`` (read once)."""
     read = getattr(fh, "read1", fh.read)
     first = [head] if head else []

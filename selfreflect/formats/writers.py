@@ -28,8 +28,10 @@ def check_output_name(path: str | os.PathLike[str]) -> None:
     name = Path(path).name.lower()
     if not name.endswith(OUTPUT_SUFFIXES):
         known = ", ".join(OUTPUT_SUFFIXES)
-        raise ValueError(f"cannot tell the output format from the name {Path(path).name!r}; "
-                         f"end it in one of {known}")
+        raise ValueError(
+            f"cannot tell the output format from the name {Path(path).name!r}; "
+            f"end it in one of {known}"
+        )
 
 
 def check_writable(path: str | os.PathLike[str]) -> Path:
@@ -65,8 +67,9 @@ class JsonlWriter:
         self._raw = open(tmp, "wb")  # noqa: SIM115 - closed in __exit__
         binary: IO[bytes] | gzip.GzipFile = self._raw
         if self.compress:
-            binary = gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0,
-                                   compresslevel=6)  # gzip(1)'s default; 9 is ~4x slower
+            binary = gzip.GzipFile(
+                filename="", mode="wb", fileobj=self._raw, mtime=0, compresslevel=6
+            )  # gzip(1)'s default; 9 is ~4x slower
         self._fh = io.TextIOWrapper(binary, encoding="utf-8", newline="\n")
         return self
 
@@ -96,8 +99,9 @@ def _as_record(item: Conversation | dict[str, Any]) -> dict[str, Any]:
     return item.to_record() if isinstance(item, Conversation) else item
 
 
-def write_jsonl(records: Iterable[Conversation | dict[str, Any]],
-                path: str | os.PathLike[str]) -> int:
+def write_jsonl(
+    records: Iterable[Conversation | dict[str, Any]], path: str | os.PathLike[str]
+) -> int:
     """Write records as JSONL atomically (gzip if the name ends in ``.gz``); return the count."""
     with JsonlWriter(path) as out:
         for record in records:
@@ -105,8 +109,9 @@ def write_jsonl(records: Iterable[Conversation | dict[str, Any]],
     return out.count
 
 
-def write_jsonl_gz(records: Iterable[Conversation | dict[str, Any]],
-                   path: str | os.PathLike[str]) -> int:
+def write_jsonl_gz(
+    records: Iterable[Conversation | dict[str, Any]], path: str | os.PathLike[str]
+) -> int:
     """Write records as gzipped JSONL atomically, whatever the file name; return the count."""
     with JsonlWriter(path, compress=True) as out:
         for record in records:

@@ -55,16 +55,28 @@ class BatchNotDone(RuntimeError):
 class BatchClient(LLMClient):
     """An LLMClient that answers from the cache and collects every other request for a batch."""
 
-    def __init__(self, base_url: str, model: str, *, cache: Cache,
-                 failures: dict[str, LLMError], pending: dict[str, dict[str, Any]],
-                 **kw: Any):
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        *,
+        cache: Cache,
+        failures: dict[str, LLMError],
+        pending: dict[str, dict[str, Any]],
+        **kw: Any,
+    ):
         super().__init__(base_url, model, cache=cache, **kw)
         self.failures = failures
         self.pending = pending
 
-    async def complete(self, messages: list[dict[str, Any]], params: dict[str, Any] | None = None,
-                       *, prompt_version: str = "",
-                       response_format: dict[str, Any] | None = None) -> Completion:
+    async def complete(
+        self,
+        messages: list[dict[str, Any]],
+        params: dict[str, Any] | None = None,
+        *,
+        prompt_version: str = "",
+        response_format: dict[str, Any] | None = None,
+    ) -> Completion:
         body: dict[str, Any] = {"model": self.model, "messages": messages, **dict(params or {})}
         if response_format is not None:
             body["response_format"] = response_format
@@ -73,8 +85,9 @@ class BatchClient(LLMClient):
         hit = self.cache.get(key)
         if hit is not None:
             self.usage.count("cache_hits")
-            return Completion(hit["content"], hit.get("finish_reason"), hit.get("usage") or {},
-                              cached=True)
+            return Completion(
+                hit["content"], hit.get("finish_reason"), hit.get("usage") or {}, cached=True
+            )
         if key in self.failures:
             raise self.failures[key]
         self.pending[key] = body
@@ -89,10 +102,18 @@ def batch_line(custom_id: str, body: dict[str, Any]) -> dict[str, Any]:
 class BatchJob:
     """The Files/Batches side of a batch run, its state kept in ``directory``."""
 
-    def __init__(self, directory: str | Path, base_url: str, *, api_key_env: str,
-                 poll_seconds: float = 30.0, wait_seconds: float | None = None,
-                 max_retries: int = 4, timeout: float = 120.0,
-                 log: Callable[[str], None] = lambda line: None):
+    def __init__(
+        self,
+        directory: str | Path,
+        base_url: str,
+        *,
+        api_key_env: str,
+        poll_seconds: float = 30.0,
+        wait_seconds: float | None = None,
+        max_retries: int = 4,
+        timeout: float = 120.0,
+        log: Callable[[str], None] = lambda line: None,
+    ):
         self.dir = Path(directory)
         self.base_url = base_url.rstrip("/")
         self.api_key_env = api_key_env
@@ -129,15 +150,19 @@ class BatchJob:
             for line in path.read_text(encoding="utf-8").splitlines():
                 item = json.loads(line)
                 status = item.get("status")
-                out[item["custom_id"]] = (RequestRejected(item["message"], status)
-                                          if status and 400 <= status < 500 and status != 429
-                                          else ServerError(item["message"]))
+                out[item["custom_id"]] = (
+                    RequestRejected(item["message"], status)
+                    if status and 400 <= status < 500 and status != 429
+                    else ServerError(item["message"])
+                )
         return out
 
     def _fail(self, custom_id: str, status: int | None, message: str) -> None:
         with open(self.dir / "failures.jsonl", "a", encoding="utf-8") as f:
-            f.write(json.dumps({"custom_id": custom_id, "status": status,
-                                "message": message[:300]}) + "\n")
+            f.write(
+                json.dumps({"custom_id": custom_id, "status": status, "message": message[:300]})
+                + "\n"
+            )
 
     def _count(self, name: str, n: int = 1) -> None:
         self.counters[name] = self.counters.get(name, 0) + n
@@ -148,8 +173,9 @@ class BatchJob:
         key = read_api_key(self.api_key_env)
         if key:
             headers["Authorization"] = f"Bearer {key}"
-        return httpx.Client(base_url=self.base_url, headers=headers, timeout=self.timeout,
-                            trust_env=False)
+        return httpx.Client(
+            base_url=self.base_url, headers=headers, timeout=self.timeout, trust_env=False
+        )
 
     @staticmethod
     def _check(response: httpx.Response, what: str) -> httpx.Response:
@@ -172,23 +198,35 @@ class BatchJob:
             if state["batch"] is None:
                 state["round"] += 1
                 name = f"requests-{state['round']:03d}.jsonl"
-                lines = "".join(json.dumps(batch_line(k, b), ensure_ascii=False) + "\n"
-                                for k, b in pending.items())
+                lines = "".join(
+                    json.dumps(batch_line(k, b), ensure_ascii=False) + "\n"
+                    for k, b in pending.items()
+                )
                 self.dir.mkdir(parents=True, exist_ok=True)
                 (self.dir / name).write_text(lines, encoding="utf-8")
-                response = http.post("/files", data={"purpose": "batch"}, files={
-                    "file": (name, lines.encode("utf-8"), "application/jsonl")})
+                response = http.post(
+                    "/files",
+                    data={"purpose": "batch"},
+                    files={"file": (name, lines.encode("utf-8"), "application/jsonl")},
+                )
                 if response.status_code in (404, 405):  # no Files API: run the file offline
                     state["offline"] = name
                     self.save(state)
                     self._count("batch_requests", len(pending))
                     raise BatchNotDone(self._offline_hint(name))
                 uploaded = self._check(response, "uploading the batch input file").json()
-                created = self._check(http.post("/batches", json={
-                    "input_file_id": uploaded["id"], "endpoint": ENDPOINT,
-                    "completion_window": "24h",
-                    "metadata": {"selfreflect_round": str(state["round"])}}),
-                    "creating the batch").json()
+                created = self._check(
+                    http.post(
+                        "/batches",
+                        json={
+                            "input_file_id": uploaded["id"],
+                            "endpoint": ENDPOINT,
+                            "completion_window": "24h",
+                            "metadata": {"selfreflect_round": str(state["round"])},
+                        },
+                    ),
+                    "creating the batch",
+                ).json()
                 state["batch"] = created["id"]
                 self.save(state)
                 self._count("batches")
@@ -202,8 +240,10 @@ class BatchJob:
                 errors = (batch.get("errors") or {}).get("data") or [{}]
                 state["batch"] = None
                 self.save(state)
-                raise BatchFailed(f"batch {batch['id']} failed: "
-                                  f"{errors[0].get('message') or errors[0].get('code') or '?'}")
+                raise BatchFailed(
+                    f"batch {batch['id']} failed: "
+                    f"{errors[0].get('message') or errors[0].get('code') or '?'}"
+                )
             answered = self._collect(http, batch, cache, state)
             state["batch"] = None
             self.save(state)
@@ -213,10 +253,12 @@ class BatchJob:
         return self.dir / name.replace(".jsonl", ".output.jsonl")
 
     def _offline_hint(self, name: str) -> str:
-        return (f"the server at {self.base_url} has no Files API: run {self.dir / name} "
-                f"offline into {self._offline_output(name)} (e.g. vllm run-batch -i "
-                f"{self.dir / name} -o {self._offline_output(name)} --model MODEL), then "
-                "rerun the same command")
+        return (
+            f"the server at {self.base_url} has no Files API: run {self.dir / name} "
+            f"offline into {self._offline_output(name)} (e.g. vllm run-batch -i "
+            f"{self.dir / name} -o {self._offline_output(name)} --model MODEL), then "
+            "rerun the same command"
+        )
 
     def _read_offline(self, state: dict[str, Any], cache: Cache) -> None:
         """Store the answers of the round run offline (``requests-NNN.output.jsonl``)."""
@@ -224,8 +266,7 @@ class BatchJob:
         path = self._offline_output(name)
         if not path.exists():
             raise BatchNotDone(self._offline_hint(name))
-        lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()
-                 if x.strip()]
+        lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
         answered = self._store(lines, cache, state)
         state["offline"] = None
         self.save(state)
@@ -239,22 +280,27 @@ class BatchJob:
             if data.get("status") in DONE:
                 return data
             if self.wait_seconds is not None and time.monotonic() - start >= self.wait_seconds:
-                raise BatchNotDone(f"batch {batch_id} is still {data.get('status')}; rerun the "
-                                   "same command to resume it")
+                raise BatchNotDone(
+                    f"batch {batch_id} is still {data.get('status')}; rerun the "
+                    "same command to resume it"
+                )
             time.sleep(self.poll_seconds)
 
     def _lines(self, http: httpx.Client, file_id: str | None) -> list[dict[str, Any]]:
         if not file_id:
             return []
-        text = self._check(http.get(f"/files/{file_id}/content"),
-                           f"downloading file {file_id}").text
+        text = self._check(
+            http.get(f"/files/{file_id}/content"), f"downloading file {file_id}"
+        ).text
         return [json.loads(line) for line in text.splitlines() if line.strip()]
 
-    def _collect(self, http: httpx.Client, batch: dict[str, Any], cache: Cache,
-                 state: dict[str, Any]) -> int:
+    def _collect(
+        self, http: httpx.Client, batch: dict[str, Any], cache: Cache, state: dict[str, Any]
+    ) -> int:
         """Store the answers of ``batch`` in ``cache``; note its errors; count."""
-        lines = (self._lines(http, batch.get("output_file_id"))
-                 + self._lines(http, batch.get("error_file_id")))
+        lines = self._lines(http, batch.get("output_file_id")) + self._lines(
+            http, batch.get("error_file_id")
+        )
         return self._store(lines, cache, state)
 
     def _store(self, lines: list[dict[str, Any]], cache: Cache, state: dict[str, Any]) -> int:

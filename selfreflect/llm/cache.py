@@ -36,20 +36,26 @@ def _cache_error(exc: sqlite3.Error | OSError, directory: str) -> CacheError:
     """A one-line CacheError for a failed sqlite or file operation on the cache."""
     code = getattr(exc, "sqlite_errorname", "")
     if code == "SQLITE_FULL" or getattr(exc, "errno", None) == 28:
-        return CacheFull("the LLM answer cache cannot be written: the disk is full; free "
-                          "some space and run again (answers already cached are kept)")
+        return CacheFull(
+            "the LLM answer cache cannot be written: the disk is full; free "
+            "some space and run again (answers already cached are kept)"
+        )
     if code in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
-        return CacheError(f"the LLM answer cache {Path(directory) / CACHE_FILE} is not a "
-                          f"readable cache ({exc}); delete that file or pass another --cache "
-                          "directory")
-    return CacheError(f"the LLM answer cache in {directory} cannot be used: "
-                      f"{' '.join(str(exc).split())}")
+        return CacheError(
+            f"the LLM answer cache {Path(directory) / CACHE_FILE} is not a "
+            f"readable cache ({exc}); delete that file or pass another --cache "
+            "directory"
+        )
+    return CacheError(
+        f"the LLM answer cache in {directory} cannot be used: {' '.join(str(exc).split())}"
+    )
 
 
 def request_json(body: dict[str, Any]) -> bytes:
     """The canonical JSON of a request body (sorted keys, compact, UTF-8): sent and hashed."""
-    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      allow_nan=False).encode("utf-8")
+    return json.dumps(
+        body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    ).encode("utf-8")
 
 
 def content_key(content: bytes, prompt_version: str = "") -> str:
@@ -80,13 +86,16 @@ class Cache:
         if self._conn is None:
             folder = self.path.parent
             if folder.exists() and not folder.is_dir():
-                raise CacheError(f"the LLM cache must be a directory, but {folder} is a file; "
-                                 "pass a directory to --cache")
+                raise CacheError(
+                    f"the LLM cache must be a directory, but {folder} is a file; "
+                    "pass a directory to --cache"
+                )
             conn = None
             try:
                 folder.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(self.path, isolation_level=None,
-                                       check_same_thread=False, timeout=30)
+                conn = sqlite3.connect(
+                    self.path, isolation_level=None, check_same_thread=False, timeout=30
+                )
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.execute(
@@ -115,9 +124,11 @@ class Cache:
         """The stored value, or None."""
         with self._lock:
             try:
-                row = self._connect().execute(
-                    "SELECT value FROM completions WHERE key = ?", (key,)
-                ).fetchone()
+                row = (
+                    self._connect()
+                    .execute("SELECT value FROM completions WHERE key = ?", (key,))
+                    .fetchone()
+                )
             except sqlite3.Error as exc:
                 raise _cache_error(exc, self.directory) from None
         return json.loads(row[0]) if row else None
@@ -137,8 +148,7 @@ class Cache:
     def __len__(self) -> int:
         with self._lock:
             try:
-                return self._connect().execute(
-                    "SELECT COUNT(*) FROM completions").fetchone()[0]
+                return self._connect().execute("SELECT COUNT(*) FROM completions").fetchone()[0]
             except sqlite3.Error as exc:
                 raise _cache_error(exc, self.directory) from None
 

@@ -62,18 +62,22 @@ def check_base_url(base_url: str) -> None:
         parts = urlsplit(base_url)
         port = parts.port
     except ValueError:
-        raise ValueError("the base URL is not a valid URL; give one like "
-                         "http://localhost:8000/v1") from None
+        raise ValueError(
+            "the base URL is not a valid URL; give one like http://localhost:8000/v1"
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         shown = base_url if "@" not in base_url else "<the URL with its credentials hidden>"
-        raise ValueError(f"the base URL {shown!r:.80} needs http:// or https:// and a host, "
-                         "e.g. http://localhost:8000/v1")
+        raise ValueError(
+            f"the base URL {shown!r:.80} needs http:// or https:// and a host, "
+            "e.g. http://localhost:8000/v1"
+        )
     if parts.username is not None or parts.password is not None:
         host = parts.hostname + (f":{port}" if port else "")
         raise ValueError(
             f"the base URL carries a user name or password ({parts.scheme}://***@{host}"
             f"{parts.path}); remove them and put the credential in ${DEFAULT_KEY_ENV} (sent "
-            "as a Bearer token), so it is never written to a recipe, report or message")
+            "as a Bearer token), so it is never written to a recipe, report or message"
+        )
 
 
 def read_api_key(env_name: str = DEFAULT_KEY_ENV) -> str | None:
@@ -157,8 +161,10 @@ class LLMClient:
         self.strict_ok: bool | None = None
 
     def __repr__(self) -> str:
-        return (f"LLMClient(base_url={self.base_url!r}, model={self.model!r}, "
-                f"api_key_env={self.api_key_env!r}, concurrency={self.concurrency})")
+        return (
+            f"LLMClient(base_url={self.base_url!r}, model={self.model!r}, "
+            f"api_key_env={self.api_key_env!r}, concurrency={self.concurrency})"
+        )
 
     # -- plumbing ------------------------------------------------------------------------
     def _transports(self) -> list[httpx.AsyncBaseTransport]:
@@ -175,8 +181,11 @@ class LLMClient:
         """
         if self._http is None:
             self._secret = read_api_key(self.api_key_env)
-            self._headers = {"Content-Type": "application/json", "Accept": "application/json",
-                             "User-Agent": USER_AGENT}
+            self._headers = {
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                "User-Agent": USER_AGENT,
+            }
             if self._secret:
                 self._headers["Authorization"] = f"Bearer {self._secret}"
             t = self.timeouts
@@ -191,8 +200,10 @@ class LLMClient:
                 nodelay = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
                 proxy = env_proxy(self.base_url)
                 self._http = [
-                    httpx.AsyncHTTPTransport(limits=limits, verify=tls or False, proxy=proxy,
-                                             socket_options=nodelay) if proxy
+                    httpx.AsyncHTTPTransport(
+                        limits=limits, verify=tls or False, proxy=proxy, socket_options=nodelay
+                    )
+                    if proxy
                     else AsyncioTransport(limits=limits, ssl_context=tls, socket_options=nodelay)
                     for _ in range(n_pools)
                 ]
@@ -203,8 +214,13 @@ class LLMClient:
         """POST a JSON body through the least busy transport; the response is read."""
         transports = self._transports()
         index = min(range(len(transports)), key=self._busy.__getitem__)
-        request = httpx.Request("POST", self._url, headers=self._headers, content=content,
-                                extensions={"timeout": self._timeout})
+        request = httpx.Request(
+            "POST",
+            self._url,
+            headers=self._headers,
+            content=content,
+            extensions={"timeout": self._timeout},
+        )
         self._busy[index] += 1
         try:
             response = await transports[index].handle_async_request(request)
@@ -251,8 +267,9 @@ class LLMClient:
             hit = self.cache.get(key)
             if hit is not None:
                 self.usage.count("cache_hits")
-                return Completion(hit["content"], hit.get("finish_reason"),
-                                  hit.get("usage") or {}, cached=True)
+                return Completion(
+                    hit["content"], hit.get("finish_reason"), hit.get("usage") or {}, cached=True
+                )
         if self._unusable is not None:
             raise self._unusable
         if self.budget is not None:
@@ -269,8 +286,9 @@ class LLMClient:
             if self._rpm is not None:
                 await self._rpm.acquire(1)
             if self._tpm is not None:
-                await self._tpm.acquire(estimate_tokens(messages) + int(params.get("max_tokens")
-                                                                        or 0))
+                await self._tpm.acquire(
+                    estimate_tokens(messages) + int(params.get("max_tokens") or 0)
+                )
             try:
                 completion = await self._post_with_retries(content)
             except (ConnectionFailed, RequestRejected) as exc:
@@ -292,7 +310,8 @@ class LLMClient:
         if self._unusable is None and self._hopeless >= UNUSABLE_AFTER:
             self._unusable = ServerUnusable(
                 f"the LLM server at {self.base_url} (model {self.model!r}) cannot be used: the "
-                f"first {self._hopeless} calls failed and none worked; last: {failure}")
+                f"first {self._hopeless} calls failed and none worked; last: {failure}"
+            )
         if self._unusable is not None:
             raise self._unusable from None
 
@@ -310,8 +329,10 @@ class LLMClient:
                     response = await self._post(content)
             except TimeoutError:  # the call's own deadline, not one read or connect
                 self.usage.count("hung")
-                raise Hung(f"no complete answer within total_timeout={self.timeouts.total:g}s "
-                           f"(attempt {retry + 1})") from None
+                raise Hung(
+                    f"no complete answer within total_timeout={self.timeouts.total:g}s "
+                    f"(attempt {retry + 1})"
+                ) from None
             except httpx.TimeoutException as exc:
                 failure = Timeout(f"timed out ({type(exc).__name__})")
             except _BrokenBody as exc:
@@ -335,18 +356,23 @@ class LLMClient:
                         )
                     failure = RateLimited(detail) if status == 429 else ServerError(detail)
                 else:
-                    raise RequestRejected(f"HTTP {status}: {_snippet(response, self._secret)}",
-                                          status)
+                    raise RequestRejected(
+                        f"HTTP {status}: {_snippet(response, self._secret)}", status
+                    )
             if retry >= policy.max_retries:
                 raise type(failure)(f"{failure} (after {retry + 1} attempts)")
             pause = wait if wait is not None else policy.backoff(retry)
             if loop.time() + pause >= deadline:
                 if isinstance(failure, Timeout):  # silent until the end: the call hung
                     self.usage.count("hung")
-                    raise Hung(f"no answer within total_timeout={self.timeouts.total:g}s "
-                               f"({retry + 1} attempts; last: {failure})")
-                raise type(failure)(f"{failure} (after {retry + 1} attempts; no time left for "
-                                    f"another within total_timeout={self.timeouts.total:g}s)")
+                    raise Hung(
+                        f"no answer within total_timeout={self.timeouts.total:g}s "
+                        f"({retry + 1} attempts; last: {failure})"
+                    )
+                raise type(failure)(
+                    f"{failure} (after {retry + 1} attempts; no time left for "
+                    f"another within total_timeout={self.timeouts.total:g}s)"
+                )
             log.debug("retry %d after %.2fs: %s", retry + 1, pause, failure)
             self.usage.count("retries")
             retry += 1

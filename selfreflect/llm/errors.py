@@ -125,9 +125,20 @@ class ServerUnusable(RuntimeError):
 #: Every reason code an LLM call can fail with, and what it means (feeds Step.reasons).
 REASONS: dict[str, str] = {
     cls.reason: (cls.__doc__ or "").strip()
-    for cls in (RateLimited, ServerError, Timeout, Hung, ConnectionFailed, ResponseBroken,
-                TransportError,
-                RequestRejected, BadResponse, Truncated, InvalidOutput, BudgetExhausted)
+    for cls in (
+        RateLimited,
+        ServerError,
+        Timeout,
+        Hung,
+        ConnectionFailed,
+        ResponseBroken,
+        TransportError,
+        RequestRejected,
+        BadResponse,
+        Truncated,
+        InvalidOutput,
+        BudgetExhausted,
+    )
 }
 
 
@@ -142,14 +153,14 @@ def scrub(text: str, secret: str | None) -> str:
     text = text.replace(secret, MASK)
     if len(secret) < SECRET_RUN:
         return text
-    pieces = {secret[i:i + SECRET_RUN] for i in range(len(secret) - SECRET_RUN + 1)}
+    pieces = {secret[i : i + SECRET_RUN] for i in range(len(secret) - SECRET_RUN + 1)}
     if not any(piece in text for piece in pieces):
         return text
     hidden = bytearray(len(text))
     for piece in pieces:
         start = text.find(piece)
         while start != -1:
-            hidden[start:start + SECRET_RUN] = b"\x01" * SECRET_RUN
+            hidden[start : start + SECRET_RUN] = b"\x01" * SECRET_RUN
             start = text.find(piece, start + 1)
     out, i = [], 0
     while i < len(text):

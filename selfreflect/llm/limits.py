@@ -20,8 +20,9 @@ class TokenBucket:
 
     def _refill(self) -> None:
         now = time.monotonic()
-        self._tokens = min(self._capacity,
-                           self._tokens + (now - self._stamp) * self.per_minute / 60.0)
+        self._tokens = min(
+            self._capacity, self._tokens + (now - self._stamp) * self.per_minute / 60.0
+        )
         self._stamp = now
 
     async def acquire(self, amount: float = 1.0) -> float:

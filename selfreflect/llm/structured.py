@@ -30,8 +30,10 @@ REASK = (
     "Your reply could not be used: {error}\n"
     "Reply again with only one JSON object that matches the required format, nothing else."
 )
-CUT = ("your reply was cut off at the token limit; write a shorter critique and answer so that "
-       "the whole JSON object fits")
+CUT = (
+    "your reply was cut off at the token limit; write a shorter critique and answer so that "
+    "the whole JSON object fits"
+)
 
 
 def parse_json_object(text: str) -> dict[str, Any]:
@@ -225,8 +227,9 @@ async def ask_json(
     convo = list(messages)
     count = client.usage.count
     for attempt in range(max_reasks + 1):
-        completion = await _complete(client, convo, params, prompt_version,
-                                     (name, schema) if use_response_format else None)
+        completion = await _complete(
+            client, convo, params, prompt_version, (name, schema) if use_response_format else None
+        )
         problem, value = _problem(completion, schema, check, count)
         if problem is None:
             return StructuredAnswer(value, completion.content, attempt, completion.cached)
@@ -241,8 +244,9 @@ async def ask_json(
     raise AssertionError("unreachable")
 
 
-def _problem(completion: Completion, schema: dict[str, Any], check: Check | None,
-             count: Count) -> tuple[Problem | None, dict[str, Any]]:
+def _problem(
+    completion: Completion, schema: dict[str, Any], check: Check | None, count: Count
+) -> tuple[Problem | None, dict[str, Any]]:
     """``(what is wrong with completion as an answer, the value read)``; None: usable. The
     fixes made while reading are counted only for an answer that is used."""
     if completion.finish_reason == "length":
@@ -291,8 +295,9 @@ async def _complete(
         if flag and getattr(client, flag) is False:
             continue  # refused (by another call) since this one started
         try:
-            completion = await client.complete(messages, params, prompt_version=prompt_version,
-                                               response_format=response_format)
+            completion = await client.complete(
+                messages, params, prompt_version=prompt_version, response_format=response_format
+            )
         except RequestRejected as exc:
             if exc.status != 400 or not flag:
                 for undo, before in marked:
@@ -303,8 +308,9 @@ async def _complete(
             continue
         for refused, before in marked:
             if before is None:
-                client.usage.count("strict_refused" if refused == "strict_ok"
-                                   else "response_format_refused")
+                client.usage.count(
+                    "strict_refused" if refused == "strict_ok" else "response_format_refused"
+                )
         if flag:
             setattr(client, flag, True)
             client.response_format_ok = True

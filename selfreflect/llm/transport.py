@@ -26,8 +26,9 @@ import httpcore
 import httpx
 
 #: A ``setsockopt`` argument tuple, as httpcore's network backends take it.
-SocketOption = (tuple[int, int, int] | tuple[int, int, bytes | bytearray]
-                | tuple[int, int, None, int])
+SocketOption = (
+    tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
+)
 
 
 class AsyncioStream(httpcore.AsyncNetworkStream):
@@ -64,8 +65,12 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         """Close the connection (no TLS close_notify round trip, as httpcore's own backends)."""
         self._writer.close()
 
-    async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
-                        timeout: float | None = None) -> httpcore.AsyncNetworkStream:
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
         """Upgrade this connection to TLS in place."""
         try:
             async with asyncio.timeout(timeout):
@@ -90,27 +95,38 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             return self._writer.get_extra_info("socket")
         if info == "is_readable":
             # an idle connection is "readable" when the server closed it or sent something
-            return (self._reader.at_eof() or self._writer.is_closing()
-                    or self._reader.exception() is not None
-                    or is_socket_readable(self._writer.get_extra_info("socket")))
+            return (
+                self._reader.at_eof()
+                or self._writer.is_closing()
+                or self._reader.exception() is not None
+                or is_socket_readable(self._writer.get_extra_info("socket"))
+            )
         return None
 
 
 class AsyncioBackend(httpcore.AsyncNetworkBackend):
     """Opens :class:`AsyncioStream` connections."""
 
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                          local_address: str | None = None,
-                          socket_options: Iterable[SocketOption] | None = None,
-                          ) -> httpcore.AsyncNetworkStream:
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[SocketOption] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
         """A TCP connection (asyncio sets TCP_NODELAY itself)."""
         local = (local_address, 0) if local_address else None
-        return await _connect(asyncio.open_connection(host, port, local_addr=local),
-                              timeout, socket_options)
+        return await _connect(
+            asyncio.open_connection(host, port, local_addr=local), timeout, socket_options
+        )
 
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,
-                                  socket_options: Iterable[SocketOption] | None = None,
-                                  ) -> httpcore.AsyncNetworkStream:
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[SocketOption] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
         """A Unix-socket connection."""
         return await _connect(asyncio.open_unix_connection(path), timeout, socket_options)
 
@@ -119,9 +135,11 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         await asyncio.sleep(seconds)
 
 
-async def _connect(opening: Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]],
-                   timeout: float | None,
-                   options: Iterable[SocketOption] | None) -> AsyncioStream:
+async def _connect(
+    opening: Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]],
+    timeout: float | None,
+    options: Iterable[SocketOption] | None,
+) -> AsyncioStream:
     """Await a connection within ``timeout``, set the socket options, map errors to httpcore's."""
     try:
         async with asyncio.timeout(timeout):
@@ -204,8 +222,13 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
     network-backend API.
     """
 
-    def __init__(self, *, limits: httpx.Limits, ssl_context: ssl.SSLContext | None = None,
-                 socket_options: Iterable[SocketOption] | None = None):
+    def __init__(
+        self,
+        *,
+        limits: httpx.Limits,
+        ssl_context: ssl.SSLContext | None = None,
+        socket_options: Iterable[SocketOption] | None = None,
+    ):
         self.pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl_context,
             max_connections=limits.max_connections,
@@ -220,17 +243,21 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
         url = request.url
         core = httpcore.Request(
             method=request.method,
-            url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port,
-                             target=url.raw_path),
+            url=httpcore.URL(
+                scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+            ),
             headers=request.headers.raw,
             content=request.stream,  # type: ignore[arg-type]  # an async byte stream
             extensions=request.extensions,
         )
         with httpx_errors():
             response = await self.pool.handle_async_request(core)
-        return httpx.Response(status_code=response.status, headers=response.headers,
-                              stream=_ResponseStream(response.stream),
-                              extensions=response.extensions)
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_ResponseStream(response.stream),
+            extensions=response.extensions,
+        )
 
     async def aclose(self) -> None:
         """Close every connection of the pool."""

@@ -64,15 +64,16 @@ class LLMStep(Step):
     """
 
     reasons: ClassVar[dict[str, str]] = {
-        **REASONS, "batch_unanswered": "the batch run ended before this request was answered"}
+        **REASONS,
+        "batch_unanswered": "the batch run ended before this request was answered",
+    }
     batchable: ClassVar[bool] = True  # one independent call chain per record
     #: Set by an engine that runs copies of the step in several processes, to give them one
     #: Budget for the whole run (the Ray engine's shared counter); None: the step's own.
     #: (Not parameters: ``init=False`` keeps them out of the signature, so out of recipes.)
     budget_factory: Callable[[], Budget] | None = field(default=None, init=False, compare=False)
     #: Set on an instance to make its client another way (the ``--batch`` run's BatchClient).
-    client_factory: Callable[[], LLMClient] | None = field(default=None, init=False,
-                                                           compare=False)
+    client_factory: Callable[[], LLMClient] | None = field(default=None, init=False, compare=False)
     _client: LLMClient | None = field(default=None, init=False, compare=False)
 
     # defaults that need no network at construction

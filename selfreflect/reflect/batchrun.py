@@ -19,8 +19,9 @@ from selfreflect.reflect.base import LLMStep
 from selfreflect.report import Report
 
 
-def run_batch(step: LLMStep, job: Any, directory: str, *, poll_seconds: float,
-              wait_seconds: float | None) -> Report:
+def run_batch(
+    step: LLMStep, job: Any, directory: str, *, poll_seconds: float, wait_seconds: float | None
+) -> Report:
     """Run ``job`` (whose pipeline is ``[step]``) through batches kept in ``directory``."""
     from selfreflect import runner
 
@@ -28,16 +29,27 @@ def run_batch(step: LLMStep, job: Any, directory: str, *, poll_seconds: float,
     if step.cache is None:
         step.cache = str(Path(directory) / "cache")
     cache_dir = step.cache
-    batch = BatchJob(directory, base_url, api_key_env=step.api_key_env,
-                     poll_seconds=poll_seconds, wait_seconds=wait_seconds,
-                     max_retries=step.max_retries,
-                     log=lambda line: print(f"selfreflect: {line}", file=sys.stderr))
+    batch = BatchJob(
+        directory,
+        base_url,
+        api_key_env=step.api_key_env,
+        poll_seconds=poll_seconds,
+        wait_seconds=wait_seconds,
+        max_retries=step.max_retries,
+        log=lambda line: print(f"selfreflect: {line}", file=sys.stderr),
+    )
     failures: dict[str, LLMError] = batch.failures()
     pending: dict[str, dict[str, Any]] = {}
 
     def client() -> BatchClient:
-        return BatchClient(base_url, model, cache=Cache(cache_dir), failures=failures,
-                           pending=pending, api_key_env=step.api_key_env)
+        return BatchClient(
+            base_url,
+            model,
+            cache=Cache(cache_dir),
+            failures=failures,
+            pending=pending,
+            api_key_env=step.api_key_env,
+        )
 
     step.client_factory = client
     # a turn can take 1 + max_reasks answers, each after up to 2 refused format rungs, and
@@ -46,8 +58,9 @@ def run_batch(step: LLMStep, job: Any, directory: str, *, poll_seconds: float,
         pending.clear()
         state = batch.state()
         if state["batch"] is None and not state.get("offline"):
-            for _kept in job.pipeline.stream(runner.read_inputs(job.inputs, job.format),
-                                             lambda reject: None):
+            for _kept in job.pipeline.stream(
+                runner.read_inputs(job.inputs, job.format), lambda reject: None
+            ):
                 pass
             if not pending:
                 break

@@ -81,7 +81,8 @@ class LLMJudge(LLMStep):
     reject_on: str = "yes"
     on_error: str = "reject"
     max_tokens: Annotated[int, Field(ge=1, le=1_000_000)] | None = field(  # a verdict and a reason
-        default=512, kw_only=True)
+        default=512, kw_only=True
+    )
 
     def check_params(self) -> None:
         if self.reject_on not in ("yes", "no"):

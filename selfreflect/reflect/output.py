@@ -66,12 +66,14 @@ def sft_record(conv: Conversation, l_: int, answer: str, info: dict[str, Any]) -
     """Prefix + K + ``answer`` as a new conversation, id ``<record id>#<turn>``."""
     messages = [*conv.messages[:l_], conv.messages[l_].model_copy(update={"content": answer})]
     metadata = {**conv.metadata, "reflect": info}
-    return Conversation(id=example_id(conv, l_), messages=messages,
-                        metadata=metadata).at(conv.source, conv.line)
+    return Conversation(id=example_id(conv, l_), messages=messages, metadata=metadata).at(
+        conv.source, conv.line
+    )
 
 
-def preference_record(conv: Conversation, l_: int, revised: str,
-                      info: dict[str, Any]) -> PreferencePair:
+def preference_record(
+    conv: Conversation, l_: int, revised: str, info: dict[str, Any]
+) -> PreferencePair:
     """prompt = prefix + K, chosen = the revision, rejected = the original answer."""
     prompt = list(conv.messages[:l_])
     original = conv.messages[l_]
@@ -88,8 +90,9 @@ def preference_record(conv: Conversation, l_: int, revised: str,
     return pair
 
 
-def conversation_record(conv: Conversation, infos: list[dict[str, Any]],
-                        failed: list[dict[str, Any]]) -> Conversation:
+def conversation_record(
+    conv: Conversation, infos: list[dict[str, Any]], failed: list[dict[str, Any]]
+) -> Conversation:
     """The original conversation with every critique and revision in ``metadata["reflect"]``
     and the turns whose review failed (turn, reason, detail) in ``metadata["reflect_failed"]``."""
     metadata = {**conv.metadata, "reflect": infos}
@@ -98,18 +101,24 @@ def conversation_record(conv: Conversation, infos: list[dict[str, Any]],
     return conv.model_copy(update={"metadata": metadata})
 
 
-def examples_record(conv: Conversation, examples: list[Conversation],
-                    infos: list[dict[str, Any]], failed: list[dict[str, Any]]) -> Conversation:
+def examples_record(
+    conv: Conversation,
+    examples: list[Conversation],
+    infos: list[dict[str, Any]],
+    failed: list[dict[str, Any]],
+) -> Conversation:
     """The one example, or ``conv`` carrying ``examples`` with the reviews and failures in its
     metadata (a lone example notes the failed turns in its own metadata)."""
     if len(examples) == 1:
         (example,) = examples
         if failed:
-            example = example.model_copy(update={"metadata": {**example.metadata,
-                                                              "reflect_failed": failed}})
+            example = example.model_copy(
+                update={"metadata": {**example.metadata, "reflect_failed": failed}}
+            )
         return example
     metadata = {**conv.metadata, "reflect": infos}
     if failed:
         metadata["reflect_failed"] = failed
-    return Examples(id=conv.id, messages=conv.messages, metadata=metadata,
-                    examples=examples).at(conv.source, conv.line)
+    return Examples(id=conv.id, messages=conv.messages, metadata=metadata, examples=examples).at(
+        conv.source, conv.line
+    )

@@ -76,15 +76,15 @@ class JsonReflectPrompt(ReflectPrompt):
             f"Turns {l_ + 1} to {last} came later: they show what the user actually needed "
             f"or where turn {l_} fell short.\n\n"
             "Do this:\n"
-            f"1. Decide the verdict: \"keep\" if turn {l_} is already a good first reply to turn "
-            f"{k}, otherwise \"revise\".\n"
+            f'1. Decide the verdict: "keep" if turn {l_} is already a good first reply to turn '
+            f'{k}, otherwise "revise".\n'
             f"2. Write a critique of turn {l_} based on the later turns.\n"
             f"3. List in evidence_turns the later turns (numbers {l_ + 1} to {last}) the "
             "critique relies on.\n"
             f"4. If revising, write revised_answer: a new reply to turn {k} that reads as the "
             f"first and only reply to it. Its reader has seen only turns 0 to {k}: do not refer "
-            "to, quote or apologise for anything in the later turns (no \"as I said\", no "
-            "\"sorry for the confusion\"). If keeping, revised_answer is \"\".\n\n"
+            'to, quote or apologise for anything in the later turns (no "as I said", no '
+            '"sorry for the confusion"). If keeping, revised_answer is "".\n\n'
             "Reply with only this JSON object:\n"
             '{"verdict": "keep" or "revise", "critique": "...", "evidence_turns": [...], '
             '"revised_answer": "..."}'
@@ -93,8 +93,10 @@ class JsonReflectPrompt(ReflectPrompt):
 
     def check(self, value: dict[str, Any], k: int, l_: int, n: int) -> Problem | None:
         if value["verdict"] == "revise" and not value["revised_answer"].strip():
-            return Problem(f'the verdict is "revise" but revised_answer is empty: write the new '
-                           f"reply to turn {k}, or give the verdict \"keep\"")
+            return Problem(
+                f'the verdict is "revise" but revised_answer is empty: write the new '
+                f'reply to turn {k}, or give the verdict "keep"'
+            )
         return None
 
     def read(self, value: dict[str, Any], original: str) -> Reflection:

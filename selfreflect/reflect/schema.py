@@ -16,8 +16,12 @@ from typing import Any
 
 def _object(properties: dict[str, Any]) -> dict[str, Any]:
     """A closed object schema with every property required."""
-    return {"type": "object", "properties": properties, "required": list(properties),
-            "additionalProperties": False}
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
 
 
 @cache
@@ -25,24 +29,32 @@ def reflection_schema(first: int, end: int) -> dict[str, Any]:
     """The critique/rewrite answer (prompt ``reflect-json-v1``) for a request whose later turns
     are ``first`` to ``end - 1``: evidence turns can only be those. One shared object per range
     (treat it as read-only), so validators are built once per range."""
-    return _object({
-        "verdict": {"type": "string", "enum": ["keep", "revise"]},
-        "critique": {"type": "string"},
-        "evidence_turns": {"type": "array",
-                           "items": {"type": "integer", "enum": list(range(first, end))}},
-        "revised_answer": {"type": "string"},
-    })
+    return _object(
+        {
+            "verdict": {"type": "string", "enum": ["keep", "revise"]},
+            "critique": {"type": "string"},
+            "evidence_turns": {
+                "type": "array",
+                "items": {"type": "integer", "enum": list(range(first, end))},
+            },
+            "revised_answer": {"type": "string"},
+        }
+    )
 
 
 #: The seed's answer format (prompt ``seed-kcl-v1``): K echoed, C the criticism, L the new answer.
-SEED_KCL: dict[str, Any] = _object({
-    "K": {"type": "string"},
-    "C": {"type": "string"},
-    "L": {"type": "string"},
-})
+SEED_KCL: dict[str, Any] = _object(
+    {
+        "K": {"type": "string"},
+        "C": {"type": "string"},
+        "L": {"type": "string"},
+    }
+)
 
 #: A yes/no judgement with a reason (``llm_judge``).
-JUDGEMENT: dict[str, Any] = _object({
-    "answer": {"type": "string", "enum": ["yes", "no"]},
-    "reason": {"type": "string"},
-})
+JUDGEMENT: dict[str, Any] = _object(
+    {
+        "answer": {"type": "string", "enum": ["yes", "no"]},
+        "reason": {"type": "string"},
+    }
+)

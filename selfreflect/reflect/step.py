@@ -53,8 +53,7 @@ def candidate_turns(conv: Conversation) -> list[tuple[int, int]]:
     its place would lose the call.
     """
     last = len(conv.messages) - 1
-    return [(k, l_) for k, l_ in conv.pairs()
-            if l_ < last and not conv.messages[l_].calls_tools]
+    return [(k, l_) for k, l_ in conv.pairs() if l_ < last and not conv.messages[l_].calls_tools]
 
 
 def select_turns(pairs: list[tuple[int, int]], turns: str) -> list[tuple[int, int]]:
@@ -63,7 +62,7 @@ def select_turns(pairs: list[tuple[int, int]], turns: str) -> list[tuple[int, in
         return pairs[:1]
     if turns == "all":
         return pairs
-    return pairs[-int(turns.split(":", 1)[1]):]
+    return pairs[-int(turns.split(":", 1)[1]) :]
 
 
 def _same_text(a: str, b: str) -> bool:
@@ -161,8 +160,9 @@ class Reflect(LLMStep):
             else:
                 count("turns_keep")  # judged good: no preference pair
         if not examples:
-            return self.reject(conv, "verdict_keep", f"turn {infos[0]['turn']}: "
-                               f"{infos[0]['critique'][:200]}")
+            return self.reject(
+                conv, "verdict_keep", f"turn {infos[0]['turn']}: {infos[0]['critique'][:200]}"
+            )
         count("examples", len(examples))
         return examples_record(conv, examples, infos, failed)
 
@@ -173,8 +173,9 @@ class Reflect(LLMStep):
         original = conv.messages[l_].text
 
         def check(value: dict[str, Any]) -> Problem | None:
-            return prompt.check(value, k, l_, n) or self.problem(conv, k, l_,
-                                                                  prompt.read(value, original))
+            return prompt.check(value, k, l_, n) or self.problem(
+                conv, k, l_, prompt.read(value, original)
+            )
 
         answer = await ask_json(
             self.client,
@@ -193,17 +194,23 @@ class Reflect(LLMStep):
         """Why reflection ``r`` of answer ``l_`` cannot be used as it is (a re-ask), or None."""
         expected = conv.messages[k].text
         if r.k_echo is not None and not _same_text(r.k_echo, expected):
-            return Problem(f"K must be the user turn unchanged: you wrote {r.k_echo[:80]!r}, "
-                           f"it is {expected[:80]!r}", KMismatch)
+            return Problem(
+                f"K must be the user turn unchanged: you wrote {r.k_echo[:80]!r}, "
+                f"it is {expected[:80]!r}",
+                KMismatch,
+            )
         if self.leak_guard and r.revised is not None:
-            later_users = [m.text for m in conv.messages[l_ + 1:] if m.role == "user"]
+            later_users = [m.text for m in conv.messages[l_ + 1 :] if m.role == "user"]
             earlier = [m.text for m in conv.messages[: k + 1]]
             leak = find_hindsight_leak(r.revised, later_users, earlier)
             if leak:
-                return Problem(f"the revised answer {leak}; its reader has seen only the "
-                               f"conversation up to turn {k}: write it as the first and only "
-                               "reply, without referring to the later turns", HindsightLeak,
-                               max_reasks=1)
+                return Problem(
+                    f"the revised answer {leak}; its reader has seen only the "
+                    f"conversation up to turn {k}: write it as the first and only "
+                    "reply, without referring to the later turns",
+                    HindsightLeak,
+                    max_reasks=1,
+                )
         return None
 
     def info(self, conv: Conversation, l_: int, r: Reflection) -> dict[str, Any]:

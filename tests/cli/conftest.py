@@ -16,7 +16,7 @@ from selfreflect import Conversation, Filter, Pipeline, Rewriter
 HAS_RECIPE = importlib.util.find_spec("selfreflect.recipe") is not None
 
 # Used only when selfreflect.recipe is missing: `steps: []` recipes and the name "default".
-FAKE_RECIPE_SHIM = r'''
+FAKE_RECIPE_SHIM = r"""
 import sys, types, yaml
 from selfreflect.pipeline import Pipeline
 m = types.ModuleType("selfreflect.recipe")
@@ -42,7 +42,7 @@ import selfreflect
 selfreflect.recipe = m
 from selfreflect.cli import main
 sys.exit(main(sys.argv[1:]))
-'''
+"""
 
 
 class DropShortAnswers(Filter):
@@ -64,8 +64,11 @@ class StraightQuotes(Rewriter):
         if not any("\u2019" in m.content for m in conv.messages):
             return conv
         return conv.with_messages(
-            [m.model_copy(update={"content": m.content.replace("\u2019", "'")})
-             for m in conv.messages])
+            [
+                m.model_copy(update={"content": m.content.replace("\u2019", "'")})
+                for m in conv.messages
+            ]
+        )
 
 
 class Boom(Filter):
@@ -84,8 +87,16 @@ def fake_recipes(monkeypatch):
         pass
 
     class Recipe:  # the shape of selfreflect.recipe.Recipe
-        def __init__(self, pipeline, input=None, output=None, rejects=None, report=None,
-                     workers=None, engine=None):
+        def __init__(
+            self,
+            pipeline,
+            input=None,
+            output=None,
+            rejects=None,
+            report=None,
+            workers=None,
+            engine=None,
+        ):
             self.pipeline, self.input, self.output = pipeline, input, output
             self.rejects, self.report = rejects, report
             self.workers, self.engine = workers, engine
@@ -122,7 +133,13 @@ def run_cli(tmp_path):
         prefix = [sys.executable, str(shim)]
 
     def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*prefix, *args], capture_output=True, text=True, timeout=120,
-                              cwd=cwd, stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            [*prefix, *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+        )
 
     return run

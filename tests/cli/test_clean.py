@@ -10,16 +10,27 @@ import pytest
 
 from selfreflect.cli import main
 
-GOOD = {"id": "g1", "messages": [{"role": "user", "content": "How\u2019s the sea?"},
-                                 {"role": "assistant", "content": "Calm tonight, friend."}]}
-SHORT = {"id": "s1", "messages": [{"role": "user", "content": "Hi"},
-                                  {"role": "assistant", "content": "Ok."}]}
+GOOD = {
+    "id": "g1",
+    "messages": [
+        {"role": "user", "content": "How\u2019s the sea?"},
+        {"role": "assistant", "content": "Calm tonight, friend."},
+    ],
+}
+SHORT = {
+    "id": "s1",
+    "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Ok."}],
+}
 
 
 def data_file(tmp_path: Path) -> Path:
     f = tmp_path / "in.jsonl"
-    lines = [json.dumps(GOOD), json.dumps(SHORT), '{"messages": [', json.dumps(
-        {"messages": [{"role": "robot", "content": "beep"}]})]
+    lines = [
+        json.dumps(GOOD),
+        json.dumps(SHORT),
+        '{"messages": [',
+        json.dumps({"messages": [{"role": "robot", "content": "beep"}]}),
+    ]
     f.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return f
 
@@ -33,13 +44,29 @@ def one_line_error(err: str) -> str:
 
 def test_clean_writes_output_rejects_and_report(tmp_path, fake_recipes, capsys):
     out, rej, rep = tmp_path / "out.jsonl", tmp_path / "rej.jsonl", tmp_path / "rep.json"
-    code = main(["clean", str(data_file(tmp_path)), "-o", str(out), "--rejects", str(rej),
-                 "--report", str(rep)])
+    code = main(
+        [
+            "clean",
+            str(data_file(tmp_path)),
+            "-o",
+            str(out),
+            "--rejects",
+            str(rej),
+            "--report",
+            str(rep),
+        ]
+    )
     assert code == 0
     kept = [json.loads(x) for x in out.read_text().splitlines()]
-    assert kept == [{"id": "g1", "messages": [
-        {"role": "user", "content": "How's the sea?"},
-        {"role": "assistant", "content": "Calm tonight, friend."}]}]
+    assert kept == [
+        {
+            "id": "g1",
+            "messages": [
+                {"role": "user", "content": "How's the sea?"},
+                {"role": "assistant", "content": "Calm tonight, friend."},
+            ],
+        }
+    ]
     rejects = [json.loads(x) for x in rej.read_text().splitlines()]
     by_reason = {r["reason"]: r for r in rejects}
     assert set(by_reason) == {"invalid_json", "unknown_role", "too_short"}
@@ -53,8 +80,7 @@ def test_clean_writes_output_rejects_and_report(tmp_path, fake_recipes, capsys):
     report = json.loads(rep.read_text())
     assert (report["input"], report["kept"], report["rejected"]) == (4, 1, 3)
     assert report["input"] == report["kept"] + report["rejected"]
-    assert [s["name"] for s in report["steps"]] == ["read", "drop_short_answers",
-                                                    "straight_quotes"]
+    assert [s["name"] for s in report["steps"]] == ["read", "drop_short_answers", "straight_quotes"]
     for s in report["steps"]:
         assert {"name", "in", "out", "dropped", "modified", "reasons", "seconds"} <= set(s)
     assert report["steps"][0]["reasons"] == {"invalid_json": 1, "unknown_role": 1}
@@ -98,15 +124,22 @@ def test_output_and_rejects_must_differ(tmp_path, fake_recipes, capsys):
 def test_an_input_is_never_overwritten(tmp_path, fake_recipes, capsys):
     data = data_file(tmp_path)
     before = data.read_bytes()
-    assert main(["clean", str(data), "-o", str(tmp_path / "o.jsonl"), "--rejects",
-                 str(data)]) == 2
+    assert main(["clean", str(data), "-o", str(tmp_path / "o.jsonl"), "--rejects", str(data)]) == 2
     assert "is also an input" in one_line_error(capsys.readouterr().err)
     assert data.read_bytes() == before
 
 
 def test_bad_recipe_is_a_one_line_usage_error(tmp_path, fake_recipes, capsys):
-    code = main(["clean", str(data_file(tmp_path)), "-o", str(tmp_path / "o.jsonl"),
-                 "--recipe", "no-such-recipe"])
+    code = main(
+        [
+            "clean",
+            str(data_file(tmp_path)),
+            "-o",
+            str(tmp_path / "o.jsonl"),
+            "--recipe",
+            "no-such-recipe",
+        ]
+    )
     assert code == 2
     line = one_line_error(capsys.readouterr().err)
     assert "no-such-recipe" in line and line.startswith("selfreflect clean: error:")
@@ -123,8 +156,18 @@ def test_bad_workers_value_is_a_usage_error(tmp_path, fake_recipes, capsys, valu
 def test_a_failing_step_leaves_no_output_file(tmp_path, fake_recipes):
     out = tmp_path / "o.jsonl"
     with pytest.raises(RuntimeError, match="step exploded"):
-        main(["clean", str(data_file(tmp_path)), "-o", str(out), "--recipe", "boom",
-              "--rejects", str(tmp_path / "r.jsonl")])
+        main(
+            [
+                "clean",
+                str(data_file(tmp_path)),
+                "-o",
+                str(out),
+                "--recipe",
+                "boom",
+                "--rejects",
+                str(tmp_path / "r.jsonl"),
+            ]
+        )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
 
 
@@ -148,8 +191,10 @@ def test_parquet_output(tmp_path, fake_recipes):
 def test_run_uses_the_recipe_paths_and_overrides(tmp_path, fake_recipes, capsys):
     data = data_file(tmp_path)
     recipe = tmp_path / "r.yaml"
-    recipe.write_text(f"steps: []\ninput: {data}\noutput: {tmp_path / 'from_recipe.jsonl'}\n"
-                      f"report: {tmp_path / 'rep.json'}\n")
+    recipe.write_text(
+        f"steps: []\ninput: {data}\noutput: {tmp_path / 'from_recipe.jsonl'}\n"
+        f"report: {tmp_path / 'rep.json'}\n"
+    )
     assert main(["run", str(recipe)]) == 0
     assert len((tmp_path / "from_recipe.jsonl").read_text().splitlines()) == 2
     assert json.loads((tmp_path / "rep.json").read_text())["input"] == 4
@@ -161,8 +206,9 @@ def test_run_expands_input_patterns(tmp_path, fake_recipes):
     data_file(tmp_path)
     (tmp_path / "in2.jsonl").write_text(json.dumps(GOOD) + "\n")
     recipe = tmp_path / "r.yaml"
-    recipe.write_text(f"steps: []\ninput: {tmp_path / 'in*.jsonl'}\n"
-                      f"report: {tmp_path / 'rep.json'}\n")
+    recipe.write_text(
+        f"steps: []\ninput: {tmp_path / 'in*.jsonl'}\nreport: {tmp_path / 'rep.json'}\n"
+    )
     assert main(["run", str(recipe), "--output", str(tmp_path / "o.jsonl")]) == 0
     assert json.loads((tmp_path / "rep.json").read_text())["input"] == 5
 

@@ -30,16 +30,27 @@ def test_clean_sample_data_accounts_for_every_record(run_cli, sample, identity_r
     inputs = sorted(str(p) for p in sample.glob("*.jsonl"))
     assert len(inputs) == 3
     out, rej, rep = tmp_path / "out.jsonl", tmp_path / "rej.jsonl", tmp_path / "rep.json"
-    proc = run_cli("clean", *inputs, "-o", str(out), "--rejects", str(rej), "--report", str(rep),
-                   "--recipe", str(identity_recipe))
+    proc = run_cli(
+        "clean",
+        *inputs,
+        "-o",
+        str(out),
+        "--rejects",
+        str(rej),
+        "--report",
+        str(rep),
+        "--recipe",
+        str(identity_recipe),
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
     assert "\r" not in proc.stderr  # no progress bar when stderr is not a terminal
     report = json.loads(rep.read_text())
     kept = out.read_text(encoding="utf-8").splitlines()
     rejects = [json.loads(x) for x in rej.read_text(encoding="utf-8").splitlines()]
-    lines = sum(1 for p in inputs for x in Path(p).read_text(encoding="utf-8").splitlines()
-                if x.strip())
+    lines = sum(
+        1 for p in inputs for x in Path(p).read_text(encoding="utf-8").splitlines() if x.strip()
+    )
     assert report["input"] == lines == report["kept"] + report["rejected"]
     assert (len(kept), len(rejects)) == (report["kept"], report["rejected"])
     reasons = {r["reason"] for r in rejects}
@@ -53,8 +64,14 @@ def test_clean_sample_data_accounts_for_every_record(run_cli, sample, identity_r
 
 
 def test_missing_input_exit_2_one_line(run_cli, tmp_path, identity_recipe):
-    proc = run_cli("clean", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "o.jsonl"),
-                   "--recipe", str(identity_recipe))
+    proc = run_cli(
+        "clean",
+        str(tmp_path / "missing.jsonl"),
+        "-o",
+        str(tmp_path / "o.jsonl"),
+        "--recipe",
+        str(identity_recipe),
+    )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert "input file not found" in proc.stderr
@@ -63,8 +80,14 @@ def test_missing_input_exit_2_one_line(run_cli, tmp_path, identity_recipe):
 def test_bad_recipe_exit_2_one_line(run_cli, sample, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("steps: [unclosed\n")
-    proc = run_cli("clean", str(sample / "roleplay_openai.jsonl"), "-o",
-                   str(tmp_path / "o.jsonl"), "--recipe", str(bad))
+    proc = run_cli(
+        "clean",
+        str(sample / "roleplay_openai.jsonl"),
+        "-o",
+        str(tmp_path / "o.jsonl"),
+        "--recipe",
+        str(bad),
+    )
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert not (tmp_path / "o.jsonl").exists()
@@ -84,17 +107,28 @@ def test_stats_on_sample(run_cli, sample):
     assert set(stats["roles"]) == {"system", "user", "assistant"}
 
 
-def test_run_takes_several_inputs_after_one_flag_or_repeated(run_cli, sample, identity_recipe,
-                                                             tmp_path):
+def test_run_takes_several_inputs_after_one_flag_or_repeated(
+    run_cli, sample, identity_recipe, tmp_path
+):
     inputs = sorted(str(p) for p in sample.glob("*.jsonl"))
     reports = []
-    for tag, args in (("one", ["--input", *inputs]),
-                      ("repeated", [x for p in inputs for x in ("--input", p)])):
+    for tag, args in (
+        ("one", ["--input", *inputs]),
+        ("repeated", [x for p in inputs for x in ("--input", p)]),
+    ):
         rep = tmp_path / f"{tag}.json"
-        proc = run_cli("run", str(identity_recipe), *args, "--output",
-                       str(tmp_path / f"{tag}.jsonl"), "--report", str(rep))
+        proc = run_cli(
+            "run",
+            str(identity_recipe),
+            *args,
+            "--output",
+            str(tmp_path / f"{tag}.jsonl"),
+            "--report",
+            str(rep),
+        )
         assert proc.returncode == 0, proc.stderr
         reports.append(json.loads(rep.read_text()))
-    lines = sum(1 for p in inputs for x in Path(p).read_text(encoding="utf-8").splitlines()
-                if x.strip())
+    lines = sum(
+        1 for p in inputs for x in Path(p).read_text(encoding="utf-8").splitlines() if x.strip()
+    )
     assert reports[0]["input"] == reports[1]["input"] == lines

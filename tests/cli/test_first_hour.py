@@ -14,21 +14,46 @@ OPENAI = ROOT / "examples" / "data" / "roleplay_openai.jsonl"
 
 
 def record(i: int, id: str | None = None) -> str:
-    return json.dumps({"id": id or f"r{i}", "messages": [
-        {"role": "user", "content": f"Question number {i}: what is the tide doing tonight?"},
-        {"role": "assistant", "content": f"Answer {i}: it turns at midnight, as it always does."}]})
+    return json.dumps(
+        {
+            "id": id or f"r{i}",
+            "messages": [
+                {
+                    "role": "user",
+                    "content": f"Question number {i}: what is the tide doing tonight?",
+                },
+                {
+                    "role": "assistant",
+                    "content": f"Answer {i}: it turns at midnight, as it always does.",
+                },
+            ],
+        }
+    )
 
 
 def test_a_repeated_id_is_one_warning_line_with_one_prefix(tmp_path):
     f = tmp_path / "in.jsonl"
     f.write_text("\n".join([record(1, "same"), record(2, "same"), record(3, "same")]) + "\n")
-    done = subprocess.run([sys.executable, "-m", "selfreflect.cli", "clean", str(f), "-o",
-                           str(tmp_path / "out.jsonl")], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "selfreflect.cli",
+            "clean",
+            str(f),
+            "-o",
+            str(tmp_path / "out.jsonl"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     mentions = [line for line in done.stderr.splitlines() if "same" in line]
-    assert mentions == ["selfreflect: warning: 2 record(s) reuse an id seen earlier "
-                        "(e.g. 'same', 'same'); all were processed"]
+    assert mentions == [
+        "selfreflect: warning: 2 record(s) reuse an id seen earlier "
+        "(e.g. 'same', 'same'); all were processed"
+    ]
 
 
 def test_a_forced_format_that_does_not_fit_names_the_one_that_does(tmp_path, capsys):
@@ -50,8 +75,20 @@ def test_strict_stops_a_forced_format_that_does_not_fit_and_writes_nothing(tmp_p
 
 
 def test_a_forced_format_that_fits_says_nothing(tmp_path, capsys):
-    assert main(["clean", str(OPENAI), "--format", "openai", "--strict", "-o",
-                 str(tmp_path / "out.jsonl")]) == 0
+    assert (
+        main(
+            [
+                "clean",
+                str(OPENAI),
+                "--format",
+                "openai",
+                "--strict",
+                "-o",
+                str(tmp_path / "out.jsonl"),
+            ]
+        )
+        == 0
+    )
     assert "--format" not in capsys.readouterr().err
 
 
@@ -59,8 +96,10 @@ def test_an_output_name_with_an_unknown_ending_is_a_usage_error(tmp_path, capsys
     code = main(["clean", str(OPENAI), "-o", str(tmp_path / "x.csv")])
     err = capsys.readouterr().err.strip()
     assert code == 2 and not (tmp_path / "x.csv").exists()
-    assert err == ("selfreflect clean: error: cannot tell the output format from the name "
-                   "'x.csv'; end it in one of .jsonl, .jsonl.gz, .parquet")
+    assert err == (
+        "selfreflect clean: error: cannot tell the output format from the name "
+        "'x.csv'; end it in one of .jsonl, .jsonl.gz, .parquet"
+    )
 
 
 def test_stats_on_a_file_that_is_not_chat_data_says_so(capsys):
@@ -93,10 +132,15 @@ def test_steps_verbose_names_the_plugin_a_step_comes_from(tmp_path):
         '    """Keep tidy records.\n\n    Args:\n'
         '        width: the widest line allowed.\n    """\n\n'
         "    def __init__(self, width: int = 80):\n        self.width = width\n\n"
-        "    def keep(self, conv):\n        return True\n")
-    done = subprocess.run([sys.executable, "-m", "selfreflect.cli", "steps", "-v"],
-                          capture_output=True, text=True, timeout=120,
-                          env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
+        "    def keep(self, conv):\n        return True\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "selfreflect.cli", "steps", "-v"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr
     (tidy,) = [b for b in done.stdout.split("\n\n") if b.startswith("keep_tidy\n")]
     assert "filter, plugin tidy-plugin, not in the default recipe" in tidy

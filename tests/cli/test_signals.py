@@ -10,20 +10,40 @@ import time
 
 import pytest
 
-RECORD = {"messages": [{"role": "user", "content": "a question?"},
-                       {"role": "assistant", "content": "an answer."}]}
+RECORD = {
+    "messages": [
+        {"role": "user", "content": "a question?"},
+        {"role": "assistant", "content": "an answer."},
+    ]
+}
 
 
-@pytest.mark.parametrize(("signame", "code", "word"), [("SIGTERM", 143, "terminated"),
-                                                       ("SIGINT", 130, "interrupted")])
-def test_a_signal_while_clean_streams_from_stdin_leaves_nothing_behind(tmp_path, signame,
-                                                                       code, word):
+@pytest.mark.parametrize(
+    ("signame", "code", "word"), [("SIGTERM", 143, "terminated"), ("SIGINT", 130, "interrupted")]
+)
+def test_a_signal_while_clean_streams_from_stdin_leaves_nothing_behind(
+    tmp_path, signame, code, word
+):
     out = tmp_path / "out"
     out.mkdir()
     with subprocess.Popen(
-        [sys.executable, "-m", "selfreflect.cli", "clean", "-", "-o", str(out / "o.jsonl"),
-         "--rejects", str(out / "r.jsonl"), "--report", str(out / "rep.json")],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "selfreflect.cli",
+            "clean",
+            "-",
+            "-o",
+            str(out / "o.jsonl"),
+            "--rejects",
+            str(out / "r.jsonl"),
+            "--report",
+            str(out / "rep.json"),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     ) as proc:
         try:
             for i in range(200):  # the input stays open: clean is mid-stream at the signal

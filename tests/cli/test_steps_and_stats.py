@@ -22,18 +22,26 @@ class KeepAll(Filter):
 
 
 def test_steps_lists_every_registered_step_with_its_summary(monkeypatch, capsys):
-    monkeypatch.setattr(registry, "available", lambda: {"keep_all": KeepAll,
-                                                         "other_step": KeepAll})
+    monkeypatch.setattr(registry, "available", lambda: {"keep_all": KeepAll, "other_step": KeepAll})
     assert main(["steps"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines == ["keep_all    Keep every record (a test step).",
-                     "other_step  Keep every record (a test step)."]
+    assert lines == [
+        "keep_all    Keep every record (a test step).",
+        "other_step  Keep every record (a test step).",
+    ]
 
 
 def sample(tmp_path):
     f = tmp_path / "in.jsonl"
-    recs = [{"messages": [{"role": "user", "content": "abcd"},
-                          {"role": "assistant", "content": "x" * n}]} for n in (10, 20, 30)]
+    recs = [
+        {
+            "messages": [
+                {"role": "user", "content": "abcd"},
+                {"role": "assistant", "content": "x" * n},
+            ]
+        }
+        for n in (10, 20, 30)
+    ]
     recs.append(recs[0])  # an exact duplicate (new id: made from the line)
     f.write_text("\n".join(json.dumps(r) for r in recs) + "\n{broken\n")
     return f
@@ -105,9 +113,13 @@ def test_optional_commands_are_added_when_their_module_exists(monkeypatch, tmp_p
     (pkg / "__init__.py").write_text(
         "def add_hello(sub):\n"
         "    p = sub.add_parser('hello')\n"
-        "    p.set_defaults(func=lambda args: print('hi') or 0)\n")
+        "    p.set_defaults(func=lambda args: print('hi') or 0)\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(cli, "OPTIONAL_COMMANDS", [("extra_cmd_pkg", "add_hello"),
-                                                   ("extra_cmd_missing.cli", "add_x")])
+    monkeypatch.setattr(
+        cli,
+        "OPTIONAL_COMMANDS",
+        [("extra_cmd_pkg", "add_hello"), ("extra_cmd_missing.cli", "add_x")],
+    )
     assert main(["hello"]) == 0
     assert capsys.readouterr().out == "hi\n"

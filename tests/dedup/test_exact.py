@@ -16,27 +16,36 @@ def test_key_masks_system_prompt_and_whitespace():
     assert exact_key(conv(1, "Hi  there", "Hello", "A")) == exact_key(conv(2, "Hi there ", "Hello"))
     assert exact_key(conv(1, "Hi", "Hello")) != exact_key(conv(2, "Hi", "Hello!"))
     assert exact_key(conv(1, "Hi", "Hello!"), normalize="tokens") == exact_key(
-        conv(2, "hi", "hello"), normalize="tokens")
+        conv(2, "hi", "hello"), normalize="tokens"
+    )
 
 
 def test_key_separates_roles():
     """The same text said by the other role is not the same conversation."""
-    a = Conversation(id="a", messages=[{"role": "user", "content": "x"},
-                                       {"role": "assistant", "content": "y"}])
-    b = Conversation(id="b", messages=[{"role": "assistant", "content": "x"},
-                                       {"role": "user", "content": "y"}])
+    a = Conversation(
+        id="a", messages=[{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}]
+    )
+    b = Conversation(
+        id="b", messages=[{"role": "assistant", "content": "x"}, {"role": "user", "content": "y"}]
+    )
     assert exact_key(a) != exact_key(b)
     assert exact_key(a, "first_user") == exact_key(conv(3, "x", "zzz"), "first_user")
 
 
 def test_step_drops_later_copies():
     step = get("exact_dedup")()
-    records = [conv(1, "q", "a"), conv(2, "q", "b"), conv(3, "q", "a", "persona"),
-               conv(4, "q", "a")]
+    records = [
+        conv(1, "q", "a"),
+        conv(2, "q", "b"),
+        conv(3, "q", "a", "persona"),
+        conv(4, "q", "a"),
+    ]
     result = Pipeline([step]).run(records)
     assert [c.id for c in result.kept] == ["1", "2"]
     assert [(r.id, r.reason, r.duplicate_of) for r in result.rejects] == [
-        ("3", "exact_duplicate", "1"), ("4", "exact_duplicate", "1")]
+        ("3", "exact_duplicate", "1"),
+        ("4", "exact_duplicate", "1"),
+    ]
     result.report.check()
     assert result.report.steps[-1].counters["index_bytes"] > 0
 

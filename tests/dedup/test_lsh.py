@@ -25,8 +25,7 @@ def test_index_finds_exactly_the_shared_keys():
     rows, owners = index.query(keys[300:])
     got = sorted(set(zip(rows.tolist(), owners.tolist(), strict=True)))
     expected = sorted(
-        (q, o) for q in range(100) for o in range(300)
-        if (keys[300 + q] == keys[o]).any()
+        (q, o) for q in range(100) for o in range(300) if (keys[300 + q] == keys[o]).any()
     )
     assert got == expected
     assert len(index.runs) < 6

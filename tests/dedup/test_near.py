@@ -78,8 +78,9 @@ def test_reject_names_the_kept_record_and_its_jaccard():
     for reject in result.rejects:
         assert reject.reason == "near_duplicate"
         assert reject.duplicate_of == "1"
-        assert reject.extra["jaccard"] == pytest.approx(true_jaccard(records[0], reject.record),
-                                                        abs=1e-4)
+        assert reject.extra["jaccard"] == pytest.approx(
+            true_jaccard(records[0], reject.record), abs=1e-4
+        )
         assert reject.to_json()["jaccard"] == reject.extra["jaccard"]
     result.report.check()
     assert result.report.steps[-1].reasons["near_duplicate"] == 2
@@ -91,8 +92,11 @@ def test_keep_longest_and_keep_score():
     rng = random.Random(4)
     base = text(rng, 60)
     longer = base + " " + "extra"
-    records = [conv(1, "q", base, score=0.9), conv(2, "q", longer, score=0.1),
-               conv(3, "other", text(rng, 40))]
+    records = [
+        conv(1, "q", base, score=0.9),
+        conv(2, "q", longer, score=0.1),
+        conv(3, "other", text(rng, 40)),
+    ]
     longest = run(records, keep="longest")
     assert [c.id for c in longest.kept] == ["2", "3"]  # output keeps input order
     assert longest.rejects[0].duplicate_of == "2"
@@ -125,8 +129,9 @@ def planted_corpus(rng, n_clusters):
         records.append(conv(f"{c}", text(rng, 8), original))
         for k in range(rng.randint(0, 3)):
             n_edits = rng.choice([0, 1, 1, 2, 3, 5, 8])
-            records.append(conv(f"{c}-{k}", records[-1 - k].messages[0].content,
-                                edit(rng, original, n_edits)))
+            records.append(
+                conv(f"{c}-{k}", records[-1 - k].messages[0].content, edit(rng, original, n_edits))
+            )
     rng.shuffle(records)
     return records
 
@@ -139,7 +144,8 @@ def test_accuracy_against_exact_jaccard():
     for reject in result.rejects:  # precision: the named kept record really is >= 0.8
         assert true_jaccard(reject.record, by_id[reject.duplicate_of]) >= 0.8
     kept_pairs = [
-        (a.id, b.id) for a, b in itertools.combinations(result.kept, 2)
+        (a.id, b.id)
+        for a, b in itertools.combinations(result.kept, 2)
         if a.id.split("-")[0] == b.id.split("-")[0] and true_jaccard(a, b) >= 0.8
     ]
     assert kept_pairs == []  # nothing >= threshold survives

@@ -38,18 +38,26 @@ def corpus(n: int = 3000, seed: int = 7) -> list[Conversation]:
             body = " ".join(rng.choices(WORDS, k=rng.choice([3, 8, 20, 40, 120, 400])))
             texts.append(body)
         cut = len(body) // 2
-        records.append(Conversation(id=f"r{i}", metadata={"score": rng.random()}, messages=[
-            {"role": "system", "content": "You are a helpful assistant."},
-            {"role": "user", "content": body[:cut] or "?"},
-            {"role": "assistant", "content": body[cut:]},
-        ]))
+        records.append(
+            Conversation(
+                id=f"r{i}",
+                metadata={"score": rng.random()},
+                messages=[
+                    {"role": "system", "content": "You are a helpful assistant."},
+                    {"role": "user", "content": body[:cut] or "?"},
+                    {"role": "assistant", "content": body[cut:]},
+                ],
+            )
+        )
     return records
 
 
 def digest(params: dict) -> str:
     result = Pipeline([NearDedup(**params)]).run(corpus())
-    lines = [f"{r.id} {r.reason} {r.duplicate_of} {r.extra.get('jaccard')} {r.detail}"
-             for r in result.rejects]
+    lines = [
+        f"{r.id} {r.reason} {r.duplicate_of} {r.extra.get('jaccard')} {r.detail}"
+        for r in result.rejects
+    ]
     lines += [c.id for c in result.kept]
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
 
@@ -59,8 +67,10 @@ CASES = [
     ({"ngram": 5, "threshold": 0.7, "batch_size": 300}, "93039ce1070d1af6"),
     ({"sample": 16, "batch_size": 512}, "55f5ea1e2ee2046d"),
     ({"keep": "longest", "threshold": 0.6}, "36e7dcad11292b03"),
-    ({"keep": "score", "score_key": "score", "mode": "user", "batch_size": 128},
-     "b3891160fc932f10"),
+    (
+        {"keep": "score", "score_key": "score", "mode": "user", "batch_size": 128},
+        "b3891160fc932f10",
+    ),
     ({"num_perm": 64, "threshold": 0.9, "ngram": 1}, "15855db737302770"),
 ]
 
@@ -72,12 +82,16 @@ def test_same_outcomes_as_the_per_record_implementation(params, expected):
 
 def outcomes(params: dict) -> list[tuple]:
     result = Pipeline([NearDedup(**params)]).run(corpus(2000, seed=11))
-    return ([(r.id, r.duplicate_of, r.extra.get("jaccard"), r.detail) for r in result.rejects]
-            + [(c.id,) for c in result.kept])
+    return [(r.id, r.duplicate_of, r.extra.get("jaccard"), r.detail) for r in result.rejects] + [
+        (c.id,) for c in result.kept
+    ]
 
 
-@pytest.mark.parametrize("params", [{"batch_size": 200}, {"sample": 12, "ngram": 1}],
-                         ids=["default", "bottom-k estimates"])
+@pytest.mark.parametrize(
+    "params",
+    [{"batch_size": 200}, {"sample": 12, "ngram": 1}],
+    ids=["default", "bottom-k estimates"],
+)
 def test_batch_pass_decides_like_the_record_by_record_pass(monkeypatch, params):
     import sys
 

@@ -30,7 +30,8 @@ def redis_port():
     port = free_port()
     proc = subprocess.Popen(
         [SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     client = redis.Redis(host="127.0.0.1", port=port)
     try:
@@ -59,9 +60,15 @@ def corpus():
             edited = list(base)
             for _ in range(k):
                 edited[rng.randrange(40)] = rng.choice(words)
-            records.append(Conversation(id=f"{c}-{k}", messages=[
-                {"role": "user", "content": "q"}, {"role": "assistant", "content": " ".join(edited)}
-            ]))
+            records.append(
+                Conversation(
+                    id=f"{c}-{k}",
+                    messages=[
+                        {"role": "user", "content": "q"},
+                        {"role": "assistant", "content": " ".join(edited)},
+                    ],
+                )
+            )
     return records
 
 
@@ -71,7 +78,8 @@ def test_redis_index_gives_the_same_result_and_cleans_up(redis_port):
     step = NearDedup(index="redis", redis={"host": "127.0.0.1", "port": redis_port})
     in_redis = Pipeline([step]).run(records)
     assert [(r.id, r.duplicate_of) for r in in_redis.rejects] == [
-        (r.id, r.duplicate_of) for r in in_memory.rejects]
+        (r.id, r.duplicate_of) for r in in_memory.rejects
+    ]
     assert len(in_redis.rejects) >= 80
     client = redis.Redis(host="127.0.0.1", port=redis_port)
     try:
@@ -84,8 +92,7 @@ def test_redis_index_is_used(redis_port, monkeypatch):
     """The buckets really go to Redis: keys exist while the step runs."""
     client = redis.Redis(host="127.0.0.1", port=redis_port)
     seen = []
-    step = NearDedup(index="redis", redis={"host": "127.0.0.1", "port": redis_port},
-                     batch_size=60)
+    step = NearDedup(index="redis", redis={"host": "127.0.0.1", "port": redis_port}, batch_size=60)
     try:
         for _ in Pipeline([step]).stream(corpus(), lambda r: None):
             seen.append(client.dbsize())

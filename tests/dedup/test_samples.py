@@ -10,7 +10,7 @@ def test_bottom_k_keeps_the_smallest_distinct_hashes_per_text():
     hashes = np.array([5, 3, 3, 9, 1, 7, 7, 2, 4], dtype=np.uint32)
     offsets = np.array([0, 5, 5, 8, 9])
     data, offs = bottom_k(hashes, offsets, 2)
-    assert [data[offs[i]:offs[i + 1]].tolist() for i in range(4)] == [[1, 3], [], [2, 7], [4]]
+    assert [data[offs[i] : offs[i + 1]].tolist() for i in range(4)] == [[1, 3], [], [2, 7], [4]]
 
 
 def test_estimate_on_long_texts_is_close_to_exact():

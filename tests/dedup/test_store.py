@@ -32,9 +32,16 @@ def test_key_index_finds_the_first_number_of_each_key():
 
 
 def test_exact_dedup_holds_at_most_24_bytes_per_distinct_record():
-    records = [Conversation(id=Conversation.make_id("in.jsonl", i), messages=[
-        {"role": "user", "content": f"question {i % 7000}"},
-        {"role": "assistant", "content": "answer"}]) for i in range(10000)]
+    records = [
+        Conversation(
+            id=Conversation.make_id("in.jsonl", i),
+            messages=[
+                {"role": "user", "content": f"question {i % 7000}"},
+                {"role": "assistant", "content": "answer"},
+            ],
+        )
+        for i in range(10000)
+    ]
     result = Pipeline([ExactDedup()]).run(records)
     assert len(result.kept) == 7000
     assert result.rejects[0].duplicate_of == records[0].id

@@ -77,8 +77,9 @@ def test_readme_synopsis_names_exactly_the_options_of_each_command():
     parsers = subcommand_parsers()
     assert set(synopsis) == set(parsers), "the README lists other commands than the CLI has"
     for name, parser in parsers.items():
-        options = [flags for flags in options_with_help(parser.format_help())
-                   if "--help" not in flags]
+        options = [
+            flags for flags in options_with_help(parser.format_help()) if "--help" not in flags
+        ]
         mentioned = set(re.findall(r"(?<![\w-])(--?[a-z][\w-]*)", synopsis[name]))
         known = {flag for flags in options for flag in flags}
         assert mentioned - known == set(), f"README: `{name}` has no such option"

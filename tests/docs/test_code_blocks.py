@@ -59,25 +59,48 @@ def needed_modules(code: str) -> list[str]:
 def plugin_site(tmp_path_factory) -> Path:
     """``examples/plugin`` installed into a folder of its own (what the docs tell users to do)."""
     site = tmp_path_factory.mktemp("plugin-site")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation",
-                    "--target", str(site), "--disable-pip-version-check", "--no-cache-dir", "-q",
-                    str(ROOT / "examples" / "plugin")], check=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(site),
+            "--disable-pip-version-check",
+            "--no-cache-dir",
+            "-q",
+            str(ROOT / "examples" / "plugin"),
+        ],
+        check=True,
+        timeout=300,
+    )
     return site
 
 
 def workdir(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "examples", tmp_path / "examples",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build"))
+    shutil.copytree(
+        ROOT / "examples",
+        tmp_path / "examples",
+        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build"),
+    )
     return tmp_path
 
 
-def run_file(code: str, cwd: Path, site: Path, name: str = "snippet.py",
-             ) -> subprocess.CompletedProcess[str]:
+def run_file(
+    code: str,
+    cwd: Path,
+    site: Path,
+    name: str = "snippet.py",
+) -> subprocess.CompletedProcess[str]:
     (cwd / name).write_text(code, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "SELFREFLECT_DISABLE_PLUGINS"}
     env["PYTHONPATH"] = os.pathsep.join([str(site), str(cwd / "examples")])
-    return subprocess.run([sys.executable, name], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, name], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.mark.slow
@@ -90,7 +113,8 @@ def test_python_block_runs_as_a_file(block: Block, tmp_path: Path, plugin_site: 
     assert done.returncode == 0, f"{block} failed:\n{done.stderr[-3000:]}"
     for expected in EXPECTED.findall(block.code):
         assert expected.strip() in done.stdout, (
-            f"{block} says it prints {expected.strip()!r}; it printed:\n{done.stdout[-3000:]}")
+            f"{block} says it prints {expected.strip()!r}; it printed:\n{done.stdout[-3000:]}"
+        )
 
 
 YAML_CHECK = """
@@ -120,8 +144,14 @@ def test_yaml_recipe_block_loads(block: Block, tmp_path: Path, plugin_site: Path
     (tmp_path / "recipe.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
     (tmp_path / "check.py").write_text(YAML_CHECK, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(plugin_site)}
-    done = subprocess.run([sys.executable, "check.py", "recipe.yaml"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "check.py", "recipe.yaml"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0 and "ok" in done.stdout, f"{block}:\n{done.stderr[-2000:]}"
 
 
@@ -134,8 +164,7 @@ def shell_commands() -> list[tuple[str, str]]:
     found = []
     for block in blocks("bash", "sh", "console"):
         for line in block.code.replace("\\\n", " ").splitlines():
-            lexer = shlex.shlex(line.strip().removeprefix("$ "), posix=True,
-                                punctuation_chars=True)
+            lexer = shlex.shlex(line.strip().removeprefix("$ "), posix=True, punctuation_chars=True)
             lexer.whitespace_split = True
             words: list[str] = []
             skip = False

@@ -17,8 +17,7 @@ PAGE = Path(__file__).resolve().parents[2] / "docs" / "llm.md"
 
 def page_module(monkeypatch) -> types.ModuleType:
     section = PAGE.read_text(encoding="utf-8").split("## Write your own LLM step", 1)[1]
-    (block,) = re.findall(r"^```python\n(.*?)^```", section.split("\n## ", 1)[0],
-                          flags=re.S | re.M)
+    (block,) = re.findall(r"^```python\n(.*?)^```", section.split("\n## ", 1)[0], flags=re.S | re.M)
     module = types.ModuleType("llm_page")
     monkeypatch.setitem(sys.modules, module.__name__, module)
     exec(compile(block, str(PAGE), "exec"), module.__dict__)
@@ -26,8 +25,13 @@ def page_module(monkeypatch) -> types.ModuleType:
 
 
 def chat(i: int, answer: str) -> Conversation:
-    return Conversation(id=str(i), messages=[{"role": "user", "content": f"question {i}"},
-                                             {"role": "assistant", "content": answer}])
+    return Conversation(
+        id=str(i),
+        messages=[
+            {"role": "user", "content": f"question {i}"},
+            {"role": "assistant", "content": answer},
+        ],
+    )
 
 
 def test_the_grader_on_the_page_scores_drops_and_conforms(fake_llm, monkeypatch):

@@ -40,8 +40,15 @@ def test_every_page_is_in_the_nav():
 def test_one_scaling_page_and_the_index_links_the_main_pages():
     assert not (DOCS / "scale-out.md").exists()
     index = (DOCS / "index.md").read_text(encoding="utf-8")
-    for page in ("getting-started.md", "quality.md", "scaling.md", "llm.md", "step-catalogue.md",
-                 "reports.md", "benchmarks.md"):
+    for page in (
+        "getting-started.md",
+        "quality.md",
+        "scaling.md",
+        "llm.md",
+        "step-catalogue.md",
+        "reports.md",
+        "benchmarks.md",
+    ):
         assert f"({page}" in index, f"index.md does not link {page}"
 
 

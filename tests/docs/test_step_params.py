@@ -50,7 +50,8 @@ def test_an_args_section_names_only_parameters_the_step_takes(name):
         documented = set(arg_meanings(vars(klass).get("__doc__") or ""))
         assert documented <= accepted, (
             f"{klass.__qualname__} documents {sorted(documented - accepted)}, "
-            f"which {name} does not take")
+            f"which {name} does not take"
+        )
 
 
 def test_the_catalogue_says_what_null_means():
@@ -58,8 +59,9 @@ def test_the_catalogue_says_what_null_means():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     page = module.catalogue_markdown()
-    row = next(line for line in page.splitlines()
-               if line.startswith("| `single_turn_min_length` |"))
+    row = next(
+        line for line in page.splitlines() if line.startswith("| `single_turn_min_length` |")
+    )
     assert "null means {assistant: 2}" in row
     shared = [line for line in page.splitlines() if line.startswith("| `base_url` |")]
     assert len(shared) == 2 and all("SELFREFLECT_BASE_URL" in line for line in shared)

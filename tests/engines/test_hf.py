@@ -37,8 +37,10 @@ class ShoutAnswers(Rewriter):
     """Upper-case assistant answers."""
 
     def rewrite(self, conv):
-        msgs = [m.model_copy(update={"content": m.content.upper()}) if m.role == "assistant"
-                else m for m in conv.messages]
+        msgs = [
+            m.model_copy(update={"content": m.content.upper()}) if m.role == "assistant" else m
+            for m in conv.messages
+        ]
         return conv.with_messages(msgs)
 
 
@@ -48,8 +50,10 @@ def make_convs(n: int = 40) -> list[Conversation]:
             id=f"r{i}",
             metadata={"lang": "en"} if i % 3 else {"tags": ["x", str(i)]},
             messages=[Message(role="system", content="be brief", name="sys")] * (i % 2)
-            + [Message(role="user", content=f"question {i}" + ("?" if i % 4 == 0 else ".")),
-               Message(role="assistant", content=f"answer number {i}")],
+            + [
+                Message(role="user", content=f"question {i}" + ("?" if i % 4 == 0 else ".")),
+                Message(role="assistant", content=f"answer number {i}"),
+            ],
         )
         for i in range(n)
     ]
@@ -96,10 +100,22 @@ def test_verdicts_keep_rejects_with_their_reason():
 def test_filter_on_plain_openai_rows_without_ids():
     from selfreflect.engines.hf import as_hf_filter
 
-    ds = datasets.Dataset.from_list([
-        {"messages": [{"role": "user", "content": "why?"}, {"role": "assistant", "content": "ok"}]},
-        {"messages": [{"role": "user", "content": "hi."}, {"role": "assistant", "content": "yo"}]},
-    ])
+    ds = datasets.Dataset.from_list(
+        [
+            {
+                "messages": [
+                    {"role": "user", "content": "why?"},
+                    {"role": "assistant", "content": "ok"},
+                ]
+            },
+            {
+                "messages": [
+                    {"role": "user", "content": "hi."},
+                    {"role": "assistant", "content": "yo"},
+                ]
+            },
+        ]
+    )
     assert ds.filter(as_hf_filter(DropQuestions()), batched=True).num_rows == 1
 
 
@@ -119,10 +135,12 @@ def test_unreadable_rows_become_read_rejects(tmp_path):
     from selfreflect.engines.hf import read_hf
 
     path = tmp_path / "bad"
-    datasets.Dataset.from_list([
-        {"id": "a", "messages": [{"role": "user", "content": "fine"}]},
-        {"id": "b", "messages": [{"role": "robot", "content": "beep"}]},
-    ]).save_to_disk(str(path))
+    datasets.Dataset.from_list(
+        [
+            {"id": "a", "messages": [{"role": "user", "content": "fine"}]},
+            {"id": "b", "messages": [{"role": "robot", "content": "beep"}]},
+        ]
+    ).save_to_disk(str(path))
     out = list(read_hf(path))
     assert isinstance(out[0], Conversation)
     assert (out[1].step, out[1].reason, out[1].line) == ("read", "invalid_record", 2)

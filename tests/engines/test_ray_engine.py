@@ -43,8 +43,9 @@ class SquashSpaces(Rewriter):
     """Collapse runs of spaces in every message."""
 
     def rewrite(self, conv):
-        msgs = [m.model_copy(update={"content": " ".join(m.content.split())})
-                for m in conv.messages]
+        msgs = [
+            m.model_copy(update={"content": " ".join(m.content.split())}) for m in conv.messages
+        ]
         changed = any(a.content != b.content for a, b in zip(msgs, conv.messages, strict=True))
         return conv.with_messages(msgs) if changed else conv
 
@@ -70,8 +71,10 @@ class ShoutAsync(Step):
         await asyncio.sleep(0)
         if conv.turns("user")[-1].content.endswith("?"):
             return self.reject(conv, "question")
-        msgs = [m.model_copy(update={"content": m.content.upper()}) if m.role == "assistant"
-                else m for m in conv.messages]
+        msgs = [
+            m.model_copy(update={"content": m.content.upper()}) if m.role == "assistant" else m
+            for m in conv.messages
+        ]
         return conv.with_messages(msgs)
 
     def run(self, records, stats):
@@ -114,7 +117,7 @@ class WordJaccardDedup(Step):
 
     def _shingles(self, conv):
         words = conv.dedup_text().lower().split()
-        return {" ".join(words[i:i + 2]) for i in range(max(1, len(words) - 1))}
+        return {" ".join(words[i : i + 2]) for i in range(max(1, len(words) - 1))}
 
     def band_keys(self, convs):
         rng = np.random.default_rng(7)
@@ -159,8 +162,10 @@ class WordJaccardDedup(Step):
 
 
 # -- data ----------------------------------------------------------------------------------------
-WORDS = ("apple river stone cloud banana engine mirror violet window ladder copper garden "
-         "signal harbor pencil meadow rocket lantern").split()
+WORDS = (
+    "apple river stone cloud banana engine mirror violet window ladder copper garden "
+    "signal harbor pencil meadow rocket lantern"
+).split()
 
 
 def make_records(n: int = 240, seed: int = 3) -> list[Conversation]:
@@ -182,17 +187,31 @@ def make_records(n: int = 240, seed: int = 3) -> list[Conversation]:
             question = " ".join(rng.choice(WORDS) for _ in range(6)) + rng.choice(["?", "."])
         if rng.random() < 0.1:
             answer = answer.replace(" ", "   ")
-        out.append(Conversation(
-            id=f"c{i:04d}", metadata={"topic": f"t{rng.randrange(40)}"},
-            messages=[Message(role="user", content=question),
-                      Message(role="assistant", content=answer)]))
+        out.append(
+            Conversation(
+                id=f"c{i:04d}",
+                metadata={"topic": f"t{rng.randrange(40)}"},
+                messages=[
+                    Message(role="user", content=question),
+                    Message(role="assistant", content=answer),
+                ],
+            )
+        )
     return out
 
 
 def full_pipeline() -> Pipeline:
     """Every kind of stage: per-record, LSH dedup, per-record, actor pool, driver fallback."""
-    return (SquashSpaces() | DropShortAnswers(3) | WordJaccardDedup() | DropMentionsBanana()
-            | ShoutAsync() | KeepFirstPerTopic() | merge_step() | WordJaccardDedup())
+    return (
+        SquashSpaces()
+        | DropShortAnswers(3)
+        | WordJaccardDedup()
+        | DropMentionsBanana()
+        | ShoutAsync()
+        | KeepFirstPerTopic()
+        | merge_step()
+        | WordJaccardDedup()
+    )
 
 
 def merge_step() -> Step:
@@ -210,9 +229,15 @@ def reject_set(rejects):
 
 def counts(report):
     data = report.to_json()
-    return (data["input"], data["kept"], data["rejected"],
-            [(s["name"], s["in"], s["out"], s["dropped"], s["modified"], s["reasons"])
-             for s in data["steps"]])
+    return (
+        data["input"],
+        data["kept"],
+        data["rejected"],
+        [
+            (s["name"], s["in"], s["out"], s["dropped"], s["modified"], s["reasons"])
+            for s in data["steps"]
+        ],
+    )
 
 
 def real_dedup_or_stand_in() -> Pipeline:
@@ -229,8 +254,13 @@ def real_dedup_or_stand_in() -> Pipeline:
 def ray_cluster():
     ray = pytest.importorskip("ray")
     ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             configure_logging=False, ignore_reinit_error=True)
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        configure_logging=False,
+        ignore_reinit_error=True,
+    )
     import ray.data
 
     ctx = ray.data.DataContext.get_current()
@@ -277,8 +307,9 @@ def test_python_api_gives_the_local_answers(ray_cluster):
 
     records = make_records()
     local = full_pipeline().run(records)
-    kept_ds, rejects_ds, report = run_ray(full_pipeline(), to_rows(records, ray_blocks=4),
-                                          batch_size=32, actors=1)
+    kept_ds, rejects_ds, report = run_ray(
+        full_pipeline(), to_rows(records, ray_blocks=4), batch_size=32, actors=1
+    )
     kept = list(kept_conversations(kept_ds))
     assert [c.id for c in kept] == [c.id for c in local.kept]
     assert [c.messages for c in kept] == [c.messages for c in local.kept]
@@ -300,15 +331,17 @@ def test_recipe_on_files_gives_the_local_answers(ray_cluster, tmp_path):
     pipeline = SquashSpaces() | DropShortAnswers(3) | real_dedup_or_stand_in()
     local = pipeline.run(r for p in paths for r in read(p))
     out, rej, rep = tmp_path / "out.jsonl", tmp_path / "rejects.jsonl", tmp_path / "report.json"
-    report = run_recipe_on_ray(pipeline, [str(p) for p in paths], str(out), str(rej), str(rep),
-                               batch_size=16)
+    report = run_recipe_on_ray(
+        pipeline, [str(p) for p in paths], str(out), str(rej), str(rep), batch_size=16
+    )
     kept_ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
     assert kept_ids == [c.id for c in local.kept]
     rejects = [json.loads(line) for line in rej.read_text().splitlines()]
     assert reject_set(rejects) == reject_set(r.to_json() for r in local.rejects)
     # whole lines too: detail, source, line, record and the jaccard score
     assert sorted(json.dumps(r, sort_keys=True) for r in rejects) == sorted(
-        json.dumps(r.to_json(), sort_keys=True) for r in local.rejects)
+        json.dumps(r.to_json(), sort_keys=True) for r in local.rejects
+    )
     bad = [r for r in rejects if r["step"] == "read"]
     assert [(r["reason"], r["line"]) for r in bad] == [("invalid_json", 4), ("invalid_json", 4)]
     assert counts(report) == counts(local.report)
@@ -325,14 +358,36 @@ def test_cli_runs_the_default_recipe_on_ray_like_locally(ray_cluster, tmp_path):
     data.write_text("".join(json.dumps(c.to_record()) + "\n" for c in records) + "{oops\n")
     outputs, pages = {}, {}
     for engine in ("local", "ray"):
-        out, rej, rep, page = (tmp_path / f"{engine}.{ext}"
-                               for ext in ("jsonl", "rejects", "json", "html"))
-        assert main(["run", "default", "--input", str(data), "--output", str(out),
-                     "--rejects", str(rej), "--report", str(rep), "--engine", engine,
-                     "--report-html", str(page), "--record-source"]) == 0
-        outputs[engine] = (out.read_text(), reject_set(
-            json.loads(line) for line in rej.read_text().splitlines()),
-            counts_of(json.loads(rep.read_text())))
+        out, rej, rep, page = (
+            tmp_path / f"{engine}.{ext}" for ext in ("jsonl", "rejects", "json", "html")
+        )
+        assert (
+            main(
+                [
+                    "run",
+                    "default",
+                    "--input",
+                    str(data),
+                    "--output",
+                    str(out),
+                    "--rejects",
+                    str(rej),
+                    "--report",
+                    str(rep),
+                    "--engine",
+                    engine,
+                    "--report-html",
+                    str(page),
+                    "--record-source",
+                ]
+            )
+            == 0
+        )
+        outputs[engine] = (
+            out.read_text(),
+            reject_set(json.loads(line) for line in rej.read_text().splitlines()),
+            counts_of(json.loads(rep.read_text())),
+        )
         cells = cells_of(page.read_text(encoding="utf-8"))
         assert_numbers_match(cells, json.loads(rep.read_text()))
         # provenance on every engine: the page and report.json name the same input and hash
@@ -342,8 +397,11 @@ def test_cli_runs_the_default_recipe_on_ray_like_locally(ray_cluster, tmp_path):
         assert "--engine" in provenance["command"] and "exact_dedup" in provenance["recipe"]
         first = json.loads(out.read_text().splitlines()[0])  # --record-source on both engines
         assert first["metadata"]["source"]["file"] == str(data)
-        pages[engine] = {key: value for key, value in cells.cells.items()
-                         if not any("seconds" in part for pair in key for part in pair)}
+        pages[engine] = {
+            key: value
+            for key, value in cells.cells.items()
+            if not any("seconds" in part for pair in key for part in pair)
+        }
     assert outputs["ray"] == outputs["local"]
     # the Ray page shows what the local one does: funnel, reasons, length distributions before
     # and after, duplicate clusters and rejected samples (timings aside)
@@ -354,9 +412,15 @@ def test_cli_runs_the_default_recipe_on_ray_like_locally(ray_cluster, tmp_path):
 
 
 def counts_of(report_json):
-    return (report_json["input"], report_json["kept"], report_json["rejected"],
-            [(s["name"], s["in"], s["out"], s["dropped"], s["modified"], s["reasons"])
-             for s in report_json["steps"]])
+    return (
+        report_json["input"],
+        report_json["kept"],
+        report_json["rejected"],
+        [
+            (s["name"], s["in"], s["out"], s["dropped"], s["modified"], s["reasons"])
+            for s in report_json["steps"]
+        ],
+    )
 
 
 @pytest.mark.slow
@@ -370,7 +434,8 @@ def test_plain_openai_rows_dataset_is_numbered_in_row_order(ray_cluster):
     ds = ray.data.from_items(rows, override_num_blocks=3)
     kept_ds, rejects_ds, report = run_ray(Pipeline([DropShortAnswers(3)]), ds)
     local = Pipeline([DropShortAnswers(3)]).run(
-        [c.model_copy(update={"id": str(i)}) for i, c in enumerate(records)])
+        [c.model_copy(update={"id": str(i)}) for i, c in enumerate(records)]
+    )
     assert [c.id for c in kept_conversations(kept_ds)] == [c.id for c in local.kept]
     assert reject_set(reject_lines(rejects_ds)) == reject_set(r.to_json() for r in local.rejects)
     assert counts(report) == counts(local.report)
@@ -380,8 +445,7 @@ def test_driver_fallback_can_be_refused(ray_cluster):
     from selfreflect.engines.ray_engine import run_ray, to_rows
 
     with pytest.raises(RuntimeError, match="keep_first_per_topic.*whole stream"):
-        run_ray(Pipeline([KeepFirstPerTopic()]), to_rows(make_records(5)),
-                driver_fallback=False)
+        run_ray(Pipeline([KeepFirstPerTopic()]), to_rows(make_records(5)), driver_fallback=False)
 
 
 @pytest.mark.slow
@@ -397,15 +461,17 @@ def test_llm_step_runs_in_the_actor_pool_with_the_local_answers(ray_cluster, fak
         return chat_json({"answer": "yes" if ai else "no", "reason": "banana" if ai else "ok"})
 
     fake_llm.handler = answer
-    pipeline = Pipeline([DropShortAnswers(3), LLMJudge(base_url=fake_llm.base_url,
-                                                       model="fake", max_retries=0)])
+    pipeline = Pipeline(
+        [DropShortAnswers(3), LLMJudge(base_url=fake_llm.base_url, model="fake", max_retries=0)]
+    )
     assert [kind for kind, _ in plan(pipeline)] == ["records", "actors"]
     records = make_records(60, seed=13)
     local = pipeline.run(records)
     local_calls = fake_llm.calls
     assert {r.step for r in local.rejects} == {"drop_short_answers", "llm_judge"}
-    kept_ds, rejects_ds, report = run_ray(pipeline, rows_of(records, ray_blocks=3),
-                                          batch_size=8, actors=2)
+    kept_ds, rejects_ds, report = run_ray(
+        pipeline, rows_of(records, ray_blocks=3), batch_size=8, actors=2
+    )
     assert [c.id for c in kept_conversations(kept_ds)] == [c.id for c in local.kept]
     assert reject_set(reject_lines(rejects_ds)) == reject_set(r.to_json() for r in local.rejects)
     assert counts(report) == counts(local.report)
@@ -422,12 +488,14 @@ def test_an_llm_budget_holds_for_the_whole_ray_run(ray_cluster, fake_llm):
     from selfreflect.reflect import LLMJudge
 
     fake_llm.handler = lambda request: chat_json({"answer": "no", "reason": "fine"})
-    judge = LLMJudge(base_url=fake_llm.base_url, model="fake", max_retries=0, concurrency=2,
-                     budget_calls=7)
+    judge = LLMJudge(
+        base_url=fake_llm.base_url, model="fake", max_retries=0, concurrency=2, budget_calls=7
+    )
     records = make_records(40, seed=21)
     # 5 batches of 8 over 2 actors: a budget per batch or per actor would allow 35 or 14 calls
-    kept_ds, rejects_ds, report = run_ray(Pipeline([judge]), rows_of(records, ray_blocks=5),
-                                          batch_size=8, actors=2)
+    kept_ds, rejects_ds, report = run_ray(
+        Pipeline([judge]), rows_of(records, ray_blocks=5), batch_size=8, actors=2
+    )
     kept = list(kept_conversations(kept_ds))
     rejects = list(reject_lines(rejects_ds))
     assert fake_llm.calls == 7
@@ -439,18 +507,20 @@ def test_an_llm_budget_holds_for_the_whole_ray_run(ray_cluster, fake_llm):
 
 
 @pytest.mark.slow
-def test_an_unusable_llm_server_on_ray_is_one_line_not_a_ray_traceback(ray_cluster, tmp_path,
-                                                                       capsys):
+def test_an_unusable_llm_server_on_ray_is_one_line_not_a_ray_traceback(
+    ray_cluster, tmp_path, capsys
+):
     from selfreflect.cli import main
 
     data = tmp_path / "in.jsonl"
     data.write_text("".join(json.dumps(c.to_record()) + "\n" for c in make_records(12)))
     recipe = tmp_path / "judge.yaml"
-    recipe.write_text("steps:\n  - step: llm_judge\n    base_url: http://127.0.0.1:9/v1\n"
-                      "    model: m\n    max_retries: 0\n")
+    recipe.write_text(
+        "steps:\n  - step: llm_judge\n    base_url: http://127.0.0.1:9/v1\n"
+        "    model: m\n    max_retries: 0\n"
+    )
     out = tmp_path / "out.jsonl"
-    code = main(["run", str(recipe), "--input", str(data), "--output", str(out),
-                 "--engine", "ray"])
+    code = main(["run", str(recipe), "--input", str(data), "--output", str(out), "--engine", "ray"])
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert code == 1
     assert last.startswith("selfreflect run: error: the LLM server at http://127.0.0.1:9/v1")

@@ -135,8 +135,11 @@ def test_user_turns_are_not_checked_by_default():
         ("You are Ella, the CEO's assistant.", False),
         (None, True),  # no system prompt: no persona, the speaker is the assistant
         ("You are Ella - Dating coach.", False),
-        ("Here is the intro of your character: A starship's computer that has just become "
-         "self-aware", True),
+        (
+            "Here is the intro of your character: A starship's computer that has just become "
+            "self-aware",
+            True,
+        ),
         ("You are Nova, the ship's system which woke up sentient last night.", True),
         ("You are a philosopher who asks whether a computer could ever be conscious.", False),
     ],

@@ -150,24 +150,53 @@ def test_assistant_greeting_before_the_user_gives_context():
     assert DropContextDependent().process(record) is record
 
 
-@pytest.mark.parametrize("user", [
-    "Continúa", "Sigue, por favor.", "¿Y después?", "Más, por favor", "Continuez s'il vous plaît",
-    "Encore !", "La suite ?", "Weiter bitte", "Mach weiter.", "Noch einmal", "Ancora",
-    "Vai avanti per favore", "Mais", "De novo", "Продолжай", "Дальше", "Ещё раз",
-    "Продовжуй, будь ласка", "続けてください", "もう一度お願いします", "계속해줘", "다시",
-])
+@pytest.mark.parametrize(
+    "user",
+    [
+        "Continúa",
+        "Sigue, por favor.",
+        "¿Y después?",
+        "Más, por favor",
+        "Continuez s'il vous plaît",
+        "Encore !",
+        "La suite ?",
+        "Weiter bitte",
+        "Mach weiter.",
+        "Noch einmal",
+        "Ancora",
+        "Vai avanti per favore",
+        "Mais",
+        "De novo",
+        "Продолжай",
+        "Дальше",
+        "Ещё раз",
+        "Продовжуй, будь ласка",
+        "続けてください",
+        "もう一度お願いします",
+        "계속해줘",
+        "다시",
+    ],
+)
 def test_go_on_and_again_in_other_languages_are_dropped(user):
     out = DropContextDependent().process(single(user))
     assert isinstance(out, Reject) and out.reason == "continuation"
 
 
-@pytest.mark.parametrize("user", [
-    "Continúa la historia de Juan y María en el bosque.", "Más allá del sol, ¿qué hay?",
-    "Encore une question sur Paris : quelle est la capitale ?", "Weiterbildung ist wichtig.",
-    "Mais informações sobre o Brasil, por favor.", "Ancora non capisco la fisica quantistica.",
-    "Продолжительность жизни в России?", "続けて勉強するコツは？", "더 좋은 방법이 있을까요?",
-    "Como estás?",
-])
+@pytest.mark.parametrize(
+    "user",
+    [
+        "Continúa la historia de Juan y María en el bosque.",
+        "Más allá del sol, ¿qué hay?",
+        "Encore une question sur Paris : quelle est la capitale ?",
+        "Weiterbildung ist wichtig.",
+        "Mais informações sobre o Brasil, por favor.",
+        "Ancora non capisco la fisica quantistica.",
+        "Продолжительность жизни в России?",
+        "続けて勉強するコツは？",
+        "더 좋은 방법이 있을까요?",
+        "Como estás?",
+    ],
+)
 def test_self_contained_questions_in_other_languages_are_kept(user):
     record = single(user)
     assert DropContextDependent().process(record) is record

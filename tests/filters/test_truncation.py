@@ -11,62 +11,89 @@ def conv(*turns):
     return Conversation(id="x", messages=[Message(role=r, content=c) for r, c in turns])
 
 
-PARA = ("Wireless microphones used by singers are not typically Bluetooth-enabled. Instead, they "
-        "use radio frequencies to send the audio signal to a receiver, which is connected to the "
-        "sound system. Bluetooth adds latency and has a short range, so it is not suitable for "
-        "live performances.\n\n")
-CUT_PROSE = PARA + ("There are several reasons why some voices are picked up more easily by a "
-                    "microphone than others, and the first is the way the microphone is placed "
-                    "relative to the mouth, because if the microphone is not well")
+PARA = (
+    "Wireless microphones used by singers are not typically Bluetooth-enabled. Instead, they "
+    "use radio frequencies to send the audio signal to a receiver, which is connected to the "
+    "sound system. Bluetooth adds latency and has a short range, so it is not suitable for "
+    "live performances.\n\n"
+)
+CUT_PROSE = PARA + (
+    "There are several reasons why some voices are picked up more easily by a "
+    "microphone than others, and the first is the way the microphone is placed "
+    "relative to the mouth, because if the microphone is not well"
+)
 OPEN_CODE = "Here's the updated class:\n```python\nclass Summarizer:\n    def __init__(self):\n"
-CUT_CODE = ("Here you go:\n```python\ndef set_inference_params(self, **kwargs\n```")
+CUT_CODE = "Here you go:\n```python\ndef set_inference_params(self, **kwargs\n```"
 
 
-@pytest.mark.parametrize("text", [CUT_PROSE, OPEN_CODE, CUT_CODE, PARA + "It is best to keep "
-                                  "the microphone close to the mouth, and to speak into the"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        CUT_PROSE,
+        OPEN_CODE,
+        CUT_CODE,
+        PARA + "It is best to keep the microphone close to the mouth, and to speak into the",
+    ],
+)
 def test_truncated_answers_are_recognised(text):
     assert truncation(text)
 
 
-@pytest.mark.parametrize("text", [
-    PARA.strip(),
-    "Doody, oh doody\nA product of our foody\nSo let's just accept the doody pile",  # a poem
-    "1. Pre-launch\n2. Launch\n3. Follow-up",
-    "Best regards,\nJohn Smith",
-    "haha yeah no XD I would invest the rest",  # chat replies need no full stop
-    "I would probably just save it in case something happened and I needed money. Like my car "
-    "breaking down or soemthing",
-    "```python\nprint('hi')\n```",
-    "Act 1, Scene 1\n\n(The curtain falls)\n\nEnd",
-    "这个问题很好。我们先看第一部分。然后再看第二部分。",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        PARA.strip(),
+        "Doody, oh doody\nA product of our foody\nSo let's just accept the doody pile",  # a poem
+        "1. Pre-launch\n2. Launch\n3. Follow-up",
+        "Best regards,\nJohn Smith",
+        "haha yeah no XD I would invest the rest",  # chat replies need no full stop
+        "I would probably just save it in case something happened and I needed money. Like my car "
+        "breaking down or soemthing",
+        "```python\nprint('hi')\n```",
+        "Act 1, Scene 1\n\n(The curtain falls)\n\nEnd",
+        "这个问题很好。我们先看第一部分。然后再看第二部分。",
+    ],
+)
 def test_complete_answers_are_not_truncated(text):
     assert truncation(text) is None
 
 
 def test_a_truncated_last_answer_is_cut_with_its_exchange():
-    record = conv(("user", "Do singers use Bluetooth mics?"), ("assistant", PARA.strip()),
-                  ("user", "Why are some voices picked up better?"), ("assistant", CUT_PROSE))
+    record = conv(
+        ("user", "Do singers use Bluetooth mics?"),
+        ("assistant", PARA.strip()),
+        ("user", "Why are some voices picked up better?"),
+        ("assistant", CUT_PROSE),
+    )
     out = CutTruncatedAnswers().process(record)
     assert isinstance(out, Conversation) and len(out.messages) == 2
     assert out.cuts[0]["reason"] == "truncated_answer" and out.cuts[0]["indices"] == [2, 3]
 
 
 def test_a_single_truncated_exchange_is_dropped():
-    out = CutTruncatedAnswers().process(conv(("user", "Tutorial on JSON in shell?"),
-                                             ("assistant", CUT_PROSE)))
+    out = CutTruncatedAnswers().process(
+        conv(("user", "Tutorial on JSON in shell?"), ("assistant", CUT_PROSE))
+    )
     assert isinstance(out, Reject) and out.reason == "truncated_answer"
 
 
 def test_an_answer_followed_by_continue_is_not_cut():
-    record = conv(("user", "Write the class"), ("assistant", OPEN_CODE), ("user", "continue"),
-                  ("assistant", "Sure, here is the complete class again:\n```python\n...\n```"))
+    record = conv(
+        ("user", "Write the class"),
+        ("assistant", OPEN_CODE),
+        ("user", "continue"),
+        ("assistant", "Sure, here is the complete class again:\n```python\n...\n```"),
+    )
     assert CutTruncatedAnswers().process(record) is record
 
 
 def test_continue_chain_with_code_is_joined_into_one_answer():
-    record = conv(("user", "Write the class"), ("assistant", OPEN_CODE), ("user", "continue"),
-                  ("assistant", "```python\n        self.model = None\n```\nDone."))
+    record = conv(
+        ("user", "Write the class"),
+        ("assistant", OPEN_CODE),
+        ("user", "continue"),
+        ("assistant", "```python\n        self.model = None\n```\nDone."),
+    )
     out = JoinContinuations().rewrite(record)
     assert [m.role for m in out.messages] == ["user", "assistant"]
     assert out.messages[1].content == OPEN_CODE + "        self.model = None\n```\nDone."
@@ -76,19 +103,31 @@ def test_continue_chain_with_code_is_joined_into_one_answer():
 def test_continue_chain_in_prose_joins_mid_word():
     # sg-JRQtEcd_35: "...Chorus:\nWe" + "Continue" + "'re unstoppable, ..."
     first = PARA + "Verse 1:\nWe'll rise up and we'll make our mark, we're the ones who"
-    record = conv(("user", "Write the song"), ("assistant", first), ("user", "Continue"),
-                  ("assistant", "'re unstoppable, we're unbreakable."))
+    record = conv(
+        ("user", "Write the song"),
+        ("assistant", first),
+        ("user", "Continue"),
+        ("assistant", "'re unstoppable, we're unbreakable."),
+    )
     out = JoinContinuations().rewrite(record)
     assert out.messages[1].content.endswith("the ones who're unstoppable, we're unbreakable.")
 
 
 def test_a_restart_after_continue_does_not_fit_and_is_left_alone():
-    record = conv(("user", "Write the class"), ("assistant", OPEN_CODE), ("user", "continue"),
-                  ("assistant", "Sure! Here is the whole class again.\n\nclass Summarizer: ..."))
+    record = conv(
+        ("user", "Write the class"),
+        ("assistant", OPEN_CODE),
+        ("user", "continue"),
+        ("assistant", "Sure! Here is the whole class again.\n\nclass Summarizer: ..."),
+    )
     assert JoinContinuations().rewrite(record) is record
 
 
 def test_a_complete_answer_then_continue_is_not_joined():
-    record = conv(("user", "Tell me a story"), ("assistant", PARA.strip()), ("user", "continue"),
-                  ("assistant", "and then the dragon slept."))
+    record = conv(
+        ("user", "Tell me a story"),
+        ("assistant", PARA.strip()),
+        ("user", "continue"),
+        ("assistant", "and then the dragon slept."),
+    )
     assert JoinContinuations().rewrite(record) is record

@@ -25,13 +25,18 @@ def conv(*turns: tuple[str, str], cid: str = "x") -> Conversation:
 # A ShareGPT-shaped multi-turn chat (sg-WPa8qOo_0 was dropped whole for one disclaimer in turn 7).
 LONG = [
     ("user", "What are the main stages of a product launch?"),
-    ("assistant", "1. Pre-launch: build anticipation.\n2. Launch: open the cart.\n3. Post-launch: "
-                  "follow up with buyers."),
+    (
+        "assistant",
+        "1. Pre-launch: build anticipation.\n2. Launch: open the cart.\n3. Post-launch: "
+        "follow up with buyers.",
+    ),
     ("user", "How long should the pre-launch last?"),
     ("assistant", "Usually two to four weeks, enough to publish three or four pieces of content."),
     ("user", "What happened in the news about this last week?"),
-    ("assistant", "As an AI language model, I don't have access to the news after my knowledge "
-                  "cutoff."),
+    (
+        "assistant",
+        "As an AI language model, I don't have access to the news after my knowledge cutoff.",
+    ),
     ("user", "OK. Write me a launch email."),
     ("assistant", "Subject: Doors open today\n\nHi there, ..."),
 ]
@@ -54,8 +59,12 @@ def test_action_drop_drops_the_whole_record():
 
 def test_nothing_complete_left_drops_with_the_rules_reason():
     # the bad turn is in the first exchange: nothing usable before it
-    record = conv(("user", "Hi"), ("assistant", "\ufffd\ufffd broken"), ("user", "ok?"),
-                  ("assistant", "Fine."))
+    record = conv(
+        ("user", "Hi"),
+        ("assistant", "\ufffd\ufffd broken"),
+        ("user", "ok?"),
+        ("assistant", "Fine."),
+    )
     out = DropGarbled().process(record)
     assert isinstance(out, Reject) and out.reason == "replacement_char"
 
@@ -89,13 +98,22 @@ def test_trimmed_is_counted_beside_modified_and_the_run_balances():
 def test_cut_messages_are_in_the_rejects_file(tmp_path, capsys):
     data = tmp_path / "in.jsonl"
     record = {"id": "sg-WPa8qOo_0", "messages": [{"role": r, "content": c} for r, c in LONG]}
-    chitchat = {"id": "cc-1", "messages": [{"role": "user", "content": "Hey, how was the hike?"},
-                                           {"role": "assistant", "content": "Long but fun!"},
-                                           {"role": "user", "content": "Send pics later"}]}
+    chitchat = {
+        "id": "cc-1",
+        "messages": [
+            {"role": "user", "content": "Hey, how was the hike?"},
+            {"role": "assistant", "content": "Long but fun!"},
+            {"role": "user", "content": "Send pics later"},
+        ],
+    }
     data.write_text(json.dumps(record) + "\n" + json.dumps(chitchat) + "\n", encoding="utf-8")
     out, rejects, report = tmp_path / "out.jsonl", tmp_path / "rej.jsonl", tmp_path / "rep.json"
-    assert main(["clean", str(data), "-o", str(out), "--rejects", str(rejects),
-                 "--report", str(report)]) == 0
+    assert (
+        main(
+            ["clean", str(data), "-o", str(out), "--rejects", str(rejects), "--report", str(report)]
+        )
+        == 0
+    )
     kept = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
     lines = [json.loads(x) for x in rejects.read_text().splitlines()]
     assert set(kept) == {"sg-WPa8qOo_0", "cc-1"}
@@ -118,11 +136,34 @@ def test_cut_messages_are_in_the_rejects_file(tmp_path, capsys):
 
 def test_pooled_run_writes_the_same_cuts(tmp_path):
     data = tmp_path / "in.jsonl"
-    data.write_text("\n".join(json.dumps({"id": f"r{i}", "messages": [
-        {"role": r, "content": c} for r, c in LONG]}) for i in range(5)) + "\n", encoding="utf-8")
+    data.write_text(
+        "\n".join(
+            json.dumps({"id": f"r{i}", "messages": [{"role": r, "content": c} for r, c in LONG]})
+            for i in range(5)
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     out, rejects, report = tmp_path / "o.jsonl", tmp_path / "r.jsonl", tmp_path / "p.json"
-    assert main(["clean", str(data), "-o", str(out), "--rejects", str(rejects), "--report",
-                 str(report), "--workers", "2", "--recipe", "default"]) == 0
+    assert (
+        main(
+            [
+                "clean",
+                str(data),
+                "-o",
+                str(out),
+                "--rejects",
+                str(rejects),
+                "--report",
+                str(report),
+                "--workers",
+                "2",
+                "--recipe",
+                "default",
+            ]
+        )
+        == 0
+    )
     lines = [json.loads(x) for x in rejects.read_text().splitlines()]
     cuts = [x for x in lines if x.get("trimmed")]
     rep = json.loads(report.read_text())

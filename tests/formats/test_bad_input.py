@@ -41,8 +41,7 @@ def only_reject(path: Path, line: int, **kw) -> Reject:
 
 
 def test_broken_json_on_line_n_is_one_reject_and_the_run_goes_on(tmp_path):
-    f = write_lines(tmp_path / "a.jsonl", json.dumps(GOOD), json.dumps(GOOD)[:30],
-                    json.dumps(GOOD))
+    f = write_lines(tmp_path / "a.jsonl", json.dumps(GOOD), json.dumps(GOOD)[:30], json.dumps(GOOD))
     results = outcomes(f)
     assert [type(r).__name__ for r in results] == ["Conversation", "Reject", "Conversation"]
     bad = only_reject(f, 2)
@@ -62,8 +61,9 @@ def test_invalid_utf8_bytes_are_rejected_with_the_raw_text(tmp_path):
 
 
 def test_bom_at_start_is_accepted(tmp_path):
-    f = write_lines(tmp_path / "a.jsonl", b"\xef\xbb\xbf" + json.dumps(GOOD).encode(),
-                    json.dumps(GOOD))
+    f = write_lines(
+        tmp_path / "a.jsonl", b"\xef\xbb\xbf" + json.dumps(GOOD).encode(), json.dumps(GOOD)
+    )
     results = outcomes(f)
     assert all(isinstance(r, Conversation) for r in results) and len(results) == 2
 
@@ -75,24 +75,32 @@ def test_lone_surrogate_escape_is_rejected_but_a_pair_is_fine(tmp_path):
     bad = only_reject(f, 2)
     assert bad.reason == "lone_surrogate"
     good = outcomes(f)[0]
-    assert good.messages[0].content == "smile \U0001F600"
+    assert good.messages[0].content == "smile \U0001f600"
 
 
 @pytest.mark.parametrize(
     ("content", "reason", "words"),
-    [(42, "bad_content", "int"), (None, "bad_content", "null"),
-     ({"text": "hi"}, "bad_content", "dict"), ([{"no_type": 1}], "bad_content", "type")],
+    [
+        (42, "bad_content", "int"),
+        (None, "bad_content", "null"),
+        ({"text": "hi"}, "bad_content", "dict"),
+        ([{"no_type": 1}], "bad_content", "type"),
+    ],
 )
 def test_content_that_is_not_text_is_rejected(tmp_path, content, reason, words):
-    f = write_lines(tmp_path / "a.jsonl", json.dumps(GOOD),
-                    json.dumps({"messages": [msg(content=content)]}))
+    f = write_lines(
+        tmp_path / "a.jsonl", json.dumps(GOOD), json.dumps({"messages": [msg(content=content)]})
+    )
     bad = only_reject(f, 2)
     assert bad.reason == reason and words in bad.detail
 
 
 def test_list_of_parts_is_normalised_to_text(tmp_path):
-    parts = [{"type": "text", "text": "look"}, {"type": "image_url", "image_url": {"url": "x"}},
-             {"type": "text", "text": "here"}]
+    parts = [
+        {"type": "text", "text": "look"},
+        {"type": "image_url", "image_url": {"url": "x"}},
+        {"type": "text", "text": "here"},
+    ]
     f = write_lines(tmp_path / "a.jsonl", json.dumps({"messages": [msg(content=parts)]}))
     (conv,) = outcomes(f)
     assert conv.messages[0].content == "look\nhere"
@@ -100,8 +108,11 @@ def test_list_of_parts_is_normalised_to_text(tmp_path):
 
 @pytest.mark.parametrize("role", ["robot", "assistnat", "Narrator", ""])
 def test_unknown_roles_are_never_mapped(tmp_path, role):
-    f = write_lines(tmp_path / "a.jsonl", json.dumps(GOOD),
-                    json.dumps({"messages": [msg(), msg(role=role, content="x")]}))
+    f = write_lines(
+        tmp_path / "a.jsonl",
+        json.dumps(GOOD),
+        json.dumps({"messages": [msg(), msg(role=role, content="x")]}),
+    )
     bad = only_reject(f, 2)
     assert bad.reason == "unknown_role"
     assert repr(role) in bad.detail and "messages[1]" in bad.detail
@@ -115,8 +126,13 @@ def test_unknown_role_in_sharegpt_is_never_mapped(tmp_path):
 
 
 def test_empty_messages_and_missing_messages(tmp_path):
-    f = write_lines(tmp_path / "a.jsonl", json.dumps(GOOD), json.dumps({"messages": []}),
-                    json.dumps({"id": "x", "text": "no messages here"}), json.dumps(GOOD))
+    f = write_lines(
+        tmp_path / "a.jsonl",
+        json.dumps(GOOD),
+        json.dumps({"messages": []}),
+        json.dumps({"id": "x", "text": "no messages here"}),
+        json.dumps(GOOD),
+    )
     reasons = {r.line: r.reason for r in outcomes(f) if isinstance(r, Reject)}
     assert reasons == {2: "empty_messages", 3: "missing_messages"}
 
@@ -171,8 +187,9 @@ def test_nesting_that_parses_but_cannot_be_written_back_is_rejected(tmp_path):
 
 
 def test_duplicate_ids_are_both_read(tmp_path):
-    f = write_lines(tmp_path / "a.jsonl", json.dumps({**GOOD, "id": "same"}),
-                    json.dumps({**GOOD, "id": "same"}))
+    f = write_lines(
+        tmp_path / "a.jsonl", json.dumps({**GOOD, "id": "same"}), json.dumps({**GOOD, "id": "same"})
+    )
     results = outcomes(f)
     assert [r.id for r in results] == ["same", "same"]
     assert [r.line for r in results] == [1, 2]
@@ -232,9 +249,17 @@ def test_a_cut_off_gzip_file_keeps_what_was_read_and_rejects_the_rest(tmp_path):
     import random
 
     rng = random.Random(3)
-    lines = [json.dumps({"messages": [msg("user", f"q{i} {rng.random()}"),
-                                      msg("assistant", f"a{i} {rng.random()}")]})
-             for i in range(3000)]
+    lines = [
+        json.dumps(
+            {
+                "messages": [
+                    msg("user", f"q{i} {rng.random()}"),
+                    msg("assistant", f"a{i} {rng.random()}"),
+                ]
+            }
+        )
+        for i in range(3000)
+    ]
     whole = gzip.compress("\n".join(lines).encode() + b"\n")
     f = tmp_path / "a.jsonl.gz"
     f.write_bytes(whole[: len(whole) // 2])  # an interrupted download
@@ -254,8 +279,13 @@ def test_a_broken_parquet_file_is_a_reject_after_the_rows_read(tmp_path):
     from selfreflect.formats import write
 
     good = tmp_path / "good.parquet"
-    write([Conversation(id=str(i), messages=[msg("user", "q"), msg("assistant", "a")])
-           for i in range(10)], good)
+    write(
+        [
+            Conversation(id=str(i), messages=[msg("user", "q"), msg("assistant", "a")])
+            for i in range(10)
+        ],
+        good,
+    )
     cut = tmp_path / "cut.parquet"
     cut.write_bytes(good.read_bytes()[:-20])  # the footer is gone
     fake = write_lines(tmp_path / "fake.jsonl", 'PAR1{"messages": []}')

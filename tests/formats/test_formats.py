@@ -11,12 +11,22 @@ import pytest
 from selfreflect import Conversation, Reject
 from selfreflect.formats import ROLE_ALIASES, UnknownFormatError, detect, read
 
-OPENAI = {"id": "c1", "messages": [{"role": "system", "content": "Be a pirate."},
-                                   {"role": "user", "content": "hi"},
-                                   {"role": "assistant", "content": "Arr."}]}
-SHAREGPT = {"id": "s1", "conversations": [{"from": "system", "value": "Be a pirate."},
-                                          {"from": "human", "value": "hi"},
-                                          {"from": "gpt", "value": "Arr."}]}
+OPENAI = {
+    "id": "c1",
+    "messages": [
+        {"role": "system", "content": "Be a pirate."},
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "Arr."},
+    ],
+}
+SHAREGPT = {
+    "id": "s1",
+    "conversations": [
+        {"from": "system", "value": "Be a pirate."},
+        {"from": "human", "value": "hi"},
+        {"from": "gpt", "value": "Arr."},
+    ],
+}
 ALPACA = {"instruction": "hi", "input": "", "output": "Arr.", "system": "Be a pirate."}
 
 
@@ -32,27 +42,43 @@ def roles_and_text(conv: Conversation) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("record", [OPENAI, SHAREGPT, ALPACA], ids=["openai", "sharegpt", "alpaca"])
 def test_each_format_reads_to_the_same_conversation(tmp_path, record):
     (conv,) = read(jsonl(tmp_path / "a.jsonl", record))
-    assert roles_and_text(conv) == [("system", "Be a pirate."), ("user", "hi"),
-                                    ("assistant", "Arr.")]
+    assert roles_and_text(conv) == [
+        ("system", "Be a pirate."),
+        ("user", "hi"),
+        ("assistant", "Arr."),
+    ]
 
 
 def test_unknown_fields_survive_a_round_trip(tmp_path):
-    record = {**OPENAI, "lang": "en", "score": 0.9, "metadata": {"origin": "forum"},
-              "messages": [{**OPENAI["messages"][0], "weight": 0}, *OPENAI["messages"][1:]]}
+    record = {
+        **OPENAI,
+        "lang": "en",
+        "score": 0.9,
+        "metadata": {"origin": "forum"},
+        "messages": [{**OPENAI["messages"][0], "weight": 0}, *OPENAI["messages"][1:]],
+    }
     (conv,) = read(jsonl(tmp_path / "a.jsonl", record))
     assert conv.to_record() == record
 
 
 def test_sharegpt_keeps_extra_fields_and_top_level_system(tmp_path):
-    record = {"id": 7, "system": "Be brief.", "source_site": "x",
-              "conversations": [{"from": "human", "value": "q", "mark": True},
-                                {"from": "gpt", "value": "a"}]}
+    record = {
+        "id": 7,
+        "system": "Be brief.",
+        "source_site": "x",
+        "conversations": [
+            {"from": "human", "value": "q", "mark": True},
+            {"from": "gpt", "value": "a"},
+        ],
+    }
     (conv,) = read(jsonl(tmp_path / "a.jsonl", record))
     out = conv.to_record()
     assert out["id"] == "7" and out["source_site"] == "x"
-    assert out["messages"] == [{"role": "system", "content": "Be brief."},
-                               {"role": "user", "content": "q", "mark": True},
-                               {"role": "assistant", "content": "a"}]
+    assert out["messages"] == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "q", "mark": True},
+        {"role": "assistant", "content": "a"},
+    ]
 
 
 @pytest.mark.parametrize(("alias", "role"), sorted(ROLE_ALIASES.items()))
@@ -63,13 +89,26 @@ def test_documented_aliases_map(tmp_path, alias, role):
 
 
 def test_alpaca_input_history_and_missing_fields(tmp_path):
-    with_input = {"instruction": "Translate.", "input": "bonjour", "output": "hello",
-                  "history": [["hi", "hello there"]], "category": "mt"}
-    f = jsonl(tmp_path / "a.jsonl", with_input, {"instruction": "x", "output": None},
-              {"instruction": "x", "output": "y", "input": 3})
+    with_input = {
+        "instruction": "Translate.",
+        "input": "bonjour",
+        "output": "hello",
+        "history": [["hi", "hello there"]],
+        "category": "mt",
+    }
+    f = jsonl(
+        tmp_path / "a.jsonl",
+        with_input,
+        {"instruction": "x", "output": None},
+        {"instruction": "x", "output": "y", "input": 3},
+    )
     conv, missing, bad_input = read(f)
-    assert roles_and_text(conv) == [("user", "hi"), ("assistant", "hello there"),
-                                    ("user", "Translate.\n\nbonjour"), ("assistant", "hello")]
+    assert roles_and_text(conv) == [
+        ("user", "hi"),
+        ("assistant", "hello there"),
+        ("user", "Translate.\n\nbonjour"),
+        ("assistant", "hello"),
+    ]
     assert conv.to_record()["category"] == "mt"
     assert missing.reason == "missing_fields" and "'output'" in missing.detail
     assert bad_input.reason == "bad_content"
@@ -121,18 +160,32 @@ def test_format_can_be_forced(tmp_path):
 
 
 def test_messages_that_are_not_a_list_or_not_objects(tmp_path):
-    f = jsonl(tmp_path / "a.jsonl", OPENAI, {"messages": {"role": "user"}}, {"messages": ["hi"]},
-              {"messages": [{"content": "no role"}]}, {**OPENAI, "metadata": "oops"})
+    f = jsonl(
+        tmp_path / "a.jsonl",
+        OPENAI,
+        {"messages": {"role": "user"}},
+        {"messages": ["hi"]},
+        {"messages": [{"content": "no role"}]},
+        {**OPENAI, "metadata": "oops"},
+    )
     reasons = [(r.line, r.reason) for r in read(f) if isinstance(r, Reject)]
-    assert reasons == [(2, "invalid_messages"), (3, "invalid_message"), (4, "invalid_message"),
-                       (5, "invalid_record")]
+    assert reasons == [
+        (2, "invalid_messages"),
+        (3, "invalid_message"),
+        (4, "invalid_message"),
+        (5, "invalid_record"),
+    ]
 
 
 def test_tool_call_with_null_content_is_kept(tmp_path):
-    call = {"role": "assistant", "content": None,
-            "tool_calls": [{"id": "t", "type": "function", "function": {"name": "f"}}]}
-    (conv,) = read(jsonl(tmp_path / "a.jsonl", {"messages": [{"role": "user", "content": "x"},
-                                                             call]}))
+    call = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [{"id": "t", "type": "function", "function": {"name": "f"}}],
+    }
+    (conv,) = read(
+        jsonl(tmp_path / "a.jsonl", {"messages": [{"role": "user", "content": "x"}, call]})
+    )
     # null stays null (written back unchanged), rules read .text
     assert conv.messages[1].content is None and conv.messages[1].text == ""
     assert conv.messages[1].tool_calls
@@ -156,8 +209,10 @@ def test_json_array_large_enough_to_span_chunks(tmp_path):
 
 def test_broken_json_array_element_is_one_reject_and_reading_goes_on(tmp_path):
     f = tmp_path / "a.json"
-    f.write_text('[{"messages": [{"role": "user", "content": "ok"}]},\n {"messages": [}, {}]',
-                 encoding="utf-8")
+    f.write_text(
+        '[{"messages": [{"role": "user", "content": "ok"}]},\n {"messages": [}, {}]',
+        encoding="utf-8",
+    )
     good, bad, after = read(f)
     assert isinstance(good, Conversation)
     assert (bad.reason, bad.line) == ("invalid_json", 2) and "line 2" in bad.detail

@@ -44,8 +44,15 @@ def test_sample_is_small_and_has_the_promised_defects():
     assert all(n >= 200 for n in per_file.values()) and len(per_file) == 3
     assert reasons["invalid_json"] >= 3 and reasons["unknown_role"] >= 2
     joined = "\n".join(texts)
-    for defect in ("\u2019", "and/or", "\U0001F60A", "As an AI", "\u00e2\u20ac\u2122",
-                   "What about the second one?", "\n\n\n"):
+    for defect in (
+        "\u2019",
+        "and/or",
+        "\U0001f60a",
+        "As an AI",
+        "\u00e2\u20ac\u2122",
+        "What about the second one?",
+        "\n\n\n",
+    ):
         assert defect in joined, defect
     assert any(not t.strip() for t in texts)  # empty user turns
     assert len(texts) - len(set(texts)) > 50  # exact duplicates (system prompts aside)

@@ -20,8 +20,13 @@ CLI = [sys.executable, "-m", "selfreflect.cli"]
 
 
 def record(i: int) -> dict:
-    return {"id": f"r{i}", "messages": [{"role": "user", "content": f"question number {i}?"},
-                                        {"role": "assistant", "content": f"answer number {i}."}]}
+    return {
+        "id": f"r{i}",
+        "messages": [
+            {"role": "user", "content": f"question number {i}?"},
+            {"role": "assistant", "content": f"answer number {i}."},
+        ],
+    }
 
 
 def jsonl(n: int) -> bytes:
@@ -32,10 +37,25 @@ def clean(args: list[str], cwd: Path, stdin: bytes | None = None) -> dict:
     """Run ``selfreflect clean`` with an empty recipe; the JSON report."""
     recipe = cwd / "none.yaml"
     recipe.write_text("steps: []\n")
-    done = subprocess.run([*CLI, "clean", *args, "-o", str(cwd / "out.jsonl"), "--rejects",
-                           str(cwd / "rej.jsonl"), "--report", str(cwd / "rep.json"),
-                           "--recipe", str(recipe)], input=stdin, capture_output=True,
-                          timeout=60, cwd=cwd)
+    done = subprocess.run(
+        [
+            *CLI,
+            "clean",
+            *args,
+            "-o",
+            str(cwd / "out.jsonl"),
+            "--rejects",
+            str(cwd / "rej.jsonl"),
+            "--report",
+            str(cwd / "rep.json"),
+            "--recipe",
+            str(recipe),
+        ],
+        input=stdin,
+        capture_output=True,
+        timeout=60,
+        cwd=cwd,
+    )
     assert done.returncode == 0, done.stderr.decode()
     return json.loads((cwd / "rep.json").read_text())
 
@@ -44,8 +64,19 @@ def clean(args: list[str], cwd: Path, stdin: bytes | None = None) -> dict:
 def test_gzip_from_a_process_substitution_loses_nothing(tmp_path):
     src = tmp_path / "f.jsonl"
     src.write_bytes(jsonl(3000))
-    cmd = " ".join([*CLI, "clean", f"<(gzip -c {src})", "-o", str(tmp_path / "out.jsonl"),
-                    "--report", str(tmp_path / "rep.json"), "--recipe", "none.yaml"])
+    cmd = " ".join(
+        [
+            *CLI,
+            "clean",
+            f"<(gzip -c {src})",
+            "-o",
+            str(tmp_path / "out.jsonl"),
+            "--report",
+            str(tmp_path / "rep.json"),
+            "--recipe",
+            "none.yaml",
+        ]
+    )
     (tmp_path / "none.yaml").write_text("steps: []\n")
     done = subprocess.run(["bash", "-c", cmd], capture_output=True, timeout=60, cwd=tmp_path)
     assert done.returncode == 0, done.stderr.decode()
@@ -115,12 +146,15 @@ def test_one_bad_array_element_is_one_reject_and_the_rest_is_read(tmp_path):
     assert kept[-1].id == "r999"
 
 
-@pytest.mark.parametrize("bad", [
-    '{"a": [1, 2}',                       # a mismatched closer closes what it skips
-    '{"content": "a, b ] c", oops}',      # separators inside a string do not end it
-    '{"content": "say \\"hi\\", ok" x}',  # escaped quotes inside a string
-    "nul",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        '{"a": [1, 2}',  # a mismatched closer closes what it skips
+        '{"content": "a, b ] c", oops}',  # separators inside a string do not end it
+        '{"content": "say \\"hi\\", ok" x}',  # escaped quotes inside a string
+        "nul",
+    ],
+)
 def test_resync_finds_the_next_element_after_many_kinds_of_bad_one(tmp_path, bad):
     path = tmp_path / "a.json"
     path.write_text("[" + json.dumps(record(0)) + ", " + bad + ", " + json.dumps(record(1)) + "]")
@@ -131,8 +165,11 @@ def test_resync_finds_the_next_element_after_many_kinds_of_bad_one(tmp_path, bad
 
 def test_a_bad_element_across_a_read_chunk_is_still_one_reject(tmp_path):
     big = "x" * (1024 * 1024 + 10)  # larger than one read chunk
-    elements = [json.dumps({"messages": [{"role": "user", "content": big}]}),
-                '{"bad": "' + big + '" oops}', json.dumps(record(1))]
+    elements = [
+        json.dumps({"messages": [{"role": "user", "content": big}]}),
+        '{"bad": "' + big + '" oops}',
+        json.dumps(record(1)),
+    ]
     path = tmp_path / "a.json"
     path.write_text("[" + ", ".join(elements) + "]")
     results = list(read(path))
@@ -169,8 +206,14 @@ def test_cr_only_line_ends_give_one_record_per_line(tmp_path):
 
 def test_a_lone_cr_inside_an_lf_file_ends_a_line_and_numbers_stay_right(tmp_path):
     path = tmp_path / "mixed.jsonl"
-    path.write_bytes(json.dumps(record(0)).encode() + b"\r" + json.dumps(record(1)).encode()
-                     + b"\n{oops\r\n" + json.dumps(record(2)).encode() + b"\n")
+    path.write_bytes(
+        json.dumps(record(0)).encode()
+        + b"\r"
+        + json.dumps(record(1)).encode()
+        + b"\n{oops\r\n"
+        + json.dumps(record(2)).encode()
+        + b"\n"
+    )
     results = list(read(path))
     assert [c.id for c in results if isinstance(c, Conversation)] == ["r0", "r1", "r2"]
     (bad,) = [r for r in results if isinstance(r, Reject)]

@@ -25,9 +25,17 @@ from selfreflect.formats import (
 
 
 def convs(n: int = 3) -> list[Conversation]:
-    return [Conversation(id=f"c{i}", messages=[Message(role="user", content=f"q{i} \u2019 😀"),
-                                               Message(role="assistant", content="a")],
-                         metadata={"i": i}) for i in range(n)]
+    return [
+        Conversation(
+            id=f"c{i}",
+            messages=[
+                Message(role="user", content=f"q{i} \u2019 😀"),
+                Message(role="assistant", content="a"),
+            ],
+            metadata={"i": i},
+        )
+        for i in range(n)
+    ]
 
 
 def test_jsonl_round_trip(tmp_path):
@@ -82,8 +90,7 @@ def test_missing_parent_directories_are_created(tmp_path):
     assert (tmp_path / "a" / "b" / "out.jsonl").exists()
 
 
-@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0,
-                    reason="root can write anywhere")
+@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="root can write anywhere")
 def test_check_writable_refuses_a_read_only_directory(tmp_path):
     ro = tmp_path / "ro"
     ro.mkdir()
@@ -105,21 +112,29 @@ def test_check_writable_refuses_a_directory_and_a_file_as_parent(tmp_path):
 
 def test_rejects_file_has_the_contract_fields(tmp_path):
     conv = convs(1)[0]
-    rejects = [Reject("read", "invalid_json", "a.jsonl:3: bad", raw="{x", source="a.jsonl",
-                      line=3),
-               Reject("dedup", "exact_duplicate", "same text", record=conv, duplicate_of="c9")]
+    rejects = [
+        Reject("read", "invalid_json", "a.jsonl:3: bad", raw="{x", source="a.jsonl", line=3),
+        Reject("dedup", "exact_duplicate", "same text", record=conv, duplicate_of="c9"),
+    ]
     assert write_rejects(rejects, tmp_path / "r.jsonl") == 2
     first, second = (json.loads(x) for x in (tmp_path / "r.jsonl").read_text().splitlines())
-    assert first == {"step": "read", "reason": "invalid_json", "detail": "a.jsonl:3: bad",
-                     "source": "a.jsonl", "line": 3, "raw": "{x"}
+    assert first == {
+        "step": "read",
+        "reason": "invalid_json",
+        "detail": "a.jsonl:3: bad",
+        "source": "a.jsonl",
+        "line": 3,
+        "raw": "{x",
+    }
     assert second["record"] == conv.to_record() and second["duplicate_of"] == "c9"
 
 
 def test_parquet_round_trip(tmp_path):
     pq = pytest.importorskip("pyarrow.parquet")
     records = convs()
-    records[0] = records[0].model_copy(update={"messages": [
-        Message(role="user", content="q", name="ann", weight=2)]})
+    records[0] = records[0].model_copy(
+        update={"messages": [Message(role="user", content="q", name="ann", weight=2)]}
+    )
     assert write(records, tmp_path / "out.parquet") == 3
     table = pq.read_table(tmp_path / "out.parquet")
     rows = table.to_pylist()
@@ -148,8 +163,14 @@ def test_parquet_without_pyarrow_names_the_extra(tmp_path, monkeypatch):
 def test_parquet_reads_back_to_the_same_records(tmp_path):
     pytest.importorskip("pyarrow")
     records = convs()
-    records[1] = records[1].model_copy(update={"messages": [
-        Message(role="user", content="q", weight=2), Message(role="assistant", content="a")]})
+    records[1] = records[1].model_copy(
+        update={
+            "messages": [
+                Message(role="user", content="q", weight=2),
+                Message(role="assistant", content="a"),
+            ]
+        }
+    )
     records[2] = Conversation(id="c2", messages=records[2].messages, lang="en")
     write(records, tmp_path / "out.parquet")
     back = list(read(tmp_path / "out.parquet"))
@@ -161,9 +182,13 @@ def test_other_parquet_files_go_through_format_detection(tmp_path):
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
 
-    rows = [{"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}],
-             "score": 1.5},
-            {"conversations": [{"from": "robot", "value": "beep"}], "score": 0.0}]
+    rows = [
+        {
+            "conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}],
+            "score": 1.5,
+        },
+        {"conversations": [{"from": "robot", "value": "beep"}], "score": 0.0},
+    ]
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "hf.parquet")
     good, bad = read(tmp_path / "hf.parquet")
     assert [(m.role, m.content) for m in good.messages] == [("user", "q"), ("assistant", "a")]

@@ -20,9 +20,11 @@ from selfreflect.recipe import load
 from selfreflect.steps import Cut
 
 #: FUZZ_EXAMPLES=2000 for a longer search (CI runs 60 per property)
-SETTINGS = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")), deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                           HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=80)
 json_values = st.recursive(
@@ -30,21 +32,34 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4),
     max_leaves=12,
 )
-roles = st.sampled_from(["system", "user", "assistant", "tool", "human", "gpt", "robot", "",
-                         "assistnat", "USER"])
-contents = text | st.none() | st.integers() | st.lists(
-    st.fixed_dictionaries({"type": st.just("text"), "text": text}), max_size=3) | json_values
+roles = st.sampled_from(
+    ["system", "user", "assistant", "tool", "human", "gpt", "robot", "", "assistnat", "USER"]
+)
+contents = (
+    text
+    | st.none()
+    | st.integers()
+    | st.lists(st.fixed_dictionaries({"type": st.just("text"), "text": text}), max_size=3)
+    | json_values
+)
 message = st.fixed_dictionaries({"role": roles, "content": contents})
-openai_record = st.fixed_dictionaries({"messages": st.lists(message, max_size=6)},
-                                      optional={"id": text | st.integers()})
-sharegpt_record = st.fixed_dictionaries({"conversations": st.lists(
-    st.fixed_dictionaries({"from": roles, "value": contents}), max_size=6)})
+openai_record = st.fixed_dictionaries(
+    {"messages": st.lists(message, max_size=6)}, optional={"id": text | st.integers()}
+)
+sharegpt_record = st.fixed_dictionaries(
+    {
+        "conversations": st.lists(
+            st.fixed_dictionaries({"from": roles, "value": contents}), max_size=6
+        )
+    }
+)
 alpaca_record = st.fixed_dictionaries(
-    {"instruction": contents, "output": contents}, optional={"input": contents})
+    {"instruction": contents, "output": contents}, optional={"input": contents}
+)
 # one line each: no LF, and no CR either (a lone CR ends a line, as in old Mac files)
 line = (openai_record | sharegpt_record | alpaca_record | json_values).map(
-    lambda v: json.dumps(v).encode()) | st.binary(max_size=60).filter(
-        lambda b: b"\n" not in b and b"\r" not in b)
+    lambda v: json.dumps(v).encode()
+) | st.binary(max_size=60).filter(lambda b: b"\n" not in b and b"\r" not in b)
 
 
 @SETTINGS
@@ -72,9 +87,11 @@ def test_any_file_reads_to_one_outcome_per_line(tmp_path_factory, lines):
 
 
 conversation = st.builds(
-    lambda system, turns: Conversation(id="x", messages=(
-        [{"role": "system", "content": system}] if system is not None else []) + [
-        {"role": role, "content": content} for role, content in turns]),
+    lambda system, turns: Conversation(
+        id="x",
+        messages=([{"role": "system", "content": system}] if system is not None else [])
+        + [{"role": role, "content": content} for role, content in turns],
+    ),
     st.none() | text,
     st.lists(st.tuples(st.sampled_from(["user", "assistant", "tool"]), text), max_size=6),
 )
@@ -106,8 +123,10 @@ def test_the_html_report_escapes_anything_and_shows_the_json_numbers(convs):
     from selfreflect.html_report import render_html
     from selfreflect.observe import RunObserver
 
-    convs = [c.model_copy(update={"id": f"<zz-injected>{i}</zz-injected>\"'"})
-             for i, c in enumerate(convs)]
+    convs = [
+        c.model_copy(update={"id": f"<zz-injected>{i}</zz-injected>\"'"})
+        for i, c in enumerate(convs)
+    ]
     observer = RunObserver()
     result = observer.run(load("default").pipeline, convs)
     cells = cells_of(render_html(result.report, observer))

@@ -87,8 +87,9 @@ def test_429_retry_after_seconds_is_honoured(fake_llm):
 
 
 def test_retry_after_ms_and_http_date(fake_llm):
-    fake_llm.script(error(503, retry_after_ms=200), error(429, retry_after=http_date(1)),
-                    chat("ok"))
+    fake_llm.script(
+        error(503, retry_after_ms=200), error(429, retry_after=http_date(1)), chat("ok")
+    )
     t0 = time.perf_counter()
     assert call(make(fake_llm)).content == "ok"
     assert time.perf_counter() - t0 >= 0.2
@@ -147,8 +148,11 @@ def test_total_deadline_catches_a_trickling_body(fake_llm):
     # each chunk arrives within the read timeout, but the whole body takes ~1.2 s: the
     # call's deadline covers every attempt, so it is hung after the first, not retried
     fake_llm.handler = lambda r: chat("x" * 200, chunks=6, chunk_delay=0.2)
-    client = make(fake_llm, timeouts=Timeouts(connect=1, read=0.5, total=0.5),
-                  retry=RetryPolicy(max_retries=1, base_delay=0.01))
+    client = make(
+        fake_llm,
+        timeouts=Timeouts(connect=1, read=0.5, total=0.5),
+        retry=RetryPolicy(max_retries=1, base_delay=0.01),
+    )
     with pytest.raises(Hung):
         call(client)
     assert fake_llm.calls == 1 and client.usage.counters["hung"] == 1
@@ -239,8 +243,9 @@ def test_concurrency_is_bounded(fake_llm):
     client = make(fake_llm, concurrency=2)
 
     async def go():
-        await asyncio.gather(*[client.complete([{"role": "user", "content": str(i)}])
-                               for i in range(6)])
+        await asyncio.gather(
+            *[client.complete([{"role": "user", "content": str(i)}]) for i in range(6)]
+        )
         await client.aclose()
 
     t0 = time.perf_counter()
@@ -256,8 +261,9 @@ def test_requests_per_minute_limit(fake_llm):
     async def go():
         bucket = client._rpm
         bucket._tokens = 0  # start empty: 3 requests need ~0.3 s
-        await asyncio.gather(*[client.complete([{"role": "user", "content": str(i)}])
-                               for i in range(3)])
+        await asyncio.gather(
+            *[client.complete([{"role": "user", "content": str(i)}]) for i in range(3)]
+        )
         await client.aclose()
 
     t0 = time.perf_counter()
@@ -267,8 +273,12 @@ def test_requests_per_minute_limit(fake_llm):
 
 def test_bad_2xx_body_with_mock_transport():
     transport = httpx.MockTransport(lambda req: httpx.Response(200, json={"nothing": 1}))
-    client = LLMClient("http://llm.invalid/v1", "m", transport=transport,
-                       retry=RetryPolicy(max_retries=1, base_delay=0.01))
+    client = LLMClient(
+        "http://llm.invalid/v1",
+        "m",
+        transport=transport,
+        retry=RetryPolicy(max_retries=1, base_delay=0.01),
+    )
     with pytest.raises(BadResponse, match="after 2 attempts"):
         call(client)
 
@@ -313,7 +323,8 @@ def test_a_server_that_refuses_every_first_call_stops_the_run(fake_llm, status):
     fake_llm.handler = lambda r: error(status, message="bad key or model")
     results = calls_in_a_row(make(fake_llm), 5)
     assert [type(r).__name__ for r in results] == ["RequestRejected", "RequestRejected"] + [
-        "ServerUnusable"] * 3
+        "ServerUnusable"
+    ] * 3
     assert fake_llm.calls == 3  # once given up on, no more requests are sent
     assert f"HTTP {status}: bad key or model" in str(results[2])
 
@@ -323,8 +334,12 @@ def test_an_unreachable_server_stops_the_run():
     url = server.base_url
     server.stop()
     results = calls_in_a_row(LLMClient(url, "m", retry=RetryPolicy(max_retries=0)), 4)
-    assert [type(r).__name__ for r in results] == ["ConnectionFailed", "ConnectionFailed",
-                                                   "ServerUnusable", "ServerUnusable"]
+    assert [type(r).__name__ for r in results] == [
+        "ConnectionFailed",
+        "ConnectionFailed",
+        "ServerUnusable",
+        "ServerUnusable",
+    ]
     assert url in str(results[2])
 
 

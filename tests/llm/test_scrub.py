@@ -9,17 +9,20 @@ from selfreflect.llm.errors import scrub
 KEY = "sk-proj-ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 
 
-@pytest.mark.parametrize("text", [
-    f"Bearer {KEY}",
-    f"Bearer {KEY[:12]}",             # a prefix, as a cut leaves it
-    f"...{KEY[-9:]} trailing",        # a suffix
-    f"mid {KEY[10:18]} mid",          # exactly 8 characters from the middle
-    f"{KEY[:20]}x{KEY[20:]}",         # split by one character: both halves are runs
-    KEY * 3,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Bearer {KEY}",
+        f"Bearer {KEY[:12]}",  # a prefix, as a cut leaves it
+        f"...{KEY[-9:]} trailing",  # a suffix
+        f"mid {KEY[10:18]} mid",  # exactly 8 characters from the middle
+        f"{KEY[:20]}x{KEY[20:]}",  # split by one character: both halves are runs
+        KEY * 3,
+    ],
+)
 def test_no_run_of_eight_key_characters_survives(text):
     out = scrub(text, KEY)
-    assert not any(KEY[i:i + 8] in out for i in range(len(KEY) - 7)), out
+    assert not any(KEY[i : i + 8] in out for i in range(len(KEY) - 7)), out
     assert "***" in out
 
 

@@ -40,24 +40,28 @@ def test_parse_tolerates_fences_and_leading_text():
     assert parse_json_object('{"a": 1}') == {"a": 1}
     assert parse_json_object('```json\n{"a": 1}\n```') == {"a": 1}
     assert parse_json_object('Sure! Here it is:\n{"a": {"b": "}"}} hope it helps') == {
-        "a": {"b": "}"}}
-    assert parse_json_object("``` \n{\"a\": 2}```") == {"a": 2}
+        "a": {"b": "}"}
+    }
+    assert parse_json_object('``` \n{"a": 2}```') == {"a": 2}
     for bad in ["", "no json here", '{"a": 1', "[1, 2]"]:
         with pytest.raises(ValueError):
             parse_json_object(bad)
 
 
 def test_fenced_answer_is_accepted(fake_llm):
-    fake_llm.script(chat_json({"answer": "yes", "reason": "physics"}, fenced=True,
-                              lead="Here you go:\n"))
+    fake_llm.script(
+        chat_json({"answer": "yes", "reason": "physics"}, fenced=True, lead="Here you go:\n")
+    )
     result, client = ask(fake_llm)
     assert result.value == {"answer": "yes", "reason": "physics"} and result.reasks == 0
 
 
 def test_invalid_answer_is_reasked_with_the_error(fake_llm):
-    fake_llm.script(chat_json({"answer": "maybe", "reason": "?"}),
-                    chat('{"answer": "yes", "reason": "ok"'),  # truncated JSON text
-                    chat_json({"answer": "no", "reason": "night"}))
+    fake_llm.script(
+        chat_json({"answer": "maybe", "reason": "?"}),
+        chat('{"answer": "yes", "reason": "ok"'),  # truncated JSON text
+        chat_json({"answer": "no", "reason": "night"}),
+    )
     result, client = ask(fake_llm, max_reasks=2)
     assert result.value["answer"] == "no" and result.reasks == 2
     second = fake_llm.requests[1].messages
@@ -82,14 +86,18 @@ def test_length_is_truncation_not_invalid_json_and_is_reasked_shorter(fake_llm):
     assert fake_llm.calls == 2
     assert "cut off at the token limit" in fake_llm.requests[1].messages[-1]["content"]
     fake_llm.handler = None
-    fake_llm.script(chat('{"answer": "yes", "reason": "a', finish_reason="length"),
-                    chat_json({"answer": "yes", "reason": "short"}))
+    fake_llm.script(
+        chat('{"answer": "yes", "reason": "a', finish_reason="length"),
+        chat_json({"answer": "yes", "reason": "short"}),
+    )
     assert ask(fake_llm)[0].value == {"answer": "yes", "reason": "short"}
 
 
 def test_extra_check_triggers_reask(fake_llm):
-    fake_llm.script(chat_json({"answer": "yes", "reason": ""}),
-                    chat_json({"answer": "yes", "reason": "because"}))
+    fake_llm.script(
+        chat_json({"answer": "yes", "reason": ""}),
+        chat_json({"answer": "yes", "reason": "because"}),
+    )
     result, _ = ask(fake_llm, check=lambda v: None if v["reason"] else "reason is empty")
     assert result.value["reason"] == "because"
     assert "reason is empty" in fake_llm.requests[1].messages[-1]["content"]
@@ -117,8 +125,12 @@ def test_response_format_refused_is_probed_once_then_dropped(fake_llm):
         await client.aclose()
 
     asyncio.run(go())
-    sent = [r.body.get("response_format", {}).get("json_schema", {}).get("strict", "-")
-            if "response_format" in r.body else None for r in fake_llm.requests]
+    sent = [
+        r.body.get("response_format", {}).get("json_schema", {}).get("strict", "-")
+        if "response_format" in r.body
+        else None
+        for r in fake_llm.requests
+    ]
     assert sent == [True, "-", None, None, None]  # strict, then plain, then none
     assert client.response_format_ok is False and client.strict_ok is False
 
@@ -133,8 +145,9 @@ def test_response_format_refusal_under_concurrency_falls_back_for_every_call(fak
     client = LLMClient(fake_llm.base_url, "m", concurrency=8)
 
     async def go():
-        out = await asyncio.gather(*[
-            ask_json(client, [{"role": "user", "content": f"q{i}"}], SCHEMA) for i in range(12)])
+        out = await asyncio.gather(
+            *[ask_json(client, [{"role": "user", "content": f"q{i}"}], SCHEMA) for i in range(12)]
+        )
         await client.aclose()
         return out
 
@@ -163,8 +176,12 @@ def test_tolerant_reading_fixes_what_needs_no_reask(fake_llm):
         return out
 
     values = [a.value for a in asyncio.run(go())]
-    assert values == [{"answer": "yes", "reason": "sky"}, {"answer": "no", "reason": "night"},
-                      {"answer": "yes", "reason": ""}, {"answer": "no", "reason": "r"}]
+    assert values == [
+        {"answer": "yes", "reason": "sky"},
+        {"answer": "no", "reason": "night"},
+        {"answer": "yes", "reason": ""},
+        {"answer": "no", "reason": "r"},
+    ]
     assert fake_llm.calls == 4 and "reasks" not in client.usage.counters
     assert client.usage.counters["repaired_json"] == 2
     assert client.usage.counters["missing_reason"] == 1
@@ -182,10 +199,15 @@ def test_coerce_keeps_what_it_can_of_an_array_and_counts_the_rest():
 
     from selfreflect.llm.structured import coerce
 
-    schema = {"type": "object", "additionalProperties": False, "required": ["turns", "note"],
-              "properties": {"turns": {"type": "array",
-                                       "items": {"type": "integer", "enum": [3, 4]}},
-                             "note": {"type": "string"}}}
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["turns", "note"],
+        "properties": {
+            "turns": {"type": "array", "items": {"type": "integer", "enum": [3, 4]}},
+            "note": {"type": "string"},
+        },
+    }
     counted: Counter[str] = Counter()
 
     def count(name: str) -> None:

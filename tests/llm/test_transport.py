@@ -13,21 +13,32 @@ import trustme
 from selfreflect.llm import ConnectionFailed, LLMClient, RetryPolicy, Timeout, Timeouts
 from selfreflect.llm.transport import AsyncioStream, AsyncioTransport
 
-ANSWER = json.dumps({"choices": [{"message": {"role": "assistant", "content": "hi"},
-                                  "finish_reason": "stop"}],
-                     "usage": {"prompt_tokens": 3, "completion_tokens": 1}}).encode()
-RESPONSE = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-            + str(len(ANSWER)).encode() + b"\r\n\r\n" + ANSWER)
+ANSWER = json.dumps(
+    {
+        "choices": [{"message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 1},
+    }
+).encode()
+RESPONSE = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+    + str(len(ANSWER)).encode()
+    + b"\r\n\r\n"
+    + ANSWER
+)
 MSGS = [{"role": "user", "content": "hello"}]
 
 
-async def one_answer_per_connection(reader: asyncio.StreamReader,
-                                    writer: asyncio.StreamWriter) -> None:
+async def one_answer_per_connection(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
     """Answer one request, keep-alive implied, then drop the connection (an idle timeout)."""
     try:
         head = await reader.readuntil(b"\r\n\r\n")
-        length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                      if line.lower().startswith(b"content-length"))
+        length = next(
+            int(line.split(b":")[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length")
+        )
         await reader.readexactly(length)
         writer.write(RESPONSE)
         await writer.drain()
@@ -53,8 +64,12 @@ async def stop(server: asyncio.Server) -> None:
 def test_a_connection_the_server_dropped_while_idle_is_not_reused():
     async def go():
         server, url = await serve(one_answer_per_connection)
-        client = LLMClient(url.replace("localhost", "127.0.0.1"), "m", concurrency=1,
-                           retry=RetryPolicy(max_retries=0))
+        client = LLMClient(
+            url.replace("localhost", "127.0.0.1"),
+            "m",
+            concurrency=1,
+            retry=RetryPolicy(max_retries=0),
+        )
         try:
             first = await client.complete(MSGS)
             await asyncio.sleep(0.3)  # the server has closed the kept-alive connection by now
@@ -122,8 +137,12 @@ def test_a_server_that_accepts_but_never_answers_hits_the_read_deadline():
 
     async def go():
         server, url = await serve(silent)
-        client = LLMClient(url, "m", timeouts=Timeouts(connect=1, read=0.2, total=3),
-                           retry=RetryPolicy(max_retries=0))
+        client = LLMClient(
+            url,
+            "m",
+            timeouts=Timeouts(connect=1, read=0.2, total=3),
+            retry=RetryPolicy(max_retries=0),
+        )
         try:
             await client.complete(MSGS)
         finally:

@@ -36,30 +36,43 @@ def test_a_step_that_invents_records_fails_the_run():
 
 
 def test_counts_add_up_with_read_rejects():
-    records = [make(0, "hi"), Reject("read", "invalid_json", "x:2: bad", raw="{", line=2),
-               make(2, "a longer answer")]
+    records = [
+        make(0, "hi"),
+        Reject("read", "invalid_json", "x:2: bad", raw="{", line=2),
+        make(2, "a longer answer"),
+    ]
     result = Pipeline([DropShort(5)]).run(records)
     report = result.report
     assert (report.input, report.kept, report.rejected) == (3, 1, 2)
     assert [(r.step, r.reason) for r in result.rejects] == [
-        ("drop_short", "too_short"), ("read", "invalid_json")]
+        ("drop_short", "too_short"),
+        ("read", "invalid_json"),
+    ]
     report.check()
 
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_duplicate_ids_are_counted_and_both_records_processed(workers, caplog):
-    records = [make(0, "first answer", id="same"), make(1, "second answer", id="same"),
-               make(2, "third answer"), make(3, "x", id="same")]
+    records = [
+        make(0, "first answer", id="same"),
+        make(1, "second answer", id="same"),
+        make(2, "third answer"),
+        make(3, "x", id="same"),
+    ]
     with caplog.at_level(logging.WARNING, logger="selfreflect"):
         result = Pipeline([DropShort(3)]).run(records, workers=workers)
-    assert [c.messages[1].content for c in result.kept] == ["first answer", "second answer",
-                                                            "third answer"]
+    assert [c.messages[1].content for c in result.kept] == [
+        "first answer",
+        "second answer",
+        "third answer",
+    ]
     assert [r.id for r in result.rejects] == ["same"]
     read = result.report.to_json()["steps"][0]
     assert read["counters"] == {"duplicate_ids": 2}
     (warning,) = [r.getMessage() for r in caplog.records if "reuse an id" in r.getMessage()]
-    assert warning == ("2 record(s) reuse an id seen earlier (e.g. 'same', 'same'); "
-                       "all were processed")
+    assert warning == (
+        "2 record(s) reuse an id seen earlier (e.g. 'same', 'same'); all were processed"
+    )
 
 
 def test_no_duplicate_counter_when_ids_are_unique():

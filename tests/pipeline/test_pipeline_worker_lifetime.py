@@ -52,8 +52,7 @@ def alive(pid: int) -> bool:
 def test_workers_exit_when_the_run_is_killed(tmp_path):
     script = tmp_path / "run.py"
     script.write_text(textwrap.dedent(RUN.format(tests=str(TESTS))))
-    with subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
-                          text=True) as proc:
+    with subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True) as proc:
         try:
             pids = [int(p) for p in proc.stdout.readline().split()]
             assert pids and all(alive(p) for p in pids)

@@ -60,8 +60,7 @@ def test_workers_give_identical_results_to_one_process():
     assert report["kept"] > 0 and report["rejected"] > 0
     assert report["steps"][2]["modified"] > 0
     assert report["steps"][3]["counters"]["words"] > 1000
-    assert set(rejects) == {"read", "drop_short", "keep_first_per_user",
-                                           "drop_multiple_of"}
+    assert set(rejects) == {"read", "drop_short", "keep_first_per_user", "drop_multiple_of"}
 
 
 @pytest.mark.parametrize("start_method", ["spawn", "forkserver"])
@@ -69,8 +68,11 @@ def test_small_chunks_keep_order_and_run_in_workers(start_method):
     records = [make(i, f"answer number {i}") for i in range(300)]
     rejects: list[Reject] = []
     report = Pipeline([RecordPid(), DropMultipleOf(5)]).new_report()
-    kept = list((RecordPid() | DropMultipleOf(5)).stream(
-        records, rejects.append, report, workers=2, chunk_size=7, start_method=start_method))
+    kept = list(
+        (RecordPid() | DropMultipleOf(5)).stream(
+            records, rejects.append, report, workers=2, chunk_size=7, start_method=start_method
+        )
+    )
     assert [c.id for c in kept] == [str(i) for i in range(300) if i % 5]
     assert [r.id for r in rejects] == [str(i) for i in range(0, 300, 5)]
     pids = {c.metadata["pid"] for c in kept}
@@ -134,14 +136,15 @@ def test_default_recipe_with_workers_matches_one_process_and_shares_unchanged_me
     from selfreflect.recipe import load
     from selfreflect.registry import get
 
-    records = [make(i, f"answer   number {i % 300}  with  spaces", user=f"question {i % 40}")
-               for i in range(900)]
+    records = [
+        make(i, f"answer   number {i % 300}  with  spaces", user=f"question {i % 40}")
+        for i in range(900)
+    ]
     pipeline = load("default").pipeline
     assert summary(pipeline.run(records, workers=2)) == summary(pipeline.run(records))
     tidy = Pipeline([get("normalize_whitespace")()]).run(records, workers=2)
     originals = {c.id: c for c in records}
-    assert all(c.messages[-1].content != originals[c.id].messages[-1].content
-               for c in tidy.kept)
+    assert all(c.messages[-1].content != originals[c.id].messages[-1].content for c in tidy.kept)
     assert len(tidy.kept) == len(records)
     # the user turn did not change: the parent's own Message object comes back, not a copy
     assert all(c.messages[0] is originals[c.id].messages[0] for c in tidy.kept)

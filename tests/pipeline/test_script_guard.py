@@ -21,8 +21,9 @@ def run():
 def run_script(tmp_path, body: str) -> subprocess.CompletedProcess[str]:
     path = tmp_path / "clean.py"
     path.write_text(textwrap.dedent(SCRIPT) + textwrap.dedent(body))
-    return subprocess.run([sys.executable, str(path)], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, str(path)], cwd=tmp_path, capture_output=True, text=True, timeout=180
+    )
 
 
 def test_a_script_with_the_guard_runs_with_two_workers(tmp_path):

@@ -25,8 +25,9 @@ TEST_STEPS = {
 def test_registry(monkeypatch):
     """The registry lists only the core test steps."""
     eps = [EntryPoint(name, value, registry.GROUP) for name, value in TEST_STEPS.items()]
-    monkeypatch.setattr(registry, "entry_points", lambda group: eps if group == registry.GROUP
-                        else [])
+    monkeypatch.setattr(
+        registry, "entry_points", lambda group: eps if group == registry.GROUP else []
+    )
     registry.refresh()
     yield registry
     registry.refresh()

@@ -53,18 +53,23 @@ def test_an_unregistered_step_dumps_as_module_and_class_and_loads_back(user_modu
 
 
 def test_a_recipe_may_name_any_step_by_module_and_class(user_module):
-    loaded = recipe.loads("steps:\n  - step: my_project.steps:DropOneTurn\n    min_pairs: 1\n"
-                          "  - step: drop_empty_turns\n")
+    loaded = recipe.loads(
+        "steps:\n  - step: my_project.steps:DropOneTurn\n    min_pairs: 1\n"
+        "  - step: drop_empty_turns\n"
+    )
     assert [type(s).__name__ for s in loaded.pipeline.steps] == ["DropOneTurn", "DropEmptyTurns"]
     with pytest.raises(RecipeError, match="min_pairs"):
         recipe.loads("steps:\n  - step: my_project.steps:DropOneTurn\n    min_pairs: many\n")
 
 
-@pytest.mark.parametrize(("name", "problem"), [
-    ("my_project.nowhere:DropOneTurn", "could not be imported"),
-    ("my_project.steps:Missing", "could not be imported"),
-    ("os:system", "is not a selfreflect Step subclass"),
-])
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("my_project.nowhere:DropOneTurn", "could not be imported"),
+        ("my_project.steps:Missing", "could not be imported"),
+        ("os:system", "is not a selfreflect Step subclass"),
+    ],
+)
 def test_a_module_and_class_that_is_not_a_step_is_a_recipe_error(user_module, name, problem):
     with pytest.raises(RecipeError, match=re.escape(problem)):
         recipe.loads(f"steps:\n  - step: '{name}'\n")

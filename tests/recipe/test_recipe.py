@@ -20,8 +20,9 @@ def test_recipe_builds_the_pipeline_with_settings(test_registry, tmp_path):
         "  - step: replace_phrases\n    phrases: {'and/or': 'and'}\n    roles: [user, assistant]\n"
     )
     recipe = load(str(path))
-    assert recipe.pipeline == Pipeline([DropShort(4), Shout(),
-                                        ReplacePhrases({"and/or": "and"}, ("user", "assistant"))])
+    assert recipe.pipeline == Pipeline(
+        [DropShort(4), Shout(), ReplacePhrases({"and/or": "and"}, ("user", "assistant"))]
+    )
     # list in YAML -> the annotated tuple type
     assert recipe.pipeline.steps[2].roles == ("user", "assistant")
     assert recipe.input == ["a.jsonl", "b.jsonl"]
@@ -33,8 +34,9 @@ def test_recipe_builds_the_pipeline_with_settings(test_registry, tmp_path):
 
 def test_python_tags_are_refused_before_anything_runs(test_registry, tmp_path):
     marker = tmp_path / "pwned"
-    text = (f"steps:\n  - step: drop_short\n    n: !!python/object/apply:os.system "
-            f"['touch {marker}']\n")
+    text = (
+        f"steps:\n  - step: drop_short\n    n: !!python/object/apply:os.system ['touch {marker}']\n"
+    )
     with pytest.raises(RecipeError, match="safe loading"):
         loads(text)
     with pytest.raises(RecipeError, match="python/object"):
@@ -45,21 +47,35 @@ def test_python_tags_are_refused_before_anything_runs(test_registry, tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("steps:\n  - step: drop_shrot\n",
-         "steps\\[0\\]: unknown step 'drop_shrot'; available steps: count_words, drop_short, "
-         "keep_first_per_user, replace_phrases, shout"),
-        ("steps:\n  - step: drop_short\n    m: 3\n",
-         "steps\\[0\\] \\(drop_short\\): unknown parameter 'm'; drop_short takes: n"),
-        ("steps:\n  - shout\n  - step: replace_phrases\n",
-         "steps\\[1\\] \\(replace_phrases\\): missing required parameter 'phrases'"),
-        ("steps:\n  - step: drop_short\n    n: many\n",
-         "parameter 'n': Input should be a valid integer"),
-        ("steps:\n  - step: replace_phrases\n    phrases: {a: b}\n    mode: loud\n",
-         "parameter 'mode': Input should be 'exact' or 'lower'"),
-        ("steps:\n  - step: replace_phrases\n    phrases: [a, b]\n",
-         "parameter 'phrases': Input should be a valid dictionary"),
-        ("steps:\n  - step: replace_phrases\n    phrases: {a: 1}\n",
-         "parameter 'phrases'\\['a'\\]: Input should be a valid string"),
+        (
+            "steps:\n  - step: drop_shrot\n",
+            "steps\\[0\\]: unknown step 'drop_shrot'; available steps: count_words, drop_short, "
+            "keep_first_per_user, replace_phrases, shout",
+        ),
+        (
+            "steps:\n  - step: drop_short\n    m: 3\n",
+            "steps\\[0\\] \\(drop_short\\): unknown parameter 'm'; drop_short takes: n",
+        ),
+        (
+            "steps:\n  - shout\n  - step: replace_phrases\n",
+            "steps\\[1\\] \\(replace_phrases\\): missing required parameter 'phrases'",
+        ),
+        (
+            "steps:\n  - step: drop_short\n    n: many\n",
+            "parameter 'n': Input should be a valid integer",
+        ),
+        (
+            "steps:\n  - step: replace_phrases\n    phrases: {a: b}\n    mode: loud\n",
+            "parameter 'mode': Input should be 'exact' or 'lower'",
+        ),
+        (
+            "steps:\n  - step: replace_phrases\n    phrases: [a, b]\n",
+            "parameter 'phrases': Input should be a valid dictionary",
+        ),
+        (
+            "steps:\n  - step: replace_phrases\n    phrases: {a: 1}\n",
+            "parameter 'phrases'\\['a'\\]: Input should be a valid string",
+        ),
         ("stepz:\n  - shout\n", "unknown top-level key 'stepz'; allowed: steps, input"),
         ("input: a.jsonl\n", "missing 'steps'"),
         ("steps: shout\n", "'steps' must be a list"),
@@ -92,11 +108,14 @@ def test_validation_happens_before_any_data_is_read(test_registry):
 
 
 def test_dump_and_load_give_an_equal_pipeline(test_registry):
-    pipeline = Pipeline([
-        DropShort(7), Shout(),
-        ReplacePhrases({"and/or": "and", "ü": "ue"}, roles=("user",), mode="lower", limit=3),
-        KeepFirstPerUser(),
-    ])
+    pipeline = Pipeline(
+        [
+            DropShort(7),
+            Shout(),
+            ReplacePhrases({"and/or": "and", "ü": "ue"}, roles=("user",), mode="lower", limit=3),
+            KeepFirstPerUser(),
+        ]
+    )
     text = dump(pipeline)
     assert text.startswith("steps:\n- step: drop_short\n  n: 7\n")
     back = loads(text).pipeline
@@ -150,7 +169,8 @@ def test_parameters_with_unresolvable_annotations_are_still_checked_where_possib
 
     from selfreflect.recipe import build_step
 
-    assert build_step(HalfTyped, {"n": "3", "names": ["a"], "anything": {"x": 1}}) == \
-        HalfTyped(3, ["a"], {"x": 1})
+    assert build_step(HalfTyped, {"n": "3", "names": ["a"], "anything": {"x": 1}}) == HalfTyped(
+        3, ["a"], {"x": 1}
+    )
     with pytest.raises(RecipeError, match="parameter 'n': Input should be a valid integer"):
         build_step(HalfTyped, {"n": "three"})

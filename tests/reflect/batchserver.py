@@ -49,17 +49,25 @@ class BatchServer:
     # -- the API ---------------------------------------------------------------------------
     def upload(self, content_type: str, raw: bytes) -> tuple[int, dict[str, Any]]:
         message = email.parser.BytesParser().parsebytes(
-            f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
-        parts = {p.get_param("name", header="content-disposition"): p
-                 for p in message.get_payload()}
-        if "file" not in parts or (parts.get("purpose") is None
-                                   or parts["purpose"].get_payload(decode=True) != b"batch"):
+            f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+        )
+        parts = {
+            p.get_param("name", header="content-disposition"): p for p in message.get_payload()
+        }
+        if "file" not in parts or (
+            parts.get("purpose") is None or parts["purpose"].get_payload(decode=True) != b"batch"
+        ):
             return 400, {"error": {"message": "file and purpose=batch are required"}}
         data = parts["file"].get_payload(decode=True)
         file_id = f"file-{next(self._ids)}"
         self.files[file_id] = data
-        return 200, {"id": file_id, "object": "file", "bytes": len(data), "purpose": "batch",
-                     "filename": parts["file"].get_filename()}
+        return 200, {
+            "id": file_id,
+            "object": "file",
+            "bytes": len(data),
+            "purpose": "batch",
+            "filename": parts["file"].get_filename(),
+        }
 
     def create(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if body.get("input_file_id") not in self.files:
@@ -68,17 +76,26 @@ class BatchServer:
             return 400, {"error": {"message": "unsupported endpoint"}}
         batch_id = f"batch_{next(self._ids)}"
         self.created += 1
-        self.batches[batch_id] = {"id": batch_id, "object": "batch", "status": "validating",
-                                  "input_file_id": body["input_file_id"],
-                                  "endpoint": body["endpoint"], "polls": 0,
-                                  "fail": self.fail_next, "expire_after": self.expire_after}
+        self.batches[batch_id] = {
+            "id": batch_id,
+            "object": "batch",
+            "status": "validating",
+            "input_file_id": body["input_file_id"],
+            "endpoint": body["endpoint"],
+            "polls": 0,
+            "fail": self.fail_next,
+            "expire_after": self.expire_after,
+        }
         self.fail_next = False
         self.expire_after = None
         return 200, self.public(batch_id)
 
     def public(self, batch_id: str) -> dict[str, Any]:
-        return {k: v for k, v in self.batches[batch_id].items()
-                if k not in ("polls", "fail", "expire_after")}
+        return {
+            k: v
+            for k, v in self.batches[batch_id].items()
+            if k not in ("polls", "fail", "expire_after")
+        }
 
     def retrieve(self, batch_id: str) -> tuple[int, dict[str, Any]]:
         batch = self.batches.get(batch_id)
@@ -88,8 +105,9 @@ class BatchServer:
             batch["polls"] += 1
             if batch["fail"]:
                 batch["status"] = "failed"
-                batch["errors"] = {"data": [{"code": "invalid_request",
-                                             "message": "line 1: model not available"}]}
+                batch["errors"] = {
+                    "data": [{"code": "invalid_request", "message": "line 1: model not available"}]
+                }
             elif batch["polls"] >= self.polls:
                 self.run(batch)
             else:
@@ -103,17 +121,28 @@ class BatchServer:
             item = json.loads(line)
             cid = item["custom_id"]
             if batch["expire_after"] is not None and i >= batch["expire_after"]:
-                err.append({"id": f"r{i}", "custom_id": cid, "response": None,
-                            "error": {"code": "batch_expired",
-                                      "message": "This request could not be executed before "
-                                                 "the completion window expired."}})
+                err.append(
+                    {
+                        "id": f"r{i}",
+                        "custom_id": cid,
+                        "response": None,
+                        "error": {
+                            "code": "batch_expired",
+                            "message": "This request could not be executed before "
+                            "the completion window expired.",
+                        },
+                    }
+                )
                 continue
             request = Recorded(item["url"], {}, item["body"], time.time())
             reply = self.handler(request)
             body = json.loads(reply.payload() or b"null")
-            entry = {"id": f"r{i}", "custom_id": cid,
-                     "response": {"status_code": reply.status, "request_id": f"q{i}",
-                                  "body": body}, "error": None}
+            entry = {
+                "id": f"r{i}",
+                "custom_id": cid,
+                "response": {"status_code": reply.status, "request_id": f"q{i}", "body": body},
+                "error": None,
+            }
             (out if reply.status == 200 else err).append(entry)
             self.lines_answered += 1
         for name, rows in (("output_file_id", out), ("error_file_id", err)):
@@ -122,8 +151,7 @@ class BatchServer:
                 self.files[file_id] = "".join(json.dumps(r) + "\n" for r in rows).encode()
                 batch[name] = file_id
         batch["status"] = "expired" if batch["expire_after"] is not None else "completed"
-        batch["request_counts"] = {"total": len(lines), "completed": len(out),
-                                   "failed": len(err)}
+        batch["request_counts"] = {"total": len(lines), "completed": len(out), "failed": len(err)}
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> BatchServer:

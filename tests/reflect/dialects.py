@@ -17,10 +17,27 @@ from typing import Any
 from fakellm import Recorded, Reply, chat, error
 
 #: Keywords OpenAI strict mode refused (its documented "not supported" list, older models).
-OPENAI_STRICT_UNSUPPORTED = {"minLength", "maxLength", "pattern", "format", "minimum", "maximum",
-                             "multipleOf", "minItems", "maxItems", "uniqueItems",
-                             "patternProperties", "minProperties", "maxProperties", "if", "then",
-                             "else", "not", "dependentRequired", "dependentSchemas"}
+OPENAI_STRICT_UNSUPPORTED = {
+    "minLength",
+    "maxLength",
+    "pattern",
+    "format",
+    "minimum",
+    "maximum",
+    "multipleOf",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "patternProperties",
+    "minProperties",
+    "maxProperties",
+    "if",
+    "then",
+    "else",
+    "not",
+    "dependentRequired",
+    "dependentSchemas",
+}
 #: Keywords vLLM's guided decoding (xgrammar) and llama.cpp's json-schema-to-grammar refuse.
 CONDITIONALS = {"if", "then", "else", "not", "dependentSchemas"}
 
@@ -50,8 +67,10 @@ def strict_problem(schema: dict[str, Any]) -> str | None:
             return f"Invalid schema: '{bad[0]}' is not permitted."
         if sub.get("type") == "object":
             if sub.get("additionalProperties") is not False:
-                return ("Invalid schema: 'additionalProperties' is required to be supplied "
-                        "and to be false.")
+                return (
+                    "Invalid schema: 'additionalProperties' is required to be supplied "
+                    "and to be false."
+                )
             if sorted(sub.get("required", [])) != sorted(sub.get("properties", {})):
                 return "Invalid schema: 'required' is required to include every property."
     return None
@@ -88,8 +107,9 @@ Answer = Callable[[Recorded, dict[str, Any] | None], Reply]
 def decode_minimal(request: Recorded, schema: dict[str, Any] | None) -> Reply:
     """Answer under ``schema`` with its minimal values (an open answer when there is none)."""
     if schema is None:  # a model that follows the prompt's description
-        return chat('{"verdict": "keep", "critique": "fine", "evidence_turns": [], '
-                    '"revised_answer": ""}')
+        return chat(
+            '{"verdict": "keep", "critique": "fine", "evidence_turns": [], "revised_answer": ""}'
+        )
     return chat(json.dumps(minimal(schema)))
 
 

@@ -12,23 +12,40 @@ from selfreflect.reflect import Reflect
 
 
 def coin(i: int | str = 1, k: str = "Flip a 3-sided coin") -> Conversation:
-    return Conversation(id=str(i), messages=[
-        {"role": "user", "content": k},
-        {"role": "assistant", "content": "The outcome is: heads."},
-        {"role": "user", "content": "How can a 3 sided coin exist?"},
-        {"role": "assistant", "content": "It is hypothetical."},
-    ])
+    return Conversation(
+        id=str(i),
+        messages=[
+            {"role": "user", "content": k},
+            {"role": "assistant", "content": "The outcome is: heads."},
+            {"role": "user", "content": "How can a 3 sided coin exist?"},
+            {"role": "assistant", "content": "It is hypothetical."},
+        ],
+    )
 
 
-def good(revised: str = "A 3-sided coin is hypothetical; I simulated one: the result is 2.",
-         **extra: Any) -> Reply:
-    return chat_json({"verdict": "revise", "critique": "The user doubted the coin exists.",
-                      "evidence_turns": [2], "revised_answer": revised, **extra})
+def good(
+    revised: str = "A 3-sided coin is hypothetical; I simulated one: the result is 2.", **extra: Any
+) -> Reply:
+    return chat_json(
+        {
+            "verdict": "revise",
+            "critique": "The user doubted the coin exists.",
+            "evidence_turns": [2],
+            "revised_answer": revised,
+            **extra,
+        }
+    )
 
 
 def keep() -> Reply:
-    return chat_json({"verdict": "keep", "critique": "Fine as it is.", "evidence_turns": [],
-                      "revised_answer": ""})
+    return chat_json(
+        {
+            "verdict": "keep",
+            "critique": "Fine as it is.",
+            "evidence_turns": [],
+            "revised_answer": "",
+        }
+    )
 
 
 def k_of(request: Recorded) -> str:

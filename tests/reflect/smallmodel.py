@@ -23,8 +23,14 @@ from collections.abc import Callable
 
 from fakellm import Recorded, Reply, chat
 
-FORMAT_FAULTS = [("prose", 0.10), ("invalid", 0.08), ("enum_case", 0.08), ("length", 0.05),
-                 ("empty", 0.03), ("hindsight", 0.05)]
+FORMAT_FAULTS = [
+    ("prose", 0.10),
+    ("invalid", 0.08),
+    ("enum_case", 0.08),
+    ("length", 0.05),
+    ("empty", 0.03),
+    ("hindsight", 0.05),
+]
 OUT_OF_RANGE = 0.25
 REASK_CORRECT = 0.75
 HINDSIGHT = "Sorry for the confusion earlier, "
@@ -71,18 +77,29 @@ def small_model(stats: dict[str, int] | None = None) -> Callable[[Recorded], Rep
         if not reask and u[4] < OUT_OF_RANGE:
             evidence += [turn, n + 2]
             seen["out_of_range"] = seen.get("out_of_range", 0) + 1
-        revised = (f"A better first reply to turn {turn - 1}: here is what you need, "
-                   f"explained plainly ({int(u[5] * 1000)}).") if revise else ""
+        revised = (
+            (
+                f"A better first reply to turn {turn - 1}: here is what you need, "
+                f"explained plainly ({int(u[5] * 1000)})."
+            )
+            if revise
+            else ""
+        )
         if fault == "hindsight" and revise:
             revised = HINDSIGHT + revised
-        answer = {"verdict": "revise" if revise else "keep",
-                  "critique": f"The later turns show what turn {turn} missed.",
-                  "evidence_turns": evidence, "revised_answer": revised}
+        answer = {
+            "verdict": "revise" if revise else "keep",
+            "critique": f"The later turns show what turn {turn} missed.",
+            "evidence_turns": evidence,
+            "revised_answer": revised,
+        }
         text = json.dumps(answer)
         seen[fault or "clean"] = seen.get(fault or "clean", 0) + 1
         if fault == "prose":
-            return chat(f"Sure! Here is my review:\n```json\n{text}\n```\nLet me know if "
-                        "you need anything else.")
+            return chat(
+                f"Sure! Here is my review:\n```json\n{text}\n```\nLet me know if "
+                "you need anything else."
+            )
         if fault == "invalid":
             if u[6] < 0.5:
                 return chat(text.replace('"', "'").replace("]", ",]").replace("}", ",}"))

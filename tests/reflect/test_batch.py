@@ -24,9 +24,27 @@ def src(tmp_path):
 
 
 def reflect(base_url, src, out, *extra):
-    return main(["reflect", str(src), "-o", str(out), "--rejects", str(out) + ".rej",
-                 "--report", str(out) + ".report", "--base-url", base_url, "--model", "m",
-                 "--turns", "all", "--max-retries", "1", *extra])
+    return main(
+        [
+            "reflect",
+            str(src),
+            "-o",
+            str(out),
+            "--rejects",
+            str(out) + ".rej",
+            "--report",
+            str(out) + ".report",
+            "--base-url",
+            base_url,
+            "--model",
+            "m",
+            "--turns",
+            "all",
+            "--max-retries",
+            "1",
+            *extra,
+        ]
+    )
 
 
 def test_batch_and_synchronous_runs_write_identical_outputs(tmp_path, src, capsys):
@@ -35,28 +53,52 @@ def test_batch_and_synchronous_runs_write_identical_outputs(tmp_path, src, capsy
         assert reflect(sync_server.base_url, src, tmp_path / "sync.jsonl") == 0
         sync_calls = sync_server.calls
     with BatchServer(handler) as api:
-        assert reflect(api.base_url, src, tmp_path / "batch.jsonl", "--batch",
-                       str(tmp_path / "b"), "--batch-poll", "0") == 0
+        assert (
+            reflect(
+                api.base_url,
+                src,
+                tmp_path / "batch.jsonl",
+                "--batch",
+                str(tmp_path / "b"),
+                "--batch-poll",
+                "0",
+            )
+            == 0
+        )
         assert api.created >= 2  # the re-asks went out as follow-up batches
         assert api.lines_answered == sync_calls  # nothing asked twice
     for suffix in ("", ".rej"):
         assert (tmp_path / f"batch.jsonl{suffix}").read_text() == (
-            tmp_path / f"sync.jsonl{suffix}").read_text()
+            tmp_path / f"sync.jsonl{suffix}"
+        ).read_text()
     assert len((tmp_path / "batch.jsonl").read_text().splitlines()) >= 30
-    first = [json.loads(x) for x in (tmp_path / "b" / "requests-001.jsonl").read_text()
-             .splitlines()]
+    first = [
+        json.loads(x) for x in (tmp_path / "b" / "requests-001.jsonl").read_text().splitlines()
+    ]
     assert len(first) == 32  # one per reviewed turn
-    assert all(set(x) == {"custom_id", "method", "url", "body"} and x["method"] == "POST"
-               and x["url"] == "/v1/chat/completions" and x["body"]["model"] == "m"
-               for x in first)
+    assert all(
+        set(x) == {"custom_id", "method", "url", "body"}
+        and x["method"] == "POST"
+        and x["url"] == "/v1/chat/completions"
+        and x["body"]["model"] == "m"
+        for x in first
+    )
     report = json.loads((tmp_path / "batch.jsonl.report").read_text())
     counters = report["steps"][1]["counters"]
     assert counters["batch_requests"] == sync_calls and "calls" not in counters
     assert counters["batch_total_tokens"] == 15 * counters["batch_requests"]  # 10 + 5 each
     # the answers filled the cache: a synchronous run over it pays nothing
     with FakeLLM(handler) as later:
-        assert reflect(later.base_url, src, tmp_path / "again.jsonl", "--cache",
-                       str(tmp_path / "b" / "cache")) == 0
+        assert (
+            reflect(
+                later.base_url,
+                src,
+                tmp_path / "again.jsonl",
+                "--cache",
+                str(tmp_path / "b" / "cache"),
+            )
+            == 0
+        )
         assert later.calls == 0
     assert (tmp_path / "again.jsonl").read_text() == (tmp_path / "sync.jsonl").read_text()
 
@@ -65,8 +107,7 @@ def test_a_rerun_resumes_the_batch_in_flight(tmp_path, src, capsys):
     with BatchServer(small_model()) as api:
         api.hold = True
         argv = ["--batch", str(tmp_path / "b"), "--batch-poll", "0.05"]
-        assert reflect(api.base_url, src, tmp_path / "out.jsonl", *argv,
-                       "--batch-wait", "0.2") == 1
+        assert reflect(api.base_url, src, tmp_path / "out.jsonl", *argv, "--batch-wait", "0.2") == 1
         err = capsys.readouterr().err
         assert "is still validating; rerun the same command to resume it" in err
         assert "Traceback" not in err and not (tmp_path / "out.jsonl").exists()
@@ -77,7 +118,8 @@ def test_a_rerun_resumes_the_batch_in_flight(tmp_path, src, capsys):
         assert f"resuming batch {first}" in capsys.readouterr().err
         assert sorted(api.batches)[0] == first
         assert api.lines_answered == sum(
-            len(api.files[b["input_file_id"]].splitlines()) for b in api.batches.values())
+            len(api.files[b["input_file_id"]].splitlines()) for b in api.batches.values()
+        )
     assert len((tmp_path / "out.jsonl").read_text().splitlines()) >= 30
 
 
@@ -97,8 +139,18 @@ def test_a_failed_batch_stops_the_run_and_a_rerun_starts_anew(tmp_path, src, cap
 def test_an_expired_batch_keeps_its_answers_and_sends_the_rest_again(tmp_path, src):
     with BatchServer(small_model()) as api:
         api.expire_after = 10
-        assert reflect(api.base_url, src, tmp_path / "out.jsonl", "--batch",
-                       str(tmp_path / "b"), "--batch-poll", "0") == 0
+        assert (
+            reflect(
+                api.base_url,
+                src,
+                tmp_path / "out.jsonl",
+                "--batch",
+                str(tmp_path / "b"),
+                "--batch-poll",
+                "0",
+            )
+            == 0
+        )
         statuses = [b["status"] for b in api.batches.values()]
         assert statuses[0] == "expired"
         second = api.files[api.batches[sorted(api.batches)[1]]["input_file_id"]]
@@ -114,18 +166,35 @@ def test_partial_error_file_retries_5xx_and_follows_the_format_ladder(tmp_path, 
 
     def flaky(request):
         key = json.dumps(request.body, sort_keys=True)
-        if key not in seen and len(seen) % 3 == 0 and "strict" not in json.dumps(
-                request.body.get("response_format") or {}):
+        if (
+            key not in seen
+            and len(seen) % 3 == 0
+            and "strict" not in json.dumps(request.body.get("response_format") or {})
+        ):
             seen.add(key)
             return error(503, message="overloaded")
         seen.add(key)
         return accepted(request)
 
     with BatchServer(flaky) as api:
-        assert reflect(api.base_url, src, tmp_path / "out.jsonl", "--batch",
-                       str(tmp_path / "b"), "--batch-poll", "0") == 0
-        errors = [json.loads(line) for b in api.batches.values() if "error_file_id" in b
-                  for line in api.files[b["error_file_id"]].splitlines()]
+        assert (
+            reflect(
+                api.base_url,
+                src,
+                tmp_path / "out.jsonl",
+                "--batch",
+                str(tmp_path / "b"),
+                "--batch-poll",
+                "0",
+            )
+            == 0
+        )
+        errors = [
+            json.loads(line)
+            for b in api.batches.values()
+            if "error_file_id" in b
+            for line in api.files[b["error_file_id"]].splitlines()
+        ]
         codes = {e["response"]["status_code"] for e in errors}
         assert codes == {400, 503}
     report = json.loads((tmp_path / "out.jsonl.report").read_text())
@@ -137,8 +206,18 @@ def test_the_key_is_sent_to_the_batch_api_and_never_written(tmp_path, src, monke
     secret = "sk-batch-" + "7" * 24
     monkeypatch.setenv("SELFREFLECT_API_KEY", secret)
     with BatchServer(small_model()) as api:
-        assert reflect(api.base_url, src, tmp_path / "out.jsonl", "--batch",
-                       str(tmp_path / "b"), "--batch-poll", "0") == 0
+        assert (
+            reflect(
+                api.base_url,
+                src,
+                tmp_path / "out.jsonl",
+                "--batch",
+                str(tmp_path / "b"),
+                "--batch-poll",
+                "0",
+            )
+            == 0
+        )
         assert set(api.auth) == {f"Bearer {secret}"}
     for path in tmp_path.rglob("*"):
         if path.is_file():
@@ -154,9 +233,18 @@ def run_batch_offline(requests_file, output_file, handler) -> None:
     for i, line in enumerate(requests_file.read_text().splitlines()):
         item = json.loads(line)
         reply = handler(Recorded(item["url"], {}, item["body"], 0.0))
-        rows.append({"id": f"vllm-{i}", "custom_id": item["custom_id"], "error": None,
-                     "response": {"status_code": reply.status, "request_id": f"q{i}",
-                                  "body": json.loads(reply.payload())}})
+        rows.append(
+            {
+                "id": f"vllm-{i}",
+                "custom_id": item["custom_id"],
+                "error": None,
+                "response": {
+                    "status_code": reply.status,
+                    "request_id": f"q{i}",
+                    "body": json.loads(reply.payload()),
+                },
+            }
+        )
     output_file.write_text("".join(json.dumps(r) + "\n" for r in rows))
 
 

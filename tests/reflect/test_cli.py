@@ -18,9 +18,28 @@ def test_reflect_writes_output_rejects_and_report(fake_llm, tmp_path, capsys):
     fake_llm.handler = lambda r: good()
     src = write(tmp_path / "in.jsonl", [coin(1), coin(2, k="Other question")])
     out, rej, rep = (str(tmp_path / n) for n in ("out.jsonl", "rej.jsonl", "rep.json"))
-    code = main(["reflect", src, "-o", out, "--base-url", fake_llm.base_url, "--model", "m",
-                 "--mode", "preference", "--rejects", rej, "--report", rep,
-                 "--concurrency", "2", "--cache", str(tmp_path / "cache")])
+    code = main(
+        [
+            "reflect",
+            src,
+            "-o",
+            out,
+            "--base-url",
+            fake_llm.base_url,
+            "--model",
+            "m",
+            "--mode",
+            "preference",
+            "--rejects",
+            rej,
+            "--report",
+            rep,
+            "--concurrency",
+            "2",
+            "--cache",
+            str(tmp_path / "cache"),
+        ]
+    )
     assert code == 0
     lines = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert [x["id"] for x in lines] == ["1#1", "2#1"]
@@ -41,10 +60,34 @@ def test_usage_errors_exit_2_with_one_line(tmp_path, capsys, monkeypatch):
     out = str(tmp_path / "out.jsonl")
     cases = [
         (["reflect", src, "-o", out], "needs base_url and model"),
-        (["reflect", src, "-o", out, "--base-url", "http://127.0.0.1:9/v1", "--model", "m",
-          "--turns", "last:0"], "turns must be"),
-        (["reflect", str(tmp_path / "missing.jsonl"), "-o", out, "--base-url",
-          "http://127.0.0.1:9/v1", "--model", "m"], "missing.jsonl"),
+        (
+            [
+                "reflect",
+                src,
+                "-o",
+                out,
+                "--base-url",
+                "http://127.0.0.1:9/v1",
+                "--model",
+                "m",
+                "--turns",
+                "last:0",
+            ],
+            "turns must be",
+        ),
+        (
+            [
+                "reflect",
+                str(tmp_path / "missing.jsonl"),
+                "-o",
+                out,
+                "--base-url",
+                "http://127.0.0.1:9/v1",
+                "--model",
+                "m",
+            ],
+            "missing.jsonl",
+        ),
     ]
     for argv, message in cases:
         assert main(argv) == 2
@@ -60,8 +103,22 @@ def test_a_wrong_key_stops_the_run_with_one_line_and_no_output(fake_llm, tmp_pat
     fake_llm.handler = lambda r: error(401, message="Incorrect API key provided")
     src = write(tmp_path / "in.jsonl", [coin(i) for i in range(10)])
     out, rej = tmp_path / "out.jsonl", tmp_path / "rej.jsonl"
-    code = main(["reflect", src, "-o", str(out), "--rejects", str(rej), "--base-url",
-                 fake_llm.base_url, "--model", "m", "--concurrency", "1"])
+    code = main(
+        [
+            "reflect",
+            src,
+            "-o",
+            str(out),
+            "--rejects",
+            str(rej),
+            "--base-url",
+            fake_llm.base_url,
+            "--model",
+            "m",
+            "--concurrency",
+            "1",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1
     assert "cannot be used" in err and "HTTP 401: Incorrect API key provided" in err
@@ -76,8 +133,9 @@ def test_a_recipe_llm_step_without_endpoint_fails_before_reading(tmp_path, capsy
     recipe = tmp_path / "r.yaml"
     recipe.write_text("steps:\n  - step: reflect\n    model: m\n")
     out = tmp_path / "out.jsonl"
-    code = main(["run", str(recipe), "--input", str(tmp_path / "missing.jsonl"),
-                 "--output", str(out)])
+    code = main(
+        ["run", str(recipe), "--input", str(tmp_path / "missing.jsonl"), "--output", str(out)]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
     # the recipe is refused first: the missing input file is never looked at

@@ -8,8 +8,12 @@ from fakellm import chat_json
 from selfreflect.reflect import LLMJudge, Reflect
 from selfreflect.testing import check_step
 
-REVISE = {"verdict": "revise", "critique": "could be clearer", "evidence_turns": [],
-          "revised_answer": "A clearer first answer."}
+REVISE = {
+    "verdict": "revise",
+    "critique": "could be clearer",
+    "evidence_turns": [],
+    "revised_answer": "A clearer first answer.",
+}
 
 
 @pytest.mark.parametrize("mode", ["sft", "preference", "conversation"])

@@ -17,8 +17,10 @@ def chats(n: int, answers: int = 3) -> list[Conversation]:
     for i in range(n):
         messages = []
         for t in range(answers):
-            messages += [{"role": "user", "content": f"chat {i} question {t}"},
-                         {"role": "assistant", "content": f"chat {i} answer {t}"}]
+            messages += [
+                {"role": "user", "content": f"chat {i} question {t}"},
+                {"role": "assistant", "content": f"chat {i} answer {t}"},
+            ]
         messages.append({"role": "user", "content": f"chat {i}: that did not help"})
         out.append(Conversation(id=str(i), messages=messages))
     return out
@@ -28,26 +30,40 @@ def test_every_schema_is_in_the_portable_strict_subset():
     for s in [schema.reflection_schema(2, 6), schema.SEED_KCL, schema.JUDGEMENT]:
         assert strict_problem(s) is None and conditional_problem(s) is None
     assert schema.reflection_schema(2, 6)["properties"]["evidence_turns"]["items"]["enum"] == [
-        2, 3, 4, 5]
+        2,
+        3,
+        4,
+        5,
+    ]
     assert schema.reflection_schema(2, 6) is schema.reflection_schema(2, 6)  # built once
     # the checks can fail: an open, conditional schema like the one used before is refused
-    old = {"type": "object", "properties": {"verdict": {"enum": ["keep", "revise"]},
-                                            "critique": {"type": "string", "minLength": 1}},
-           "required": ["verdict"], "if": {"properties": {"verdict": {"const": "revise"}}},
-           "then": {"required": ["critique"]}}
+    old = {
+        "type": "object",
+        "properties": {
+            "verdict": {"enum": ["keep", "revise"]},
+            "critique": {"type": "string", "minLength": 1},
+        },
+        "required": ["verdict"],
+        "if": {"properties": {"verdict": {"const": "revise"}}},
+        "then": {"required": ["critique"]},
+    }
     assert "not permitted" in strict_problem(old)
     assert "Unsupported" in conditional_problem(old)
 
 
-@pytest.mark.parametrize("name,strict_sent,format_after_probe", [
-    ("openai", True, "strict"),
-    ("vllm", True, "strict"),
-    ("llamacpp", True, "strict"),
-    ("no-strict", False, "plain"),
-    ("none", False, None),
-])
-def test_each_dialect_yields_every_turn_without_reasks(fake_llm, name, strict_sent,
-                                                       format_after_probe):
+@pytest.mark.parametrize(
+    "name,strict_sent,format_after_probe",
+    [
+        ("openai", True, "strict"),
+        ("vllm", True, "strict"),
+        ("llamacpp", True, "strict"),
+        ("no-strict", False, "plain"),
+        ("none", False, None),
+    ],
+)
+def test_each_dialect_yields_every_turn_without_reasks(
+    fake_llm, name, strict_sent, format_after_probe
+):
     fake_llm.handler = dialect(name)
     records = chats(6)
     result, stats = run(fake_llm, records, turns="all", concurrency=1, max_reasks=0)
@@ -56,8 +72,9 @@ def test_each_dialect_yields_every_turn_without_reasks(fake_llm, name, strict_se
     assert [e.id for e in examples[:4]] == ["0#1", "0#3", "0#5", "1#1"]
     assert len(examples) == 18 and stats.counters["examples"] == 18
     for e in examples:  # the decoder's evidence is in range, so nothing was dropped
-        assert all(t > e.metadata["reflect"]["turn"] for t in e.metadata["reflect"][
-            "evidence_turns"])
+        assert all(
+            t > e.metadata["reflect"]["turn"] for t in e.metadata["reflect"]["evidence_turns"]
+        )
     assert "dropped_evidence_turns" not in stats.counters
 
     def sent(request):

@@ -61,13 +61,15 @@ def test_hindsight_is_reasked_once_then_the_turn_fails(fake_llm):
 
     def answer(request):
         reasked = len(request.messages) > 2
-        return good("A 3-sided coin is hypothetical.") if reasked and chat_of(request) == 0 \
-            else leaky
+        return (
+            good("A 3-sided coin is hypothetical.") if reasked and chat_of(request) == 0 else leaky
+        )
 
     fake_llm.handler = answer
     result, stats = run(fake_llm, chats(2, answers=1), max_reasks=3)
     assert [e.messages[-1].content for e in iter_examples(result.kept)] == [
-        "A 3-sided coin is hypothetical."]
+        "A 3-sided coin is hypothetical."
+    ]
     assert [r.reason for r in result.rejects] == ["hindsight_leak"]
     reasks = [r.messages[-1]["content"] for r in fake_llm.requests if len(r.messages) > 2]
     said = "refers to the later conversation: 'As I mentioned'"
@@ -80,8 +82,9 @@ def reviewed(request):
     t = turn_of(request)
     if chat_of(request) % 2:
         return good(f"improved answer {chat_of(request)}.{t}", evidence_turns=[t + 1])
-    return chat_json({"verdict": "keep", "critique": "fine", "evidence_turns": [t + 1],
-                      "revised_answer": ""})
+    return chat_json(
+        {"verdict": "keep", "critique": "fine", "evidence_turns": [t + 1], "revised_answer": ""}
+    )
 
 
 @pytest.mark.parametrize("mode", ["sft", "preference"])
@@ -91,9 +94,29 @@ def test_turns_all_over_100_conversations_is_accounted(fake_llm, tmp_path, mode)
     src = tmp_path / "in.jsonl"
     src.write_text("".join(json.dumps(c.to_record()) + "\n" for c in convs))
     out, rej, rep = tmp_path / "out.jsonl", tmp_path / "rej.jsonl", tmp_path / "rep.json"
-    assert main(["reflect", str(src), "-o", str(out), "--rejects", str(rej), "--report",
-                 str(rep), "--base-url", fake_llm.base_url, "--model", "m", "--mode", mode,
-                 "--turns", "all"]) == 0
+    assert (
+        main(
+            [
+                "reflect",
+                str(src),
+                "-o",
+                str(out),
+                "--rejects",
+                str(rej),
+                "--report",
+                str(rep),
+                "--base-url",
+                fake_llm.base_url,
+                "--model",
+                "m",
+                "--mode",
+                mode,
+                "--turns",
+                "all",
+            ]
+        )
+        == 0
+    )
     lines = [json.loads(x) for x in out.read_text().splitlines()]
     report = json.loads(rep.read_text())
     counters = report["steps"][1]["counters"]
@@ -104,17 +127,23 @@ def test_turns_all_over_100_conversations_is_accounted(fake_llm, tmp_path, mode)
         assert [x["id"] for x in lines[:3]] == ["0#1", "0#3", "1#1"]
         second = lines[1]["messages"]  # prompt = the conversation up to and including K
         assert [m["content"] for m in second] == [
-            "chat 0 question 0", "chat 0 answer 0", "chat 0 question 1", "chat 0 answer 1"]
+            "chat 0 question 0",
+            "chat 0 answer 0",
+            "chat 0 question 1",
+            "chat 0 answer 1",
+        ]
         assert lines[3]["messages"][-1]["content"] == "improved answer 1.3"
     else:  # even chats were all kept: no pair, rejected as verdict_keep
         assert len(lines) == 100 and report["kept"] == 50 and report["rejected"] == 50
         assert counters["turns_keep"] == 100
-        assert {json.loads(x)["reason"] for x in rej.read_text().splitlines()} == {
-            "verdict_keep"}
+        assert {json.loads(x)["reason"] for x in rej.read_text().splitlines()} == {"verdict_keep"}
         pair = lines[1]
         assert pair["id"] == "1#3"
         assert [m["content"] for m in pair["prompt"]] == [
-            "chat 1 question 0", "chat 1 answer 0", "chat 1 question 1"]
+            "chat 1 question 0",
+            "chat 1 answer 0",
+            "chat 1 question 1",
+        ]
         assert pair["chosen"] == [{"role": "assistant", "content": "improved answer 1.3"}]
         assert pair["rejected"] == [{"role": "assistant", "content": "chat 1 answer 1"}]
 
@@ -127,8 +156,25 @@ def test_outputs_load_with_datasets_in_the_columns_trl_reads(fake_llm, tmp_path)
     files = {}
     for mode in ("sft", "preference"):
         files[mode] = tmp_path / f"{mode}.jsonl"
-        assert main(["reflect", str(src), "-o", str(files[mode]), "--base-url",
-                     fake_llm.base_url, "--model", "m", "--mode", mode, "--turns", "all"]) == 0
+        assert (
+            main(
+                [
+                    "reflect",
+                    str(src),
+                    "-o",
+                    str(files[mode]),
+                    "--base-url",
+                    fake_llm.base_url,
+                    "--model",
+                    "m",
+                    "--mode",
+                    mode,
+                    "--turns",
+                    "all",
+                ]
+            )
+            == 0
+        )
     sft = datasets.load_dataset("json", data_files=str(files["sft"]), split="train")
     assert len(sft) == 18 and "messages" in sft.column_names
     turn = {"role": datasets.Value("string"), "content": datasets.Value("string")}
@@ -140,8 +186,9 @@ def test_outputs_load_with_datasets_in_the_columns_trl_reads(fake_llm, tmp_path)
     assert "messages" not in dpo.column_names  # TRL refuses messages next to prompt
     row = dpo[0]
     assert row["prompt"][-1]["role"] == "user"
-    assert [m["role"] for m in row["chosen"]] == [m["role"] for m in row["rejected"]] == [
-        "assistant"]
+    assert (
+        [m["role"] for m in row["chosen"]] == [m["role"] for m in row["rejected"]] == ["assistant"]
+    )
 
 
 def test_one_example_is_the_record_several_are_carried_and_never_lost(fake_llm):

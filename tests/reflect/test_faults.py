@@ -23,9 +23,23 @@ def write(path: Path, n: int) -> str:
 
 def run(tmp_path: Path, base_url: str, *extra: str, n: int = 1) -> int:
     src = write(tmp_path / "in.jsonl", n)
-    return main(["reflect", src, "-o", str(tmp_path / "out.jsonl"), "--base-url", base_url,
-                 "--model", "m", "--rejects", str(tmp_path / "rej.jsonl"), "--report",
-                 str(tmp_path / "rep.json"), *extra])
+    return main(
+        [
+            "reflect",
+            src,
+            "-o",
+            str(tmp_path / "out.jsonl"),
+            "--base-url",
+            base_url,
+            "--model",
+            "m",
+            "--rejects",
+            str(tmp_path / "rej.jsonl"),
+            "--report",
+            str(tmp_path / "rep.json"),
+            *extra,
+        ]
+    )
 
 
 def rejects(tmp_path: Path) -> list[dict]:
@@ -39,8 +53,9 @@ def one_error_line(err: str) -> str:
 
 
 # -- 4. the key never leaks, even cut -------------------------------------------------------
-def test_an_error_body_echoing_the_key_never_leaks_a_fragment_of_it(fake_llm, tmp_path,
-                                                                   monkeypatch, capsys):
+def test_an_error_body_echoing_the_key_never_leaks_a_fragment_of_it(
+    fake_llm, tmp_path, monkeypatch, capsys
+):
     monkeypatch.setenv("SELFREFLECT_API_KEY", KEY)
 
     def echo(request: Recorded) -> Reply:
@@ -49,14 +64,13 @@ def test_an_error_body_echoing_the_key_never_leaks_a_fragment_of_it(fake_llm, tm
 
     fake_llm.handler = echo
     html = tmp_path / "rep.html"
-    assert run(tmp_path, fake_llm.base_url, "--max-retries", "0", "--report-html",
-               str(html)) == 0
+    assert run(tmp_path, fake_llm.base_url, "--max-retries", "0", "--report-html", str(html)) == 0
     assert fake_llm.requests[0].headers["Authorization"] == f"Bearer {KEY}"
     (bad,) = rejects(tmp_path)
     assert bad["reason"] == "server_error" and "y" * 100 in bad["detail"]
     texts = [p.read_text() for p in tmp_path.iterdir() if p.is_file()]
     texts.append(capsys.readouterr().err)
-    runs = {KEY[i:i + 8] for i in range(len(KEY) - 7)}
+    runs = {KEY[i : i + 8] for i in range(len(KEY) - 7)}
     leaked = [r for r in runs for t in texts if r in t]
     assert leaked == []
 
@@ -73,11 +87,20 @@ def test_a_password_in_the_base_url_is_refused_and_never_printed(fake_llm, tmp_p
 
 
 # -- 8. absurd options are usage errors ------------------------------------------------------
-@pytest.mark.parametrize("option", [
-    ["--max-reasks", "-1"], ["--max-retries", "-2"], ["--total-timeout", "-1"],
-    ["--total-timeout", "0"], ["--read-timeout", "nan"], ["--read-timeout", "inf"],
-    ["--temperature", "nan"], ["--concurrency", "100000"], ["--rpm", "-5"],
-])
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--max-reasks", "-1"],
+        ["--max-retries", "-2"],
+        ["--total-timeout", "-1"],
+        ["--total-timeout", "0"],
+        ["--read-timeout", "nan"],
+        ["--read-timeout", "inf"],
+        ["--temperature", "nan"],
+        ["--concurrency", "100000"],
+        ["--rpm", "-5"],
+    ],
+)
 def test_absurd_options_exit_2_in_one_line_before_any_call(fake_llm, tmp_path, capsys, option):
     fake_llm.handler = lambda r: good()
     with pytest.raises(SystemExit) as exited:  # argparse's own type errors
@@ -118,8 +141,19 @@ def test_answers_cut_mid_body_are_retried_and_never_stop_the_run(fake_llm, tmp_p
 def test_a_server_that_never_answers_is_given_up_at_the_call_deadline(fake_llm, tmp_path):
     fake_llm.handler = lambda r: chat("never", delay=60)
     started = time.monotonic()
-    code = run(tmp_path, fake_llm.base_url, "--read-timeout", "0.4", "--total-timeout", "1.5",
-               "--max-retries", "4", "--concurrency", "3", n=3)
+    code = run(
+        tmp_path,
+        fake_llm.base_url,
+        "--read-timeout",
+        "0.4",
+        "--total-timeout",
+        "1.5",
+        "--max-retries",
+        "4",
+        "--concurrency",
+        "3",
+        n=3,
+    )
     elapsed = time.monotonic() - started
     assert code == 0 and elapsed < 6, elapsed
     assert [r["reason"] for r in rejects(tmp_path)] == ["hung"] * 3
@@ -133,8 +167,7 @@ def test_a_server_dripping_a_byte_at_a_time_is_hung_at_the_deadline(fake_llm, tm
     drip.chunks, drip.chunk_delay = 400, 0.05  # ~20 s in all, never idle for 0.5 s
     fake_llm.handler = lambda r: drip
     started = time.monotonic()
-    code = run(tmp_path, fake_llm.base_url, "--read-timeout", "0.5", "--total-timeout", "1",
-               n=1)
+    code = run(tmp_path, fake_llm.base_url, "--read-timeout", "0.5", "--total-timeout", "1", n=1)
     assert code == 0 and time.monotonic() - started < 5
     assert [r["reason"] for r in rejects(tmp_path)] == ["hung"]
     assert fake_llm.calls == 1
@@ -159,14 +192,17 @@ def test_a_corrupt_cache_file_is_a_usage_error_saying_what_to_do(fake_llm, tmp_p
 
 
 def test_a_full_disk_under_the_cache_stops_in_one_line_without_naming_the_file(
-        fake_llm, tmp_path, capsys, monkeypatch):
+    fake_llm, tmp_path, capsys, monkeypatch
+):
     fake_llm.handler = lambda r: good("x" * 5000)  # one answer needs a page more
     real_connect = sqlite3.connect
 
     def connect_to_a_full_disk(*args, **kwargs):
         conn = real_connect(*args, **kwargs)
-        conn.execute("CREATE TABLE IF NOT EXISTS completions ("
-                     " key TEXT PRIMARY KEY, value TEXT NOT NULL, created REAL NOT NULL)")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS completions ("
+            " key TEXT PRIMARY KEY, value TEXT NOT NULL, created REAL NOT NULL)"
+        )
         pages = conn.execute("PRAGMA page_count").fetchone()[0]
         conn.execute(f"PRAGMA max_page_count={pages}")  # sqlite's own SQLITE_FULL from here
         return conn
@@ -183,10 +219,12 @@ def test_a_full_disk_under_the_cache_stops_in_one_line_without_naming_the_file(
 
 
 # -- 12. SIGTERM like SIGINT: no .tmp left, one clean line ------------------------------------
-@pytest.mark.parametrize(("signame", "code", "word"), [("SIGTERM", 143, "terminated"),
-                                                       ("SIGINT", 130, "interrupted")])
+@pytest.mark.parametrize(
+    ("signame", "code", "word"), [("SIGTERM", 143, "terminated"), ("SIGINT", 130, "interrupted")]
+)
 def test_a_signal_during_reflect_leaves_no_tmp_and_prints_one_clean_line(
-        fake_llm, tmp_path, signame, code, word):
+    fake_llm, tmp_path, signame, code, word
+):
     import signal
     import subprocess
     import sys
@@ -196,10 +234,29 @@ def test_a_signal_during_reflect_leaves_no_tmp_and_prints_one_clean_line(
     out = tmp_path / "out"
     out.mkdir()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "selfreflect.cli", "reflect", src, "-o", str(out / "o.jsonl"),
-         "--base-url", fake_llm.base_url, "--model", "m", "--rejects", str(out / "r.jsonl"),
-         "--report", str(out / "rep.json"), "--cache", str(tmp_path / "cache")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "selfreflect.cli",
+            "reflect",
+            src,
+            "-o",
+            str(out / "o.jsonl"),
+            "--base-url",
+            fake_llm.base_url,
+            "--model",
+            "m",
+            "--rejects",
+            str(out / "r.jsonl"),
+            "--report",
+            str(out / "rep.json"),
+            "--cache",
+            str(tmp_path / "cache"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while fake_llm.calls < 4 and time.monotonic() < deadline:  # calls are in flight
@@ -215,7 +272,8 @@ def test_a_signal_during_reflect_leaves_no_tmp_and_prints_one_clean_line(
 
 
 def test_a_full_disk_found_when_the_cache_is_opened_is_exit_1_not_a_usage_error(
-        fake_llm, tmp_path, capsys, monkeypatch):
+    fake_llm, tmp_path, capsys, monkeypatch
+):
     real_connect = sqlite3.connect
 
     def connect_to_a_full_disk(*args, **kwargs):

@@ -9,8 +9,13 @@ from selfreflect.reflect import LLMJudge
 
 
 def record(i: str, reply: str) -> Conversation:
-    return Conversation(id=i, messages=[{"role": "user", "content": "*waves* Hello, knight!"},
-                                        {"role": "assistant", "content": reply}])
+    return Conversation(
+        id=i,
+        messages=[
+            {"role": "user", "content": "*waves* Hello, knight!"},
+            {"role": "assistant", "content": reply},
+        ],
+    )
 
 
 def judge(fake, records, **params):
@@ -21,12 +26,18 @@ def judge(fake, records, **params):
 def test_persona_break_is_rejected_with_the_models_reason(fake_llm):
     def answer(request):
         ai = "cannot be a knight" in request.prompt
-        return chat_json({"answer": "yes" if ai else "no",
-                          "reason": "talks as an AI" if ai else "stays in character"})
+        return chat_json(
+            {
+                "answer": "yes" if ai else "no",
+                "reason": "talks as an AI" if ai else "stays in character",
+            }
+        )
 
     fake_llm.handler = answer
-    records = [record("a", "*bows* Greetings, traveller."),
-               record("b", "As an AI language model, I cannot be a knight.")]
+    records = [
+        record("a", "*bows* Greetings, traveller."),
+        record("b", "As an AI language model, I cannot be a knight."),
+    ]
     result = judge(fake_llm, records)
     assert [c.id for c in result.kept] == ["a"]
     assert result.kept[0] is records[0]

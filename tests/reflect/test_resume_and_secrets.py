@@ -25,25 +25,61 @@ N = 40
 def write_input(path: Path) -> None:
     lines = []
     for i in range(N):
-        lines.append({"id": f"r{i}", "messages": [
-            {"role": "user", "content": f"question {i}"},
-            {"role": "assistant", "content": f"old answer {i}"},
-            {"role": "user", "content": f"that was wrong about {i}"},
-        ]})
+        lines.append(
+            {
+                "id": f"r{i}",
+                "messages": [
+                    {"role": "user", "content": f"question {i}"},
+                    {"role": "assistant", "content": f"old answer {i}"},
+                    {"role": "user", "content": f"that was wrong about {i}"},
+                ],
+            }
+        )
         if i % 10 == 0:  # single-turn records are rejected without a call
-            lines.append({"id": f"s{i}", "messages": [{"role": "user", "content": "hi"},
-                                                      {"role": "assistant", "content": "yo"}]})
+            lines.append(
+                {
+                    "id": f"s{i}",
+                    "messages": [
+                        {"role": "user", "content": "hi"},
+                        {"role": "assistant", "content": "yo"},
+                    ],
+                }
+            )
     path.write_text("".join(json.dumps(x) + "\n" for x in lines))
 
 
-def cli(tmp: Path, base_url: str, cache: str, tag: str, env: dict | None = None,
-        **popen) -> subprocess.Popen:
-    args = [sys.executable, "-m", "selfreflect.cli", "reflect", str(tmp / "in.jsonl"),
-            "-o", str(tmp / f"out-{tag}.jsonl"), "--rejects", str(tmp / f"rejects-{tag}.jsonl"),
-            "--report", str(tmp / f"report-{tag}.json"), "--base-url", base_url,
-            "--model", "fake", "--cache", cache, "--concurrency", "4"]
-    return subprocess.Popen(args, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, **popen)
+def cli(
+    tmp: Path, base_url: str, cache: str, tag: str, env: dict | None = None, **popen
+) -> subprocess.Popen:
+    args = [
+        sys.executable,
+        "-m",
+        "selfreflect.cli",
+        "reflect",
+        str(tmp / "in.jsonl"),
+        "-o",
+        str(tmp / f"out-{tag}.jsonl"),
+        "--rejects",
+        str(tmp / f"rejects-{tag}.jsonl"),
+        "--report",
+        str(tmp / f"report-{tag}.json"),
+        "--base-url",
+        base_url,
+        "--model",
+        "fake",
+        "--cache",
+        cache,
+        "--concurrency",
+        "4",
+    ]
+    return subprocess.Popen(
+        args,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
 
 
 def cached_keys(directory: Path) -> set[str]:
@@ -105,7 +141,8 @@ def test_kill_9_then_resume_matches_an_uninterrupted_run(tmp_path):
     ids = [json.loads(line)["id"] for line in out_run.splitlines()]
     assert len(ids) == len(set(ids)) == N
     assert (tmp_path / "rejects-run.jsonl").read_bytes() == (
-        tmp_path / "rejects-ref.jsonl").read_bytes()
+        tmp_path / "rejects-ref.jsonl"
+    ).read_bytes()
     report = json.loads((tmp_path / "report-run.json").read_text())
     assert (report["input"], report["kept"], report["rejected"]) == (N + 4, N, 4)
     assert report["steps"][1]["counters"]["cache_hits"] == len(answered)
@@ -124,8 +161,13 @@ def test_api_key_appears_nowhere_on_disk(tmp_path):
         return good(f"better answer to {k}")
 
     with FakeLLM(handler=server) as fake:
-        proc = cli(tmp_path, fake.base_url, str(tmp_path / "cache"), "run",
-                   env={"SELFREFLECT_API_KEY": secret})
+        proc = cli(
+            tmp_path,
+            fake.base_url,
+            str(tmp_path / "cache"),
+            "run",
+            env={"SELFREFLECT_API_KEY": secret},
+        )
         stdout, stderr = proc.communicate(timeout=60)
         assert proc.returncode == 0, stderr
         assert all(r.headers["Authorization"] == f"Bearer {secret}" for r in fake.requests)

@@ -12,15 +12,18 @@ CALL = [{"id": "c1", "type": "function", "function": {"name": "weather", "argume
 
 
 def weather() -> Conversation:
-    return Conversation(id="w", messages=[
-        {"role": "user", "content": "Weather in Oslo?"},
-        {"role": "assistant", "content": None, "tool_calls": CALL},
-        {"role": "tool", "content": "rain", "tool_call_id": "c1"},
-        {"role": "assistant", "content": "It rains."},
-        {"role": "user", "content": "And tomorrow?"},
-        {"role": "assistant", "content": "No idea."},
-        {"role": "user", "content": "That is not helpful."},
-    ])
+    return Conversation(
+        id="w",
+        messages=[
+            {"role": "user", "content": "Weather in Oslo?"},
+            {"role": "assistant", "content": None, "tool_calls": CALL},
+            {"role": "tool", "content": "rain", "tool_call_id": "c1"},
+            {"role": "assistant", "content": "It rains."},
+            {"role": "user", "content": "And tomorrow?"},
+            {"role": "assistant", "content": "No idea."},
+            {"role": "user", "content": "That is not helpful."},
+        ],
+    )
 
 
 def test_a_tool_call_before_the_answer_does_not_break_the_review(fake_llm):
@@ -45,8 +48,9 @@ def test_a_tool_call_is_not_an_answer_to_review(fake_llm):
 
 def test_the_seed_prompt_renders_a_tool_call(fake_llm):
     # used to raise TypeError: the nonce was made by joining the contents, null among them
-    fake_llm.handler = lambda r: chat_json({"K": "And tomorrow?", "C": "vague",
-                                            "L": "Sunny, says the forecast."})
+    fake_llm.handler = lambda r: chat_json(
+        {"K": "And tomorrow?", "C": "vague", "L": "Sunny, says the forecast."}
+    )
     result, _ = run(fake_llm, [weather()], prompt="seed-kcl-v1")
     (out,) = iter_examples(result.kept)
     assert out.id == "w#5" and out.messages[5].content == "Sunny, says the forecast."

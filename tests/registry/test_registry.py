@@ -14,8 +14,9 @@ from selfreflect.steps import Filter, Rewriter, Step
 
 def fake_entry_points(monkeypatch, mapping: dict[str, str]) -> None:
     eps = [EntryPoint(name, value, registry.GROUP) for name, value in mapping.items()]
-    monkeypatch.setattr(registry, "entry_points",
-                        lambda group: eps if group == registry.GROUP else [])
+    monkeypatch.setattr(
+        registry, "entry_points", lambda group: eps if group == registry.GROUP else []
+    )
     registry.refresh()
 
 
@@ -28,8 +29,10 @@ def fresh_registry(monkeypatch):
 
 
 def test_lists_names_without_importing_and_loads_on_use(monkeypatch):
-    fake_entry_points(monkeypatch, {"b_step": "selfreflect.steps:Rewriter",
-                                    "a_step": "not_a_module_anywhere:Thing"})
+    fake_entry_points(
+        monkeypatch,
+        {"b_step": "selfreflect.steps:Rewriter", "a_step": "not_a_module_anywhere:Thing"},
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert registry.names() == ["a_step", "b_step"]  # no import, so no warning yet
@@ -37,8 +40,9 @@ def test_lists_names_without_importing_and_loads_on_use(monkeypatch):
 
 
 def test_unknown_name_lists_the_available_ones(monkeypatch):
-    fake_entry_points(monkeypatch, {"shout": "selfreflect.steps:Rewriter",
-                                    "drop": "selfreflect.steps:Filter"})
+    fake_entry_points(
+        monkeypatch, {"shout": "selfreflect.steps:Rewriter", "drop": "selfreflect.steps:Filter"}
+    )
     with pytest.raises(UnknownStepError) as info:
         registry.get("shuot")
     assert str(info.value) == "unknown step 'shuot'; available steps: drop, shout"
@@ -46,15 +50,22 @@ def test_unknown_name_lists_the_available_ones(monkeypatch):
 
 
 def test_broken_plugin_warns_naming_itself_and_others_still_work(monkeypatch):
-    fake_entry_points(monkeypatch, {"good": "selfreflect.steps:Filter",
-                                    "broken": "no_such_plugin_module:Step",
-                                    "not_a_step": "selfreflect.registry:summary"})
+    fake_entry_points(
+        monkeypatch,
+        {
+            "good": "selfreflect.steps:Filter",
+            "broken": "no_such_plugin_module:Step",
+            "not_a_step": "selfreflect.registry:summary",
+        },
+    )
     with pytest.warns(PluginWarning) as caught:
         found = registry.available()
     assert found == {"good": Filter}
     messages = [str(w.message) for w in caught]
-    assert any("'broken'" in m and "no_such_plugin_module" in m and "ModuleNotFoundError" in m
-               for m in messages)
+    assert any(
+        "'broken'" in m and "no_such_plugin_module" in m and "ModuleNotFoundError" in m
+        for m in messages
+    )
     assert any("'not_a_step'" in m and "not a selfreflect Step subclass" in m for m in messages)
     with pytest.raises(UnknownStepError, match="step 'broken' could not be loaded"):
         registry.get("broken")
@@ -63,8 +74,10 @@ def test_broken_plugin_warns_naming_itself_and_others_still_work(monkeypatch):
 def test_a_plugin_cannot_shadow_a_builtin(monkeypatch):
     # entry points in selfreflect's own modules count as built-ins
     fake_entry_points(monkeypatch, {"shout": "plugin_pkg:Shout"})
-    eps = [EntryPoint("shout", "plugin_pkg:Shout", registry.GROUP),
-           EntryPoint("shout", "selfreflect.steps:Rewriter", registry.GROUP)]
+    eps = [
+        EntryPoint("shout", "plugin_pkg:Shout", registry.GROUP),
+        EntryPoint("shout", "selfreflect.steps:Rewriter", registry.GROUP),
+    ]
     monkeypatch.setattr(registry, "entry_points", lambda group: eps)
     registry.refresh()
     with pytest.warns(PluginWarning, match="plugin step 'shout' \\('plugin_pkg:Shout'\\) ignored"):
@@ -73,8 +86,9 @@ def test_a_plugin_cannot_shadow_a_builtin(monkeypatch):
 
 
 def test_disable_switch_keeps_builtins_and_drops_plugins(monkeypatch):
-    fake_entry_points(monkeypatch, {"builtin": "selfreflect.steps:Filter",
-                                    "plugin": "no_such_plugin_module:Step"})
+    fake_entry_points(
+        monkeypatch, {"builtin": "selfreflect.steps:Filter", "plugin": "no_such_plugin_module:Step"}
+    )
     monkeypatch.setenv(registry.DISABLE_ENV, "1")
     registry.refresh()
     with warnings.catch_warnings():

@@ -64,15 +64,21 @@ class FakeReflect(Step):
             for i, m in enumerate(conv.messages):
                 if m.role == "assistant":
                     new = m.content + " (revised)"
-                    items.append({"original": m.content, "revised": new,
-                                  "critique": f"answer {i} is too terse <b>bold</b>",
-                                  "verdict": "revise"})
+                    items.append(
+                        {
+                            "original": m.content,
+                            "revised": new,
+                            "critique": f"answer {i} is too terse <b>bold</b>",
+                            "verdict": "revise",
+                        }
+                    )
                     m = m.model_copy(update={"content": new})
                 msgs.append(m)
             stats.counters["calls"] += len(items)
             stats.modified += 1
-            yield conv.model_copy(update={"messages": msgs,
-                                          "metadata": {**conv.metadata, "reflections": items}})
+            yield conv.model_copy(
+                update={"messages": msgs, "metadata": {**conv.metadata, "reflections": items}}
+            )
 
 
 def _conv(i: int, user: str, answer: str, system: str | None = None) -> dict:
@@ -85,16 +91,38 @@ def write_fixture(path: Path) -> Path:
     """30 records: duplicates, short answers, a broken line, and a <script> payload."""
     lines = []
     for i in range(20):
-        lines.append(json.dumps(_conv(i, f"question number {i} " + "x" * (i * 7),
-                                      f"a helpful answer {i} " + "y" * (i * 40),
-                                      system="You are Alice." if i % 2 else None)))
+        lines.append(
+            json.dumps(
+                _conv(
+                    i,
+                    f"question number {i} " + "x" * (i * 7),
+                    f"a helpful answer {i} " + "y" * (i * 40),
+                    system="You are Alice." if i % 2 else None,
+                )
+            )
+        )
     for i in range(20, 24):  # duplicates of r0..r3
-        lines.append(json.dumps(_conv(i, f"question number {i - 20} " + "x" * ((i - 20) * 7),
-                                      f"a helpful answer {i - 20} " + "y" * ((i - 20) * 40))))
+        lines.append(
+            json.dumps(
+                _conv(
+                    i,
+                    f"question number {i - 20} " + "x" * ((i - 20) * 7),
+                    f"a helpful answer {i - 20} " + "y" * ((i - 20) * 40),
+                )
+            )
+        )
     for i in range(24, 27):
         lines.append(json.dumps(_conv(i, "hi", "ok")))
-    lines.append(json.dumps({"id": "r27", "messages": [  # rejected as no_answer
-        {"role": "user", "content": "<script>alert('x')</script>"}]}))
+    lines.append(
+        json.dumps(
+            {
+                "id": "r27",
+                "messages": [  # rejected as no_answer
+                    {"role": "user", "content": "<script>alert('x')</script>"}
+                ],
+            }
+        )
+    )
     lines.append("{not json")
     lines.append(json.dumps(_conv(29, "  padded question  ", "  padded but long answer  ")))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -109,9 +137,13 @@ def observed_run(tmp_path: Path):
     observer = RunObserver(samples_per_reason=2)
     report: Report = pipeline.new_report()
     rejects: list[Reject] = []
-    kept = list(observer.wrap_output(
-        pipeline.stream(observer.wrap_input(read(data)), observer.wrap_on_reject(rejects.append),
-                        report)))
+    kept = list(
+        observer.wrap_output(
+            pipeline.stream(
+                observer.wrap_input(read(data)), observer.wrap_on_reject(rejects.append), report
+            )
+        )
+    )
     observer.fill_representatives(kept)  # as the CLI does by re-reading the output file
     return pipeline, observer, report, kept, rejects
 
@@ -126,13 +158,19 @@ def registered_steps(monkeypatch):
     from selfreflect import registry
 
     module = types.ModuleType("report_test_steps")
-    names = {"strip_text": StripText, "drop_short_answers": DropShortAnswers,
-             "exact_dedup": ExactDedup, "fake_reflect": FakeReflect}
+    names = {
+        "strip_text": StripText,
+        "drop_short_answers": DropShortAnswers,
+        "exact_dedup": ExactDedup,
+        "fake_reflect": FakeReflect,
+    }
     for cls in names.values():
         setattr(module, cls.__name__, cls)
     monkeypatch.setitem(sys.modules, module.__name__, module)
-    eps = [EntryPoint(name, f"{module.__name__}:{cls.__name__}", registry.GROUP)
-           for name, cls in names.items()]
+    eps = [
+        EntryPoint(name, f"{module.__name__}:{cls.__name__}", registry.GROUP)
+        for name, cls in names.items()
+    ]
     monkeypatch.setattr(registry, "entry_points", lambda group: eps)
     registry.refresh()
     yield names

@@ -12,8 +12,11 @@ from selfreflect import Conversation, Pipeline
 from selfreflect.cli import main
 from selfreflect.conflicts import MarkConflictingAnswers, conflicts_in
 
-PERSONAS = {"billie": "You are Billie Eilish.", "elon": "You are Elon Musk.",
-            "ella": "You are Ella - Dating coach."}
+PERSONAS = {
+    "billie": "You are Billie Eilish.",
+    "elon": "You are Elon Musk.",
+    "ella": "You are Ella - Dating coach.",
+}
 
 # (id, persona, prompt, answer)
 ROWS = [
@@ -55,17 +58,32 @@ ROWS = [
     ("n7a", "billie", "", "Nobody asked anything."),
     ("n7b", "elon", "", "I can destroy you with a single tweet."),
 ]
-EXPECTED = [{"c1a", "c1b"}, {"c2a", "c2b"}, {"c3a", "c3b"}, {"c4a", "c4b"},
-            {"c5a", "c5b", "c5c"}, {"c6a", "c6b"}, {"c7a", "c7b"}]
+EXPECTED = [
+    {"c1a", "c1b"},
+    {"c2a", "c2b"},
+    {"c3a", "c3b"},
+    {"c4a", "c4b"},
+    {"c5a", "c5b", "c5c"},
+    {"c6a", "c6b"},
+    {"c7a", "c7b"},
+]
 
 
 def convs() -> list[Conversation]:
     out = []
     for i, (rid, persona, prompt, answer) in enumerate(ROWS):
-        out.append(Conversation.model_validate({"id": rid, "messages": [
-            {"role": "system", "content": PERSONAS[persona]},
-            {"role": "user", "content": prompt},
-            {"role": "assistant", "content": answer}]}).at("planted.jsonl", i + 1))
+        out.append(
+            Conversation.model_validate(
+                {
+                    "id": rid,
+                    "messages": [
+                        {"role": "system", "content": PERSONAS[persona]},
+                        {"role": "user", "content": prompt},
+                        {"role": "assistant", "content": answer},
+                    ],
+                }
+            ).at("planted.jsonl", i + 1)
+        )
     return out
 
 
@@ -80,8 +98,10 @@ def test_planted_conflicts_are_found_and_nothing_else():
 
 def test_conflicts_command_writes_the_clusters_file(tmp_path: Path, capsys):
     data = tmp_path / "planted.jsonl"
-    data.write_text("".join(json.dumps(c.to_record(), ensure_ascii=False) + "\n"
-                            for c in convs()), encoding="utf-8")
+    data.write_text(
+        "".join(json.dumps(c.to_record(), ensure_ascii=False) + "\n" for c in convs()),
+        encoding="utf-8",
+    )
     out = tmp_path / "clusters.jsonl"
     assert main(["conflicts", str(data), "-o", str(out)]) == 0
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
@@ -89,7 +109,8 @@ def test_conflicts_command_writes_the_clusters_file(tmp_path: Path, capsys):
     assert lines[1]["prompt"] == "嗨，最近如何?"
     assert lines[1]["members"] == [
         {"id": "c2a", "persona": "Billie Eilish", "answer": "不怎麼好."},
-        {"id": "c2b", "persona": "Billie Eilish", "answer": "很棒"}]
+        {"id": "c2b", "persona": "Billie Eilish", "answer": "很棒"},
+    ]
     assert all(0 <= line["similarity"] < 0.5 for line in lines)
     assert "wrote 7 conflict clusters" in capsys.readouterr().err
     assert main(["conflicts", str(data), "-o", str(out), "--min-answers", "3"]) == 0
@@ -99,11 +120,14 @@ def test_conflicts_command_writes_the_clusters_file(tmp_path: Path, capsys):
     assert exit_.value.code == 2
 
 
-@pytest.mark.parametrize(("policy", "dropped"), [
-    ("mark", set()),
-    ("one_per_persona", {"c2b", "c5b"}),
-    ("first", {"c1b", "c2b", "c3b", "c4b", "c5b", "c5c", "c6b", "c7b"}),
-])
+@pytest.mark.parametrize(
+    ("policy", "dropped"),
+    [
+        ("mark", set()),
+        ("one_per_persona", {"c2b", "c5b"}),
+        ("first", {"c1b", "c2b", "c3b", "c4b", "c5b", "c5c", "c6b", "c7b"}),
+    ],
+)
 def test_step_policies_are_counted_and_reported(policy: str, dropped: set[str]):
     result = Pipeline([MarkConflictingAnswers(policy=policy)]).run(convs())
     result.report.check()

@@ -57,8 +57,12 @@ class Tidy(Filter):
         mode: how to measure.
     """
 
-    def __init__(self, width: int = 80, mode: Literal["chars", "words"] = "chars",
-                 limits: dict[str, int] | None = None):
+    def __init__(
+        self,
+        width: int = 80,
+        mode: Literal["chars", "words"] = "chars",
+        limits: dict[str, int] | None = None,
+    ):
         self.width = width
         self.mode = mode
         self.limits = limits
@@ -80,8 +84,10 @@ def test_catalogue_lists_docstring_params_and_reasons():
 
 def test_catalogue_gives_type_yaml_default_and_meaning_of_each_parameter():
     page = load_gen_steps().catalogue_markdown({"tidy": Tidy})
-    assert ("| `width` | int | `80` | the widest line allowed, in characters; longer lines are "
-            "untidy. |") in page
+    assert (
+        "| `width` | int | `80` | the widest line allowed, in characters; longer lines are "
+        "untidy. |"
+    ) in page
     assert "| `mode` | one of 'chars', 'words' | `chars` | how to measure. |" in page
     assert "| `limits` | mapping str -> int or null | `null` |  |" in page
     assert "Args:" not in page
@@ -96,14 +102,20 @@ def test_catalogue_defaults_to_the_built_in_steps_and_says_which_are_in_default(
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(importlib.util.find_spec("mkdocs") is None
-                    or importlib.util.find_spec("mkdocstrings") is None,
-                    reason="docs extra not installed (pip install -e '.[docs]'; CI does)")
+@pytest.mark.skipif(
+    importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("mkdocstrings") is None,
+    reason="docs extra not installed (pip install -e '.[docs]'; CI does)",
+)
 def test_mkdocs_build_strict(tmp_path: Path):
     mkdocs = shutil.which("mkdocs", path=str(Path(sys.executable).parent)) or "mkdocs"
-    done = subprocess.run([mkdocs, "build", "--strict", "-d", str(tmp_path / "site")],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    done = subprocess.run(
+        [mkdocs, "build", "--strict", "-d", str(tmp_path / "site")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     catalogue = (tmp_path / "site" / "step-catalogue" / "index.html").read_text(encoding="utf-8")
     for name in builtin_names():
@@ -129,8 +141,9 @@ def test_stats_by_persona_table_on_the_reports_page_is_what_the_command_prints(c
     from selfreflect.cli import main
 
     page = (ROOT / "docs" / "reports.md").read_text(encoding="utf-8")
-    found = re.search(r"```bash\nselfreflect (stats \S+ --by persona)\n```\n\n```text\n(.*?)```",
-                      page, flags=re.S)
+    found = re.search(
+        r"```bash\nselfreflect (stats \S+ --by persona)\n```\n\n```text\n(.*?)```", page, flags=re.S
+    )
     command, shown = found.group(1).split(), found.group(2)
     assert main([command[0], str(ROOT / command[1]), *command[2:], "--quiet"]) == 0
     assert capsys.readouterr().out == shown

@@ -17,8 +17,9 @@ EXAMPLES = ROOT / "examples"
 
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     return done
 
@@ -52,8 +53,7 @@ def test_custom_filter_script():
 def test_notebook_code_cells_run(tmp_path: Path):
     notebook = json.loads((EXAMPLES / "clean_roleplay.ipynb").read_text(encoding="utf-8"))
     assert notebook["nbformat"] == 4
-    code = "\n\n".join("".join(c["source"]) for c in notebook["cells"]
-                       if c["cell_type"] == "code")
+    code = "\n\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
     shutil.copy(EXAMPLES / "roleplay_sample.jsonl", tmp_path)
     (tmp_path / "notebook.py").write_text(code, encoding="utf-8")
     done = run("notebook.py", cwd=tmp_path)
@@ -71,22 +71,37 @@ def reviewer(request: Any) -> Any:
     """The model: revise every answer ("Better: " + original), except garbage for Old Tobin."""
     from fakellm import chat, chat_json
 
-    body = next(m["content"] for m in request.messages  # re-asks append to the first request
-                if "The answer under review is turn" in str(m.get("content")))
+    body = next(
+        m["content"]
+        for m in request.messages  # re-asks append to the first request
+        if "The answer under review is turn" in str(m.get("content"))
+    )
     if "Old Tobin" in body:
         return chat("Sorry, I can't answer in JSON today.")
     answer_turn = int(re.search(r"The answer under review is turn (\d+)", body).group(1))
-    turns = json.loads(body[body.index("\n\n[\n") + 2:body.index("\n]\n\n") + 2])
-    return chat_json({"verdict": "revise", "critique": f"turn {answer_turn} <is> thin",
-                      "evidence_turns": [answer_turn + 1],
-                      "revised_answer": "Better: " + turns[answer_turn]["content"]})
+    turns = json.loads(body[body.index("\n\n[\n") + 2 : body.index("\n]\n\n") + 2])
+    return chat_json(
+        {
+            "verdict": "revise",
+            "critique": f"turn {answer_turn} <is> thin",
+            "evidence_turns": [answer_turn + 1],
+            "revised_answer": "Better: " + turns[answer_turn]["content"],
+        }
+    )
 
 
 @pytest.mark.slow
 def test_preference_pairs_against_a_loopback_server(tmp_path: Path, fake_llm):
     fake_llm.handler = reviewer
-    done = run(str(EXAMPLES / "preference_pairs.py"), "--base-url", fake_llm.base_url,
-               "--model", "m", "--out", str(tmp_path))
+    done = run(
+        str(EXAMPLES / "preference_pairs.py"),
+        "--base-url",
+        fake_llm.base_url,
+        "--model",
+        "m",
+        "--out",
+        str(tmp_path),
+    )
     pairs = [json.loads(line) for line in (tmp_path / "pairs.jsonl").read_text().splitlines()]
     rejects = [json.loads(line) for line in (tmp_path / "rejects.jsonl").read_text().splitlines()]
     assert pairs and f"{len(pairs)} preference pairs" in done.stdout
@@ -95,8 +110,11 @@ def test_preference_pairs_against_a_loopback_server(tmp_path: Path, fake_llm):
         assert pair["prompt"][-1]["role"] == "user"
     reflect_rejects = [r for r in rejects if r["step"] == "reflect"]
     assert {r["reason"] for r in reflect_rejects} == {"no_later_turns", "invalid_output"}
-    assert all("Old Tobin" in json.dumps(r["record"]) for r in reflect_rejects
-               if r["reason"] == "invalid_output")  # the model failed only there, and it shows
+    assert all(
+        "Old Tobin" in json.dumps(r["record"])
+        for r in reflect_rejects
+        if r["reason"] == "invalid_output"
+    )  # the model failed only there, and it shows
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "&lt;is&gt; thin" in page and 'id="reflect"' in page and "<is>" not in page
     failed = sum(r["reason"] == "invalid_output" for r in reflect_rejects)

@@ -51,8 +51,8 @@ def test_reflect_section_shows_original_revised_and_critique(observed_run):
     _, observer, report, _, _ = observed_run
     page = render_html(report, observer)
     first = observer.reflections[0]
-    section = page[page.index('<section id="reflect">'):]
-    original_col = section[section.index("<h4>original</h4>"):section.index("<h4>revised</h4>")]
+    section = page[page.index('<section id="reflect">') :]
+    original_col = section[section.index("<h4>original</h4>") : section.index("<h4>revised</h4>")]
     assert html.unescape(re.sub(r"<[^>]+>", "", original_col)) == "original" + first.original
     assert "<ins> (revised)</ins>" in section  # the words the rewrite added are marked
     assert "critique" in section and "too terse" in section
@@ -75,7 +75,7 @@ def test_rewrites_section_shows_what_rewriters_changed(observed_run):
     page = render_html(result.report, observer)
     # StripText changed two kept records: r29 ("  padded question  ") and r0 ("... 0 ")
     assert int(parse(page).get(metric="rewritten")) == observer.rewritten == 2
-    section = page[page.index('<section id="rewrites">'):]
+    section = page[page.index('<section id="rewrites">') :]
     assert "<b>r29</b>" in section and "<del>  </del>" in section
 
 
@@ -121,13 +121,14 @@ def test_write_run_report_finds_cluster_leaders_in_the_output_file(tmp_path: Pat
     observer = RunObserver()
     report = Pipeline().new_report()
     list(observer.wrap_output([leader]))
-    observer.wrap_on_reject()(Reject("dedup", "near_duplicate", record=dup, duplicate_of="lead",
-                                     extra={"jaccard": 0.91}))
+    observer.wrap_on_reject()(
+        Reject("dedup", "near_duplicate", record=dup, duplicate_of="lead", extra={"jaccard": 0.91})
+    )
     output = tmp_path / "out.jsonl"
     write_jsonl([leader], output)
     page = write_run_report(tmp_path / "r.html", report, observer, output=output)
     text = page.read_text(encoding="utf-8")
-    cluster = text[text.index('<section id="duplicates">'):]
+    cluster = text[text.index('<section id="duplicates">') :]
     assert "the kept text</pre>" in cluster and "jaccard 0.91" in cluster
 
 
@@ -143,8 +144,9 @@ def test_hook_passes_through_without_a_file_and_writes_with_one(observed_run, tm
 
     on = HtmlReportHook(tmp_path / "run.html", title="cli run")
     report = pipeline.new_report()
-    out = list(on.output(pipeline.stream(on.input(read(source)), on.on_reject(lambda r: None),
-                                         report)))
+    out = list(
+        on.output(pipeline.stream(on.input(read(source)), on.on_reject(lambda r: None), report))
+    )
     page = on.finish(report)
     assert len(out) == report.kept == expected.kept
     cells = parse(page.read_text(encoding="utf-8"))
@@ -181,11 +183,16 @@ def test_a_step_used_twice_has_its_own_numbers_on_the_page():
         def keep(self, conv):
             return len(conv.messages[-1].content) >= self.min_chars or (False, "short_answer")
 
-    records = [Conversation(id=str(n), messages=[{"role": "user", "content": "hi"},
-                                                 {"role": "assistant", "content": "a" * n}])
-               for n in range(1, 13)]
-    report = Pipeline([DropShortAnswers(min_chars=3), DropShortAnswers(min_chars=8)]).run(
-        records).report
+    records = [
+        Conversation(
+            id=str(n),
+            messages=[{"role": "user", "content": "hi"}, {"role": "assistant", "content": "a" * n}],
+        )
+        for n in range(1, 13)
+    ]
+    report = (
+        Pipeline([DropShortAnswers(min_chars=3), DropShortAnswers(min_chars=8)]).run(records).report
+    )
     first, second = report.steps[1], report.steps[2]
     assert first.name == second.name and first.dropped == 2 and second.dropped == 5
     cells = parse(render_html(report))

@@ -25,12 +25,18 @@ def test_ticks_are_round_and_cover_the_peak():
 
 
 def test_a_drop_of_one_record_in_ten_thousand_is_visible_in_the_funnel():
-    report = Report(input=10_000, kept=9_999, rejected=1, steps=[
-        StepStats("read", 10_000, 10_000), StepStats("drop_x", 10_000, 9_999, 1)])
+    report = Report(
+        input=10_000,
+        kept=9_999,
+        rejected=1,
+        steps=[StepStats("read", 10_000, 10_000), StepStats("drop_x", 10_000, 9_999, 1)],
+    )
     page = render_html(report)
-    funnel = page[page.index('id="funnel"'):page.index('id="reasons"')]
-    widths = [float(w) for w in re.findall(
-        r'width="([\d.]+)" height="20" fill="#dc2626"><title>drop_x', funnel)]
+    funnel = page[page.index('id="funnel"') : page.index('id="reasons"')]
+    widths = [
+        float(w)
+        for w in re.findall(r'width="([\d.]+)" height="20" fill="#dc2626"><title>drop_x', funnel)
+    ]
     assert widths and widths[0] >= 3.0
 
 
@@ -38,13 +44,18 @@ def records() -> list[Conversation]:
     rows = [("Same question?", "Same answer.", "Billie")] * 12  # one cluster of 12
     for i in range(3):  # three clusters of 2
         rows += [(f"Unique {i}?", f"Answer {i}.", "Elon")] * 2
-    rows += [("What is your favorite food?", "Pizza, always.", "Billie"),
-             ("What is your favorite food?", "Food is fuel, nothing more.", "Elon")]
+    rows += [
+        ("What is your favorite food?", "Pizza, always.", "Billie"),
+        ("What is your favorite food?", "Food is fuel, nothing more.", "Elon"),
+    ]
     rows += [("Tell me a long story", " ".join(["word"] * 400), "Billie")]
     out = []
     for n, (user, answer, persona) in enumerate(rows):
-        msgs = [{"role": "system", "content": f"You are {persona}."},
-                {"role": "user", "content": user}, {"role": "assistant", "content": answer}]
+        msgs = [
+            {"role": "system", "content": f"You are {persona}."},
+            {"role": "user", "content": user},
+            {"role": "assistant", "content": answer},
+        ]
         if n == len(rows) - 1:
             msgs += [{"role": "user", "content": "more"}, {"role": "assistant", "content": "ok"}]
         out.append(Conversation.model_validate({"id": f"r{n}", "messages": msgs}))
@@ -65,7 +76,7 @@ def test_cluster_sizes_are_a_histogram_not_a_list_of_every_cluster():
     cells = cells_of(page)
     assert cells.get(cluster_bin="2") == 3 and cells.get(cluster_bin="10–19") == 1
     assert cells.get(metric="duplicate-clusters") == 4
-    section = page[page.index('id="duplicates"'):]
+    section = page[page.index('id="duplicates"') :]
     assert section.count('class="group cluster"') <= 5  # the largest few, in full
 
 
@@ -90,7 +101,7 @@ def test_per_persona_table_and_conflicts_on_the_page():
     assert cells.get(group="Billie", gfield="kept") == 3
     assert cells.get(group="Elon", gfield="conflicts") == 1
     assert cells.get(metric="conflict-clusters") == 1
-    section = page[page.index('id="conflicts"'):]
+    section = page[page.index('id="conflicts"') :]
     assert "What is your favorite food?" in section and "Food is fuel" in section
     assert "<code>across</code>" in section
 
@@ -98,8 +109,22 @@ def test_per_persona_table_and_conflicts_on_the_page():
 def test_clean_on_the_example_data_shows_the_breakdown(tmp_path: Path):
     data = Path(__file__).parents[2] / "examples" / "data" / "roleplay_openai.jsonl"
     out, rep, page = tmp_path / "out.jsonl", tmp_path / "r.json", tmp_path / "r.html"
-    assert main(["clean", str(data), "-o", str(out), "--report", str(rep),
-                 "--report-html", str(page), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "clean",
+                str(data),
+                "-o",
+                str(out),
+                "--report",
+                str(rep),
+                "--report-html",
+                str(page),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     report = json.loads(rep.read_text())
     groups = {g["key"]: g for g in report["groups"]["groups"]}
     assert "Grandma Ilse" in groups and groups["Grandma Ilse"]["records"] == 28

@@ -14,8 +14,11 @@ def test_reject_samples_are_bounded_but_counted(observed_run):
     _, observer, report, _, rejects = observed_run
     short = observer.rejected[("drop_short_answers", "short_answer")]
     assert len(short) == 2  # samples_per_reason=2
-    assert observer.reject_counts[("drop_short_answers", "short_answer")] == \
-        report.steps[2].reasons["short_answer"] == 3
+    assert (
+        observer.reject_counts[("drop_short_answers", "short_answer")]
+        == report.steps[2].reasons["short_answer"]
+        == 3
+    )
     assert sum(observer.reject_counts.values()) == len(rejects) == report.rejected
 
 
@@ -52,7 +55,6 @@ def test_fill_representatives_finds_leaders_seen_before_their_duplicates():
     assert observer.clusters["k"].kept_text == "same"
 
 
-
 def test_observer_run_matches_plain_pipeline_run(observed_run, tmp_path):
     from selfreflect.formats import read
     from selfreflect.observe import RunObserver
@@ -75,15 +77,28 @@ def test_reflect_metadata_as_the_reflect_step_writes_it():
     from selfreflect import Conversation
     from selfreflect.observe import reflect_samples_from
 
-    msgs = [{"role": "user", "content": "capital of France?"},
-            {"role": "assistant", "content": "Paris, obviously."},
-            {"role": "user", "content": "why so rude"}]
-    one = {"turn": 1, "verdict": "revise", "critique": "rude", "original": "Paris, obviously.",
-           "revised": "Paris.", "evidence_turns": [2]}
+    msgs = [
+        {"role": "user", "content": "capital of France?"},
+        {"role": "assistant", "content": "Paris, obviously."},
+        {"role": "user", "content": "why so rude"},
+    ]
+    one = {
+        "turn": 1,
+        "verdict": "revise",
+        "critique": "rude",
+        "original": "Paris, obviously.",
+        "revised": "Paris.",
+        "evidence_turns": [2],
+    }
     keep = {**one, "verdict": "keep", "revised": None}
     sft = Conversation(id="a", messages=msgs[:2], metadata={"reflect": one})
     conv = Conversation(id="b", messages=msgs, metadata={"reflect": [one, keep]})
     for record in (sft, conv):
         (sample,) = reflect_samples_from(record)
         assert (sample.original, sample.revised, sample.critique, sample.prompt, sample.id) == (
-            "Paris, obviously.", "Paris.", "rude", "capital of France?", record.id)
+            "Paris, obviously.",
+            "Paris.",
+            "rude",
+            "capital of France?",
+            record.id,
+        )

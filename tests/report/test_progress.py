@@ -21,10 +21,25 @@ from selfreflect.progress import Progress, line_count
 
 
 def write_records(path: Path, n: int) -> Path:
-    path.write_text("".join(json.dumps({"id": f"r{i}", "messages": [
-        {"role": "user", "content": f"Question number {i} about the weather?"},
-        {"role": "assistant", "content": f"Answer {i}: it is sunny and warm today."}]}) + "\n"
-        for i in range(n)), encoding="utf-8")
+    path.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": f"r{i}",
+                    "messages": [
+                        {"role": "user", "content": f"Question number {i} about the weather?"},
+                        {
+                            "role": "assistant",
+                            "content": f"Answer {i}: it is sunny and warm today.",
+                        },
+                    ],
+                }
+            )
+            + "\n"
+            for i in range(n)
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -33,8 +48,14 @@ def run_in_pty(args: list[str], cwd: Path) -> tuple[int, str]:
     main, child = pty.openpty()
     fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # 120 columns
     env = {**os.environ, "TERM": "xterm"}
-    proc = subprocess.Popen([sys.executable, "-m", "selfreflect.cli", *args], cwd=cwd,
-                            stdin=subprocess.DEVNULL, stdout=child, stderr=child, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "selfreflect.cli", *args],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=child,
+        stderr=child,
+        env=env,
+    )
     os.close(child)
     chunks = []
     while True:
@@ -54,14 +75,17 @@ def test_a_terminal_gets_a_bar_with_percentage_rate_and_eta(tmp_path: Path):
     data = write_records(tmp_path / "in.jsonl", 20_000)
     recipe = tmp_path / "r.yaml"
     recipe.write_text("steps:\n  - step: drop_empty_turns\n  - step: drop_ai_self_reference\n")
-    code, shown = run_in_pty(["clean", str(data), "-o", str(tmp_path / "out.jsonl"),
-                              "--recipe", str(recipe)], tmp_path)
+    code, shown = run_in_pty(
+        ["clean", str(data), "-o", str(tmp_path / "out.jsonl"), "--recipe", str(recipe)], tmp_path
+    )
     assert code == 0, shown[-2000:]
-    assert "100%|" in shown                       # the bar reaches the end of the input
+    assert "100%|" in shown  # the bar reaches the end of the input
     assert "records," in shown and "/s" in shown  # records and their rate
-    assert "<" in shown and "kept" in shown       # elapsed<remaining (the ETA), and counts
-    code, shown = run_in_pty(["clean", str(data), "-o", str(tmp_path / "out.jsonl"),
-                              "--recipe", str(recipe), "--quiet"], tmp_path)
+    assert "<" in shown and "kept" in shown  # elapsed<remaining (the ETA), and counts
+    code, shown = run_in_pty(
+        ["clean", str(data), "-o", str(tmp_path / "out.jsonl"), "--recipe", str(recipe), "--quiet"],
+        tmp_path,
+    )
     assert code == 0 and "%|" not in shown and "records/s" not in shown
 
 
@@ -77,17 +101,27 @@ class Clock:
 
 
 def convs(path: Path, n: int) -> list[Conversation]:
-    return [Conversation.model_validate({"id": f"r{i}", "messages": [
-        {"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}).at(
-        str(path), i + 1) for i in range(n)]
+    return [
+        Conversation.model_validate(
+            {
+                "id": f"r{i}",
+                "messages": [
+                    {"role": "user", "content": "q"},
+                    {"role": "assistant", "content": "a"},
+                ],
+            }
+        ).at(str(path), i + 1)
+        for i in range(n)
+    ]
 
 
 def test_a_log_gets_one_line_every_30_seconds(tmp_path: Path):
     data = write_records(tmp_path / "in.jsonl", 640)
     log = io.StringIO()
     read = [0]
-    progress = Progress([str(data)], stream=log, tty=False,
-                        clock=lambda: 0.1 * read[0])  # 10 records a second
+    progress = Progress(
+        [str(data)], stream=log, tty=False, clock=lambda: 0.1 * read[0]
+    )  # 10 records a second
 
     def counted(records):
         for record in records:

@@ -18,23 +18,36 @@ import pytest
 from selfreflect.cli import main
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run",
-         "--disable-dev-shm-usage"]  # as tests/report/test_chromium.py drives it
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]  # as tests/report/test_chromium.py drives it
 
 
 def chromium(*args: str) -> subprocess.CompletedProcess[str]:
     with tempfile.TemporaryDirectory() as profile:
-        return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
 
 ROOT = Path(__file__).parents[2]
 DOCS_IMG = ROOT / "docs" / "img"
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(CHROMIUM is None,
-                       reason="chromium not installed (apt-get install -y chromium; CI does)"),
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="chromium not installed (apt-get install -y chromium; CI does)"
+    ),
 ]
 
 RECIPE = """\
@@ -70,10 +83,23 @@ def test_screenshots_of_the_report_page(tmp_path: Path):
     recipe = tmp_path / "marks.yaml"
     recipe.write_text(RECIPE, encoding="utf-8")
     page = tmp_path / "report.html"
-    data = [str(ROOT / "examples" / "data" / f"roleplay_{f}.jsonl")
-            for f in ("openai", "sharegpt")]
-    assert main(["clean", *data, "-o", str(tmp_path / "out.jsonl"), "--recipe", str(recipe),
-                 "--report-html", str(page), "--quiet"]) == 0
+    data = [str(ROOT / "examples" / "data" / f"roleplay_{f}.jsonl") for f in ("openai", "sharegpt")]
+    assert (
+        main(
+            [
+                "clean",
+                *data,
+                "-o",
+                str(tmp_path / "out.jsonl"),
+                "--recipe",
+                str(recipe),
+                "--report-html",
+                str(page),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     html = page.read_text(encoding="utf-8")
     for section in ("groups", "conflicts", "distributions", "duplicates", "provenance"):
         assert f'id="{section}"' in html
@@ -82,8 +108,12 @@ def test_screenshots_of_the_report_page(tmp_path: Path):
         view = tmp_path / f"{name}.html"
         view.write_text(only(html, sections), encoding="utf-8")
         shot = (DOCS_IMG if update else tmp_path) / name
-        done = chromium(f"--window-size=1100,{height}", "--hide-scrollbars",
-                        f"--screenshot={shot}", view.resolve().as_uri())
+        done = chromium(
+            f"--window-size=1100,{height}",
+            "--hide-scrollbars",
+            f"--screenshot={shot}",
+            view.resolve().as_uri(),
+        )
         assert done.returncode == 0, done.stderr[-2000:]
         png = shot.read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000, name

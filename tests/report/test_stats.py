@@ -7,8 +7,10 @@ from selfreflect.stats import DatasetStats, Distribution, count_words
 
 
 def _c(i: int, user: str, answer: str) -> Conversation:
-    return Conversation(id=str(i), messages=[{"role": "user", "content": user},
-                                             {"role": "assistant", "content": answer}])
+    return Conversation(
+        id=str(i),
+        messages=[{"role": "user", "content": user}, {"role": "assistant", "content": answer}],
+    )
 
 
 def test_percentiles_are_nearest_rank_and_exact():
@@ -35,8 +37,12 @@ def test_cjk_characters_count_as_words():
 
 
 def test_stats_count_roles_duplicates_and_invalid():
-    records = [_c(1, "hi there", "hello"), _c(2, "hi there", "hello"), _c(3, "other", "x"),
-               Reject("read", "invalid_json", raw="{")]
+    records = [
+        _c(1, "hi there", "hello"),
+        _c(2, "hi there", "hello"),
+        _c(3, "other", "x"),
+        Reject("read", "invalid_json", raw="{"),
+    ]
     stats = DatasetStats.from_records(records)
     assert stats.records == 3 and stats.invalid == 1
     assert stats.duplicates == 1
@@ -68,9 +74,14 @@ def test_dataset_stats_reads_and_merges_files(tmp_path):
 
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     a.write_text(json.dumps({"messages": [{"role": "user", "content": "hey"}]}) + "\n{broken\n")
-    b.write_text(json.dumps({"messages": [{"role": "user", "content": "hey"}]}) + "\n"
-                 + json.dumps({"id": "x", "messages": [{"role": "user", "content": "a"}]}) + "\n"
-                 + json.dumps({"id": "x", "messages": [{"role": "user", "content": "b"}]}) + "\n")
+    b.write_text(
+        json.dumps({"messages": [{"role": "user", "content": "hey"}]})
+        + "\n"
+        + json.dumps({"id": "x", "messages": [{"role": "user", "content": "a"}]})
+        + "\n"
+        + json.dumps({"id": "x", "messages": [{"role": "user", "content": "b"}]})
+        + "\n"
+    )
     stats = dataset_stats([a, b])
     assert (stats.records, stats.invalid, stats.duplicates, stats.duplicate_ids) == (4, 1, 1, 1)
 

@@ -11,12 +11,15 @@ from selfreflect.filters.evasive import MarkEvasiveAnswers
 from selfreflect.filters.topics import TagTopics
 
 CALL = [{"id": "c1", "type": "function", "function": {"name": "search", "arguments": "{}"}}]
-RECORD = {"id": "w", "messages": [
-    {"role": "user", "content": "What do you think about Google, personally?"},
-    {"role": "assistant", "content": None, "tool_calls": CALL},
-    {"role": "tool", "content": "Google is a company.", "tool_call_id": "c1"},
-    {"role": "assistant", "content": "Google is a company founded by Larry Page."},
-]}
+RECORD = {
+    "id": "w",
+    "messages": [
+        {"role": "user", "content": "What do you think about Google, personally?"},
+        {"role": "assistant", "content": None, "tool_calls": CALL},
+        {"role": "tool", "content": "Google is a company.", "tool_call_id": "c1"},
+        {"role": "assistant", "content": "Google is a company founded by Larry Page."},
+    ],
+}
 
 
 def test_stats_of_a_file_with_tool_calls(tmp_path: Path, capsys):
@@ -39,32 +42,53 @@ def test_marking_steps_read_a_tool_call_as_no_text():
     assert "Google" in out.metadata["topics_evidence"]["real_entity"]
 
 
-PARA = ("Wireless microphones used by singers are not typically Bluetooth-enabled. Instead, they "
-        "use radio frequencies to send the audio signal to a receiver, which is connected to the "
-        "sound system. Bluetooth adds latency and has a short range, so it is not suitable for "
-        "live performances.\n\n")
+PARA = (
+    "Wireless microphones used by singers are not typically Bluetooth-enabled. Instead, they "
+    "use radio frequencies to send the audio signal to a receiver, which is connected to the "
+    "sound system. Bluetooth adds latency and has a short range, so it is not suitable for "
+    "live performances.\n\n"
+)
 
 
 def test_html_report_shows_a_rewrite_that_moved_a_tool_call(tmp_path: Path):
     # joining the continue chain shifts the later messages, so the page compares the old
     # message 3 with the tool call now there; that diff used to raise TypeError on null content
-    record = {"id": "s", "messages": [
-        {"role": "user", "content": "Write the song"},
-        {"role": "assistant", "content": PARA + "Verse 1:\nWe'll rise up and we'll make our mark, "
-                                          "we're the ones who"},
-        {"role": "user", "content": "Continue"},
-        {"role": "assistant", "content": "'re unstoppable, we're unbreakable."},
-        {"role": "user", "content": "Weather in Oslo?"},
-        {"role": "assistant", "content": None, "tool_calls": CALL},
-        {"role": "tool", "content": "rain", "tool_call_id": "c1"},
-        {"role": "assistant", "content": "It rains."},
-    ]}
+    record = {
+        "id": "s",
+        "messages": [
+            {"role": "user", "content": "Write the song"},
+            {
+                "role": "assistant",
+                "content": PARA + "Verse 1:\nWe'll rise up and we'll make our mark, "
+                "we're the ones who",
+            },
+            {"role": "user", "content": "Continue"},
+            {"role": "assistant", "content": "'re unstoppable, we're unbreakable."},
+            {"role": "user", "content": "Weather in Oslo?"},
+            {"role": "assistant", "content": None, "tool_calls": CALL},
+            {"role": "tool", "content": "rain", "tool_call_id": "c1"},
+            {"role": "assistant", "content": "It rains."},
+        ],
+    }
     data, recipe = tmp_path / "song.jsonl", tmp_path / "join.yaml"
     data.write_text(json.dumps(record) + "\n", encoding="utf-8")
     recipe.write_text("steps:\n  - step: join_continuations\n", encoding="utf-8")
     out, page = tmp_path / "out.jsonl", tmp_path / "report.html"
-    assert main(["clean", str(data), "-o", str(out), "--recipe", str(recipe),
-                 "--report-html", str(page)]) == 0
+    assert (
+        main(
+            [
+                "clean",
+                str(data),
+                "-o",
+                str(out),
+                "--recipe",
+                str(recipe),
+                "--report-html",
+                str(page),
+            ]
+        )
+        == 0
+    )
     (kept,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert kept["messages"][3]["content"] is None and kept["messages"][3]["tool_calls"] == CALL
     html = page.read_text(encoding="utf-8")

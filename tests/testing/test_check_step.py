@@ -22,8 +22,9 @@ from selfreflect import Conversation, Filter, Rewriter  # noqa: E402
 from selfreflect.testing import check_step, example_step, sample_conversations  # noqa: E402
 
 
-@pytest.mark.parametrize("step", [DropShort(10), Shout(), KeepFirstPerUser(),
-                                  example_step(ReplacePhrases)], ids=repr)
+@pytest.mark.parametrize(
+    "step", [DropShort(10), Shout(), KeepFirstPerUser(), example_step(ReplacePhrases)], ids=repr
+)
 def test_good_steps_pass(step):
     check_step(step)
 
@@ -82,13 +83,14 @@ class NotSnake(Filter):
 @pytest.mark.parametrize(
     ("step", "messages"),
     [
-        (ConvertsParams(["A", "b"]), ["init_stores_params: __init__ changed parameter 'words'",
-                                      "not parameters: pattern"]),
+        (
+            ConvertsParams(["A", "b"]),
+            ["init_stores_params: __init__ changed parameter 'words'", "not parameters: pattern"],
+        ),
         (Undocumented(), ["docstring_summary: the class has no docstring"]),
         (DropMultipleOf(2), ["invalid literal for int()"]),  # ids like 'sample-1'
         (Mutates(), ["does_not_mutate: mutated its input (sample-1"]),
-        (HoldsALock(threading.Lock()), ["picklable: cannot be pickled",
-                                        "cannot write lock value"]),
+        (HoldsALock(threading.Lock()), ["picklable: cannot be pickled", "cannot write lock value"]),
         (ReturnsText(), ["returned str, not a Conversation or a Reject"]),
         (NotSnake(), ["name 'Keep-All' is not snake_case"]),
     ],

@@ -83,8 +83,10 @@ def chitchat_records() -> list[dict[str, Any]]:
     out = []
     for conv_id in sorted(data):
         messages = [
-            {"role": "user" if i % 2 == 0 else "assistant",
-             "content": "\n".join(u["text"] for u in group)}
+            {
+                "role": "user" if i % 2 == 0 else "assistant",
+                "content": "\n".join(u["text"] for u in group),
+            }
             for i, group in enumerate(data[conv_id]["messages"])
         ]
         out.append({"id": f"cc-{conv_id}", "messages": messages})
@@ -101,17 +103,28 @@ def chatterbot_records() -> list[dict[str, Any]]:
         for path in sorted(folder.glob("*.yml")):
             doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
             for index, conv in enumerate(doc.get("conversations") or []):
-                if (not isinstance(conv, list) or not conv
-                        or not all(isinstance(t, str) for t in conv)):
+                if (
+                    not isinstance(conv, list)
+                    or not conv
+                    or not all(isinstance(t, str) for t in conv)
+                ):
                     continue
-                messages = [{"role": "user" if i % 2 == 0 else "assistant", "content": t}
-                            for i, t in enumerate(conv)]
+                messages = [
+                    {"role": "user" if i % 2 == 0 else "assistant", "content": t}
+                    for i, t in enumerate(conv)
+                ]
                 out.append({"id": f"cb-{folder.name}/{path.stem}#{index}", "messages": messages})
     return out
 
 
-def draw(rng: random.Random, pool: list[dict[str, Any]], k: int, taken: set[str],
-         stratum: str, where=lambda r: True) -> list[dict[str, Any]]:
+def draw(
+    rng: random.Random,
+    pool: list[dict[str, Any]],
+    k: int,
+    taken: set[str],
+    stratum: str,
+    where=lambda r: True,
+) -> list[dict[str, Any]]:
     """``k`` records drawn uniformly from the pool's untaken records that pass ``where``."""
     candidates = [r for r in pool if r["id"] not in taken and where(r)]
     picked = rng.sample(candidates, min(k, len(candidates)))
@@ -169,8 +182,10 @@ def main() -> None:
     counts = {(r["corpus"], r["split"]): 0 for r in sample}
     for r in sample:
         counts[(r["corpus"], r["split"])] += 1
-    print(f"{len(sample)} records -> {OUT} (sharegpt pool {len(sg)}, chitchat {len(cc)}, "
-          f"chatterbot {len(cb)}); {counts}")
+    print(
+        f"{len(sample)} records -> {OUT} (sharegpt pool {len(sg)}, chitchat {len(cc)}, "
+        f"chatterbot {len(cb)}); {counts}"
+    )
 
 
 if __name__ == "__main__":

@@ -50,39 +50,56 @@ GOALS = {"keep": 0.98, "drop": 0.90, "repair": 0.80}
 
 #: Reason code (or rewriting step) -> the label defect codes it is right about.
 RULE_DEFECTS: dict[str, set[str]] = {
-    "leading_assistant": {"headless"}, "trailing_user": {"trailing_user"},
+    "leading_assistant": {"headless"},
+    "trailing_user": {"trailing_user"},
     "last_not_assistant": {"trailing_user"},
     "headless_context": {"context_dependent_opening"},
     "continuation": {"context_dependent_opening"},
     "refers_back": {"context_dependent_opening"},
     "reply_to_missing_turn": {"context_dependent_opening"},
-    "truncated_answer": {"truncated_answer"}, "continue_request": {"continue_chain"},
+    "truncated_answer": {"truncated_answer"},
+    "continue_request": {"continue_chain"},
     "repair_scrape_artefacts": {"escaped_markdown", "ui_strings", "regenerate_counter"},
-    "redact_pii": {"pii"}, "no_assistant": {"non_dialog", "headless"}, "no_user": {"non_dialog"},
-    "replacement_char": {"garbled"}, "control_chars": {"garbled"}, "symbol_garbage": {"garbled"},
-    "mojibake": {"garbled"}, "empty_user": {"empty_turn"}, "empty_assistant": {"empty_turn"},
-    "too_short_assistant": {"too_short"}, "too_short_user": {"too_short"},
-    "ai_self_reference": {"ai_self_reference"}, "language_model_disclaimer": {"ai_self_reference"},
-    "repeated_role": {"bad_structure"}, "system_not_first": {"bad_structure"},
+    "redact_pii": {"pii"},
+    "no_assistant": {"non_dialog", "headless"},
+    "no_user": {"non_dialog"},
+    "replacement_char": {"garbled"},
+    "control_chars": {"garbled"},
+    "symbol_garbage": {"garbled"},
+    "mojibake": {"garbled"},
+    "empty_user": {"empty_turn"},
+    "empty_assistant": {"empty_turn"},
+    "too_short_assistant": {"too_short"},
+    "too_short_user": {"too_short"},
+    "ai_self_reference": {"ai_self_reference"},
+    "language_model_disclaimer": {"ai_self_reference"},
+    "repeated_role": {"bad_structure"},
+    "system_not_first": {"bad_structure"},
     "tool_call_missing_result": {"tool_call_missing_result"},
-    "mostly_emoji_user": {"garbled", "other"}, "mostly_emoji_assistant": {"garbled", "other"},
+    "mostly_emoji_user": {"garbled", "other"},
+    "mostly_emoji_assistant": {"garbled", "other"},
 }
 #: Normalising rewriters: not defect rules, left out of the per-rule table.
 NORMALISERS = {"fix_mojibake", "normalize_punctuation", "normalize_whitespace", "remove_emoji"}
 
 _FENCE = regex.compile(r"```.*?(?:```|\Z)|`[^`\n]*`", regex.S)
 _ESCAPED = regex.compile(r"\\[_*\[\]#]")
-_UI = regex.compile(r"Copy code|Share Prompt|지금 번역하기|Regenerate response"
-                    r"|^\s*\d+\s*/\s*\d+\s*$",
-                    regex.M)
+_UI = regex.compile(
+    r"Copy code|Share Prompt|지금 번역하기|Regenerate response"
+    r"|^\s*\d+\s*/\s*\d+\s*$",
+    regex.M,
+)
 _CONTINUE = regex.compile(r"^\s*(?:please\s+)?(?:continue|go\s+on|keep\s+going)\W*$", regex.I)
 _PII = regex.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|\bsk-[A-Za-z0-9]{20,}|\bgh[pousr]_[A-Za-z0-9]{30,}")
 
 
 def read_split(split: str) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
     """The sample records of a split and their labels by id."""
-    records = [r for r in map(json.loads, (HERE / "sample.jsonl").open(encoding="utf-8"))
-               if r["split"] == split]
+    records = [
+        r
+        for r in map(json.loads, (HERE / "sample.jsonl").open(encoding="utf-8"))
+        if r["split"] == split
+    ]
     path = HERE / f"labels_{split}.jsonl"
     labels = {lab["id"]: lab for lab in map(json.loads, path.open(encoding="utf-8"))}
     return records, labels
@@ -158,8 +175,10 @@ def score(split: str, recipe: str | None, details: Path | None) -> dict[str, Any
     records, labels = read_split(split)
     missing = [r["id"] for r in records if r["id"] not in labels]
     if missing:
-        print(f"warning: {len(missing)} records without a label (first: {missing[0]})",
-              file=sys.stderr)
+        print(
+            f"warning: {len(missing)} records without a label (first: {missing[0]})",
+            file=sys.stderr,
+        )
     by_label: dict[str, list[bool]] = defaultdict(list)
     per_defect: dict[str, list[bool]] = defaultdict(list)
     rule_acts: Counter[tuple[str, str]] = Counter()
@@ -178,8 +197,11 @@ def score(split: str, recipe: str | None, details: Path | None) -> dict[str, Any
             ok = final is None
         else:
             checks = [defect_gone(d, final) for d in label["defects"]] if final else []
-            ok = (final is not None and got.get("changed", False)
-                  and all(c is not False for c in checks))
+            ok = (
+                final is not None
+                and got.get("changed", False)
+                and all(c is not False for c in checks)
+            )
         by_label[kind].append(ok)
         for d in label["defects"] or ["none"]:
             per_defect[d].append(ok)
@@ -190,13 +212,25 @@ def score(split: str, recipe: str | None, details: Path | None) -> dict[str, Any
             rule_acts[key] += 1
             wanted = RULE_DEFECTS.get(reason if act != "rewrite" else step, set())
             right = bool(wanted & set(label["defects"])) and (
-                kind == "drop" if act == "drop" else kind != "keep")
+                kind == "drop" if act == "drop" else kind != "keep"
+            )
             rule_right[key] += right
-        rows.append({"id": record["id"], "label": kind, "defects": label["defects"], "ok": ok,
-                     "dropped": got["dropped"], "acts": got["acts"],
-                     "final": final.to_record() if final is not None else None})
-    names = {"keep": "good records kept whole", "drop": "unusable records dropped",
-             "repair": "repairable records repaired"}
+        rows.append(
+            {
+                "id": record["id"],
+                "label": kind,
+                "defects": label["defects"],
+                "ok": ok,
+                "dropped": got["dropped"],
+                "acts": got["acts"],
+                "final": final.to_record() if final is not None else None,
+            }
+        )
+    names = {
+        "keep": "good records kept whole",
+        "drop": "unusable records dropped",
+        "repair": "repairable records repaired",
+    }
     summary: dict[str, Any] = {"split": split, "records": len(rows)}
     print(f"{split}: {len(rows)} labelled records, recipe {recipe or 'default'}\n")
     print(f"{'label':8} {'n':>4} {'success':>8}  goal")

@@ -1,6 +1,6 @@
 """Write the recoverable records of the shipped ShareGPT V3 file as JSONL (for throughput runs).
 
-    python bench/quality/real/sharegpt_jsonl.py /tmp/sharegpt.jsonl
+python bench/quality/real/sharegpt_jsonl.py /tmp/sharegpt.jsonl
 """
 
 from __future__ import annotations

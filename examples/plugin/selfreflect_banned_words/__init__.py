@@ -12,8 +12,11 @@ class DropBannedWords(Filter):
 
     reasons = {"banned_word": "an assistant answer mentions a banned word or phrase"}
 
-    def __init__(self, words: tuple[str, ...] = ("as an ai", "language model", "openai"),
-                 roles: tuple[str, ...] = ("assistant",)):
+    def __init__(
+        self,
+        words: tuple[str, ...] = ("as an ai", "language model", "openai"),
+        roles: tuple[str, ...] = ("assistant",),
+    ):
         self.words = words
         self.roles = roles
 

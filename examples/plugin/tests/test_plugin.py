@@ -13,8 +13,13 @@ def test_conforms():
 
 def test_drops_banned_words_only_as_whole_words():
     def conv(answer):
-        return Conversation(id="1", messages=[Message(role="user", content="hi"),
-                                              Message(role="assistant", content=answer)])
+        return Conversation(
+            id="1",
+            messages=[
+                Message(role="user", content="hi"),
+                Message(role="assistant", content=answer),
+            ],
+        )
 
     step = DropBannedWords(words=("openai",))
     assert step.process(conv("Made by OpenAI.")).reason == "banned_word"
