@@ -16,7 +16,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from selfreflect.conversation import Conversation
 from selfreflect.report import Report
@@ -184,6 +184,81 @@ def run_on_ray(job: Job, address: str | None = None) -> Report:
         raise ServerUnusable(found.group(1)) from None
 
 
+class Engine(Protocol):
+    """Runs a pipeline from input files to an output file; returns the checked report."""
+
+    def run(
+        self,
+        pipeline: Any,
+        inputs: Sequence[str],
+        output: str,
+        rejects: str | None = None,
+        report: str | None = None,
+        **options: Any,
+    ) -> Report:
+        """Read ``inputs``, write the kept records to ``output`` and the rejects to ``rejects``.
+
+        ``options`` are the other :class:`Job` fields (``format``, ``report_html``, ...).
+        """
+        ...
+
+
+@dataclass
+class LocalEngine:
+    """This machine: one process, or ``workers`` processes for the per-record steps."""
+
+    workers: int = 1
+
+    def run(
+        self,
+        pipeline: Any,
+        inputs: Sequence[str],
+        output: str,
+        rejects: str | None = None,
+        report: str | None = None,
+        **options: Any,
+    ) -> Report:
+        """Run on this machine (see :class:`Engine`)."""
+        job = Job(pipeline, list(inputs), output, rejects, report, self.workers, **options)
+        return run_local(job)
+
+
+@dataclass
+class RayFilesEngine:
+    """Ray Data (``pip install 'selfreflect[ray]'``): a local Ray, or the cluster at ``address``."""
+
+    address: str | None = None
+
+    def run(
+        self,
+        pipeline: Any,
+        inputs: Sequence[str],
+        output: str,
+        rejects: str | None = None,
+        report: str | None = None,
+        **options: Any,
+    ) -> Report:
+        """Run on Ray Data (see :class:`Engine`)."""
+        job = Job(pipeline, list(inputs), output, rejects, report, **options)
+        return run_on_ray(job, self.address)
+
+
+#: The engines a recipe or ``--engine`` names (the names are :data:`selfreflect.recipe.ENGINES`).
+ENGINE_CLASSES: dict[str, type[LocalEngine] | type[RayFilesEngine]] = {
+    "local": LocalEngine,
+    "ray": RayFilesEngine,
+}
+
+
+def engine_for(name: str, workers: int = 1, address: str | None = None) -> Engine:
+    """The engine called ``name``; EngineError lists the known names."""
+    if name == "local":
+        return LocalEngine(workers)
+    if name == "ray":
+        return RayFilesEngine(address)
+    raise EngineError(f"unknown engine {name!r}; available: {', '.join(ENGINE_CLASSES)}")
+
+
 def run(
     recipe: Any,
     inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
@@ -210,13 +285,16 @@ def run(
     from selfreflect.formats import check_readable, check_writable
     from selfreflect.formats.writers import atomic_path, check_output_name
     from selfreflect.pipeline import Pipeline
+    from selfreflect.provenance import RunProvenance, recipe_text
 
     loaded = recipes.load(recipe) if isinstance(recipe, str | Path) else recipe
     pipeline = loaded if isinstance(loaded, Pipeline) else loaded.pipeline
     settings = loaded if isinstance(loaded, recipes.Recipe) else None
-    engine = engine or (settings.engine if settings else None) or "local"
-    if engine not in recipes.ENGINES:
-        raise EngineError(f"unknown engine {engine!r}; available: {', '.join(recipes.ENGINES)}")
+    runner = engine_for(
+        engine or (settings.engine if settings else None) or "local",
+        workers or (settings.workers if settings else None) or 1,
+        address,
+    )
     paths = [str(inputs)] if isinstance(inputs, str | os.PathLike) else [str(p) for p in inputs]
     for path in paths:
         check_readable(path)
@@ -225,23 +303,26 @@ def run(
         if target is not None:
             check_writable(target)
     pipeline.check()
-    job = Job(
+    options = {
+        "format": format,
+        "report_html": _text(report_html),
+        "strict": strict,
+        "record_source": record_source,
+        "quiet": quiet,
+    }
+    provenance = RunProvenance(paths, recipe_text(pipeline))
+    result = runner.run(
         pipeline,
         paths,
         str(output),
         _text(rejects),
         _text(report),
-        workers or (settings.workers if settings else None) or 1,
-        format,
-        _text(report_html),
-        strict,
-        record_source=record_source,
-        quiet=quiet,
+        provenance=provenance,
+        **options,
     )
-    result = run_on_ray(job, address) if engine == "ray" else run_local(job)
-    job.provenance.stamp(result)
-    if job.report:
-        with atomic_path(job.report) as tmp:
+    provenance.stamp(result)
+    if report is not None:
+        with atomic_path(report) as tmp:
             Path(tmp).write_text(result.dumps() + "\n", encoding="utf-8")
     return result
 

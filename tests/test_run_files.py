@@ -66,3 +66,21 @@ def test_bad_arguments_fail_before_any_data_is_read(tmp_path, kwargs, message):
     with pytest.raises((EngineError, ValueError, OSError), match=message):
         selfreflect.run(**args)
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_engines_are_named_in_one_place_and_run_through_one_protocol(tmp_path):
+    from selfreflect.recipe import ENGINES
+    from selfreflect.runner import ENGINE_CLASSES, LocalEngine, engine_for
+
+    assert tuple(ENGINE_CLASSES) == ENGINES
+    assert isinstance(engine_for("local", workers=2), LocalEngine)
+    report = LocalEngine().run(
+        Pipeline([DropEmptyTurns()]),
+        [str(SAMPLE)],
+        str(tmp_path / "out.jsonl"),
+        str(tmp_path / "rejects.jsonl"),
+    )
+    lines = (tmp_path / "out.jsonl").read_text().splitlines()
+    assert report.kept == len(lines) and report.input == report.kept + report.rejected
+    with pytest.raises(EngineError, match="available: local, ray"):
+        engine_for("spark")
