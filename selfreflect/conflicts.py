@@ -456,7 +456,7 @@ class MarkConflictingAnswers(Step):
         policy: Policy = "mark",
         prompt_threshold: Annotated[float, Field(gt=0, le=1)] = 0.65,
         answer_threshold: Annotated[float, Field(gt=0, le=1)] = 0.5,
-        by: str = "persona",
+        by: Literal["persona", "source", "system"] = "persona",
         key: str = "conflicts",
         num_perm: Annotated[int, Field(ge=2, le=1024)] = 128,
     ):

@@ -10,7 +10,7 @@ from typing import ClassVar, Literal
 import numpy as np
 
 from selfreflect.conversation import Conversation, DedupMode
-from selfreflect.dedup.keep import batched, check_keep, in_keep_order
+from selfreflect.dedup.keep import Keep, batched, check_keep, in_keep_order
 from selfreflect.dedup.shingles import tokens
 from selfreflect.dedup.store import IdStore, KeyIndex
 from selfreflect.report import StepStats
@@ -95,7 +95,7 @@ class ExactDedup(Step):
         self,
         mode: DedupMode = "conversation",
         normalize: Normalize = "casefold",
-        keep: str = "first",
+        keep: Keep = "first",
         score_key: str | None = None,
         include_system: bool = False,
     ):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, Literal
 
 from selfreflect.conversation import Conversation, DedupMode
 
 KEEP_CHOICES = ("first", "longest", "score")
+#: The ``keep`` parameter of the dedup steps.
+Keep = Literal["first", "longest", "score"]
 
 
 def check_keep(keep: str, score_key: str | None) -> None:

@@ -30,14 +30,14 @@ docs/benchmarks.md).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
 
 from selfreflect.conversation import Conversation, DedupMode
 from selfreflect.dedup.index import CandidateIndex, DatasketchIndex, NumpyIndex
-from selfreflect.dedup.keep import batched, check_keep, in_keep_order
+from selfreflect.dedup.keep import Keep, batched, check_keep, in_keep_order
 from selfreflect.dedup.lsh import band_keys as keys_of_bands
 from selfreflect.dedup.lsh import choose_bands
 from selfreflect.dedup.minhash import HashName, MinHasher, Scheme
@@ -48,6 +48,7 @@ from selfreflect.report import StepStats
 from selfreflect.steps import Outcome, Reject, Step
 
 INDEXES = ("memory", "datasketch", "redis")
+IndexName = Literal["memory", "datasketch", "redis"]
 #: Candidate pairs inside one batch, per record, above which the batch is judged record by record.
 _PAIR_BUDGET = 16
 
@@ -101,9 +102,9 @@ class NearDedup(Step):
         scheme: Scheme = "affine32",
         hash: HashName = "xxh32",
         sample: Annotated[int, Field(ge=1, le=100_000)] = 256,
-        keep: str = "first",
+        keep: Keep = "first",
         score_key: str | None = None,
-        index: str = "memory",
+        index: IndexName = "memory",
         redis: dict[str, Any] | None = None,
         batch_size: Annotated[int, Field(ge=1, le=1_000_000)] = 1024,
     ):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -78,8 +78,8 @@ class LLMJudge(LLMStep):
     }
 
     question: str = "persona_break"
-    reject_on: str = "yes"
-    on_error: str = "reject"
+    reject_on: Literal["yes", "no"] = "yes"
+    on_error: Literal["reject", "flag"] = "reject"
     max_tokens: Annotated[int, Field(ge=1, le=1_000_000)] | None = field(  # a verdict and a reason
         default=512, kw_only=True
     )

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from selfreflect.conversation import Conversation
 from selfreflect.llm import LLMError, ask_json
@@ -43,6 +43,7 @@ from selfreflect.reflect.prompts import Reflection, get_prompt
 from selfreflect.steps import Outcome
 
 MODES = ("sft", "preference", "conversation")
+Mode = Literal["sft", "preference", "conversation"]
 _TURNS = re.compile(r"^(first|all|last:[1-9]\d*)$")
 
 
@@ -111,7 +112,7 @@ class Reflect(LLMStep):
         "verdict_keep": "the model kept the answer, so there is no preference pair",
     }
 
-    mode: str = "sft"
+    mode: Mode = "sft"
     turns: str = "first"
     prompt: str = "reflect-json-v1"
     leak_guard: bool = True
