@@ -24,9 +24,18 @@ import typing
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+)
 
 from selfreflect import params as params_mod
 from selfreflect import registry
@@ -35,8 +44,36 @@ from selfreflect.steps import Step
 
 #: Top-level keys a recipe may have besides ``steps``.
 SETTINGS = ("input", "output", "rejects", "report", "workers", "engine")
-#: Engines a recipe may ask for.
-ENGINES = ("local", "ray")
+#: Engines a recipe may ask for (``selfreflect.runner.ENGINE_CLASSES`` runs them).
+EngineName = Literal["local", "ray"]
+ENGINES: tuple[str, ...] = typing.get_args(EngineName)
+
+
+class RecipeFile(BaseModel):
+    """The top level of a recipe: its steps (checked one by one after) and the run settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    steps: list[Any]
+    input: list[StrictStr] | None = None
+    output: StrictStr | None = None
+    rejects: StrictStr | None = None
+    report: StrictStr | None = None
+    workers: Annotated[StrictInt, Field(ge=1)] | None = None
+    engine: EngineName | None = None
+
+    @field_validator("input", mode="before")
+    @classmethod
+    def _one_path(cls, value: Any) -> Any:
+        """``input: data.jsonl`` means a list of one path."""
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("input")
+    @classmethod
+    def _not_empty(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and not value:
+            raise ValueError("empty")
+        return value
 
 
 class RecipeError(ValueError):
@@ -90,19 +127,13 @@ def from_dict(data: Any, source: str = "<dict>") -> Recipe:
     """Build a Recipe from parsed data (a mapping with ``steps``)."""
     if not isinstance(data, dict):
         raise RecipeError(f"{source}: a recipe must be a mapping with a 'steps' list")
-    unknown = [key for key in data if key != "steps" and key not in SETTINGS]
-    if unknown:
-        allowed = ", ".join(("steps", *SETTINGS))
-        raise RecipeError(
-            f"{source}: unknown top-level key {params_mod.short(unknown[0])}; allowed: {allowed}"
-        )
-    if "steps" not in data:
-        raise RecipeError(f"{source}: missing 'steps' (a list of steps to run)")
-    entries = data["steps"]
-    if not isinstance(entries, list):
-        raise RecipeError(f"{source}: 'steps' must be a list, got {type(entries).__name__}")
-    steps = [_build_entry(entry, f"{source}: steps[{i}]") for i, entry in enumerate(entries)]
-    return Recipe(pipeline=Pipeline(steps), source=source, **_settings(data, source))
+    try:
+        top = RecipeFile.model_validate(data)
+    except ValidationError as exc:
+        raise RecipeError(f"{source}: {_top_level_problem(exc, data)}") from None
+    steps = [_build_entry(entry, f"{source}: steps[{i}]") for i, entry in enumerate(top.steps)]
+    settings = top.model_dump(exclude={"steps"})
+    return Recipe(pipeline=Pipeline(steps), source=source, **settings)
 
 
 def build_step(cls: type[Step], params: dict[str, Any], where: str = "") -> Step:
@@ -243,34 +274,26 @@ def _parse(text: str, source: str) -> Any:
         raise RecipeError(f"{where}: invalid YAML: {problem}") from None
 
 
-def _settings(data: dict[str, Any], source: str) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    value = data.get("input")
-    if value is not None:
-        if isinstance(value, str):
-            value = [value]
-        if not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
-            raise RecipeError(f"{source}: 'input' must be a path or a list of paths")
-        out["input"] = value
-    for key in ("output", "rejects", "report", "engine"):
-        value = data.get(key)
-        if value is not None and not isinstance(value, str):
-            raise RecipeError(f"{source}: {key!r} must be a string, got {params_mod.short(value)}")
-        out[key] = value
-    if out["engine"] is not None and out["engine"] not in ENGINES:
-        raise RecipeError(
-            f"{source}: unknown engine {params_mod.short(out['engine'])}; "
-            f"available: {', '.join(ENGINES)}"
-        )
-    workers = data.get("workers")
-    if workers is not None and (
-        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
-    ):
-        raise RecipeError(
-            f"{source}: 'workers' must be a whole number >= 1, got {params_mod.short(workers)}"
-        )
-    out["workers"] = workers
-    return out
+def _top_level_problem(exc: ValidationError, data: dict[str, Any]) -> str:
+    """The first problem of a recipe's top level, in words that say what to fix."""
+    errors = exc.errors()
+    error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    key = str(error["loc"][0]) if error["loc"] else ""
+    got = params_mod.short(data.get(key))
+    if error["type"] == "extra_forbidden":
+        allowed = ", ".join(("steps", *SETTINGS))
+        return f"unknown top-level key {params_mod.short(key)}; allowed: {allowed}"
+    if key == "steps":
+        if error["type"] == "missing":
+            return "missing 'steps' (a list of steps to run)"
+        return f"'steps' must be a list, got {type(data['steps']).__name__}"
+    if key == "input":
+        return "'input' must be a path or a list of paths"
+    if key == "workers":
+        return f"'workers' must be a whole number >= 1, got {got}"
+    if key == "engine":
+        return f"unknown engine {got}; available: {', '.join(ENGINES)}"
+    return f"{key!r} must be a string, got {got}"
 
 
 def _build_entry(entry: Any, where: str) -> Step:

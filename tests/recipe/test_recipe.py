@@ -174,3 +174,16 @@ def test_parameters_with_unresolvable_annotations_are_still_checked_where_possib
     )
     with pytest.raises(RecipeError, match="parameter 'n': Input should be a valid integer"):
         build_step(HalfTyped, {"n": "three"})
+
+
+def test_the_top_level_of_a_recipe_is_a_pydantic_model():
+    from pydantic import ValidationError
+
+    from selfreflect.recipe import RecipeFile
+
+    top = RecipeFile.model_validate({"steps": [], "input": "a.jsonl", "workers": 2})
+    assert top.input == ["a.jsonl"] and top.workers == 2 and top.engine is None
+    with pytest.raises(ValidationError):
+        RecipeFile.model_validate({"steps": [], "workers": True})
+    with pytest.raises(ValidationError):
+        RecipeFile.model_validate({"steps": [], "engine": "spark"})
