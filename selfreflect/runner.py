@@ -203,9 +203,8 @@ class Engine(Protocol):
         ...
 
 
-@dataclass
-class LocalEngine:
-    """This machine: one process, or ``workers`` processes for the per-record steps."""
+class _FilesEngine:
+    """Builds the :class:`Job` of an :meth:`Engine.run` call; a subclass runs it."""
 
     workers: int = 1
 
@@ -218,28 +217,34 @@ class LocalEngine:
         report: str | None = None,
         **options: Any,
     ) -> Report:
-        """Run on this machine (see :class:`Engine`)."""
+        """Run ``pipeline`` from ``inputs`` to ``output`` (see :class:`Engine`)."""
         job = Job(pipeline, list(inputs), output, rejects, report, self.workers, **options)
+        return self.run_job(job)
+
+    def run_job(self, job: Job) -> Report:
+        """Run a prepared job."""
+        raise NotImplementedError
+
+
+@dataclass
+class LocalEngine(_FilesEngine):
+    """This machine: one process, or ``workers`` processes for the per-record steps."""
+
+    workers: int = 1
+
+    def run_job(self, job: Job) -> Report:
+        """Run on this machine."""
         return run_local(job)
 
 
 @dataclass
-class RayFilesEngine:
+class RayFilesEngine(_FilesEngine):
     """Ray Data (``pip install 'selfreflect[ray]'``): a local Ray, or the cluster at ``address``."""
 
     address: str | None = None
 
-    def run(
-        self,
-        pipeline: Any,
-        inputs: Sequence[str],
-        output: str,
-        rejects: str | None = None,
-        report: str | None = None,
-        **options: Any,
-    ) -> Report:
-        """Run on Ray Data (see :class:`Engine`)."""
-        job = Job(pipeline, list(inputs), output, rejects, report, **options)
+    def run_job(self, job: Job) -> Report:
+        """Run on Ray Data."""
         return run_on_ray(job, self.address)
 
 
