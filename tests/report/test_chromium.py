@@ -5,17 +5,13 @@ Needs Debian's ``chromium`` package (``.ci/run`` installs it); skipped with a re
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
+from headless import CHROMIUM, chromium
 from htmlcells import assert_numbers_match, cells_of
 
 from selfreflect.html_report import write_html
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 pytestmark = [
     pytest.mark.slow,
@@ -23,27 +19,6 @@ pytestmark = [
         CHROMIUM is None, reason="chromium not installed (apt-get install -y chromium; CI does)"
     ),
 ]
-
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
-
-
-def chromium(*args: str) -> subprocess.CompletedProcess[str]:
-    with tempfile.TemporaryDirectory() as profile:
-        return subprocess.run(
-            [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
 
 
 def test_chromium_renders_the_report_with_the_json_numbers(observed_run, tmp_path: Path):

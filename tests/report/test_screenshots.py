@@ -8,37 +8,12 @@ marking steps added. The test always takes them (and checks they are not blank);
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
+from headless import CHROMIUM, chromium
 
 from selfreflect.cli import main
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]  # as tests/report/test_chromium.py drives it
-
-
-def chromium(*args: str) -> subprocess.CompletedProcess[str]:
-    with tempfile.TemporaryDirectory() as profile:
-        return subprocess.run(
-            [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
 
 ROOT = Path(__file__).parents[2]
 DOCS_IMG = ROOT / "docs" / "img"
