@@ -38,7 +38,7 @@ from selfreflect.conversation import Conversation
 from selfreflect.engines.ray_rows import decode, encode
 from selfreflect.pipeline import READ_STEP, Pipeline
 from selfreflect.report import Report, StepStats
-from selfreflect.steps import Reject, Step
+from selfreflect.steps import Reject, Step, cuts_of
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -161,10 +161,18 @@ def _run_chain(
         queue = order_of.get(record_id or "")
         return queue.popleft() if queue else last[0]
 
+    def cut_lines(conv: Conversation | None, order: int) -> None:
+        """What steps cut from a record, as rejects-file lines (not rejected records)."""
+        if conv is not None and conv.cuts:
+            for cut in cuts_of(conv):
+                rows.reject(cut, order)
+
     def on_reject(st: StepStats, reject: Reject) -> None:
         st.dropped += 1
         st.reasons[reject.reason] += 1
-        rows.reject(reject, take_order(reject.id))
+        order = take_order(reject.id)
+        cut_lines(reject.record, order)
+        rows.reject(reject, order)
 
     stream: Iterator[Conversation] = source()
     for step, st in zip(steps, stats, strict=True):
@@ -175,6 +183,7 @@ def _run_chain(
         if renumber:
             order = yielded[0]
             yielded[0] += 1
+        cut_lines(conv, order)  # the row carries no cuts on: they are written once, here
         rows.kept(conv, order)
     spent = (time.perf_counter() - started) / max(len(steps), 1)
     for st in stats:

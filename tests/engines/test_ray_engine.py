@@ -525,3 +525,53 @@ def test_an_unusable_llm_server_on_ray_is_one_line_not_a_ray_traceback(
     assert code == 1
     assert last.startswith("selfreflect run: error: the LLM server at http://127.0.0.1:9/v1")
     assert "no output was written" in last and not out.exists()
+
+
+def test_messages_cut_on_ray_reach_the_rejects_file_as_locally(ray_cluster, tmp_path):
+    """A trimmed record's cut messages are rejects-file lines on both engines, nothing lost."""
+    from selfreflect.cli import main
+
+    def chat(i, *turns):
+        roles = ["user", "assistant"] * 4
+        return {
+            "id": f"t{i}",
+            "messages": [{"role": r, "content": t} for r, t in zip(roles, turns)],
+        }
+
+    records = [
+        chat(
+            1,
+            "How deep is the harbour at low tide?",
+            "About nine metres at the quay.",
+            "And at the outer buoy?",
+        ),  # an unanswered last turn: cut
+        chat(2, "Which rope holds best in salt water?", "Polyester, it barely stretches."),
+    ]
+    data = tmp_path / "in.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in records))
+    cuts = {}
+    for engine in ("local", "ray"):
+        rej = tmp_path / f"{engine}.rejects"
+        args = [
+            "run",
+            "default",
+            "--input",
+            str(data),
+            "--output",
+            str(tmp_path / f"{engine}.jsonl"),
+            "--rejects",
+            str(rej),
+            "--engine",
+            engine,
+            "-q",
+        ]
+        assert main(args) == 0
+        lines = [json.loads(line) for line in rej.read_text().splitlines()]
+        cuts[engine] = sorted(
+            (x["id"], x["step"], x["reason"], tuple(x["indices"]), x["messages"][0]["content"])
+            for x in lines
+            if x.get("trimmed")
+        )
+    assert cuts["local"] == cuts["ray"]
+    assert cuts["local"] and cuts["local"][0][0] == "t1"
+    assert cuts["local"][0][4] == "And at the outer buoy?"
