@@ -535,7 +535,7 @@ def test_messages_cut_on_ray_reach_the_rejects_file_as_locally(ray_cluster, tmp_
         roles = ["user", "assistant"] * 4
         return {
             "id": f"t{i}",
-            "messages": [{"role": r, "content": t} for r, t in zip(roles, turns)],
+            "messages": [{"role": r, "content": t} for r, t in zip(roles, turns, strict=False)],
         }
 
     records = [
