@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 
-from selfreflect.llm.cache import Cache, content_key, request_json
+from selfreflect.llm.cache import Cache
 from selfreflect.llm.client import Completion, LLMClient, _parse_completion, read_api_key
 from selfreflect.llm.errors import LLMError, RequestRejected, ServerError
 
@@ -77,17 +77,11 @@ class BatchClient(LLMClient):
         prompt_version: str = "",
         response_format: dict[str, Any] | None = None,
     ) -> Completion:
-        body: dict[str, Any] = {"model": self.model, "messages": messages, **dict(params or {})}
-        if response_format is not None:
-            body["response_format"] = response_format
-        key = content_key(request_json(body), prompt_version)
+        body, _, key = self.request(messages, dict(params or {}), prompt_version, response_format)
         assert self.cache is not None
-        hit = self.cache.get(key)
+        hit = self.cached(key)
         if hit is not None:
-            self.usage.count("cache_hits")
-            return Completion(
-                hit["content"], hit.get("finish_reason"), hit.get("usage") or {}, cached=True
-            )
+            return hit
         if key in self.failures:
             raise self.failures[key]
         self.pending[key] = body

@@ -248,6 +248,30 @@ class LLMClient:
             self._http = None
 
     # -- the call ------------------------------------------------------------------------
+    def request(
+        self,
+        messages: list[dict[str, Any]],
+        params: dict[str, Any],
+        prompt_version: str,
+        response_format: dict[str, Any] | None,
+    ) -> tuple[dict[str, Any], bytes, str]:
+        """The request body, its canonical JSON (hashed for the cache and sent as is), its key."""
+        body: dict[str, Any] = {"model": self.model, "messages": messages, **params}
+        if response_format is not None:
+            body["response_format"] = response_format
+        content = request_json(body)
+        return body, content, content_key(content, prompt_version)
+
+    def cached(self, key: str) -> Completion | None:
+        """The cached answer of a request, counted as a cache hit; None when not cached."""
+        hit = self.cache.get(key) if self.cache is not None else None
+        if hit is None:
+            return None
+        self.usage.count("cache_hits")
+        return Completion(
+            hit["content"], hit.get("finish_reason"), hit.get("usage") or {}, cached=True
+        )
+
     async def complete(
         self,
         messages: list[dict[str, Any]],
@@ -258,18 +282,10 @@ class LLMClient:
     ) -> Completion:
         """One completion, from the cache when this exact request was answered before."""
         params = dict(params or {})
-        body: dict[str, Any] = {"model": self.model, "messages": messages, **params}
-        if response_format is not None:
-            body["response_format"] = response_format
-        content = request_json(body)  # encoded once: hashed for the cache and sent as is
-        key = content_key(content, prompt_version)
-        if self.cache is not None:
-            hit = self.cache.get(key)
-            if hit is not None:
-                self.usage.count("cache_hits")
-                return Completion(
-                    hit["content"], hit.get("finish_reason"), hit.get("usage") or {}, cached=True
-                )
+        body, content, key = self.request(messages, params, prompt_version, response_format)
+        hit = self.cached(key)
+        if hit is not None:
+            return hit
         if self._unusable is not None:
             raise self._unusable
         if self.budget is not None:
