@@ -67,3 +67,11 @@ def run(fake, records, **params):
 
 def reasons(result) -> dict[str, str]:
     return {r.id: r.reason for r in result.rejects}
+
+
+def reflect_turns_all(base_url: str, src: Any, out: Any, mode: str, *options: str) -> None:
+    """``selfreflect reflect SRC -o OUT --mode MODE --turns all [OPTIONS]`` against ``base_url``."""
+    from selfreflect.cli import main
+
+    args = ["reflect", str(src), "-o", str(out), *options, "--base-url", base_url]
+    assert main([*args, "--model", "m", "--mode", mode, "--turns", "all"]) == 0

@@ -8,10 +8,9 @@ import re
 
 import pytest
 from fakellm import chat, chat_json
-from reflectcases import good, run
+from reflectcases import good, reflect_turns_all, run
 from test_dialects import chats
 
-from selfreflect.cli import main
 from selfreflect.reflect import iter_examples
 
 
@@ -94,28 +93,8 @@ def test_turns_all_over_100_conversations_is_accounted(fake_llm, tmp_path, mode)
     src = tmp_path / "in.jsonl"
     src.write_text("".join(json.dumps(c.to_record()) + "\n" for c in convs))
     out, rej, rep = tmp_path / "out.jsonl", tmp_path / "rej.jsonl", tmp_path / "rep.json"
-    assert (
-        main(
-            [
-                "reflect",
-                str(src),
-                "-o",
-                str(out),
-                "--rejects",
-                str(rej),
-                "--report",
-                str(rep),
-                "--base-url",
-                fake_llm.base_url,
-                "--model",
-                "m",
-                "--mode",
-                mode,
-                "--turns",
-                "all",
-            ]
-        )
-        == 0
+    reflect_turns_all(
+        fake_llm.base_url, src, out, mode, "--rejects", str(rej), "--report", str(rep)
     )
     lines = [json.loads(x) for x in out.read_text().splitlines()]
     report = json.loads(rep.read_text())
@@ -156,25 +135,7 @@ def test_outputs_load_with_datasets_in_the_columns_trl_reads(fake_llm, tmp_path)
     files = {}
     for mode in ("sft", "preference"):
         files[mode] = tmp_path / f"{mode}.jsonl"
-        assert (
-            main(
-                [
-                    "reflect",
-                    str(src),
-                    "-o",
-                    str(files[mode]),
-                    "--base-url",
-                    fake_llm.base_url,
-                    "--model",
-                    "m",
-                    "--mode",
-                    mode,
-                    "--turns",
-                    "all",
-                ]
-            )
-            == 0
-        )
+        reflect_turns_all(fake_llm.base_url, src, files[mode], mode)
     sft = datasets.load_dataset("json", data_files=str(files["sft"]), split="train")
     assert len(sft) == 18 and "messages" in sft.column_names
     turn = {"role": datasets.Value("string"), "content": datasets.Value("string")}

@@ -10,10 +10,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from reflectcases import good
+from reflectcases import good, reflect_turns_all
 from test_dialects import chats
-
-from selfreflect.cli import main
 
 pytestmark = [
     pytest.mark.slow,
@@ -69,25 +67,7 @@ def written(fake_llm, tmp_path, mode: str):
     src = tmp_path / "in.jsonl"
     src.write_text("".join(json.dumps(c.to_record()) + "\n" for c in chats(4)))
     out = tmp_path / f"{mode}.jsonl"
-    assert (
-        main(
-            [
-                "reflect",
-                str(src),
-                "-o",
-                str(out),
-                "--base-url",
-                fake_llm.base_url,
-                "--model",
-                "m",
-                "--mode",
-                mode,
-                "--turns",
-                "all",
-            ]
-        )
-        == 0
-    )
+    reflect_turns_all(fake_llm.base_url, src, out, mode)
     return out, [json.loads(x) for x in out.read_text().splitlines()]
 
 
