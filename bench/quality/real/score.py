@@ -95,11 +95,8 @@ _PII = regex.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|\bsk-[A-Za-z0-9]{20,}|\bgh[pousr]
 
 def read_split(split: str) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
     """The sample records of a split and their labels by id."""
-    records = [
-        r
-        for r in map(json.loads, (HERE / "sample.jsonl").open(encoding="utf-8"))
-        if r["split"] == split
-    ]
+    sample = HERE / ("sample2.jsonl" if split == "heldout2" else "sample.jsonl")
+    records = [r for r in map(json.loads, sample.open(encoding="utf-8")) if r["split"] == split]
     path = HERE / f"labels_{split}.jsonl"
     labels = {lab["id"]: lab for lab in map(json.loads, path.open(encoding="utf-8"))}
     return records, labels
@@ -254,7 +251,7 @@ def score(split: str, recipe: str | None, details: Path | None) -> dict[str, Any
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--split", choices=("dev", "heldout"), default="dev")
+    parser.add_argument("--split", choices=("dev", "heldout", "heldout2"), default="dev")
     parser.add_argument("--recipe", help="recipe name or path (default: the default recipe)")
     parser.add_argument("--details", type=Path, help="write every record's outcome here (JSON)")
     args = parser.parse_args()
