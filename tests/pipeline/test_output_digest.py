@@ -32,7 +32,6 @@ steps:
   - step: remove_emoji
   - step: normalize_whitespace
   - step: redact_pii
-  - step: drop_empty_turns
   - step: drop_ai_self_reference
   - step: exact_dedup
   - step: near_dedup
