@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from selfreflect.conversation import Conversation
+from selfreflect.conversation import Conversation, assemble
 from selfreflect.report import AccountingError, StepStats
 from selfreflect.steps import Outcome, Reject, Step
 
@@ -91,7 +91,6 @@ def run_segment(steps: list[Step], records: Iterable[Conversation]) -> SegmentRe
 # Pickling pydantic models one by one costs ~70 µs a record each way; their field dicts
 # pickle in ~10. Records that come back unchanged are not sent back at all, and a changed
 # record's messages that did not change come back as their position in the record sent.
-_set = object.__setattr__
 _SAME = None  # outcome marker: kept, unchanged
 
 
@@ -119,22 +118,13 @@ def _encode(conv: Conversation, base: Conversation | None = None) -> tuple[Any, 
     )
 
 
-def _build(cls: Any, fields: dict[str, Any], extra: Any, fields_set: Any, private: Any) -> Any:
-    obj = cls.__new__(cls)
-    _set(obj, "__dict__", fields)
-    _set(obj, "__pydantic_extra__", extra)
-    _set(obj, "__pydantic_fields_set__", fields_set)
-    _set(obj, "__pydantic_private__", private)
-    return obj
-
-
 def _decode(data: tuple[Any, ...], base: Conversation | None = None) -> Conversation:
     cls, fields, extra, fields_set, private = data
     fields["messages"] = [
-        base.messages[m] if isinstance(m, int) and base is not None else _build(*m)
+        base.messages[m] if isinstance(m, int) and base is not None else assemble(*m)
         for m in fields["messages"]
     ]
-    return _build(cls, fields, extra, fields_set, private)
+    return assemble(cls, fields, extra, fields_set, private)
 
 
 # -- worker side --------------------------------------------------------------------------
