@@ -113,3 +113,32 @@ def _plain(record: object) -> object:
     if hasattr(record, "to_json"):
         return record.to_json()  # a Reject
     return (record.to_record(), record.source, record.line)  # type: ignore[attr-defined]
+
+
+def test_a_forced_format_is_checked_on_the_first_lines_with_workers_too(tmp_path, capsys):
+    data = tmp_path / "a.jsonl"
+    data.write_bytes(corpus(300))
+    out = tmp_path / "out.jsonl"
+    assert main(["clean", str(data), "--format", "alpaca", "-o", str(out), "--workers", "2"]) == 0
+    (warning,) = [line for line in capsys.readouterr().err.splitlines() if "warning: " in line]
+    assert "--format alpaca rejected 32 of the first 32 records" in warning
+    assert "looks like openai" in warning
+    args = ["clean", str(data), "--format", "alpaca", "--strict", "-o", str(tmp_path / "x.jsonl")]
+    assert main([*args, "--workers", "2"]) == 2
+    assert not (tmp_path / "x.jsonl").exists()
+    assert "looks like openai" in capsys.readouterr().err
+
+
+def test_standard_input_is_read_once_and_decoded_by_the_workers(tmp_path, monkeypatch):
+    import io
+    import sys
+
+    data = corpus(600, seed=3)
+    (tmp_path / "a.jsonl").write_bytes(data)
+    one = clean(tmp_path, [tmp_path / "a.jsonl"], 1)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    two = clean(tmp_path, [Path("-")], 2)
+    assert two["output"] == one["output"]
+    assert two["report"] == one["report"]
+    stdin_rejects = two["rejects"].replace(b'"<stdin>', b'"' + str(tmp_path / "a.jsonl").encode())
+    assert stdin_rejects == one["rejects"]
