@@ -88,7 +88,7 @@ class Pipeline:
         kept + rejected, else
         :class:`~selfreflect.report.AccountingError`.
         """
-        from selfreflect.pool import pool_stage, segment_stage, worker_pool
+        from selfreflect.pool import RejectGate, pool_stage, segment_stage, worker_pool
 
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
@@ -97,23 +97,25 @@ class Pipeline:
         if len(report.steps) != len(self.steps) + 1:
             report.steps = self.new_report().steps
         started = time.perf_counter()
+        gate = RejectGate(on_reject)  # pooled stages put upstream rejects back in order
+        emit = gate.emit
 
         def emit_cuts(conv: Conversation | None) -> None:
             if conv is not None and conv.cuts:
                 for cut in cuts_of(conv):
-                    on_reject(cut)
+                    emit(cut)
 
         def on_drop(stats: StepStats, reject: Reject) -> None:
             stats.dropped += 1
             stats.reasons[reject.reason] += 1
             report.rejected += 1
             emit_cuts(reject.record)
-            on_reject(reject)
+            emit(reject)
 
         def on_pooled_drop(reject: Reject) -> None:
             report.rejected += 1
             emit_cuts(reject.record)
-            on_reject(reject)
+            emit(reject)
 
         stages = _stages(self.steps)
         pooled = {
@@ -139,6 +141,7 @@ class Pipeline:
                         chunk_size,
                         max_in_flight=2 * workers,
                         reading=reading if s == 1 and deferred else None,
+                        gate=gate,
                     )
                 elif self.steps[indexes[0]].per_record:
                     steps = [self.steps[j] for j in indexes]

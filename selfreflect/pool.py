@@ -2,9 +2,12 @@
 
 The parent process reads the input and runs stream steps; runs of per-record steps are
 sent to worker processes in chunks. At most ``max_in_flight`` chunks are out at a time, so
-memory stays bounded however large the input. Workers return, per record, "unchanged" (the
-parent reuses its own object), a new record, or a Reject, plus their own
-:class:`~selfreflect.report.StepStats`, which the parent adds into the report.
+memory stays bounded however large the input. When the first segment is pooled, JSONL lines
+go out undecoded and the workers decode them (the parent keeps the read step's accounting,
+in input order). Workers return, per record, "unchanged" (the parent reuses its own object),
+a new record (or the decoded one), or a Reject, plus their own
+:class:`~selfreflect.report.StepStats`, which the parent adds into the report. Kept records
+and rejects leave the stage in input order, exactly as from one process.
 
 Steps travel to the workers once (pickled, at pool start), so they must be importable
 from a module: a class defined in a notebook cell runs with ``workers=1`` only. Workers are
@@ -26,7 +29,6 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any, Protocol, cast
 
 from selfreflect.conversation import Conversation, Message, assemble
@@ -322,24 +324,51 @@ def pool_stage(
     chunk_size: int,
     max_in_flight: int,
     reading: ReadAccounting | None = None,
+    gate: RejectGate | None = None,
 ) -> Iterator[Conversation]:
     """Send chunks of ``upstream`` through a pooled segment; yield kept records in order.
 
     With ``reading``, the segment is the first and ``upstream`` is what was read, unaccounted:
     Conversations, read Rejects and :class:`~selfreflect.formats.reader.RawLine` (decoded in
     the workers). Each item is accounted to ``reading`` in input order as its chunk comes
-    back, and every reject goes to ``on_reject`` in input order, as with one process.
+    back. The segment's rejects go to ``on_reject`` in input order; with ``gate`` (whose
+    ``emit`` is where ``on_reject`` ends), the rejects made upstream while a chunk is read are
+    held and let out in place too, so every reject comes in the order of one process.
     """
     assert pool is not None
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
-    pending: deque[tuple[list[Any], Future[Any]]] = deque()
+    #: a chunk, its future, the rejects made upstream while it was read, where each item's start
+    pending: deque[tuple[list[Any], Future[Any] | None, list[Reject], list[int]]] = deque()
+    release = gate.emit if gate is not None else on_reject
 
     def submit() -> bool:
-        chunk = list(islice(upstream, chunk_size))
+        """Read and send one chunk; False once ``upstream`` is exhausted."""
+        chunk: list[Any] = []
+        held: list[Reject] = []
+        starts: list[int] = []  # len(held) before each read from upstream
+        ended = False
+        if gate is not None:
+            gate.hold(held)
+        try:
+            while len(chunk) < chunk_size:
+                starts.append(len(held))
+                item = next(upstream, _END)
+                if item is _END:
+                    ended = True
+                    break
+                chunk.append(item)
+        finally:
+            if gate is not None:
+                gate.unhold()
+        if not ended:
+            starts.append(len(held))
         if chunk:
-            pending.append((chunk, pool.submit(_run_chunk, segment, [_wire(i) for i in chunk])))
-        return bool(chunk)
+            future = pool.submit(_run_chunk, segment, [_wire(i) for i in chunk])
+            pending.append((chunk, future, held, starts))
+        elif held:
+            pending.append((chunk, None, held, starts))
+        return not ended
 
     more = True
     try:
@@ -348,18 +377,20 @@ def pool_stage(
     except BrokenProcessPool:
         raise WorkersFailed(GUARD_HINT) from None
     while pending:
-        chunk, future = pending.popleft()
+        chunk, future, held, starts = pending.popleft()
         try:
-            sent, chunk_stats, decoding = future.result()
+            sent, chunk_stats, decoding = future.result() if future else ([], [], 0.0)
             if more:
                 more = submit()
         except BrokenProcessPool:
             raise WorkersFailed(GUARD_HINT) from None
-        for total, part in zip(stats, chunk_stats, strict=True):
+        for total, part in zip(stats, chunk_stats, strict=False):
             _add_into(total, part)
         if reading is not None:
             reading.stats.seconds += decoding
-        for local, item in zip(chunk, sent, strict=True):
+        for n, (local, item) in enumerate(zip(chunk, sent, strict=True)):
+            for upstream_reject in held[starts[n] : starts[n + 1]]:
+                release(upstream_reject)  # where one process would have sent it
             base: Conversation | None = None
             if isinstance(local, RawLine):
                 if item[0] == "read":
@@ -382,8 +413,38 @@ def pool_stage(
                 _, reject, record, same = item
                 reject.record = base if same else (_decode(record, base) if record else None)
                 on_reject(reject)
+        for upstream_reject in held[starts[len(chunk)] :]:
+            release(upstream_reject)
     if reading is not None:
         reading.finish()
+
+
+_END: Any = object()
+
+
+class RejectGate:
+    """Where rejects go. A pooled stage reads ahead of what it yields; the rejects made
+    upstream while it reads are held and let out, each just before the record read after
+    it, so that rejects reach the file in the order one process writes them."""
+
+    def __init__(self, on_reject: Callable[[Reject], None]):
+        self.on_reject = on_reject
+        self._held: list[list[Reject]] = []
+
+    def emit(self, reject: Reject) -> None:
+        """Send a reject on, or hold it while a pooled stage reads ahead."""
+        if self._held:
+            self._held[-1].append(reject)
+        else:
+            self.on_reject(reject)
+
+    def hold(self, into: list[Reject]) -> None:
+        """Hold rejects in ``into`` until :meth:`unhold` (holds nest)."""
+        self._held.append(into)
+
+    def unhold(self) -> None:
+        """Stop holding into the last list given to :meth:`hold`."""
+        self._held.pop()
 
 
 def _wire(item: Conversation | Reject | RawLine) -> Any:

@@ -142,3 +142,14 @@ def test_standard_input_is_read_once_and_decoded_by_the_workers(tmp_path, monkey
     assert two["report"] == one["report"]
     stdin_rejects = two["rejects"].replace(b'"<stdin>', b'"' + str(tmp_path / "a.jsonl").encode())
     assert stdin_rejects == one["rejects"]
+
+
+def test_lines_are_decoded_in_the_parent_when_a_stream_step_comes_first(tmp_path):
+    data = tmp_path / "a.jsonl"
+    data.write_bytes(corpus(500, seed=4))
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("steps:\n  - step: exact_dedup\n  - step: drop_bad_structure\n")
+    one = clean(tmp_path, [data], 1, "--recipe", str(recipe))
+    two = clean(tmp_path, [data], 2, "--recipe", str(recipe))
+    assert two == one
+    assert one["report"]["rejected"] > 0  # type: ignore[index]
