@@ -210,6 +210,81 @@ class Conversation(BaseModel):
         return record
 
 
+# -- building records without pydantic's Python-level validators --------------------------
+# Readers check a record's shape themselves; for the plain shape (known role, text content,
+# text or no name, a metadata object) the models are assembled directly, exactly as
+# ``model_validate`` would leave them (same field values, extra fields and fields set).
+# Anything else goes through ``model_validate``, which gives the error messages.
+_set = object.__setattr__
+_MESSAGE_FIELDS = frozenset(("role", "content", "name"))
+_RECORD_FIELDS = frozenset(("id", "messages", "metadata"))
+_ROLE_SET = frozenset(ROLES)
+
+
+def assemble(cls: Any, values: dict[str, Any], extra: Any, fields_set: Any, private: Any) -> Any:
+    """A model instance from its field values, extra fields, fields set and private values."""
+    obj = cls.__new__(cls)
+    _set(obj, "__dict__", values)
+    _set(obj, "__pydantic_extra__", extra)
+    _set(obj, "__pydantic_fields_set__", fields_set)
+    _set(obj, "__pydantic_private__", private)
+    return obj
+
+
+def checked_message(item: dict[str, Any]) -> Message | None:
+    """The Message of a plain message dict (as ``model_validate`` makes it), else None."""
+    role, content, name = item.get("role"), item.get("content"), item.get("name")
+    if type(role) is not str or role not in _ROLE_SET:
+        return None
+    if name is not None and type(name) is not str:
+        return None
+    if type(content) is not str and not (
+        content is None and "content" in item and any(item.get(k) for k in CALL_FIELDS)
+    ):
+        return None
+    if len(item) == 2 and "content" in item:  # the common case: role and content only
+        return assemble(
+            Message, {"role": role, "content": content, "name": None}, {}, {"role", "content"}, None
+        )
+    extra = {k: v for k, v in item.items() if k not in _MESSAGE_FIELDS}
+    return assemble(
+        Message, {"role": role, "content": content, "name": name}, extra, set(item), None
+    )
+
+
+def checked_conversation(
+    fields: dict[str, Any], source: str | None, line: int | None
+) -> Conversation | None:
+    """The Conversation of a plain record dict (``id`` text, ``messages`` dicts), else None."""
+    ident, metadata = fields.get("id"), fields.get("metadata", _MISSING)
+    if type(ident) is int:
+        ident = str(ident)
+    elif type(ident) is not str:
+        return None
+    if metadata is _MISSING:
+        metadata = {}
+    elif type(metadata) is not dict or not all(type(k) is str for k in metadata):
+        return None
+    else:
+        metadata = dict(metadata)
+    items = fields.get("messages")
+    if type(items) is not list:
+        return None
+    messages = []
+    for item in items:
+        message = checked_message(item) if type(item) is dict else None
+        if message is None:
+            return None
+        messages.append(message)
+    extra = {k: v for k, v in fields.items() if k not in _RECORD_FIELDS}
+    private = {"_source": source, "_line": line, "_cuts": ()}
+    values = {"id": ident, "messages": messages, "metadata": metadata}
+    return assemble(Conversation, values, extra, set(fields), private)
+
+
+_MISSING: Any = object()
+
+
 def _message_record(message: Message) -> dict[str, Any]:
     """A message as written to output files (no ``name`` when it has none)."""
     data = message.model_dump(mode="json")

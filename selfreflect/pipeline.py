@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from selfreflect.conversation import Conversation
+from selfreflect.formats.reader import RawLine
 from selfreflect.report import Report, StepStats
 from selfreflect.steps import READ_STEP, Reject, Step, cuts_of, use_pipeline
 
@@ -65,7 +66,7 @@ class Pipeline:
 
     def stream(
         self,
-        records: Iterable[Conversation | Reject],
+        records: Iterable[Conversation | Reject | RawLine],
         on_reject: Callable[[Reject], None],
         report: Report | None = None,
         *,
@@ -76,15 +77,18 @@ class Pipeline:
         """Yield kept records lazily; every reject goes to ``on_reject``; fill ``report``.
 
         ``records`` may contain Rejects made while reading (broken lines): they count as
-        input and leave at the ``read`` step. Duplicate ids are counted on the read step
-        (``counters["duplicate_ids"]``) and both records go on. With ``workers > 1``
-        consecutive per-record steps run in a process pool over chunks of ``chunk_size``
-        records, output order preserved (see :mod:`selfreflect.pool`;
-        ``start_method`` is a multiprocessing start method, default forkserver or spawn). When the
-        stream is exhausted the report is checked: input = kept + rejected, else
+        input and leave at the ``read`` step; and lines not decoded yet
+        (:func:`selfreflect.formats.reader.read_deferred`), which the worker processes decode
+        when the first steps are pooled, else the ``read`` step. Duplicate ids are counted
+        on the read step (``counters["duplicate_ids"]``) and both records go on. With
+        ``workers > 1`` consecutive per-record steps run in a process pool over chunks of
+        ``chunk_size`` records, output and rejects in the order of one process (see
+        :mod:`selfreflect.pool`; ``start_method`` is a multiprocessing start method, default
+        forkserver or spawn). When the stream is exhausted the report is checked: input =
+        kept + rejected, else
         :class:`~selfreflect.report.AccountingError`.
         """
-        from selfreflect.pool import pool_stage, worker_pool
+        from selfreflect.pool import RejectGate, pool_stage, segment_stage, worker_pool
 
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
@@ -93,37 +97,41 @@ class Pipeline:
         if len(report.steps) != len(self.steps) + 1:
             report.steps = self.new_report().steps
         started = time.perf_counter()
+        gate = RejectGate(on_reject)  # pooled stages put upstream rejects back in order
+        emit = gate.emit
 
         def emit_cuts(conv: Conversation | None) -> None:
             if conv is not None and conv.cuts:
                 for cut in cuts_of(conv):
-                    on_reject(cut)
+                    emit(cut)
 
         def on_drop(stats: StepStats, reject: Reject) -> None:
             stats.dropped += 1
             stats.reasons[reject.reason] += 1
             report.rejected += 1
             emit_cuts(reject.record)
-            on_reject(reject)
+            emit(reject)
 
         def on_pooled_drop(reject: Reject) -> None:
             report.rejected += 1
             emit_cuts(reject.record)
-            on_reject(reject)
+            emit(reject)
 
-        stages = _stages(self.steps, pooled=workers > 1)
+        stages = _stages(self.steps)
         pooled = {
             i: [self.steps[j] for j in indexes]
             for i, indexes in enumerate(stages)
             if workers > 1 and self.steps[indexes[0]].per_record
         }
         clocks = [0.0] * (len(stages) + 1)
+        reading = ReadAccount(report, on_drop)
+        deferred = 0 in pooled  # the first workers finish reading (decode, read accounting)
         with worker_pool(pooled, workers, start_method) as pool:
-            stream: Iterator[Conversation] = _read_stage(records, report, on_drop)
+            stream: Iterator[Any] = _read_stage(records, reading, deferred)
             stream = timed(stream, clocks, 0)
             for s, indexes in enumerate(stages, start=1):
+                stats = [report.steps[j + 1] for j in indexes]
                 if s - 1 in pooled:
-                    stats = [report.steps[j + 1] for j in indexes]
                     stream = pool_stage(
                         pool,
                         s - 1,
@@ -132,7 +140,12 @@ class Pipeline:
                         on_pooled_drop,
                         chunk_size,
                         max_in_flight=2 * workers,
+                        reading=reading if s == 1 and deferred else None,
+                        gate=gate,
                     )
+                elif self.steps[indexes[0]].per_record:
+                    steps = [self.steps[j] for j in indexes]
+                    stream = segment_stage(steps, stream, stats, on_pooled_drop)
                 else:
                     (j,) = indexes
                     stream = step_stage(self.steps[j], stream, report.steps[j + 1], on_drop)
@@ -143,7 +156,7 @@ class Pipeline:
                 yield conv
         report.steps[0].seconds += clocks[0]
         for s, indexes in enumerate(stages, start=1):
-            if s - 1 not in pooled:  # pooled steps carry the workers' own timings
+            if not self.steps[indexes[0]].per_record:  # per-record steps time themselves
                 report.steps[indexes[0] + 1].seconds += clocks[s] - clocks[s - 1]
         report.seconds += time.perf_counter() - started
         report.check()
@@ -159,37 +172,67 @@ class Pipeline:
 use_pipeline(Pipeline)  # ``step_a | step_b`` builds a Pipeline
 
 
-def _stages(steps: list[Step], pooled: bool) -> list[list[int]]:
-    """Group step indexes: runs of per-record steps together when pooled, else one each."""
+def _stages(steps: list[Step]) -> list[list[int]]:
+    """Group step indexes: runs of per-record steps together, every other step alone."""
     stages: list[list[int]] = []
     for i, step in enumerate(steps):
-        if pooled and step.per_record and stages and steps[stages[-1][-1]].per_record:
+        if step.per_record and stages and steps[stages[-1][-1]].per_record:
             stages[-1].append(i)
         else:
             stages.append([i])
     return stages
 
 
+class ReadAccount:
+    """The ``read`` step's accounting: records read, read rejects, ids seen twice."""
+
+    def __init__(self, report: Report, on_drop: OnDrop):
+        self.report = report
+        self.stats = report.steps[0]
+        self.on_drop = on_drop
+        self.ids = DuplicateIds()
+
+    def take(self, record: Conversation | Reject) -> Conversation | None:
+        """Count one record read; a read Reject goes to ``on_drop`` (and None comes back)."""
+        if isinstance(record, Reject):
+            self.on_drop(self.stats, record)
+            return None
+        self.ids.add_id(record.id)
+        self.stats.out += 1
+        return record
+
+    def take_id(self, ident: str) -> None:
+        """Count one record read elsewhere (a worker process), by its id."""
+        self.ids.add_id(ident)
+        self.stats.out += 1
+
+    def finish(self) -> None:
+        """All records are read: count and log the ids seen more than once."""
+        self.ids.flush()
+        if self.ids.count:
+            self.stats.counters[DUPLICATE_IDS] += self.ids.count
+            log.warning(self.ids.message())
+
+
 def _read_stage(
-    records: Iterable[Conversation | Reject],
-    report: Report,
-    on_drop: OnDrop,
-) -> Iterator[Conversation]:
-    stats = report.steps[0]
-    ids = DuplicateIds()
+    records: Iterable[Conversation | Reject | RawLine], reading: ReadAccount, deferred: bool
+) -> Iterator[Any]:
+    """Count every record read; with ``deferred`` pass them on as they are (workers decode
+    them and the pool stage accounts for them), else decode and account for them here."""
+    report, stats = reading.report, reading.stats
     for record in records:
         report.input += 1
         stats.in_ += 1
-        if isinstance(record, Reject):
-            on_drop(stats, record)
+        if deferred:
+            yield record
             continue
-        ids.add(record)
-        stats.out += 1
-        yield record
-    ids.flush()
-    if ids.count:
-        stats.counters[DUPLICATE_IDS] += ids.count
-        log.warning(ids.message())
+        if isinstance(record, RawLine):
+            record = record.decode()
+        conv = reading.take(record)
+        if conv is not None:
+            yield conv
+    if not deferred:
+        reading.finish()
 
 
 class DuplicateIds:
@@ -210,11 +253,15 @@ class DuplicateIds:
 
     def add(self, conv: Conversation) -> None:
         """Note one record's id."""
-        key = hash(conv.id) & 0xFFFF_FFFF_FFFF_FFFF
+        self.add_id(conv.id)
+
+    def add_id(self, ident: str) -> None:
+        """Note one id."""
+        key = hash(ident) & 0xFFFF_FFFF_FFFF_FFFF
         if key in self._recent:
-            self._found(conv.id)
+            self._found(ident)
             return
-        self._recent[key] = conv.id
+        self._recent[key] = ident
         if len(self._recent) >= self.buffer:
             self.flush()
 

@@ -58,16 +58,22 @@ class Job:
 
 
 def read_inputs(
-    paths: Sequence[str], fmt: str | None = None, strict: bool = False
-) -> Iterator[Conversation | Reject]:
-    """Every record of every input, in order; a forced format is watched for a misfit."""
+    paths: Sequence[str], fmt: str | None = None, strict: bool = False, deferred: bool = False
+) -> Iterator[Any]:
+    """Every record of every input, in order; a forced format is watched for a misfit.
+
+    With ``deferred``, JSONL lines come undecoded (see
+    :func:`~selfreflect.formats.reader.read_deferred`) for the worker processes to decode.
+    """
     from selfreflect.formats import read
     from selfreflect.formats.forced import ForcedFormatCheck
+    from selfreflect.formats.reader import read_deferred
 
+    opened = read_deferred if deferred else read
     if fmt is None:
-        return chain.from_iterable(read(p) for p in paths)
+        return chain.from_iterable(opened(p) for p in paths)
     return chain.from_iterable(
-        ForcedFormatCheck(str(p), fmt, strict).watch(read(p, format=fmt)) for p in paths
+        ForcedFormatCheck(str(p), fmt, strict).watch(opened(p, format=fmt)) for p in paths
     )
 
 
@@ -100,7 +106,9 @@ def run_local(job: Job) -> Report:
 
     report = job.pipeline.new_report()
     progress = Progress(job.inputs, quiet=job.quiet)
-    records = progress.input(read_inputs(job.inputs, job.format, job.strict))
+    # with workers and nothing watching each record on its way in, the workers decode lines
+    deferred = job.workers > 1 and hook.observer is None
+    records = progress.input(read_inputs(job.inputs, job.format, job.strict, deferred))
     with ExitStack() as stack:
         stack.callback(progress.close)
         rejects_out = stack.enter_context(JsonlWriter(job.rejects)) if job.rejects else None

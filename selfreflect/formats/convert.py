@@ -6,12 +6,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from selfreflect.conversation import Conversation, parts_to_text
+from selfreflect.conversation import Conversation, checked_conversation, parts_to_text
 from selfreflect.formats.roles import ROLE_ALIASES, map_role
 from selfreflect.steps import read_reject
 
 
-#: Provenance fields of Conversation; an input field of the same name moves into metadata.
 class RecordError(ValueError):
     """A record that cannot become a Conversation, with its read reason code."""
 
@@ -71,7 +70,11 @@ def check_messages(value: Any, key: str) -> list[Any]:
 def build(
     obj: dict[str, Any], messages: list[dict[str, Any]], source: str, line: int
 ) -> Conversation:
-    """Validate a Conversation from the record's other fields and normalised messages."""
+    """The Conversation of the record's other fields and normalised messages.
+
+    The plain shape is assembled without pydantic's Python-level validators (the readers have
+    checked it); anything else is validated, and a validation error is an ``invalid_record``.
+    """
     fields = dict(obj)
     ident = fields.get("id")
     if ident is None:
@@ -81,6 +84,9 @@ def build(
             "invalid_id", f"id is {type(ident).__name__}, expected text or an integer"
         )
     fields["messages"] = messages
+    conv = checked_conversation(fields, source, line)  # the plain shape, without validators
+    if conv is not None:
+        return conv
     try:
         return Conversation.model_validate(fields).at(source, line)
     except ValidationError as exc:

@@ -6,10 +6,12 @@ import json
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
-from selfreflect.conversation import Conversation
 from selfreflect.formats.detect import DETECT_RECORDS, detect
 from selfreflect.steps import Reject
+
+T = TypeVar("T")
 
 
 class FormatMismatch(ValueError):
@@ -32,7 +34,7 @@ class ForcedFormatCheck:
     window: int = DETECT_RECORDS
     message: str = ""
 
-    def watch(self, records: Iterable[Conversation | Reject]) -> Iterator[Conversation | Reject]:
+    def watch(self, records: Iterable[T]) -> Iterator[T]:
         """Yield every record unchanged; decide once the first ``window`` have passed."""
         seen = rejected = 0
         raws: list[object] = []

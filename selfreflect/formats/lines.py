@@ -26,7 +26,7 @@ import zlib
 from collections.abc import Iterator
 from typing import IO, Any
 
-from selfreflect.formats.parsed import Parsed
+from selfreflect.formats.parsed import Parsed, Unparsed
 from selfreflect.formats.streams import (
     cr_to_lf,
     open_raw,
@@ -141,10 +141,13 @@ def _skip_rest_of_line(fh: IO[bytes], size: int) -> int:
             return size
 
 
-def iter_jsonl(
-    fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_BYTES, max_depth: int = MAX_DEPTH
-) -> Iterator[Parsed | Reject]:
-    """Yield a Parsed value or a Reject for every non-blank line of a JSONL stream."""
+def jsonl_lines(
+    fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_BYTES
+) -> Iterator[Unparsed | Reject]:
+    """Yield the bytes of every non-blank line of a JSONL stream, with its number, undecoded.
+
+    A line longer than ``max_line_bytes`` is skipped and rejected (``line_too_long``).
+    """
     line_no = 0
     while True:
         raw = fh.readline(max_line_bytes + 1)
@@ -172,10 +175,21 @@ def iter_jsonl(
             pieces = _LINE_END.split(raw.rstrip(b"\r\n"))
             for offset, piece in enumerate(pieces):
                 if piece.strip():
-                    yield decode_line(piece, source, line_no + offset, max_depth)
+                    yield Unparsed(line_no + offset, piece)
             line_no += len(pieces) - 1
             continue
-        yield decode_line(raw, source, line_no, max_depth)
+        yield Unparsed(line_no, raw)
+
+
+def iter_jsonl(
+    fh: IO[bytes], source: str, max_line_bytes: int = MAX_LINE_BYTES, max_depth: int = MAX_DEPTH
+) -> Iterator[Parsed | Reject]:
+    """Yield a Parsed value or a Reject for every non-blank line of a JSONL stream."""
+    for item in jsonl_lines(fh, source, max_line_bytes):
+        if isinstance(item, Reject):
+            yield item
+        else:
+            yield decode_line(item.data, source, item.line, max_depth)
 
 
 def _array_item(
@@ -390,16 +404,21 @@ class _ArrayEnds(Exception):
 
 
 def iter_values(
-    path: str | os.PathLike[str], max_line_bytes: int = MAX_LINE_BYTES, max_depth: int = MAX_DEPTH
-) -> Iterator[Parsed | Reject]:
+    path: str | os.PathLike[str],
+    max_line_bytes: int = MAX_LINE_BYTES,
+    max_depth: int = MAX_DEPTH,
+    undecoded: bool = False,
+) -> Iterator[Parsed | Unparsed | Reject]:
     """Yield every JSON value (or read Reject) of a JSONL, JSON-array, gzipped or Parquet file.
 
+    With ``undecoded`` the lines of a JSONL file come as :class:`Unparsed` bytes, for
+    :func:`decode_line` to decode later (elsewhere: in a worker process).
     A gzip stream that is corrupt or cut off (an interrupted download) ends the file with one
     ``invalid_gzip`` reject after the records read before the damage.
     """
     last = 0
     try:
-        for value in _iter_values(path, max_line_bytes, max_depth):
+        for value in _iter_values(path, max_line_bytes, max_depth, undecoded):
             last = value.line or last
             yield value
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
@@ -413,8 +432,8 @@ def iter_values(
 
 
 def _iter_values(
-    path: str | os.PathLike[str], max_line_bytes: int, max_depth: int
-) -> Iterator[Parsed | Reject]:
+    path: str | os.PathLike[str], max_line_bytes: int, max_depth: int, undecoded: bool
+) -> Iterator[Parsed | Unparsed | Reject]:
     source = source_name(path)
     raw = open_raw(path)
     try:
@@ -449,6 +468,8 @@ def _iter_values(
             stream = put_back(b"", stream, cr_to_lf)
         if head.removeprefix(_BOM).lstrip().startswith(b"["):
             yield from iter_json_array(stream, source, max_line_bytes, max_depth)
+        elif undecoded:
+            yield from jsonl_lines(stream, source, max_line_bytes)
         else:
             yield from iter_jsonl(stream, source, max_line_bytes, max_depth)
     finally:

@@ -1,4 +1,4 @@
-"""A JSON value as a reader found it: where it was, what it is, and its text."""
+"""A JSON value as a reader found it (where it was, what it is, its text), or its bytes."""
 
 from __future__ import annotations
 
@@ -13,3 +13,11 @@ class Parsed:
     line: int
     value: Any
     raw: str
+
+
+@dataclass(slots=True)
+class Unparsed:
+    """The bytes of ``line`` of a JSONL file, not decoded yet."""
+
+    line: int
+    data: bytes
