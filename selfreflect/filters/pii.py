@@ -22,7 +22,7 @@ import regex
 
 from selfreflect.conversation import Conversation
 from selfreflect.report import StepStats
-from selfreflect.steps import Outcome, Rewriter
+from selfreflect.steps import Outcome, Rewriter, with_content
 
 #: Kind -> placeholder written in its place.
 PLACEHOLDERS: dict[str, str] = {
@@ -254,7 +254,7 @@ class RedactPII(Rewriter):
             if m.role in self.roles and m.content:
                 new = redact(m.content, kinds, self.region, counts)
                 if new != m.content:
-                    m = m.model_copy(update={"content": new})
+                    m = with_content(m, new)
                     changed = True
             messages.append(m)
         return conv.with_messages(messages) if changed else conv

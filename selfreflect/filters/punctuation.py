@@ -113,7 +113,75 @@ class NormalizePunctuation(MessageRewriter):
         marks = ("/", "\\")
         return marks if all(any(c in k for c in marks) for k in phrases) else None
 
+    @cached_property
+    def _triggers(self) -> tuple[tuple[str, ...], re.Pattern[str] | None] | None:
+        """(ASCII characters, a pattern of the others): text with none of them never changes.
+
+        Every change needs the start of a literal escape ("\\"), a phrase mark, the first
+        character of a long key or a mapped character. None when that cannot be said (a phrase
+        without a mark, an empty key): then every text goes through the rules.
+        """
+        if self._phrases is not None and self._phrase_marks is None:
+            return None
+        keys = list(self._chars)
+        if any(not k for k in keys):
+            return None
+        starts = {k[0] for k in keys}
+        ascii_chars = {c for c in starts if c.isascii()}
+        if self._literal is not None:
+            ascii_chars.add("\\")
+        if self._phrases is not None and self._phrase_marks is not None:
+            ascii_chars.update(self._phrase_marks)
+        others = sorted(c for c in starts if not c.isascii())
+        pattern = re.compile("[" + "".join(re.escape(c) for c in others) + "]") if others else None
+        return tuple(sorted(ascii_chars)), pattern
+
+    @cached_property
+    def _replaces(self) -> list[tuple[str, str]] | None:
+        """The one-character keys as (key, value) to replace one by one, the same as
+        ``translate`` (and several times faster on non-ASCII text) when no value holds a key;
+        None otherwise."""
+        pairs = [(k, v) for k, v in self._chars.items() if len(k) == 1]
+        if any(k in v for _, v in pairs for k, _ in pairs):
+            return None
+        return pairs
+
     def rewrite_text(self, text: str) -> str:
+        triggers = self._triggers
+        if triggers is not None:
+            ascii_chars, others = triggers
+            for c in ascii_chars:
+                if c in text:
+                    return self._rules(text)
+            if others is None or text.isascii() or not others.search(text):
+                return text
+        return self._rules(text)
+
+    def _rules(self, text: str) -> str:
+        """The rules on one text, the mapped characters replaced one by one."""
+        if self._literal is not None and ("\\u" in text or "\\U" in text):
+            text = self._literal.sub(lambda m: chr(int(m.group(1), 16)), text)
+        if self._any_char is not None and not text.isascii() and self._any_char.search(text):
+            replaces = self._replaces
+            if replaces is None:
+                text = text.translate(self._table)
+            else:
+                for key, value in replaces:
+                    if key in text:
+                        text = text.replace(key, value)
+        for key, value in self._long_keys:
+            if key in text:
+                text = text.replace(key, value)
+        marks = self._phrase_marks
+        if marks is not None and not any(c in text for c in marks):
+            return text
+        if self._phrases is not None:
+            pattern, mapping = self._phrases
+            text = pattern.sub(lambda m: _match_case(m.group(0), mapping[m.group(0).lower()]), text)
+        return text
+
+    def reference_text(self, text: str) -> str:
+        """The rules as first written (the reference :meth:`rewrite_text` is tested against)."""
         if self._literal is not None and ("\\u" in text or "\\U" in text):
             text = self._literal.sub(lambda m: chr(int(m.group(1), 16)), text)
         if self._any_char is not None and not text.isascii() and self._any_char.search(text):

@@ -1,0 +1,126 @@
+"""The fast paths of the text rules give what their reference implementations give.
+
+Each rule kept its first, simple implementation as a reference; the fast one (prefilters, str
+methods) must agree on arbitrary Unicode and on text shaped like real chat logs: mojibake, CJK,
+code fences, emoji ZWJ sequences, curly quotes, control characters and every kind of space.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from selfreflect.filters.punctuation import NormalizePunctuation
+from selfreflect.filters.whitespace import NormalizeWhitespace, normalize_prose
+
+SETTINGS = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "300")), deadline=None)
+
+#: Pieces of real chat text that the rules care about.
+PIECES = [
+    "doesnâ€™t",
+    "Ã©tÃ©",
+    "été",
+    "and so on",
+    "a--b",
+    "\u2019",
+    "\u201cquoted\u201d",
+    "\u2013",
+    "\u2026",
+    "\\u2019",
+    "\\U201C",
+    "and/or",
+    "AND\\OR",
+    "And/Or",
+    "/",
+    "\\",
+    "你好",
+    "世界。",
+    "\u3000",
+    "```python\nx  =  1\n\n\n\n```",
+    "```",
+    "👨\u200d👩\u200d👧",
+    "👍🏽",
+    "🇫🇷",
+    "1\ufe0f\u20e3",
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\ufeff",
+    "\u2060",
+    "\u00a0",
+    "\u2003",
+    "\u202f",
+    "\u1680",
+    "\u0085",
+    "\u2028",
+    "\x1c",
+    "\x00",
+    "\x7f",
+    "\r\n",
+    "\r",
+    "\n",
+    "\n\n",
+    "\n\n\n",
+    "\t",
+    " ",
+    "  ",
+    "   ",
+    "word",
+    "The ship sails.",
+    "print('hi')",
+]
+
+real_shaped = st.lists(st.sampled_from(PIECES), max_size=12).map("".join)
+arbitrary = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
+mixed = st.lists(real_shaped | arbitrary, max_size=4).map("".join)
+texts = real_shaped | arbitrary | mixed
+
+
+@SETTINGS
+@given(texts, st.integers(0, 3), st.booleans())
+def test_whitespace_fast_path_equals_the_reference(text, max_blank_lines, remove_line_breaks):
+    step = NormalizeWhitespace(
+        max_blank_lines=max_blank_lines, remove_line_breaks=remove_line_breaks
+    )
+    assert step._prose(text) == normalize_prose(text, max_blank_lines, remove_line_breaks)
+
+
+punctuation_steps = [
+    NormalizePunctuation(),
+    NormalizePunctuation(phrase_map={}),
+    NormalizePunctuation(unescape_literals=False),
+    # ASCII keys, long keys (one starting with a non-ASCII character), a value holding a key
+    NormalizePunctuation(char_map={"\u2019": "'", "a": "b", "b": "c", "--": "-", "\u00e9t": "et"}),
+    NormalizePunctuation(char_map={"\u2019": "\u2018", "\u2018": "'"}),
+    # a phrase without a mark: no prefilter at all
+    NormalizePunctuation(phrase_map={"and so on": "etc.", "w/o": "without"}),
+]
+
+
+@SETTINGS
+@given(texts, st.sampled_from(range(len(punctuation_steps))))
+def test_punctuation_fast_path_equals_the_reference(text, which):
+    step = punctuation_steps[which]
+    assert step.rewrite_text(text) == step.reference_text(text)
+
+
+def test_the_prefilters_let_through_every_text_the_rules_change():
+    """A text the reference changes is never skipped (checked on each piece alone and paired)."""
+    steps = [NormalizeWhitespace(), NormalizeWhitespace(max_blank_lines=0), *punctuation_steps]
+    for a in PIECES:
+        for b in PIECES:
+            for text in (
+                a,
+                a + b,
+                "x" + a + b + "x",
+                "x" + a + "x" + b + "x",
+                " " + a + " x " + b + "\n",
+            ):
+                for step in steps:
+                    if isinstance(step, NormalizeWhitespace):
+                        expected = normalize_prose(text, step.max_blank_lines, False)
+                        assert step._prose(text) == expected, (step, text)
+                    else:
+                        assert step.rewrite_text(text) == step.reference_text(text), (step, text)
