@@ -8,10 +8,13 @@ code fences, emoji ZWJ sequences, curly quotes, control characters and every kin
 from __future__ import annotations
 
 import os
+import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from selfreflect.filters import pii
 from selfreflect.filters.punctuation import NormalizePunctuation
 from selfreflect.filters.whitespace import NormalizeWhitespace, normalize_prose
 
@@ -124,3 +127,108 @@ def test_the_prefilters_let_through_every_text_the_rules_change():
                         assert step._prose(text) == expected, (step, text)
                     else:
                         assert step.rewrite_text(text) == step.reference_text(text), (step, text)
+
+
+# -- redact_pii: the gates as first written, and redaction with them -------------------------
+_REFERENCE_API_PREFIXES = (
+    *("sk-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "AKIA", "xox", "AIza"),
+    *("hf_", "glpat-", "eyJ"),
+)
+_REFERENCE_IP_LIKE = re.compile(r"\d\.\d{1,3}\.\d|[0-9a-fA-F]:[0-9a-fA-F]{1,4}:")
+
+
+def reference_gates(text: str) -> dict[str, bool]:
+    """The gates of redact_pii before the fast paths (one regex for IPs, every prefix tried)."""
+    if pii._AT_OR_DIGIT.search(text) is None:
+        return pii._NO_GATE
+    at = "@" in text
+    runs = pii._DIGIT_RUN.search(text) is not None
+    lower = text.lower()
+    secret = any(w in lower for w in pii._SECRET_WORDS)
+    api = any(p in text for p in _REFERENCE_API_PREFIXES)
+    ip = ("." in text or ":" in text) and _REFERENCE_IP_LIKE.search(text) is not None
+    if not (at or runs or secret or api or ip):
+        return pii._NO_GATE
+    return {
+        "credentials": at and "://" in text,
+        "api_key": api,
+        "secret": secret,
+        "email": at,
+        "card": runs,
+        "ip": ip,
+        "phone": runs,
+    }
+
+
+PII_PIECES = [
+    *PIECES,
+    "1.2.3",
+    "v1.22.333.4",
+    "٣.٤.٥",
+    "192.168.1.1",
+    "8.8.8.8",
+    "2001:db8::1",
+    "fe80:0:1:2:3",
+    "a:b:",
+    "x:ff:",
+    "time 10:30:",
+    "sk-",
+    "sk-abcdefghijklmnopqrstuvwxyz12",
+    "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+    "github_pat_",
+    "hf_",
+    "AKIAABCDEFGHIJKLMNOP",
+    "xoxb-1234567890-abc",
+    "AIza",
+    "eyJ",
+    "glpat-",
+    "key",
+    "API_KEY=",
+    "api-key: ",
+    "ApİKey=",
+    "paſſword=",
+    "my key: paſſword=abc123def456",
+    "PASSWORD = 'hunter2abc123'",
+    "secret:",
+    "access_token=",
+    "Authorization: Bearer abc123def456",
+    "BEARER ",
+    "pwd=",
+    "=",
+    ":",
+    "abc123def456",
+    "mail me at jane.doe@gmail.com",
+    "@",
+    "4111 1111 1111 1111",
+    "+1 415 555 2671",
+    "(415) 555-2671",
+    "https://user:pass1234@host.com/",
+]
+pii_texts = st.lists(st.sampled_from(PII_PIECES), max_size=10).map("".join) | texts
+
+
+def _same_gates(text: str) -> None:
+    fast, slow = pii._gates(text), reference_gates(text)
+    for kind in pii.PLACEHOLDERS:
+        if kind == "secret":
+            # narrower only where the secret pattern cannot match
+            assert fast[kind] == slow[kind] or pii._pattern("secret").search(text) is None, text
+        else:
+            assert fast[kind] == slow[kind], (kind, text)
+
+
+@SETTINGS
+@given(pii_texts)
+def test_pii_gates_equal_the_reference(text):
+    _same_gates(text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pii, "_gates", reference_gates)
+        expected = pii.redact(text)
+    assert pii.redact(text) == expected
+
+
+def test_pii_gates_equal_the_reference_on_every_pair_of_pieces():
+    for a in PII_PIECES:
+        for b in PII_PIECES:
+            for text in (a + b, "x " + a + " y " + b + "1"):
+                _same_gates(text)
