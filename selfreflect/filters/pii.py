@@ -15,7 +15,7 @@ import ipaddress
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import ClassVar
 
 import regex
@@ -279,14 +279,18 @@ class RedactPII(Rewriter):
         if unknown:
             raise ValueError(f"unknown PII kind {unknown[0]!r}; known: {', '.join(PLACEHOLDERS)}")
 
+    @cached_property
+    def _kinds(self) -> tuple[str, ...]:
+        return tuple(k for k in PLACEHOLDERS if k in self.kinds)
+
     def redact_counted(self, conv: Conversation, counts: Counter[str]) -> Conversation:
         """The record with its PII redacted; what was found is added to ``counts``."""
-        kinds = tuple(k for k in PLACEHOLDERS if k in self.kinds)
         messages = conv.messages
         changed: list[Message] | None = None  # a new list only once a message changed
         for index, m in enumerate(messages):
-            if m.content and m.role in self.roles:
-                new = redact(m.content, kinds, self.region, counts)
+            # nothing any kind could match without an "@" or a digit (see _AT_OR_DIGIT)
+            if m.content and m.role in self.roles and _AT_OR_DIGIT.search(m.content):
+                new = redact(m.content, self._kinds, self.region, counts)
                 if new != m.content:
                     if changed is None:
                         changed = list(messages)
