@@ -16,7 +16,6 @@ step dumps to a recipe and loads back identically. Heavy setup happens lazily.
 
 from __future__ import annotations
 
-import copy
 import inspect
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -382,10 +381,25 @@ class MessageRewriter(Rewriter):
 
 
 def with_content(message: Message, content: str) -> Message:
-    """A copy of ``message`` with other content (``model_copy(update=...)``, in less time)."""
-    new = copy.copy(message)
-    new.content = content
+    """A copy of ``message`` with other content: ``model_copy(update=...)`` in half the time."""
+    if message.__pydantic_private__ is not None:  # a subclass with private attributes
+        return message.model_copy(update={"content": content})
+    # what pydantic's own copy does (fields, extra fields, fields set), without its generic steps
+    cls = type(message)
+    new = cls.__new__(cls)
+    fields = message.__dict__.copy()
+    fields["content"] = content
+    extra = message.__pydantic_extra__
+    fields_set = message.__pydantic_fields_set__.copy()
+    fields_set.add("content")
+    _set(new, "__dict__", fields)
+    _set(new, "__pydantic_extra__", None if extra is None else extra.copy())
+    _set(new, "__pydantic_fields_set__", fields_set)
+    _set(new, "__pydantic_private__", None)
     return new
+
+
+_set = object.__setattr__
 
 
 def _plain(value: Any) -> Any:
