@@ -85,7 +85,7 @@ def emoji_share(text: str, keep: str = "©®™") -> float:
     spans = emoji_spans(text, keep)
     if not spans:
         return 0.0
-    visible = len(text) - sum(1 for ch in text if ch.isspace())
+    visible = sum(map(len, text.split()))  # split() cuts at exactly the str.isspace() characters
     inside = sum(end - start for start, end in spans)
     return len(spans) / (visible - inside + len(spans))
 

@@ -232,3 +232,25 @@ def test_pii_gates_equal_the_reference_on_every_pair_of_pieces():
         for b in PII_PIECES:
             for text in (a + b, "x " + a + " y " + b + "1"):
                 _same_gates(text)
+
+
+@SETTINGS
+@given(texts)
+def test_emoji_share_counts_visible_characters_as_isspace_does(text):
+    from selfreflect.filters.emojis import emoji_share, emoji_spans
+
+    spans = emoji_spans(text, "©®™")
+    expected = 0.0
+    if spans:
+        visible = len(text) - sum(1 for ch in text if ch.isspace())
+        inside = sum(end - start for start, end in spans)
+        expected = len(spans) / (visible - inside + len(spans))
+    assert emoji_share(text) == expected
+
+
+def test_split_cuts_text_at_exactly_the_isspace_characters():
+    """What emoji_share's count of visible characters relies on."""
+    import sys
+
+    for c in map(chr, range(sys.maxunicode + 1)):
+        assert (len(f"a{c}b".split()) == 2) == c.isspace(), hex(ord(c))
