@@ -125,8 +125,13 @@ def _gates(text: str) -> dict[str, bool]:
     runs = _DIGIT_RUN.search(text) is not None
     lower = text.lower()
     secret = any(w in lower for w in _SECRET_WORDS) and _may_hold_secret(text)
-    api = _api_like(text)
-    ip = _ip_like(text)
+    return _gates_of(text, at, runs, secret, _api_like(text), _ip_like(text))
+
+
+def _gates_of(
+    text: str, at: bool, runs: bool, secret: bool, api: bool, ip: bool
+) -> dict[str, bool]:
+    """Which kinds' patterns to run, from what the cheap tests found."""
     if not (at or runs or secret or api or ip):
         return _NO_GATE
     return {

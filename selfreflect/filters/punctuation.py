@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cached_property
 from typing import ClassVar
 
@@ -159,33 +160,26 @@ class NormalizePunctuation(MessageRewriter):
 
     def _rules(self, text: str) -> str:
         """The rules on one text, the mapped characters replaced one by one."""
-        if self._literal is not None and ("\\u" in text or "\\U" in text):
-            text = self._literal.sub(lambda m: chr(int(m.group(1), 16)), text)
-        if self._any_char is not None and not text.isascii() and self._any_char.search(text):
-            replaces = self._replaces
-            if replaces is None:
-                text = text.translate(self._table)
-            else:
-                for key, value in replaces:
-                    if key in text:
-                        text = text.replace(key, value)
-        for key, value in self._long_keys:
-            if key in text:
-                text = text.replace(key, value)
-        marks = self._phrase_marks
-        if marks is not None and not any(c in text for c in marks):
-            return text
-        if self._phrases is not None:
-            pattern, mapping = self._phrases
-            text = pattern.sub(lambda m: _match_case(m.group(0), mapping[m.group(0).lower()]), text)
-        return text
+        return self._apply(text, self._replace_chars)
 
     def reference_text(self, text: str) -> str:
         """The rules as first written (the reference :meth:`rewrite_text` is tested against)."""
+        return self._apply(text, lambda t: t.translate(self._table))
+
+    def _replace_chars(self, text: str) -> str:
+        replaces = self._replaces
+        if replaces is None:
+            return text.translate(self._table)
+        for key, value in replaces:
+            if key in text:
+                text = text.replace(key, value)
+        return text
+
+    def _apply(self, text: str, map_chars: Callable[[str], str]) -> str:
         if self._literal is not None and ("\\u" in text or "\\U" in text):
             text = self._literal.sub(lambda m: chr(int(m.group(1), 16)), text)
         if self._any_char is not None and not text.isascii() and self._any_char.search(text):
-            text = text.translate(self._table)
+            text = map_chars(text)
         for key, value in self._long_keys:
             if key in text:
                 text = text.replace(key, value)

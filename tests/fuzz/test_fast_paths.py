@@ -147,17 +147,7 @@ def reference_gates(text: str) -> dict[str, bool]:
     secret = any(w in lower for w in pii._SECRET_WORDS)
     api = any(p in text for p in _REFERENCE_API_PREFIXES)
     ip = ("." in text or ":" in text) and _REFERENCE_IP_LIKE.search(text) is not None
-    if not (at or runs or secret or api or ip):
-        return pii._NO_GATE
-    return {
-        "credentials": at and "://" in text,
-        "api_key": api,
-        "secret": secret,
-        "email": at,
-        "card": runs,
-        "ip": ip,
-        "phone": runs,
-    }
+    return pii._gates_of(text, at, runs, secret, api, ip)
 
 
 PII_PIECES = [
