@@ -92,3 +92,21 @@ def test_helpers_for_turns_pairs_and_dedup_text():
     assert conv.dedup_text("user") == "hi\nbye"
     assert conv.dedup_text("assistant") == "hello\nsee you"
     assert conv.dedup_text("first_user") == "hi"
+
+
+def test_with_content_is_model_copy_with_new_content():
+    from selfreflect.steps import with_content
+
+    calls = [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]
+    for message in (
+        Message(role="user", content="hi"),
+        Message(role="assistant", content="old", name="Aria", tool_calls=calls, weight=0.5),
+    ):
+        new, expected = with_content(message, "new"), message.model_copy(update={"content": "new"})
+        assert new == expected and type(new) is type(expected)
+        assert new.model_dump() == expected.model_dump()
+        assert new.model_fields_set == expected.model_fields_set
+        assert message.content in ("hi", "old")  # the original is untouched
+        if message.model_extra:
+            new.model_extra["weight"] = 1.0  # the copy's extra fields are its own
+            assert message.model_extra["weight"] == 0.5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import ClassVar, Literal
 
 import emoji
@@ -29,6 +30,13 @@ def emoji_spans(text: str, keep: str = "") -> list[tuple[int, int]]:
     """Start and end of every emoji (a whole ZWJ sequence, flag or keycap is one span)."""
     if text.isascii():
         return []
+    return list(_spans(text, keep))
+
+
+# drop_emoji_turns and remove_emoji ask for the spans of the same texts one after the other
+# (the default recipe runs them in a row on each record): the second asks the cache.
+@lru_cache(maxsize=256)
+def _spans(text: str, keep: str) -> tuple[tuple[int, int], ...]:
     # The emoji tokenizer is slow per character: run it only on windows around possible emoji.
     windows: list[list[int]] = []
     for hit in _EMOJI_START.finditer(text):
@@ -42,7 +50,7 @@ def emoji_spans(text: str, keep: str = "") -> list[tuple[int, int]]:
         for found in emoji.emoji_list(text[start:end]):
             if found["emoji"] not in keep:
                 spans.append((start + found["match_start"], start + found["match_end"]))
-    return spans
+    return tuple(spans)
 
 
 def remove_emoji(text: str, keep: str = "") -> str:
@@ -77,7 +85,7 @@ def emoji_share(text: str, keep: str = "©®™") -> float:
     spans = emoji_spans(text, keep)
     if not spans:
         return 0.0
-    visible = len(text) - sum(1 for ch in text if ch.isspace())
+    visible = sum(map(len, text.split()))  # split() cuts at exactly the str.isspace() characters
     inside = sum(end - start for start, end in spans)
     return len(spans) / (visible - inside + len(spans))
 

@@ -15,14 +15,14 @@ import ipaddress
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import ClassVar
 
 import regex
 
-from selfreflect.conversation import Conversation
+from selfreflect.conversation import Conversation, Message
 from selfreflect.report import StepStats
-from selfreflect.steps import Outcome, Rewriter
+from selfreflect.steps import Outcome, Rewriter, with_content
 
 #: Kind -> placeholder written in its place.
 PLACEHOLDERS: dict[str, str] = {
@@ -59,28 +59,63 @@ _PATTERNS: dict[str, str] = {
 # Cheap tests that must pass before a kind's pattern is run on a text.
 # (plain substring tests and the standard library's ``re``: several times faster than a regex
 # search per text, and most texts pass none of them)
-_API_PREFIXES = (
-    "sk-",
-    "ghp_",
-    "gho_",
-    "ghu_",
-    "ghs_",
-    "ghr_",
-    "github_pat_",
-    "AKIA",
-    "xox",
-    "AIza",
-    "hf_",
-    "glpat-",
-    "eyJ",
-)
+# Key prefixes, grouped by a character they share so that most texts need one ``in`` per group.
+_API_PLAIN = ("AKIA", "AIza", "eyJ", "xox")
+_API_DASH = ("sk-", "glpat-")
+_API_UNDERSCORE = ("hf_", "github_pat_")
+_API_GH = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")
 _SECRET_WORDS = ("key", "secret", "token", "passw", "pwd", "bearer")
+# What the secret pattern needs besides "bearer": one of these words (case folded) and ":" or "=".
+_SECRET_KEY_WORDS = ("api", "secret", "token", "passw", "pwd")
 _DIGIT_RUN = re.compile(r"\d[\d .()+-]{7,}\d")
-_IP_LIKE = re.compile(r"\d\.\d{1,3}\.\d|[0-9a-fA-F]:[0-9a-fA-F]{1,4}:")
+# An IPv4-like "1.2.3" is a digit before r"\.\d{1,3}\.\d", an IPv6-like "a:b:" a hex digit before
+# ":hex{1,4}:": searched from the literal "." or ":" (many times faster than from a class).
+_DOT_NUMBER = re.compile(r"\.\d{1,3}\.\d")
+_COLON_HEX = re.compile(r":[0-9a-fA-F]{1,4}:")
+_DIGIT = re.compile(r"\d")
+_HEX_DIGIT = re.compile(r"[0-9a-fA-F]")
 _NO_GATE = dict.fromkeys(PLACEHOLDERS, False)
 # Every kind has an "@" or a digit (a key's random part, a secret's value: the patterns ask for
 # one), so text with neither is done after one scan.
 _AT_OR_DIGIT = re.compile(r"[0-9@]")
+
+
+def _preceded(text: str, pattern: re.Pattern[str], before: re.Pattern[str]) -> bool:
+    """True when ``pattern`` matches somewhere right after a character ``before`` matches."""
+    pos = 0
+    while (found := pattern.search(text, pos)) is not None:
+        start = found.start()
+        if start and before.match(text, start - 1):
+            return True
+        pos = start + 1
+    return False
+
+
+def _ip_like(text: str) -> bool:
+    """True for text with "1.2.3" (digits) or "a:b:" (hex) in it, where an address may be."""
+    return _preceded(text, _DOT_NUMBER, _DIGIT) or _preceded(text, _COLON_HEX, _HEX_DIGIT)
+
+
+def _api_like(text: str) -> bool:
+    """True for text with the start of an API key in it."""
+    if any(p in text for p in _API_PLAIN):
+        return True
+    if "-" in text and any(p in text for p in _API_DASH):
+        return True
+    if "_" not in text:
+        return False
+    return any(p in text for p in _API_UNDERSCORE) or (
+        "gh" in text and any(p in text for p in _API_GH)
+    )
+
+
+def _may_hold_secret(text: str) -> bool:
+    """False for text the secret pattern cannot match: it needs "bearer", or a key word and
+    ":" or "=" (its ignore-case matches of these letters are all in ``casefold()``)."""
+    folded = text.casefold()
+    if "bearer" in folded:
+        return True
+    return ("=" in text or ":" in text) and any(w in folded for w in _SECRET_KEY_WORDS)
 
 
 def _gates(text: str) -> dict[str, bool]:
@@ -89,9 +124,14 @@ def _gates(text: str) -> dict[str, bool]:
     at = "@" in text
     runs = _DIGIT_RUN.search(text) is not None
     lower = text.lower()
-    secret = any(w in lower for w in _SECRET_WORDS)
-    api = any(p in text for p in _API_PREFIXES)
-    ip = ("." in text or ":" in text) and _IP_LIKE.search(text) is not None
+    secret = any(w in lower for w in _SECRET_WORDS) and _may_hold_secret(text)
+    return _gates_of(text, at, runs, secret, _api_like(text), _ip_like(text))
+
+
+def _gates_of(
+    text: str, at: bool, runs: bool, secret: bool, api: bool, ip: bool
+) -> dict[str, bool]:
+    """Which kinds' patterns to run, from what the cheap tests found."""
     if not (at or runs or secret or api or ip):
         return _NO_GATE
     return {
@@ -244,20 +284,23 @@ class RedactPII(Rewriter):
         if unknown:
             raise ValueError(f"unknown PII kind {unknown[0]!r}; known: {', '.join(PLACEHOLDERS)}")
 
+    @cached_property
+    def _kinds(self) -> tuple[str, ...]:
+        return tuple(k for k in PLACEHOLDERS if k in self.kinds)
+
     def redact_counted(self, conv: Conversation, counts: Counter[str]) -> Conversation:
         """The record with its PII redacted; what was found is added to ``counts``."""
-        if not any(m.content and _AT_OR_DIGIT.search(m.content) for m in conv.messages):
-            return conv  # nothing any kind could match (see _AT_OR_DIGIT)
-        kinds = tuple(k for k in PLACEHOLDERS if k in self.kinds)
-        messages, changed = [], False
-        for m in conv.messages:
-            if m.role in self.roles and m.content:
-                new = redact(m.content, kinds, self.region, counts)
+        messages = conv.messages
+        changed: list[Message] | None = None  # a new list only once a message changed
+        for index, m in enumerate(messages):
+            # nothing any kind could match without an "@" or a digit (see _AT_OR_DIGIT)
+            if m.content and m.role in self.roles and _AT_OR_DIGIT.search(m.content):
+                new = redact(m.content, self._kinds, self.region, counts)
                 if new != m.content:
-                    m = m.model_copy(update={"content": new})
-                    changed = True
-            messages.append(m)
-        return conv.with_messages(messages) if changed else conv
+                    if changed is None:
+                        changed = list(messages)
+                    changed[index] = with_content(m, new)
+        return conv if changed is None else conv.with_messages(changed)
 
     def rewrite(self, conv: Conversation) -> Conversation:
         return self.redact_counted(conv, Counter())

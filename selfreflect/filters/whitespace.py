@@ -19,6 +19,8 @@ _INNER_SPACES = re.compile(r"(?<=\S)[ \t]{2,}")
 _TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
 # Anything the rules below would change; text without any only needs strip() (fast path).
 _ANY_WORK = re.compile(r"[\r\t\u00a0\u1680\u2000-\u200b\u202f\u205f\u2060\ufeff]|  | \n")
+# The non-ASCII characters of _ANY_WORK (its ASCII ones are tested with ``in``, much faster).
+_UNICODE_WORK = re.compile(r"[\u00a0\u1680\u2000-\u200b\u202f\u205f\u2060\ufeff]")
 _FENCE = re.compile(r"(```.*?(?:```|\Z))", re.DOTALL)
 _LINE_BREAKS = re.compile(r"[ \t]*\n[ \t\n]*")
 # A line break between two CJK characters becomes nothing, not a space.
@@ -66,27 +68,47 @@ class NormalizeWhitespace(MessageRewriter):
 
     def _prose(self, text: str) -> str:
         """Normalise text outside code fences."""
-        if "\n" in text:
-            simple = (
-                not self.remove_line_breaks
-                and "\n" * (max(0, self.max_blank_lines) + 2) not in text
-            )
-        else:
-            simple = True
-        if simple and not _ANY_WORK.search(text):
-            return text.strip()
-        if "\r" in text:
-            text = text.replace("\r\n", "\n").replace("\r", "\n")
-        text = _INVISIBLE.sub("", _SPACES.sub(" ", text))
-        # Leading indentation is kept (code blocks); spaces inside a line are collapsed.
-        text = _INNER_SPACES.sub(" ", text)
-        text = _TRAILING.sub("", text)
-        if self.remove_line_breaks:
-            text = _join_lines(text)
-        else:
+        stripped = text.strip()
+        if self._only_strip(stripped):
+            return stripped
+        return normalize_prose(text, self.max_blank_lines, self.remove_line_breaks)
+
+    def _only_strip(self, stripped: str) -> bool:
+        """True when a stripped text has nothing else the rules change (then it is the result).
+
+        Exact: the characters strip() removes never hold an invisible character, and whatever
+        the rules do to them (CR to LF, Unicode spaces to " ") is stripped again at the end.
+        """
+        if "  " in stripped or " \n" in stripped or "\t" in stripped or "\r" in stripped:
+            return False
+        if not stripped.isascii() and _UNICODE_WORK.search(stripped):
+            return False
+        if "\n" in stripped:
             limit = max(0, self.max_blank_lines)
-            text = re.sub(rf"\n{{{limit + 2},}}", "\n" * (limit + 1), text)
+            return not self.remove_line_breaks and "\n" * (limit + 2) not in stripped
+        return True
+
+
+def normalize_prose(text: str, max_blank_lines: int, remove_line_breaks: bool) -> str:
+    """The whitespace rules on text outside code fences (the reference the fast path matches)."""
+    if "\n" in text:
+        simple = not remove_line_breaks and "\n" * (max(0, max_blank_lines) + 2) not in text
+    else:
+        simple = True
+    if simple and not _ANY_WORK.search(text):
         return text.strip()
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE.sub("", _SPACES.sub(" ", text))
+    # Leading indentation is kept (code blocks); spaces inside a line are collapsed.
+    text = _INNER_SPACES.sub(" ", text)
+    text = _TRAILING.sub("", text)
+    if remove_line_breaks:
+        text = _join_lines(text)
+    else:
+        limit = max(0, max_blank_lines)
+        text = re.sub(rf"\n{{{limit + 2},}}", "\n" * (limit + 1), text)
+    return text.strip()
 
 
 def _join_lines(text: str) -> str:

@@ -1,0 +1,80 @@
+"""CPU seconds of each rule step of the default recipe, records going through the steps in turn.
+
+    python bench/rule_steps.py --generated 20000        # bench/scale.py's generated records
+    python bench/rule_steps.py FILE.jsonl --limit 3000  # any input, e.g. ShareGPT as JSONL
+
+The records are read first (reading is not timed); then each record goes through every
+per-record step of the default recipe in order, as the pipeline runs them, and the CPU time
+(``time.process_time``) of each step is added up. Dedup steps are left out. Best of
+``--repeat`` runs. To compare with another commit, run the same command with that commit's
+tree first on ``PYTHONPATH`` (``git archive BASE | tar -x -C /tmp/base``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from selfreflect import Conversation, read
+from selfreflect.recipe import load
+
+
+def records(args: argparse.Namespace) -> list[Conversation]:
+    """The records to time, read from a file or generated."""
+    if args.generated:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from scale import make_data
+
+        path = Path(tempfile.mkdtemp()) / "generated.jsonl"
+        make_data(path, args.generated)
+    else:
+        path = Path(args.path)
+    convs = [r for r in read(path) if isinstance(r, Conversation)]
+    return convs[: args.limit] if args.limit else convs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path", nargs="?")
+    parser.add_argument("--generated", type=int, default=0, help="generate this many records")
+    parser.add_argument("--limit", type=int, default=0, help="time only the first N records")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    if not args.path and not args.generated:
+        parser.error("give FILE or --generated N")
+    convs = records(args)
+    gc.collect()
+    gc.freeze()  # the records read stay alive: keep them out of every collection
+    steps = [s for s in load("default").pipeline.steps if s.per_record]
+    clock = time.process_time
+    best: dict[str, float] = defaultdict(lambda: float("inf"))
+    total = float("inf")
+    for _ in range(args.repeat):
+        spent: dict[str, float] = defaultdict(float)
+        started = clock()
+        for conv in convs:
+            for step in steps:
+                t = clock()
+                out = step.process(conv)
+                spent[step.name] += clock() - t
+                if not isinstance(out, Conversation):
+                    break
+                conv = out
+        total = min(total, clock() - started)
+        for name, seconds in spent.items():
+            best[name] = min(best[name], seconds)
+    chars = sum(len(m.text) for c in convs for m in c.messages)
+    print(
+        f"{len(convs)} records, {chars / 1e6:.1f} M characters; every rule step: {total:.2f} CPU s"
+    )
+    for name, seconds in best.items():
+        print(f"  {name:26s} {seconds:6.3f}")
+
+
+if __name__ == "__main__":
+    main()
