@@ -126,18 +126,22 @@ _DISCLAIMER = [
 ]
 
 # Lower-case words one of which a text must contain before each pattern is tried (speed);
-# NOUN stands for "one of the words an AI calls itself" (checked once per text).
-NOUN = ("<noun>",)
-_IDENTITY_GATES: list[tuple[str, ...]] = [
-    NOUN, NOUN, NOUN, NOUN, NOUN, NOUN, NOUN,
-    ("body", "physical"), ("physical",),
-    ("feelings", "emotions", "consciousness", "desires"), ("feelings", "emotions"),
-    ("emotions", "feelings", "dream"), ("personal",), ("human", "person"), ("unlike",),
-    ("programmed",), (" by ",), ("exist",), ("my ",),
+# NOUN stands for "one of the words an AI calls itself" (checked once per text). A gate may add
+# more tuples of words, one of each of which the pattern needs too (the text's long s folded).
+NOUN = "<noun>"
+_COMPANY = ("openai", "anthropic", "google", "meta", "microsoft", "deepmind", "mistral")
+_MAKERS = ("engineer", "developer", "programmer", "scientist", "researcher")
+_Gate = tuple[tuple[str, ...], ...]
+_IDENTITY_GATES: list[_Gate] = [
+    ((NOUN,),), ((NOUN,),), ((NOUN,),), ((NOUN,),), ((NOUN,), ("like",)), ((NOUN,),), ((NOUN,),),
+    (("body", "physical"),), (("physical",),),
+    (("feelings", "emotions", "consciousness", "desires"),), (("feelings", "emotions"),),
+    (("emotions", "feelings", "dream"),), (("personal",),), (("human", "person"),), (("unlike",),),
+    (("programmed",),), ((" by ",), _MAKERS), (("exist",),), (("my ",),),
 ]  # fmt: skip
-_DISCLAIMER_GATES: list[tuple[str, ...]] = [
-    ("language model",), ("language model",), ("my ",), ("my training", "my knowledge"),
-    (" by ",), (" by ",),
+_DISCLAIMER_GATES: list[_Gate] = [
+    (("language model",),), (("language model",),), (("my ",), _COMPANY),
+    (("my training", "my knowledge"),), ((" by ",), _COMPANY), ((" by ",), _COMPANY),
 ]  # fmt: skip
 _NOUN_GATE = regex.compile(
     r"\b(?:ai|a\.i|artificial|language|llm|bot|chat|program|software|algorithm|neural|machine"
@@ -169,16 +173,69 @@ _AI_PERSONA = (
 )
 
 
-# Every pattern above needs one of these words; texts without any are skipped (speed).
-_KEYWORDS = re.compile(
-    r"\b(?:ai\b|a\.i\.|artificial|language|llm|bot|chat|program|software|algorithm|neural|machine"
-    r"|computer|robot|code|virtual|digital|non-biological|assistant|automated|body|physical|feeling|emotion"
-    r"|conscious|desire|dream|human|person|unlike|exist|circuit|personal|training|knowledge"
-    r"|openai|anthropic|google|meta|microsoft|deepmind|mistral|creator|developer|engineer|maker)",
-)  # searched in the lower-cased text: 3x faster than IGNORECASE
+def _by_first_letter(words: tuple[str, ...]) -> str:
+    """``(?:a(?:i|rt)|b(?:ot))`` for ("ai", "art", "bot"): the matches of ``(?:ai|art|bot)``,
+    with far fewer branches for ``re`` to try. Each word (regex) starts with a plain letter."""
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        groups.setdefault(word[0], []).append(word[1:])
+    return "(?:" + "|".join(f"{c}(?:{'|'.join(rest)})" for c, rest in groups.items()) + ")"
 
 
-_Gated = tuple[tuple[str, ...], regex.Pattern[str]]
+# Every pattern above needs one of these words; texts without any are skipped (speed). Searched
+# in the lower-cased text (3x faster than IGNORECASE), the words grouped by first letter (1.5x).
+_KEYWORD_WORDS = (
+    r"ai\b",
+    r"a\.i\.",
+    "artificial",
+    "language",
+    "llm",
+    "bot",
+    "chat",
+    "program",
+    "software",
+    "algorithm",
+    "neural",
+    "machine",
+    "computer",
+    "robot",
+    "code",
+    "virtual",
+    "digital",
+    "non-biological",
+    "assistant",
+    "automated",
+    "body",
+    "physical",
+    "feeling",
+    "emotion",
+    "conscious",
+    "desire",
+    "dream",
+    "human",
+    "person",
+    "unlike",
+    "exist",
+    "circuit",
+    "personal",
+    "training",
+    "knowledge",
+    "openai",
+    "anthropic",
+    "google",
+    "meta",
+    "microsoft",
+    "deepmind",
+    "mistral",
+    "creator",
+    "developer",
+    "engineer",
+    "maker",
+)
+_KEYWORDS = re.compile(r"\b" + _by_first_letter(_KEYWORD_WORDS))
+
+
+_Gated = tuple[_Gate, regex.Pattern[str]]
 
 
 @lru_cache(maxsize=1)
@@ -203,25 +260,35 @@ def _plain(text: str) -> str:
 def find_self_reference(text: str) -> tuple[str, str] | None:
     """The first (reason code, matched text) where the speaker calls itself an AI, or None
     (English rules first, then the other languages' in ``ai_self_reference_i18n``)."""
-    found = _find_english(text)
-    return found if found is not None else find_self_reference_i18n(text)
-
-
-def _find_english(text: str) -> tuple[str, str] | None:
     lower = text.lower()
+    found = _find_english(text, lower)
+    return found if found is not None else find_self_reference_i18n(text, lower)
+
+
+def _folded(lower: str) -> str:
+    """The lower-cased text with "ſ" and "İ" as "s" and "i": what they match ignoring case."""
+    return lower.replace("\u017f", "s").replace("i\u0307", "i")
+
+
+def _find_english(text: str, lower: str) -> tuple[str, str] | None:
     if not _KEYWORDS.search(lower):
         return None
     identity, disclaimer, _ = _patterns()
     text = _plain(text)
     lower = _plain(lower)
-    has_noun = _NOUN_GATE.search(text) is not None
+    folded = _folded(lower)
+    has_noun: bool | None = None
     kinds = (("language_model_disclaimer", disclaimer), ("ai_self_reference", identity))
     for kind, patterns in kinds:
-        for gate, pattern in patterns:
-            if gate is NOUN:
+        for (first, *more), pattern in patterns:
+            if first == (NOUN,):
+                if has_noun is None:
+                    has_noun = _NOUN_GATE.search(text) is not None
                 if not has_noun:
                     continue
-            elif not any(word in lower for word in gate):
+            elif not any(word in lower for word in first):
+                continue
+            if not all(any(word in folded for word in words) for words in more):
                 continue
             found = pattern.search(text)
             if found:
