@@ -11,6 +11,7 @@ import regex
 
 from selfreflect.conversation import Conversation
 from selfreflect.filters.mojibake_badness import is_bad
+from selfreflect.filters.mojibake_repair import fix_text
 from selfreflect.filters.turns import Finding, TurnFilter
 from selfreflect.params import Share
 from selfreflect.steps import MessageRewriter
@@ -119,7 +120,7 @@ class FixMojibake(MessageRewriter):
     def rewrite_text(self, text: str) -> str:
         if not _MAYBE_MOJIBAKE.search(text):
             return text
-        return ftfy.fix_text(text, self._config)
+        return fix_text(text, self._config)
 
 
 def prose_of(text: str) -> str:

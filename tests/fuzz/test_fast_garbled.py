@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from real_shaped import FRAGMENTS, sample_texts, texts
 from test_properties import SETTINGS
 
+from selfreflect.filters import FixMojibake
 from selfreflect.filters.garbled import garbage_reason
 from selfreflect.filters.mojibake_badness import is_bad
 
@@ -57,3 +58,29 @@ def test_garbage_reason_equals_reference(text, params):
 def test_garbage_reason_on_real_texts(params):
     for text in sample_texts() + FRAGMENTS:
         assert garbage_reason(text, *params) == reference.garbage_reason(text, *params), text[:80]
+
+
+CONFIGS = [FixMojibake(), FixMojibake(unescape_html=True), FixMojibake(normalization="NFKC")]
+CONFIGS.append(FixMojibake(normalization=None))
+
+
+@SETTINGS
+@given(texts, st.sampled_from(range(len(CONFIGS))))
+@example("doesnâ€™t " * 20 + "😀", 0)
+@example("line one Ã©tÃ©\nline two is fine\n\nÐ¿Ñ€Ð¸Ð²ÐµÑ‚\r\n", 0)
+@example("&amp; cafÃ©", 1)
+@example("ﬁle Ã©", 2)
+def test_fix_mojibake_equals_ftfy(text, which):
+    step = CONFIGS[which]
+    assert step.rewrite_text(text) == reference.fix_mojibake(text, step._config)
+
+
+@pytest.mark.parametrize("which", range(len(CONFIGS)))
+def test_fix_mojibake_on_real_texts(which):
+    step = CONFIGS[which]
+    changed = 0
+    for text in sample_texts() + FRAGMENTS:
+        expected = reference.fix_mojibake(text, step._config)
+        assert step.rewrite_text(text) == expected, text[:80]
+        changed += expected != text
+    assert changed >= 10
