@@ -127,17 +127,27 @@ _DISCLAIMER = [
 
 # Lower-case words one of which a text must contain before each pattern is tried (speed);
 # NOUN stands for "one of the words an AI calls itself" (checked once per text). A gate may add
-# more tuples of words, one of each of which the pattern needs too (the text's long s folded).
+# requirements the pattern implies: more tuples of words (one of each needed), or an ``re``
+# pattern to find; both in the lower-cased text with "ſ" and "İ" folded (see ``_folded``).
 NOUN = "<noun>"
 _COMPANY = ("openai", "anthropic", "google", "meta", "microsoft", "deepmind", "mistral")
 _MAKERS = ("engineer", "developer", "programmer", "scientist", "researcher")
-_Gate = tuple[tuple[str, ...], ...]
+# ``re``'s \s matches every space ``regex``'s does; no \b (the two differ on word characters)
+_AN = re.compile(r"i(?:'m|\s+am|\s+was|\s+remain)\s")
+_BEING_AN = re.compile(r"being\s+(?:just\s+)?an?\s")
+_LIKE_ME = re.compile(r"like\s+me")
+_ME_AN = re.compile(r"(?:me|i),\s+(?:being\s+|as\s+)?(?:just\s+)?an?\s")
+_TALKING_TO = re.compile(r"(?:talking|chatting|speaking)\s+(?:to|with)\s+an?\s")
+_Need = tuple[str, ...] | re.Pattern[str]
+_Gate = tuple[tuple[str, ...], *tuple[_Need, ...]]
 _IDENTITY_GATES: list[_Gate] = [
-    ((NOUN,),), ((NOUN,),), ((NOUN,),), ((NOUN,),), ((NOUN,), ("like",)), ((NOUN,),), ((NOUN,),),
+    ((NOUN,), _AN), ((NOUN,), _BEING_AN), ((NOUN,), _BEING_AN), ((NOUN,),),
+    ((NOUN,), _LIKE_ME), ((NOUN,), _ME_AN), ((NOUN,), _TALKING_TO),
     (("body", "physical"),), (("physical",),),
     (("feelings", "emotions", "consciousness", "desires"),), (("feelings", "emotions"),),
-    (("emotions", "feelings", "dream"),), (("personal",),), (("human", "person"),), (("unlike",),),
-    (("programmed",),), ((" by ",), _MAKERS), (("exist",),), (("my ",),),
+    (("emotions", "feelings", "dream"), ("capable", "unable")), (("personal",),),
+    (("human", "person"),), (("unlike",),), (("programmed",),), ((" by ",), _MAKERS),
+    (("exist",),), (("my ",),),
 ]  # fmt: skip
 _DISCLAIMER_GATES: list[_Gate] = [
     (("language model",),), (("language model",),), (("my ",), _COMPANY),
@@ -281,19 +291,26 @@ def _find_english(text: str, lower: str) -> tuple[str, str] | None:
     kinds = (("language_model_disclaimer", disclaimer), ("ai_self_reference", identity))
     for kind, patterns in kinds:
         for (first, *more), pattern in patterns:
+            if first != (NOUN,) and not any(word in lower for word in first):
+                continue
+            if not all(_has(folded, need) for need in more):
+                continue
             if first == (NOUN,):
                 if has_noun is None:
                     has_noun = _NOUN_GATE.search(text) is not None
                 if not has_noun:
                     continue
-            elif not any(word in lower for word in first):
-                continue
-            if not all(any(word in folded for word in words) for words in more):
-                continue
             found = pattern.search(text)
             if found:
                 return kind, found.group()
     return None
+
+
+def _has(folded: str, need: tuple[str, ...] | re.Pattern[str]) -> bool:
+    """Whether the folded text has one of the words, or a match of the pattern."""
+    if isinstance(need, re.Pattern):
+        return need.search(folded) is not None
+    return any(word in folded for word in need)
 
 
 def persona_is_ai(system: str | None) -> bool:

@@ -37,6 +37,10 @@ def fixture_texts() -> list[str]:
 @example("As an AI language model, I am not able to. My creators at OpenAI")
 @example("I was created by a team of engineers")
 @example("chatbots like me")
+@example("I'm not a real person.")
+@example("I am incapable of feeling emotions")
+@example("Me,  being just an AI program")
+@example("you're just talking to a\tbot here")
 @example("chatbots LİKE ME")
 @example("I was built by Miſtral engineers. My creators at MİSTRAL")
 def test_find_self_reference_equals_reference(text):
