@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -73,13 +74,19 @@ def test_gate_prefilter_never_skips_a_gate_word():
 
 
 def test_extra_gate_words_are_in_the_folded_text():
-    """Exhaustive over Unicode: a character matching a letter of the added gate words ignoring
-    case is that letter in the folded lower-cased text (so the added gates never skip a match)."""
+    """Exhaustive over Unicode: a character matching a Latin letter ignoring case is that letter
+    in the folded lower-cased text (so the added gates never skip a match)."""
     everything = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
-    letters = set("".join(en._COMPANY + en._MAKERS + ("like",)))
-    for letter in sorted(letters):
+    for letter in "abcdefghijklmnopqrstuvwxyz":
         for char in regex.findall(regex.escape(letter), everything, flags=regex.IGNORECASE):
             assert en._folded(char.lower()) == letter, (letter, char)
+
+
+def test_every_space_of_the_patterns_is_a_space_of_the_gates():
+    """The gates' ``re`` \\s matches every character the patterns' ``regex`` \\s does."""
+    everything = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+    for char in regex.findall(r"\s", everything):
+        assert re.fullmatch(r"\s", char.lower()), hex(ord(char))
 
 
 @pytest.mark.parametrize(
