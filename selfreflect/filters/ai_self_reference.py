@@ -21,6 +21,7 @@ import re
 from functools import lru_cache
 from typing import Literal
 
+import ahocorasick_rs
 import regex
 
 from selfreflect.conversation import Conversation
@@ -192,57 +193,34 @@ def _by_first_letter(words: tuple[str, ...]) -> str:
     return "(?:" + "|".join(f"{c}(?:{'|'.join(rest)})" for c, rest in groups.items()) + ")"
 
 
-# Every pattern above needs one of these words; texts without any are skipped (speed). Searched
+# Every pattern above needs one of these words; texts without any are skipped (speed). A text
+# without any of them anywhere is skipped after one Aho-Corasick pass; the others are searched
 # in the lower-cased text (3x faster than IGNORECASE), the words grouped by first letter (1.5x).
 _KEYWORD_WORDS = (
-    r"ai\b",
-    r"a\.i\.",
-    "artificial",
-    "language",
-    "llm",
-    "bot",
-    "chat",
-    "program",
-    "software",
-    "algorithm",
-    "neural",
-    "machine",
-    "computer",
-    "robot",
-    "code",
-    "virtual",
-    "digital",
-    "non-biological",
-    "assistant",
-    "automated",
-    "body",
-    "physical",
-    "feeling",
-    "emotion",
-    "conscious",
-    "desire",
-    "dream",
-    "human",
-    "person",
-    "unlike",
-    "exist",
-    "circuit",
-    "personal",
-    "training",
-    "knowledge",
-    "openai",
-    "anthropic",
-    "google",
-    "meta",
-    "microsoft",
-    "deepmind",
-    "mistral",
-    "creator",
-    "developer",
-    "engineer",
-    "maker",
+    "ai", "a.i.", "artificial", "language", "llm", "bot", "chat", "program", "software",
+    "algorithm", "neural", "machine", "computer", "robot", "code", "virtual", "digital",
+    "non-biological", "assistant", "automated", "body", "physical", "feeling", "emotion",
+    "conscious", "desire", "dream", "human", "person", "unlike", "exist", "circuit", "personal",
+    "training", "knowledge", "openai", "anthropic", "google", "meta", "microsoft", "deepmind",
+    "mistral", "creator", "developer", "engineer", "maker",
+)  # fmt: skip
+_KEYWORDS = re.compile(
+    r"\b" + _by_first_letter(tuple(re.escape(w) + r"\b" * (w == "ai") for w in _KEYWORD_WORDS))
 )
-_KEYWORDS = re.compile(r"\b" + _by_first_letter(_KEYWORD_WORDS))
+
+
+@lru_cache(maxsize=1)
+def _keyword_finder() -> ahocorasick_rs.AhoCorasick:
+    """The keywords as plain strings, found in one pass."""
+    return ahocorasick_rs.AhoCorasick(_KEYWORD_WORDS)
+
+
+def _may_have_keyword(lower: str) -> bool:
+    """False only when the lower-cased text has none of the keywords anywhere."""
+    try:
+        return bool(_keyword_finder().find_matches_as_indexes(lower))
+    except UnicodeEncodeError:  # a lone surrogate: the regex decides
+        return True
 
 
 _Gated = tuple[_Gate, regex.Pattern[str]]
@@ -281,7 +259,7 @@ def _folded(lower: str) -> str:
 
 
 def _find_english(text: str, lower: str) -> tuple[str, str] | None:
-    if not _KEYWORDS.search(lower):
+    if not _may_have_keyword(lower) or not _KEYWORDS.search(lower):
         return None
     identity, disclaimer, _ = _patterns()
     text = _plain(text)

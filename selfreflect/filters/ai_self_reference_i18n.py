@@ -10,9 +10,9 @@ noun must end the phrase, and words for people who work on AI are excluded.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
+import ahocorasick_rs
 import regex
 
 # What an AI calls itself, per language (longest first).
@@ -273,27 +273,48 @@ def find_self_reference_i18n(text: str, lower: str | None = None) -> tuple[str, 
 
 # The gate's words in the lower-cased text: a letter next to a word means no word boundary in
 # the gate (letters are word characters). Ignoring case, only "ſ" and "İ" match one of these
-# letters and lower-case to something else; a text with either always goes to the gate. (Each
-# lookbehind follows its word: ``re`` then skips to the words' first letters.)
-_LATIN_GATE_WORDS = ("como", "soy", "sou", "tant", "je", "come", "sono", "als", "ich")
-_OTHER_GATE_WORDS = ("как", "я", "як")
-_OTHER_GATE_LITERALS = r"作为|作為|我|私|僕|わたし|ぼく|として|저는|나는|로서|मैं|रूप|नाते|عنوان|من"
-
-
-def _words(words: tuple[str, ...]) -> str:
-    return "|".join(rf"{w}(?<![a-zа-яё]{w})(?![a-zа-яё])" for w in words)
-
-
-_MAYBE_LATIN_GATE_WORD = re.compile(_words(_LATIN_GATE_WORDS))
-_MAYBE_GATE_WORD = re.compile(
-    f"{_OTHER_GATE_LITERALS}|{_words(_LATIN_GATE_WORDS + _OTHER_GATE_WORDS)}"
+# letters and lower-case to something else; a text with either always goes to the gate.
+_GATE_WORDS_LOWER = (
+    "como",
+    "soy",
+    "sou",
+    "tant",
+    "je",
+    "come",
+    "sono",
+    "als",
+    "ich",
+    "как",
+    "я",
+    "як",
 )
+_GATE_LITERALS: tuple[str, ...] = (
+    "作为", "作為", "我", "私", "僕", "わたし", "ぼく", "として", "저는", "나는", "로서",
+    "मैं", "रूप", "नाते", "عنوان", "من",
+)  # fmt: skip
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzабвгдежзийклмнопрстуфхцчшщъыьэюяё")
+
+
+@lru_cache(maxsize=1)
+def _gate_word_finder() -> ahocorasick_rs.AhoCorasick:
+    """The gate's words and literals as plain strings, found in one pass."""
+    return ahocorasick_rs.AhoCorasick(_GATE_WORDS_LOWER + _GATE_LITERALS)
 
 
 def _may_have_gate_word(text: str, lower: str) -> bool:
     """False only when the gate cannot match ``text`` (a cheap, exact prefilter)."""
-    if text.isascii():
-        return _MAYBE_LATIN_GATE_WORD.search(lower) is not None
-    if "\u017f" in text or "\u0130" in text:
+    if not text.isascii() and ("\u017f" in text or "\u0130" in text):
         return True
-    return _MAYBE_GATE_WORD.search(lower) is not None
+    words = len(_GATE_WORDS_LOWER)
+    try:
+        hits = _gate_word_finder().find_matches_as_indexes(lower, overlapping=True)
+    except UnicodeEncodeError:  # a lone surrogate: the gate decides
+        return True
+    for index, start, end in hits:
+        if index >= words:
+            return True
+        if (start == 0 or lower[start - 1] not in _LETTERS) and (
+            end == len(lower) or lower[end] not in _LETTERS
+        ):
+            return True
+    return False

@@ -67,7 +67,7 @@ def test_gate_prefilter_never_skips_a_gate_word():
     """Exhaustive over Unicode: every character that matches a gate word's letter when case is
     ignored lower-cases to that letter, except "ſ" and "İ" (which the prefilter sends on)."""
     everything = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
-    letters = set("".join(i18n._LATIN_GATE_WORDS + i18n._OTHER_GATE_WORDS))
+    letters = set("".join(i18n._GATE_WORDS_LOWER))
     for letter in sorted(letters):
         for char in regex.findall(regex.escape(letter), everything, flags=regex.IGNORECASE):
             assert char.lower() == letter or char in "\u017f\u0130", (letter, char)
@@ -87,6 +87,27 @@ def test_every_space_of_the_patterns_is_a_space_of_the_gates():
     everything = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
     for char in regex.findall(r"\s", everything):
         assert re.fullmatch(r"\s", char.lower()), hex(ord(char))
+
+
+@SETTINGS
+@given(texts)
+@example("это я")
+@example("которая")
+@example("İch bin")
+def test_gate_prefilter_is_exact(text):
+    """The prefilter is False only where the other languages' gate finds nothing."""
+    if not i18n._may_have_gate_word(text, text.lower()):
+        assert i18n._compiled()[0].search(text) is None
+
+
+def test_gate_prefilter_on_real_texts():
+    passed = 0
+    for text in sample_texts() + FRAGMENTS + fixture_texts():
+        gate = i18n._compiled()[0].search(text) is not None
+        may = i18n._may_have_gate_word(text, text.lower())
+        assert may or not gate, text[:80]
+        passed += may
+    assert passed > 50
 
 
 @pytest.mark.parametrize(
