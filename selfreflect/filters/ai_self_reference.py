@@ -133,12 +133,13 @@ _DISCLAIMER = [
 NOUN = "<noun>"
 _COMPANY = ("openai", "anthropic", "google", "meta", "microsoft", "deepmind", "mistral")
 _MAKERS = ("engineer", "developer", "programmer", "scientist", "researcher")
-# ``re``'s \s matches every space ``regex``'s does; no \b (the two differ on word characters)
+# ``re``'s \s matches every space ``regex``'s does; no \b (the two differ on word characters);
+# each starts with a literal where it can (``re`` skips to it)
 _AN = re.compile(r"i(?:'m|\s+am|\s+was|\s+remain)\s")
 _BEING_AN = re.compile(r"being\s+(?:just\s+)?an?\s")
 _LIKE_ME = re.compile(r"like\s+me")
-_ME_AN = re.compile(r"(?:me|i),\s+(?:being\s+|as\s+)?(?:just\s+)?an?\s")
-_TALKING_TO = re.compile(r"(?:talking|chatting|speaking)\s+(?:to|with)\s+an?\s")
+_ME_AN = re.compile(r",(?:(?<=me,)|(?<=i,))\s+(?:being\s+|as\s+)?(?:just\s+)?an?\s")
+_TALKING_TO = re.compile(r"ing\s+(?:to|with)\s+an?\s")  # talking, chatting, speaking
 _Need = tuple[str, ...] | re.Pattern[str]
 _Gate = tuple[tuple[str, ...], *tuple[_Need, ...]]
 _IDENTITY_GATES: list[_Gate] = [
