@@ -1,6 +1,7 @@
 """CPU seconds of each per-record step of the default recipe, on the records of one file.
 
     python bench/rule_steps.py FILE [--repeat 3] [--steps fix_mojibake,drop_garbled]
+    python bench/rule_steps.py /tmp/20k.jsonl --generate 20000   # bench/scale.py's records first
 
 Reads FILE (any format `selfreflect clean` reads) into memory, then runs the default recipe's
 steps before exact_dedup one after the other over all records, as the pipeline does, and prints
@@ -12,7 +13,9 @@ Run it with the code of two commits in the same minute to compare them.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 from selfreflect import Conversation, read
 from selfreflect.recipe import load
@@ -23,7 +26,13 @@ def main() -> None:
     parser.add_argument("file")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--steps", default="", help="only time these steps (comma-separated)")
+    parser.add_argument("--generate", type=int, help="first write this many records to FILE")
     args = parser.parse_args()
+    if args.generate:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from scale import make_data
+
+        make_data(Path(args.file), args.generate)
     only = set(filter(None, args.steps.split(",")))
     records = [c for c in read(args.file) if isinstance(c, Conversation)]
     size = sum(len(m.content.encode()) for c in records for m in c.messages if m.content)
