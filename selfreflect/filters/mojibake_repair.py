@@ -45,7 +45,8 @@ def _fix_segment(text: str, config: ftfy.TextFixerConfig) -> str:
         text = _fix_encoding(text)
         text = fixes.fix_c1_controls(text)
         text = fixes.fix_surrogates(text)
-        text = fixes.remove_terminal_escapes(text)
+        if "\x1b" in text:  # every terminal escape starts with it
+            text = fixes.remove_terminal_escapes(text)
         if config.normalization is not None:
             text = unicodedata.normalize(config.normalization, text)
         if text == before:
@@ -63,7 +64,7 @@ def _fix_encoding(text: str) -> str:
 
 def _fix_encoding_step(text: str) -> str:
     """``_fix_encoding_one_step_and_explain`` with the default config, without explanations."""
-    if not text or chardata.possible_encoding(text, "ascii") or not is_bad(text):
+    if not text or text.isascii() or not is_bad(text):  # isascii: possible_encoding "ascii"
         return text
     possible = []
     for encoding in chardata.CHARMAP_ENCODINGS:
