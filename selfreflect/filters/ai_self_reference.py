@@ -21,6 +21,7 @@ import re
 from functools import lru_cache
 from typing import Literal
 
+import ahocorasick_rs
 import regex
 
 from selfreflect.conversation import Conversation
@@ -126,18 +127,33 @@ _DISCLAIMER = [
 ]
 
 # Lower-case words one of which a text must contain before each pattern is tried (speed);
-# NOUN stands for "one of the words an AI calls itself" (checked once per text).
-NOUN = ("<noun>",)
-_IDENTITY_GATES: list[tuple[str, ...]] = [
-    NOUN, NOUN, NOUN, NOUN, NOUN, NOUN, NOUN,
-    ("body", "physical"), ("physical",),
-    ("feelings", "emotions", "consciousness", "desires"), ("feelings", "emotions"),
-    ("emotions", "feelings", "dream"), ("personal",), ("human", "person"), ("unlike",),
-    ("programmed",), (" by ",), ("exist",), ("my ",),
+# NOUN stands for "one of the words an AI calls itself" (checked once per text). A gate may add
+# requirements the pattern implies: more tuples of words (one of each needed), or an ``re``
+# pattern to find; both in the lower-cased text with "ſ" and "İ" folded (see ``_folded``).
+NOUN = "<noun>"
+_COMPANY = ("openai", "anthropic", "google", "meta", "microsoft", "deepmind", "mistral")
+_MAKERS = ("engineer", "developer", "programmer", "scientist", "researcher")
+# ``re``'s \s matches every space ``regex``'s does; no \b (the two differ on word characters);
+# each starts with a literal where it can (``re`` skips to it)
+_AN = re.compile(r"i(?:'m|\s+am|\s+was|\s+remain)\s")
+_BEING_AN = re.compile(r"being\s+(?:just\s+)?an?\s")
+_LIKE_ME = re.compile(r"like\s+me")
+_ME_AN = re.compile(r",(?:(?<=me,)|(?<=i,))\s+(?:being\s+|as\s+)?(?:just\s+)?an?\s")
+_TALKING_TO = re.compile(r"ing\s+(?:to|with)\s+an?\s")  # talking, chatting, speaking
+_Need = tuple[str, ...] | re.Pattern[str]
+_Gate = tuple[tuple[str, ...], *tuple[_Need, ...]]
+_IDENTITY_GATES: list[_Gate] = [
+    ((NOUN,), _AN), ((NOUN,), _BEING_AN), ((NOUN,), _BEING_AN), ((NOUN,),),
+    ((NOUN,), _LIKE_ME), ((NOUN,), _ME_AN), ((NOUN,), _TALKING_TO),
+    (("body", "physical"),), (("physical",),),
+    (("feelings", "emotions", "consciousness", "desires"),), (("feelings", "emotions"),),
+    (("emotions", "feelings", "dream"), ("capable", "unable")), (("personal",),),
+    (("human", "person"),), (("unlike",),), (("programmed",),), ((" by ",), _MAKERS),
+    (("exist",),), (("my ",),),
 ]  # fmt: skip
-_DISCLAIMER_GATES: list[tuple[str, ...]] = [
-    ("language model",), ("language model",), ("my ",), ("my training", "my knowledge"),
-    (" by ",), (" by ",),
+_DISCLAIMER_GATES: list[_Gate] = [
+    (("language model",),), (("language model",),), (("my ",), _COMPANY),
+    (("my training", "my knowledge"),), ((" by ",), _COMPANY), ((" by ",), _COMPANY),
 ]  # fmt: skip
 _NOUN_GATE = regex.compile(
     r"\b(?:ai|a\.i|artificial|language|llm|bot|chat|program|software|algorithm|neural|machine"
@@ -169,16 +185,46 @@ _AI_PERSONA = (
 )
 
 
-# Every pattern above needs one of these words; texts without any are skipped (speed).
+def _by_first_letter(words: tuple[str, ...]) -> str:
+    """``(?:a(?:i|rt)|b(?:ot))`` for ("ai", "art", "bot"): the matches of ``(?:ai|art|bot)``,
+    with far fewer branches for ``re`` to try. Each word (regex) starts with a plain letter."""
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        groups.setdefault(word[0], []).append(word[1:])
+    return "(?:" + "|".join(f"{c}(?:{'|'.join(rest)})" for c, rest in groups.items()) + ")"
+
+
+# Every pattern above needs one of these words; texts without any are skipped (speed). A text
+# without any of them anywhere is skipped after one Aho-Corasick pass; the others are searched
+# in the lower-cased text (3x faster than IGNORECASE), the words grouped by first letter (1.5x).
+_KEYWORD_WORDS = (
+    "ai", "a.i.", "artificial", "language", "llm", "bot", "chat", "program", "software",
+    "algorithm", "neural", "machine", "computer", "robot", "code", "virtual", "digital",
+    "non-biological", "assistant", "automated", "body", "physical", "feeling", "emotion",
+    "conscious", "desire", "dream", "human", "person", "unlike", "exist", "circuit", "personal",
+    "training", "knowledge", "openai", "anthropic", "google", "meta", "microsoft", "deepmind",
+    "mistral", "creator", "developer", "engineer", "maker",
+)  # fmt: skip
 _KEYWORDS = re.compile(
-    r"\b(?:ai\b|a\.i\.|artificial|language|llm|bot|chat|program|software|algorithm|neural|machine"
-    r"|computer|robot|code|virtual|digital|non-biological|assistant|automated|body|physical|feeling|emotion"
-    r"|conscious|desire|dream|human|person|unlike|exist|circuit|personal|training|knowledge"
-    r"|openai|anthropic|google|meta|microsoft|deepmind|mistral|creator|developer|engineer|maker)",
-)  # searched in the lower-cased text: 3x faster than IGNORECASE
+    r"\b" + _by_first_letter(tuple(re.escape(w) + r"\b" * (w == "ai") for w in _KEYWORD_WORDS))
+)
 
 
-_Gated = tuple[tuple[str, ...], regex.Pattern[str]]
+@lru_cache(maxsize=1)
+def _keyword_finder() -> ahocorasick_rs.AhoCorasick:
+    """The keywords as plain strings, found in one pass."""
+    return ahocorasick_rs.AhoCorasick(_KEYWORD_WORDS)
+
+
+def _may_have_keyword(lower: str) -> bool:
+    """False only when the lower-cased text has none of the keywords anywhere."""
+    try:
+        return bool(_keyword_finder().find_matches_as_indexes(lower))
+    except UnicodeEncodeError:  # a lone surrogate: the regex decides
+        return True
+
+
+_Gated = tuple[_Gate, regex.Pattern[str]]
 
 
 @lru_cache(maxsize=1)
@@ -203,30 +249,47 @@ def _plain(text: str) -> str:
 def find_self_reference(text: str) -> tuple[str, str] | None:
     """The first (reason code, matched text) where the speaker calls itself an AI, or None
     (English rules first, then the other languages' in ``ai_self_reference_i18n``)."""
-    found = _find_english(text)
-    return found if found is not None else find_self_reference_i18n(text)
-
-
-def _find_english(text: str) -> tuple[str, str] | None:
     lower = text.lower()
-    if not _KEYWORDS.search(lower):
+    found = _find_english(text, lower)
+    return found if found is not None else find_self_reference_i18n(text, lower)
+
+
+def _folded(lower: str) -> str:
+    """The lower-cased text with "ſ" and "İ" as "s" and "i": what they match ignoring case."""
+    return lower.replace("\u017f", "s").replace("i\u0307", "i")
+
+
+def _find_english(text: str, lower: str) -> tuple[str, str] | None:
+    if not _may_have_keyword(lower) or not _KEYWORDS.search(lower):
         return None
     identity, disclaimer, _ = _patterns()
     text = _plain(text)
     lower = _plain(lower)
-    has_noun = _NOUN_GATE.search(text) is not None
+    folded = _folded(lower)
+    has_noun: bool | None = None
     kinds = (("language_model_disclaimer", disclaimer), ("ai_self_reference", identity))
     for kind, patterns in kinds:
-        for gate, pattern in patterns:
-            if gate is NOUN:
+        for (first, *more), pattern in patterns:
+            if first != (NOUN,) and not any(word in lower for word in first):
+                continue
+            if not all(_has(folded, need) for need in more):
+                continue
+            if first == (NOUN,):
+                if has_noun is None:
+                    has_noun = _NOUN_GATE.search(text) is not None
                 if not has_noun:
                     continue
-            elif not any(word in lower for word in gate):
-                continue
             found = pattern.search(text)
             if found:
                 return kind, found.group()
     return None
+
+
+def _has(folded: str, need: tuple[str, ...] | re.Pattern[str]) -> bool:
+    """Whether the folded text has one of the words, or a match of the pattern."""
+    if isinstance(need, re.Pattern):
+        return need.search(folded) is not None
+    return any(word in folded for word in need)
 
 
 def persona_is_ai(system: str | None) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import ahocorasick_rs
 import regex
 
 # What an AI calls itself, per language (longest first).
@@ -238,20 +239,28 @@ def _compiled() -> tuple[
     )
 
 
+def _gate_key(word: str) -> str:
+    """The ``_GATE_WORDS`` key of a gate match ("ICH", "en  tant", "ſoy" and "İch" match)."""
+    return " ".join(word.lower().replace("i\u0307", "i").replace("\u017f", "s").split())
+
+
 def persona_is_ai_i18n(system: str) -> bool:
     """True when a non-English system prompt makes the character an AI or an assistant."""
     return bool(_compiled()[2].search(system))
 
 
-def find_self_reference_i18n(text: str) -> tuple[str, str] | None:
+def find_self_reference_i18n(text: str, lower: str | None = None) -> tuple[str, str] | None:
     """The first (reason code, matched text) of a non-English AI self-reference, or None.
 
-    One pass of the gate finds the words that say which languages' patterns to try.
+    One pass of the gate finds the words that say which languages' patterns to try; ``lower``
+    (the lower-cased text, when the caller has it) first skips texts with none of them.
     """
+    if not _may_have_gate_word(text, text.lower() if lower is None else lower):
+        return None
     gate, rules, _ = _compiled()
     languages: dict[str, None] = {}
     for hit in gate.finditer(text):
-        languages.update(dict.fromkeys(_GATE_WORDS[" ".join(hit.group().lower().split())]))
+        languages.update(dict.fromkeys(_GATE_WORDS[_gate_key(hit.group())]))
     if not languages:
         return None
     for kind, which in (("language_model_disclaimer", 0), ("ai_self_reference", 1)):
@@ -260,3 +269,52 @@ def find_self_reference_i18n(text: str) -> tuple[str, str] | None:
             if found:
                 return kind, found.group()
     return None
+
+
+# The gate's words in the lower-cased text: a letter next to a word means no word boundary in
+# the gate (letters are word characters). Ignoring case, only "ſ" and "İ" match one of these
+# letters and lower-case to something else; a text with either always goes to the gate.
+_GATE_WORDS_LOWER = (
+    "como",
+    "soy",
+    "sou",
+    "tant",
+    "je",
+    "come",
+    "sono",
+    "als",
+    "ich",
+    "как",
+    "я",
+    "як",
+)
+_GATE_LITERALS: tuple[str, ...] = (
+    "作为", "作為", "我", "私", "僕", "わたし", "ぼく", "として", "저는", "나는", "로서",
+    "मैं", "रूप", "नाते", "عنوان", "من",
+)  # fmt: skip
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzабвгдежзийклмнопрстуфхцчшщъыьэюяё")
+
+
+@lru_cache(maxsize=1)
+def _gate_word_finder() -> ahocorasick_rs.AhoCorasick:
+    """The gate's words and literals as plain strings, found in one pass."""
+    return ahocorasick_rs.AhoCorasick(_GATE_WORDS_LOWER + _GATE_LITERALS)
+
+
+def _may_have_gate_word(text: str, lower: str) -> bool:
+    """False only when the gate cannot match ``text`` (a cheap, exact prefilter)."""
+    if not text.isascii() and ("\u017f" in text or "\u0130" in text):
+        return True
+    words = len(_GATE_WORDS_LOWER)
+    try:
+        hits = _gate_word_finder().find_matches_as_indexes(lower, overlapping=True)
+    except UnicodeEncodeError:  # a lone surrogate: the gate decides
+        return True
+    for index, start, end in hits:
+        if index >= words:
+            return True
+        if (start == 0 or lower[start - 1] not in _LETTERS) and (
+            end == len(lower) or lower[end] not in _LETTERS
+        ):
+            return True
+    return False

@@ -8,9 +8,10 @@ from typing import ClassVar, Literal
 
 import ftfy
 import regex
-from ftfy.badness import is_bad
 
 from selfreflect.conversation import Conversation
+from selfreflect.filters.mojibake_badness import is_bad
+from selfreflect.filters.mojibake_repair import fix_text
 from selfreflect.filters.turns import Finding, TurnFilter
 from selfreflect.params import Share
 from selfreflect.steps import MessageRewriter
@@ -22,8 +23,9 @@ Normalization = Literal["NFC", "NFD", "NFKC", "NFKD"]
 # files), DEL, and C1 controls.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\x80-\x9f]")
 # Gates in the standard library's ``re`` (faster on plain character classes): a run of 12
-# non-word characters, and the letters-digits-spaces of a text.
-_RUN_GATE = re.compile(r"(?:[^\w\s]|_){12}")
+# "symbols" (characters neither word nor space, or "_"; searched with "_" replaced by "!"),
+# and the letters-digits-spaces of a text.
+_RUN_GATE = re.compile(r"[^\w\s]{12}")
 _WORDISH = re.compile(r"[\w\s]+")
 # Code, maths and markup: fenced blocks, inline code, and whole lines that look like code, LaTeX,
 # JSON or config. Their symbols are not garbage.
@@ -47,6 +49,25 @@ _LETTER = regex.compile(r"[\p{L}\p{M}\p{N}]")
 _MAYBE_MOJIBAKE = re.compile("[\x80-\u04ff\x1b\ud800-\udfff]")
 _NOT_LETTER = regex.compile(r"[^\p{L}\p{M}\p{N}\s]")
 _EMOJI_LIKE = regex.compile(r"[\p{Extended_Pictographic}\p{Emoji_Modifier}\u200d\ufe0f\u20e3]")
+
+
+def _ascii_classes() -> bytes:
+    """A ``bytes.translate`` table of ASCII characters: 1 a symbol, 2 a control character that
+    is a symbol, 3 one that is a space (as ``_CONTROL`` and ``_WORDISH`` see them), 0 the rest."""
+    table = bytearray(256)
+    for code in range(128):
+        char = chr(code)
+        symbol = char == "_" or not _WORDISH.match(char)
+        if _CONTROL.match(char):
+            table[code] = 2 if symbol else 3
+        elif symbol:
+            table[code] = 1
+    return bytes(table)
+
+
+# ASCII text is classified in one pass of ``bytes.translate`` instead of the regexes above.
+_ASCII_CLASSES = _ascii_classes()
+_ASCII_RUN = b"\x01" * 12
 
 
 class FixMojibake(MessageRewriter):
@@ -99,7 +120,7 @@ class FixMojibake(MessageRewriter):
     def rewrite_text(self, text: str) -> str:
         if not _MAYBE_MOJIBAKE.search(text):
             return text
-        return ftfy.fix_text(text, self._config)
+        return fix_text(text, self._config)
 
 
 def prose_of(text: str) -> str:
@@ -117,35 +138,54 @@ def garbage_reason(text: str, min_letter_share: float, symbol_run: bool) -> tupl
     """
     if "\ufffd" in text:
         return "replacement_char", f"{text.count(chr(0xFFFD))} U+FFFD replacement character(s)"
-    control = _CONTROL.search(text)
-    if control:
-        return "control_chars", f"control character U+{ord(control.group()):04X}"
+    classes = text.encode().translate(_ASCII_CLASSES) if text.isascii() else None
+    if classes is None or b"\x02" in classes or b"\x03" in classes:
+        control = _CONTROL.search(text)
+        if control:
+            return "control_chars", f"control character U+{ord(control.group()):04X}"
     # The symbol checks run on the whole text first (cheap gates); only a text that fails them
     # is checked again without its code, maths and markup.
-    if _symbol_garbage(text, min_letter_share, symbol_run):
+    if _symbol_garbage(text, min_letter_share, symbol_run, classes):
         found = _symbol_garbage(prose_of(text), min_letter_share, symbol_run)
         if found:
             return found
-    if _MAYBE_MOJIBAKE.search(text) and is_bad(text):
+    # ASCII text has no mojibake (its escape character was found above as a control)
+    if classes is None and _MAYBE_MOJIBAKE.search(text) and is_bad(text):
         return "mojibake", "mojibake that ftfy could not repair"
     return None
 
 
-def _symbol_garbage(text: str, min_letter_share: float, symbol_run: bool) -> tuple[str, str] | None:
-    """A long run of mixed symbols, or too few letters; None when neither."""
-    if symbol_run and _RUN_GATE.search(text):
-        for run in _SYMBOL_RUN.finditer(text):
-            if _CHAT_MARKS.match(run.group()):
+def _symbol_garbage(
+    text: str, min_letter_share: float, symbol_run: bool, classes: bytes | None = None
+) -> tuple[str, str] | None:
+    """A long run of mixed symbols, or too few letters; None when neither.
+
+    ``classes``: the text's ``_ASCII_CLASSES`` translation, when it is ASCII and has it.
+    """
+    if classes is None and text.isascii():
+        classes = text.encode().translate(_ASCII_CLASSES)
+    if classes is not None:
+        symbols = classes.count(1) + classes.count(2)
+        if symbol_run and symbols >= 12:
+            run = _ASCII_RUN in (classes.replace(b"\x02", b"\x01") if 2 in classes else classes)
+        else:
+            run = False
+    else:
+        symbols = len(_WORDISH.sub("", text)) + text.count("_")
+        run = symbol_run and symbols >= 12 and bool(_RUN_GATE.search(text.replace("_", "!")))
+    if run:
+        for found in _SYMBOL_RUN.finditer(text):
+            if _CHAT_MARKS.match(found.group()):
                 continue
-            chars = set(_EMOJI_LIKE.sub("", run.group()))
+            chars = set(_EMOJI_LIKE.sub("", found.group()))
             if len(chars) >= 5:
-                return "symbol_garbage", f"run of symbols {run.group()[:30]!r}"
+                return "symbol_garbage", f"run of symbols {found.group()[:30]!r}"
     rough = len(text) - text.count(" ") - text.count("\n")
     if rough < 20:
         return None
     limit = rough * (1 - min_letter_share)
-    # an upper bound first (marks count as symbols here, underscores are added back)
-    if len(_WORDISH.sub("", text)) + text.count("_") <= limit:
+    # an upper bound first (marks count as symbols here)
+    if symbols <= limit:
         return None
     if len(_NOT_LETTER.findall(text)) > limit:
         visible = _EMOJI_LIKE.sub("", regex.sub(r"\s+|[!?.¡¿！？。…]{3,}", "", text))
