@@ -156,7 +156,8 @@ _CHUNK_RULES += [
     r"|very|really|almost|exactly|interesting|weird|strange|confusing|incomplete)\b",
     r"^\W*(?:I\s+see|I\s+(?:really\s+)?(?:like|love|liked|loved)\s+(?:the|this|that|these|it"
     r"|your|how)\b|I\s+(?:don'?t|do\s+not|didn'?t)\s+(?:like|want|understand|need|see)\b"
-    r"|I'?m\s+using|I\s+am\s+using|don'?t|dont|do\s+not|instead|why\s+(?:did|do|is|are|does"
+    r"|(?=[^?\n]{0,120}$)(?:I'?m|I\s+am)\s+using|don'?t|dont|do\s+not|instead"
+    r"|why\s+(?:did|do|is|are|does"
     r"|not|would)|what\s+about|how\s+about|what\s+if|(?:can|could)\s+you\s+also|please\s+also"
     r"|make\s+(?:it|them|this|that)|change\s+(?:it|them|this|that|the)|add\s+(?:it|them|this"
     r"|that)|use\s+(?:it|them|this|that)|put\s+(?:it|them|this|that))\b",
@@ -204,7 +205,7 @@ def chunk_cue(text: str) -> str | None:
 
     Very short openings ("Add tests", "10 more") and the ordinary context cues count too.
     """
-    text = text.replace("\u2019", "'").strip()
+    text = _PLUGIN_SUFFIX.sub("", text.replace("\u2019", "'").strip())
     found = context_cue(text)
     if found is not None:
         return found[1]
@@ -224,9 +225,16 @@ def _compiled() -> dict[str, regex.Pattern[str]]:
     }
 
 
+# What a prompt plugin appends to every user turn of a ShareGPT chat; not part of the request.
+_PLUGIN_SUFFIX = regex.compile(
+    r"\s*\n\s*please\s+(?:write|respond|answer|reply)\s+in\s+[\w ]{2,30}\.?\s*$",
+    regex.IGNORECASE,
+)
+
+
 def context_cue(text: str) -> tuple[str, str] | None:
     """The (reason, matched text) that marks a message as needing earlier context, or None."""
-    text = text.replace("\u2019", "'").strip()
+    text = _PLUGIN_SUFFIX.sub("", text.replace("\u2019", "'").strip())
     for reason, pattern in _compiled().items():
         found = pattern.search(text)
         if found:
@@ -350,10 +358,8 @@ class DropContextDependent(Filter):
         if any(m.role == "assistant" for m in messages[:first]):
             return conv
         opening = messages[first].text
-        headless = any(
-            c["reason"] == "leading_assistant" and c["indices"] and c["indices"][0] <= first
-            for c in conv.cuts
-        )
+        # a step cut the record's head (a leading answer, a bad first exchange): it starts mid-chat
+        headless = any(c["indices"] and c["indices"][0] <= first for c in conv.cuts)
         if headless:
             return self._chunk(conv, first, chunk_cue(opening), "")
         users = [i for i, m in enumerate(messages) if m.role == "user"]

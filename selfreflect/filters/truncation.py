@@ -37,12 +37,22 @@ _LIST_START = regex.compile(r"^\s*(?:[-*+•|#>]|\d+[.)]|[a-zA-Z][.)]\s)")
 _SENTENCE_END = regex.compile(r"[.!?。！？](?:\s|$)")
 _CJK_END = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]\s*$")
 _OPENERS, _CLOSERS = "([{", ")]}"
+# The last line announces what follows and nothing follows ("Here's", "Here are the steps:").
+_LEAD_IN = regex.compile(
+    r"\b(?:here'?s|here\s+(?:is|are)|as\s+follows|the\s+following)\s*:?\s*$"
+    r"|\b(?:here'?s|here\s+(?:is|are)|following|as\s+follows|example|steps?|code|script"
+    r"|like\s+this|below)\b[^\n]{0,60}:\s*$",
+    regex.IGNORECASE,
+)
+# A code line that cannot end a block: an assignment, an argument list or an operator left open.
+_OPEN_CODE_LINE = regex.compile(r"(?:[=,(\[{+&|\\]|\b(?:and|or|not|return|import|from))\s*$")
 
 #: A user turn asking for the rest of the previous answer.
 _GO_ON = regex.compile(
     r"^\W*(?:please\s+)?(?:continue|go\s+on|keep\s+going|carry\s+on|proceed|finish(?:\s+it)?"
     r"|(?:generate|write|show|give\s+me)\s+(?:the\s+)?(?:rest|remaining(?:\s+\w+)?)"
-    r"|继续|계속|続けて|contin[uú]a|weiter|продолжай)\b[^?\n]{0,60}$",
+    r"|继续|계속|続けて|contin[uú]a|weiter|продолжай)\b[^?\n]{0,60}"
+    r"(?:\s*\n\s*please\s+(?:write|respond|answer|reply)\s+in\s+[\w ]{2,30}\.?)?\s*$",
     regex.IGNORECASE,
 )
 # A first line that restarts instead of continuing ("Sure, here's the rest:").
@@ -73,12 +83,22 @@ def _cut_code(text: str) -> bool:
     if len(fences) < 2 or len(fences) % 2:
         return False
     block = stripped[fences[-2] : fences[-1]]
-    return any(
-        block.count(o) - block.count(c) >= 1 for o, c in zip(_OPENERS, _CLOSERS, strict=True)
-    )
+    if any(block.count(o) - block.count(c) >= 1 for o, c in zip(_OPENERS, _CLOSERS, strict=True)):
+        return True
+    lines = block.rstrip().splitlines()
+    last = lines[-1].strip() if len(lines) > 1 else ""
+    return bool(_OPEN_CODE_LINE.search(last)) or last.count('"') % 2 == 1
 
 
 _END_CHARS = frozenset(".!?。！？…)]}\"'”’»:;`*|>~_=-")
+
+
+def _after_code(text: str, last: str) -> bool:
+    """The answer ends with a prose line of 5+ words after a closed code block, unfinished."""
+    if _open_fence(text) or not text.endswith(last) or len(last.split()) < 5:
+        return False
+    tail = text[text.rfind("```") :]
+    return "\n" in tail and not last.lstrip().startswith(("```", "|", "#")) and last[-1].isalnum()
 
 
 def truncation(text: str) -> str | None:
@@ -89,11 +109,19 @@ def truncation(text: str) -> str | None:
         if _cut_code(text):
             return "code cut off (brackets still open)"
     stripped = text.rstrip()
-    if not stripped or stripped[-1] in _END_CHARS or len(stripped) < 200:
+    if not stripped:
+        return None
+    last = stripped.rsplit("\n", 1)[-1]
+    if len(stripped) >= 40 and _SENTENCE_END.search(stripped) and _LEAD_IN.search(last):
+        return "ends on a lead-in"
+    if stripped[-1] in _END_CHARS:
+        return None
+    if "```" in stripped and not _LIST_START.match(last) and _after_code(stripped, last):
+        return "mid-sentence after code"
+    if len(stripped) < 200:
         return None  # 40+ words of composed prose are never under 200 characters
     if _TERMINAL.search(stripped[-4:]):
         return None
-    last = stripped.rsplit("\n", 1)[-1]
     if _LIST_START.match(last):
         return None
     words = len(stripped.split())
@@ -113,6 +141,17 @@ def truncation(text: str) -> str | None:
     return None
 
 
+def _repeats_tail(first: str, second: str) -> bool:
+    """``second`` starts by repeating the unfinished last line of ``first`` ("Reasons: Highly")."""
+    tail = first.rstrip().rsplit("\n", 1)[-1].strip()
+    return (
+        len(tail) >= 10
+        and tail[-1] not in _END_CHARS
+        and second.lstrip().startswith(tail)
+        and len(second.lstrip()) > len(tail)
+    )
+
+
 def _rest_of(first: str, second: str) -> str | None:
     """The joined answer when ``second`` continues ``first``, else None."""
     second = _PREAMBLE.sub("", second, count=1)
@@ -124,6 +163,11 @@ def _rest_of(first: str, second: str) -> str | None:
     head = second.lstrip()
     if not head:
         return None
+    if _repeats_tail(first, head):
+        tail = first.rstrip().rsplit("\n", 1)[-1].strip()
+        return first.rstrip()[: -len(tail)] + head  # the rest repeats the cut line, then goes on
+    if _LIST_START.match(head) and any(_LIST_START.match(line) for line in first.splitlines()):
+        return first.rstrip() + "\n" + head  # a list cut off, and its next items
     if head[0].islower() or head[0] in ",.;:!?'’)]}-":
         glue = "" if head[0] in ",.;:!?'’)]}" or first[-1:].isspace() else " "
         return first.rstrip() + glue + head
@@ -159,7 +203,7 @@ class JoinContinuations(Rewriter):
                 and rest.content
                 and len(ask.text) <= self.max_request_chars
                 and _GO_ON.search(ask.text)
-                and truncation(first.content)
+                and (truncation(first.content) or _repeats_tail(first.content, rest.content))
             ):
                 joined = _rest_of(first.content, rest.content)
                 if joined is not None:

@@ -91,7 +91,11 @@ _UI = regex.compile(
     r"|^\s*\d+\s*/\s*\d+\s*$",
     regex.M,
 )
-_CONTINUE = regex.compile(r"^\s*(?:please\s+)?(?:continue|go\s+on|keep\s+going)\W*$", regex.I)
+_CONTINUE = regex.compile(
+    r"^\s*(?:please\s+)?(?:continue|go\s+on|keep\s+going)\W*"
+    r"(?:please\s+(?:write|respond|answer|reply)\s+in\s+[\w ]{2,30}\W*)?$",
+    regex.I,
+)
 _PII = regex.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|\bsk-[A-Za-z0-9]{20,}|\bgh[pousr]_[A-Za-z0-9]{30,}")
 
 
