@@ -128,8 +128,8 @@ _RULES: dict[str, list[str]] = {
 _CHUNK_RULES = [
     r"^\W*(?:but|and|also|so|then|now|okay|ok|alright|great|good|nice|perfect|thanks|thank\s+you"
     r"|yes|yeah|yep|no|nope|hmm+|wait|actually|instead|still|again|for\s+example|same)\b",
-    r"\b(?:the|this|that|these|those)\s+(?:above|previous|last|same|earlier|first|second|third"
-    r"|other)\b|\babove\b|\b(?:before|earlier|previously)\s*[.?!]?\s*$",
+    r"\b(?:the|this|that|these|those)\s+(?:above|previous|last|earlier|first|second|third"
+    r"|other)\b|\bthe\s+same(?=\s*(?:[.?!,]|$|for\b|as\s+(?:above|before)|thing\b|way\b))|\babove\b|\b(?:before|earlier|previously)\s*[.?!]?\s*$",
     r"\b(?:you|u)\s+(?:just\s+)?(?:left\s+off|stopped|gave|generated|wrote|mentioned|showed|forgot"
     r"|missed|did\w?n'?t\s+(?:mention|include|finish|answer)|did\s+not\s+(?:mention|include|finish)"
     r"|provided|suggested|listed|described)\b",
@@ -211,7 +211,11 @@ def chunk_cue(text: str) -> str | None:
         return found[1]
     if _words(text) <= 3 and "```" not in text:
         return text
-    hit = _chunk_pattern().search(text[:400]) or _chunk_pattern(tail=True).search(text[-200:])
+    # a long opening carries pasted material (code, search results) that its words may point
+    # into: only its first line is read in full there
+    pasted = len(text) > 600 or "```" in text or text.count("\n") >= 5
+    head = text.split("\n", 1)[0][:200] if pasted else text[:400]
+    hit = _chunk_pattern().search(head) or _chunk_pattern(tail=True).search(text[-200:])
     return hit.group().strip() if hit else None
 
 
@@ -387,11 +391,10 @@ class DropContextDependent(Filter):
         hit = _compiled()["continuation"].match(opening.replace("\u2019", "'").strip())
         if hit is None:
             return self._answer_opening(conv, opening, len(conv.turns("user")))
-        return self.reject(
-            conv,
-            "continuation",
-            f"user message needs earlier context: {hit.group().strip()[:80]!r}",
-        )
+        detail = f"user message needs earlier context: {hit.group().strip()[:80]!r}"
+        # "go on" opens a longer chat: its first exchange goes when the next request stands alone
+        trimmed = self._head_cut(conv, "continuation", detail, 1, max_cut=1)
+        return trimmed if trimmed is not None else self.reject(conv, "continuation", detail)
 
     def _answer_opening(self, conv: Conversation, opening: str, users: int) -> Outcome:
         """A short chat with no system prompt that opens by answering an unseen prompt."""
@@ -408,26 +411,32 @@ class DropContextDependent(Filter):
 
     def _chunk(self, conv: Conversation, first: int, cue: str | None, why: str) -> Outcome:
         """A chunk missing its start: cut the dependent head, or drop when nothing stands alone."""
-        messages = conv.messages
         if cue is None and not why:
             return conv
-        users = [i for i, m in enumerate(messages) if m.role == "user"]
-        if self.min_exchanges_left:
-            for n, start in enumerate(users[1:], start=1):
-                left = len(users) - n
-                if left < self.min_exchanges_left:
-                    break
-                if chunk_cue(messages[start].text) is None:
-                    return conv.cut(
-                        list(range(first, start)),
-                        self.name,
-                        "headless_context",
-                        f"{why}messages {first}-{start - 1} need the missing part; "
-                        f"message {start} stands alone",
-                    )
         pointed = cue if cue is not None else why
-        return self.reject(
-            conv,
-            "headless_context",
-            f"{why}the chunk's first user turn points at the missing part: {pointed[:80]!r}",
-        )
+        detail = f"{why}the chunk's first user turn points at the missing part: {pointed[:80]!r}"
+        if self.min_exchanges_left:
+            trimmed = self._head_cut(conv, "headless_context", detail, self.min_exchanges_left)
+            if trimmed is not None:
+                return trimmed
+        return self.reject(conv, "headless_context", detail)
+
+    def _head_cut(
+        self, conv: Conversation, reason: str, detail: str, min_left: int, max_cut: int = 0
+    ) -> Conversation | None:
+        """The record from its first self-contained user turn on, or None when there is none
+        with at least ``min_left`` exchanges from it (within ``max_cut`` exchanges, 0: any)."""
+        messages = conv.messages
+        users = [i for i, m in enumerate(messages) if m.role == "user"]
+        first = users[0]
+        for n, start in enumerate(users[1:], start=1):
+            if len(users) - n < min_left or (max_cut and n > max_cut):
+                break
+            if chunk_cue(messages[start].text) is None:
+                return conv.cut(
+                    list(range(first, start)),
+                    self.name,
+                    reason,
+                    f"{detail}; messages {first}-{start - 1} cut, message {start} stands alone",
+                )
+        return None

@@ -185,3 +185,35 @@ def test_single_exchange_openings_without_their_setup_are_dropped(user, reason):
 def test_single_exchange_openings_that_carry_their_setup_are_kept(user):
     conv = chat(user, "Sure, here is a plan.")
     assert PIPE.run([conv]).kept == [conv]
+
+
+def test_a_go_on_opening_of_a_longer_chat_is_cut_when_the_next_request_stands_alone():
+    # sg-NUHiH1x_0: "go on" + the end of a missing answer, then self-contained requests
+    conv = chat(
+        "go on",
+        "* Thank you to the audience for their time and attention.",
+        "Write a table of the Silent Generation, Baby Boomers and Gen X with their strengths.",
+        "| generation | strengths |\n|---|---|\n| Silent | loyalty |",
+    )
+    result = PIPE.run([conv])
+    (kept,) = result.kept
+    assert kept.messages[0].content.startswith("Write a table")
+    (cut,) = [r for r in result.rejects if isinstance(r, Cut)]
+    assert cut.reason == "continuation" and cut.indices == [0, 1]
+
+
+def test_a_go_on_opening_followed_by_more_dependent_turns_drops_the_record():
+    conv = chat("Lets go", "**Prompt:** LinkedIn Summary Interview", "yes", "Great, let's start!")
+    reject = rejected(conv)
+    assert reject is not None and reject.reason == "continuation"
+
+
+def test_words_inside_pasted_material_do_not_mark_a_chunk_opening():
+    pasted = (
+        'Web search results:\n\n[1] "Analytical geometry combines algebra and geometry."\n'
+        + "\n".join(f"[{i}] result text number {i}" for i in range(2, 8))
+        + "\n\nIf the results refer to several subjects with the same name, write separate "
+        "answers for each subject.\nQuery: Illustrate analytic geometry in 250-500 words."
+    )
+    (kept,) = PIPE.run([headless(pasted)]).kept
+    assert kept.messages[0].content == pasted
