@@ -205,7 +205,7 @@ def chunk_cue(text: str) -> str | None:
 
     Very short openings ("Add tests", "10 more") and the ordinary context cues count too.
     """
-    text = _PLUGIN_SUFFIX.sub("", text.replace("\u2019", "'").strip())
+    text = _request_of(text)
     found = context_cue(text)
     if found is not None:
         return found[1]
@@ -236,9 +236,17 @@ _PLUGIN_SUFFIX = regex.compile(
 )
 
 
+def _request_of(text: str) -> str:
+    """The user turn without curly apostrophes and a prompt plugin's suffix."""
+    text = text.replace("\u2019", "'").strip()
+    if "lease" in text[-60:] and "\n" in text:
+        return _PLUGIN_SUFFIX.sub("", text)
+    return text
+
+
 def context_cue(text: str) -> tuple[str, str] | None:
     """The (reason, matched text) that marks a message as needing earlier context, or None."""
-    text = _PLUGIN_SUFFIX.sub("", text.replace("\u2019", "'").strip())
+    text = _request_of(text)
     for reason, pattern in _compiled().items():
         found = pattern.search(text)
         if found:
@@ -285,9 +293,21 @@ def _opening_patterns() -> tuple[regex.Pattern[str], regex.Pattern[str]]:
     return regex.compile(_ANSWER_REFERS_BACK, flags), regex.compile(_ANSWER_OPENING, flags)
 
 
+#: One of these is in every text the answer-refers-back pattern matches (a cheap gate).
+_REFERS_BACK_WORDS = (
+    "mention", "said", "stated", "explained", "noted", "discussed", "suggested", "previous",
+    "last", "earlier", "apolog", "sorry", "dije", "mencion", "dit", "erwähnt", "gesagt", "如前",
+    "之前",
+)  # fmt: skip
+
+
 def answer_refers_back(text: str) -> str | None:
     """What in an opening answer speaks of earlier turns ("as I mentioned earlier"), or None."""
-    found = _opening_patterns()[0].search(text[:300].replace("\u2019", "'"))
+    head = text[:300]
+    low = head.lower()
+    if not any(word in low for word in _REFERS_BACK_WORDS):
+        return None
+    found = _opening_patterns()[0].search(head.replace("\u2019", "'"))
     return found.group().strip() if found else None
 
 

@@ -93,6 +93,21 @@ def _cut_code(text: str) -> bool:
 _END_CHARS = frozenset(".!?。！？…)]}\"'”’»:;`*|>~_=-")
 
 
+_LEAD_IN_WORDS = ("here", "follow", "example", "step", "code", "script", "like this", "below")
+
+
+def _lead_in(stripped: str) -> bool:
+    """The answer's last line announces what follows ("Here's", "The steps are as follows:")."""
+    end = stripped[-1]
+    if end != ":" and not end.isalpha():
+        return False
+    tail = stripped[-90:].lower()
+    if not any(word in tail for word in _LEAD_IN_WORDS):
+        return False
+    last = tail.rsplit("\n", 1)[-1]
+    return bool(_LEAD_IN.search(last)) and bool(_SENTENCE_END.search(stripped))
+
+
 def _after_code(text: str, last: str) -> bool:
     """The answer ends with a prose line of 5+ words after a closed code block, unfinished."""
     if _open_fence(text) or not text.endswith(last) or len(last.split()) < 5:
@@ -111,15 +126,17 @@ def truncation(text: str) -> str | None:
     stripped = text.rstrip()
     if not stripped:
         return None
-    last = stripped.rsplit("\n", 1)[-1]
-    if len(stripped) >= 40 and _SENTENCE_END.search(stripped) and _LEAD_IN.search(last):
+    if len(stripped) >= 40 and _lead_in(stripped):
         return "ends on a lead-in"
     if stripped[-1] in _END_CHARS:
         return None
-    if "```" in stripped and not _LIST_START.match(last) and _after_code(stripped, last):
-        return "mid-sentence after code"
+    if "```" in stripped:
+        last = stripped.rsplit("\n", 1)[-1]
+        if not _LIST_START.match(last) and _after_code(stripped, last):
+            return "mid-sentence after code"
     if len(stripped) < 200:
         return None  # 40+ words of composed prose are never under 200 characters
+    last = stripped.rsplit("\n", 1)[-1]
     if _TERMINAL.search(stripped[-4:]):
         return None
     if _LIST_START.match(last):
