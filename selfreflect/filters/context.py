@@ -42,7 +42,8 @@ _RULES: dict[str, list[str]] = {
         rf"|tell\s+me\s+more|say\s+more|elaborate|expand\s+on\s+(?:it|that|this)|once\s+more"
         rf"|(?:do|say|try|write|explain)\s+(?:it|that|this)\s+again|again|one\s+more(?:\s+time)?"
         rf"|another\s+one|keep\s+it\s+going|don'?t\s+stop|resume"
-        rf"|let'?s\s+(?:go|start|begin|continue|do\s+(?:it|this|that))|lets\s+go){_TAIL}",
+        rf"|let'?s\s+(?:go|start|begin|continue|do\s+(?:it|this|that))|lets\s+go"
+        rf"|I'?m\s+back|I\s+am\s+back|back\s+again|(?:hi|hello|hey)\s+again){_TAIL}",
         r"^\s*(?:please\s+)?(?:continue|keep\s+going|go\s+on)\s+(?:from\s+where|where\s+you"
         r"|with\s+your\s+|with\s+the\s+(?:previous|last|rest)\b|from\s+(?:there|here)\b)",
         r"^\s*(?:请)?(?:继续|接着说|接着写|继续写|然后呢|还有呢|再来一次|再说一遍|再来|下一个|更多)"
@@ -276,7 +277,8 @@ _ANSWER_OPENING = (
     r"|omi?g\w*|oh\s+my|o+h+|o+f+|o+o+h*|hmm+|(?:yes|yeah|yep|no|nope|nah)(?=\s*[,.!…]|\s*$)"
     r"|then|that'?s|that\s+would"
     r"|it\s+would|they\s+would|lots\s+of\s+people\s+would"
-    r"|I\s+(?:would|'d|wouldn'?t|do\s+not\s+know|don'?t\s+know|dunno|personally|definitely"
+    r"|I\s+(?:would|'d)(?!\s+(?:like|love|appreciate|want|need|prefer)\b)"
+    r"|I\s+(?:wouldn'?t|do\s+not\s+know|don'?t\s+know|dunno|personally|definitely"
     r"|probably|honestly|agree|disagree)"
     r"|s[ií]|probablemente|creo\s+que|yo\s+(?:creo|dir[ií]a|har[ií]a)|no\s+s[eé]"
     r"|oui|non|probablement|je\s+(?:pense|crois|dirais|ferais)|je\s+ne\s+sais\s+pas"

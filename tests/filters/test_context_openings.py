@@ -51,6 +51,8 @@ def test_a_short_chat_opening_with_an_answer_to_an_unseen_prompt_is_dropped(open
         "Yes or no: can a computer ever be sentient?",
         "No worries about the delay, I'm here now. What's the prompt?",
         "I have always wanted to have the power of telepathy.",
+        "I would like to explain my derivation of back-propagation to you.",
+        "I'd love a recipe for a quick weeknight curry.",
     ],
 )
 def test_greetings_questions_and_statements_that_open_a_chat_are_kept(opening):
@@ -163,6 +165,8 @@ def test_min_exchanges_left_drops_when_no_turn_stands_alone():
     [
         ("Lets go", "continuation"),
         ("Let's begin!", "continuation"),
+        ("I'm back.", "continuation"),
+        ("Hello again!", "continuation"),
         ("That doesn't work", "reply_to_missing_turn"),
         (
             "This isn't something to configure in node.js at all, it is the OS's job.",
