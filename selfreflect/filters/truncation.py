@@ -158,6 +158,24 @@ def truncation(text: str) -> str | None:
     return None
 
 
+# A request for a joke, in the languages the other rules cover.
+_JOKE = regex.compile(
+    r"\b(?:jokes?|puns?|riddles?|chistes?|bromas?|blagues?|witze?|barzellett[ae]|piadas?"
+    r"|шутк\w*|анекдот\w*|lelucon|fıkra)\b|笑话|笑話|玩笑|ジョーク|冗談|농담|لطیفه|نكتة",
+    regex.IGNORECASE,
+)
+
+
+def _missing_punchline(question: Message, answer: str) -> str | None:
+    """A joke answered by its set-up question alone ("What do you get when you cross ...?")."""
+    text = answer.strip()
+    if not text.endswith(("?", "？")) or len(text) > 300 or question.role != "user":
+        return None
+    if len(_SENTENCE_END.findall(text[:-1] + " ")) > 1 or not _JOKE.search(question.text):
+        return None
+    return "a joke's set-up with no punchline"
+
+
 def _repeats_tail(first: str, second: str) -> bool:
     """``second`` starts by repeating the unfinished last line of ``first`` ("Reasons: Highly")."""
     tail = first.rstrip().rsplit("\n", 1)[-1].strip()
@@ -265,6 +283,8 @@ class CutTruncatedAnswers(TurnFilter):
             if nxt is not None and (nxt.role != "user" or _GO_ON.search(nxt.text)):
                 continue  # a tool turn, or the user asked for the rest
             how = truncation(m.content)
+            if how is None and nxt is None and i > 0:
+                how = _missing_punchline(messages[i - 1], m.content)
             if how:
                 return Finding(i, "truncated_answer", f"message {i} (assistant): {how}")
         return None

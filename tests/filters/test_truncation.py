@@ -207,3 +207,40 @@ def test_continue_with_a_plugin_suffix_joins_a_list_and_a_repeated_cut_line():
     assert answer.endswith("Reasons: Highly affordable and simple to set up.")
     assert "Reasons: Highly\n" not in answer and answer.count("Reasons: Highly") == 1
     assert [c["reason"] for c in out.cuts] == ["continue_request", "continue_request"]
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("玩笑", "你当你穿越一只猫和一只紫色的人,你会得到什么？"),  # cb-chinese/humor#42
+        ("Raccontami una barzelletta", "cosa ottieni quando incroci un ding e il latte?"),
+        ("Tell me a joke", "What do you get when you cross a cow and a lemon?"),
+    ],
+)
+def test_a_joke_that_stops_at_its_set_up_is_truncated(question, answer):
+    out = CutTruncatedAnswers().process(conv(("user", question), ("assistant", answer)))
+    assert isinstance(out, Reject) and "punchline" in out.detail
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        (
+            ("user", "Tell me a joke"),
+            ("assistant", "Why did the chicken cross the road? To get to the other side."),
+        ),
+        (
+            ("user", "Tell me a joke"),
+            ("assistant", "Why did the chicken cross the road?"),
+            ("user", "I don't know, why?"),
+            ("assistant", "To get to the other side!"),
+        ),
+        (
+            ("user", "Can you help me with my homework?"),
+            ("assistant", "Sure, which subject is it?"),
+        ),
+    ],
+)
+def test_jokes_with_their_punchline_and_answers_that_ask_back_are_kept(turns):
+    record = conv(*turns)
+    assert CutTruncatedAnswers().process(record) is record
