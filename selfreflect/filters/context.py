@@ -248,6 +248,9 @@ def _request_of(text: str) -> str:
 def context_cue(text: str) -> tuple[str, str] | None:
     """The (reason, matched text) that marks a message as needing earlier context, or None."""
     text = _request_of(text)
+    if len(text) > 1500:
+        # a long message is a request and pasted material: the request is at its start or end
+        text = f"{text[:1000]}\n…\n{text[-300:]}"
     for reason, pattern in _compiled().items():
         found = pattern.search(text)
         if found:

@@ -221,3 +221,14 @@ def test_words_inside_pasted_material_do_not_mark_a_chunk_opening():
     )
     (kept,) = PIPE.run([headless(pasted)]).kept
     assert kept.messages[0].content == pasted
+
+
+def test_a_long_opening_is_judged_by_its_request_not_by_words_deep_in_the_pasted_text():
+    essay = "The committee met in March. " * 80  # pasted material, 2,240 characters
+    pasted = f"Summarise this essay in three bullet points:\n\n{essay}As I said before, it ends."
+    deep = (
+        f"Summarise this essay in three bullet points:\n\n{essay[:1200]}As I said before, " + essay
+    )
+    assert rejected(chat(pasted, "- The committee met in March.")) is not None  # at the end
+    conv = chat(deep, "- The committee met in March.")
+    assert PIPE.run([conv]).kept == [conv]
