@@ -183,10 +183,20 @@ _CHUNK_RULES += [
 ]
 
 
-@lru_cache(maxsize=2)
-def _chunk_pattern(tail: bool = False) -> regex.Pattern[str]:
-    """All chunk cues, or (``tail``) only those not anchored at the start of the message."""
-    rules = [p for p in _CHUNK_RULES if not (tail and p.startswith("^"))]
+#: Cues that name a thing as already known ("the code", "this app"): in an opening with pasted
+#: material they point into the paste, and are not read there.
+_NAMING_RULES = frozenset(_CHUNK_RULES[-1:])
+
+
+@lru_cache(maxsize=4)
+def _chunk_pattern(tail: bool = False, pasted: bool = False) -> regex.Pattern[str]:
+    """All chunk cues, or (``tail``) only those not anchored at the start of the message;
+    (``pasted``) without the cues that name a thing as already known."""
+    rules = [
+        p
+        for p in _CHUNK_RULES
+        if not (tail and p.startswith("^")) and not (pasted and p in _NAMING_RULES)
+    ]
     return regex.compile("|".join(f"(?:{p})" for p in rules), regex.IGNORECASE)
 
 
@@ -216,7 +226,7 @@ def chunk_cue(text: str) -> str | None:
     # into: only its first line is read in full there
     pasted = len(text) > 600 or "```" in text or text.count("\n") >= 5
     head = text.split("\n", 1)[0][:200] if pasted else text[:400]
-    hit = _chunk_pattern().search(head) or _chunk_pattern(tail=True).search(text[-200:])
+    hit = _chunk_pattern().search(head) or _chunk_pattern(True, pasted).search(text[-200:])
     return hit.group().strip() if hit else None
 
 

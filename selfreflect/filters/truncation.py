@@ -113,7 +113,12 @@ def _after_code(text: str, last: str) -> bool:
     if _open_fence(text) or not text.endswith(last) or len(last.split()) < 5:
         return False
     tail = text[text.rfind("```") :]
-    return "\n" in tail and not last.lstrip().startswith(("```", "|", "#")) and last[-1].isalnum()
+    return (
+        "\n" in tail
+        and not last.lstrip().startswith(("```", "|", "#"))
+        and last[-1].isalnum()
+        and not last.endswith("etc")
+    )
 
 
 def truncation(text: str) -> str | None:
@@ -187,6 +192,14 @@ def _repeats_tail(first: str, second: str) -> bool:
     )
 
 
+def _picks_up(first: str, second: str) -> bool:
+    """``first`` stops on a word and ``second`` goes on with it ("Dinner: Yoshoku" +
+    "-style omurice ...", "... the quick" + "brown fox ...")."""
+    end = first.rstrip()[-1:]
+    head = second.lstrip()[:1]
+    return end.isalnum() and (head.islower() or head in "-,;") and not _RESTART.match(second)
+
+
 def _rest_of(first: str, second: str) -> str | None:
     """The joined answer when ``second`` continues ``first``, else None."""
     second = _PREAMBLE.sub("", second, count=1)
@@ -204,7 +217,8 @@ def _rest_of(first: str, second: str) -> str | None:
     if _LIST_START.match(head) and any(_LIST_START.match(line) for line in first.splitlines()):
         return first.rstrip() + "\n" + head  # a list cut off, and its next items
     if head[0].islower() or head[0] in ",.;:!?'’)]}-":
-        glue = "" if head[0] in ",.;:!?'’)]}" or first[-1:].isspace() else " "
+        hyphen = head[0] == "-" and head[1:2].isalpha()  # "Yoshoku" + "-style"
+        glue = "" if head[0] in ",.;:!?'’)]}" or hyphen or first[-1:].isspace() else " "
         return first.rstrip() + glue + head
     return None
 
@@ -238,7 +252,11 @@ class JoinContinuations(Rewriter):
                 and rest.content
                 and len(ask.text) <= self.max_request_chars
                 and _GO_ON.search(ask.text)
-                and (truncation(first.content) or _repeats_tail(first.content, rest.content))
+                and (
+                    truncation(first.content)
+                    or _repeats_tail(first.content, rest.content)
+                    or _picks_up(first.content, rest.content)
+                )
             ):
                 joined = _rest_of(first.content, rest.content)
                 if joined is not None:

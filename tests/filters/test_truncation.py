@@ -244,3 +244,36 @@ def test_a_joke_that_stops_at_its_set_up_is_truncated(question, answer):
 def test_jokes_with_their_punchline_and_answers_that_ask_back_are_kept(turns):
     record = conv(*turns)
     assert CutTruncatedAnswers().process(record) is record
+
+
+def test_a_piece_that_goes_on_with_the_last_word_is_joined_even_when_the_cut_looks_clean():
+    # sg-DGiqvVv_169: a meal plan stops at "Dinner: Yoshoku", the rest starts "-style omurice"
+    first = "Week 1:\n\nDay 1:\nBreakfast: berry porridge\nDinner: Yoshoku"
+    rest = "-style omurice (omelette with fried rice), mixed greens\nDay 2: ..."
+    record = conv(
+        ("user", "Plan two weeks of meals."),
+        ("assistant", first),
+        ("user", "continue"),
+        ("assistant", rest),
+    )
+    out = JoinContinuations().rewrite(record)
+    assert [m.content for m in out.messages] == [
+        "Plan two weeks of meals.",
+        "Week 1:\n\nDay 1:\nBreakfast: berry porridge\nDinner: Yoshoku-style omurice "
+        "(omelette with fried rice), mixed greens\nDay 2: ...",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("first", "rest"),
+    [
+        ("Here is the first chapter. The end.", "and then the dragon came back."),  # complete
+        ("The plan so far covers Monday", "Sure, here is the rest of the week."),  # restarts
+        ("The plan so far covers Monday", "Tuesday: rest day."),  # a new line, upper case
+    ],
+)
+def test_pieces_that_do_not_go_on_with_the_last_word_are_left_alone(first, rest):
+    record = conv(
+        ("user", "Plan a week."), ("assistant", first), ("user", "continue"), ("assistant", rest)
+    )
+    assert JoinContinuations().rewrite(record) is record
