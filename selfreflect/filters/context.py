@@ -120,6 +120,10 @@ _RULES: dict[str, list[str]] = {
         r"^\W*(?:this|that|it)\s+(?:still\s+)?(?:isn'?t|is\s+not|doesn'?t|does\s+not|didn'?t"
         r"|did\s+not|wasn'?t|won'?t)\s+(?:work|working|right|correct|what|something|true|helpful"
         r"|compile|run)\b",
+        # a comparison with an answer that is not there: "alot more results, is this right?",
+        # "much better now", "way too long"
+        r"^\W*(?:a\s*lot|way|much|far|even|still)\s+(?:more|less|fewer|better|worse|shorter"
+        r"|longer|too\s+\w+)\b(?![^.?!\n]{0,80}\bthan\b)",
     ],
 }
 

@@ -167,6 +167,11 @@ def test_min_exchanges_left_drops_when_no_turn_stands_alone():
         ("Let's begin!", "continuation"),
         ("I'm back.", "continuation"),
         ("Hello again!", "continuation"),
+        (
+            "alot more results, is this right? results: abi, address_soundex",
+            "reply_to_missing_turn",
+        ),
+        ("Much better now, but shorter please.", "reply_to_missing_turn"),
         ("That doesn't work", "reply_to_missing_turn"),
         (
             "This isn't something to configure in node.js at all, it is the OS's job.",
@@ -184,6 +189,8 @@ def test_single_exchange_openings_without_their_setup_are_dropped(user, reason):
     [
         "Let's go to the beach: plan a day trip for four people.",
         "It doesn't matter which language I pick for a first project, does it?",
+        "Much more than a hobby: how do I turn woodworking into a business?",
+        "Far more people live in Asia than in Europe. Why is that?",
     ],
 )
 def test_single_exchange_openings_that_carry_their_setup_are_kept(user):
