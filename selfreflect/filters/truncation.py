@@ -203,6 +203,15 @@ def _picks_up(first: str, second: str) -> bool:
 def _rest_of(first: str, second: str) -> str | None:
     """The joined answer when ``second`` continues ``first``, else None."""
     second = _PREAMBLE.sub("", second, count=1)
+    closed = first.rstrip()
+    if closed.endswith(("```", "~~~")) and _cut_code(first) and not _OPEN_FENCE_START.match(second):
+        # the page closed the fence of code that was cut off: the rest goes on inside it
+        code = closed[:-3].rstrip()
+        head = second.lstrip(" \t")
+        if _RESTART.match(head) or not head:
+            return None
+        glue = " " if code[-1:].isalnum() and head[:1].isalnum() else ""
+        return code + glue + head
     if _open_fence(first):
         if _RESTART.match(second):
             return None

@@ -277,3 +277,17 @@ def test_pieces_that_do_not_go_on_with_the_last_word_are_left_alone(first, rest)
         ("user", "Plan a week."), ("assistant", first), ("user", "continue"), ("assistant", rest)
     )
     assert JoinContinuations().rewrite(record) is record
+
+
+def test_code_cut_off_before_a_closing_fence_goes_on_inside_the_block():
+    # sg-R5zEfbI_26: "var\n```" + "finish with var" + "score = {...}\n```"
+    first = "Here is the game:\n```js\nfunction play() {\n  var\n```"
+    rest = "score = 0;\n}\n```"
+    record = conv(
+        ("user", "Write the game."), ("assistant", first), ("user", "continue"), ("assistant", rest)
+    )
+    out = JoinContinuations().rewrite(record)
+    assert (
+        out.messages[1].content
+        == "Here is the game:\n```js\nfunction play() {\n  var score = 0;\n}\n```"
+    )
