@@ -305,6 +305,9 @@ _ANSWER_OPENING = (
 )
 
 
+_FIRST_SENTENCE_END = regex.compile(r"[.!?\n。！？]")
+
+
 @lru_cache(maxsize=1)
 def _opening_patterns() -> tuple[regex.Pattern[str], regex.Pattern[str]]:
     """The answer-refers-back and answer-opening patterns, compiled on first use."""
@@ -333,7 +336,12 @@ def answer_refers_back(text: str) -> str | None:
 def answer_opening(text: str) -> str | None:
     """What marks a chat's first message as an answer to an unseen prompt, or None."""
     found = _opening_patterns()[1].match(text.replace("\u2019", "'"))
-    return found.group().strip() if found else None
+    if found is None:
+        return None
+    end = _FIRST_SENTENCE_END.search(text)
+    if end is not None and end.group() in "?？":
+        return None  # "Maybe you could recommend a book?" asks; it does not answer
+    return found.group().strip()
 
 
 class DropContextDependent(Filter):

@@ -53,6 +53,8 @@ def test_a_short_chat_opening_with_an_answer_to_an_unseen_prompt_is_dropped(open
         "I have always wanted to have the power of telepathy.",
         "I would like to explain my derivation of back-propagation to you.",
         "I'd love a recipe for a quick weeknight curry.",
+        "Maybe you could recommend a book for a long flight?",
+        "Well, what do you think about remote work?",
     ],
 )
 def test_greetings_questions_and_statements_that_open_a_chat_are_kept(opening):
