@@ -36,7 +36,12 @@ _BREVITY = regex.compile(
 _QUESTION = regex.compile(
     r"[?？؟]\s*\W*$|^\W*(?:what|who|whom|whose|where|when|which|how\s+(?:many|much|old|long|far)"
     r"|name\s+(?:the|a)|qu[eé]|qui[eé]n|d[oó]nde|cu[aá]ndo|cu[aá]l|wer|wie|wo|was|welche[rs]?|qui"
-    r"|o[uù]|quand|quel(?:le)?s?|chi|dove|quando|quale|quem|onde|кто|что|где|когда|какой|сколько)\b",
+    r"|o[uù]|quand|quel(?:le)?s?|chi|dove|quando|quale|quem|onde|кто|что|где|когда|какой|сколько"
+    r"|apa|siapa|di\s*mana|kapan|berapa|hangi|nerede|kim)\b"
+    # Persian, Arabic, Hindi question words anywhere; Chinese, Japanese, Korean ones and particles
+    r"|(?:^|\s)(?:کدام|چه|چرا|کجا|چند|آیا|ماذا|أين|متى|كم|هل|كيف|कौन|क्या|कहाँ|कब|कितन\w*)(?:\s|$)"
+    r"|什么|甚麼|什麼|谁|誰|哪|几|多少|どこ|いつ|なに|何|누구|어디|언제|무엇|뭐|몇"
+    r"|[吗嗎呢か까요]\s*$",
     regex.IGNORECASE,
 )
 _GREETING = regex.compile(
@@ -101,9 +106,11 @@ def short_answer_fits(question: str, answer: str) -> bool:
     word = regex.sub(r"[^\p{L}\p{N}' -]", "", answer).strip().lower()
     if word.isdigit():
         return bool(_QUANTITY.search(question))
+    if _GREETING.search(question) and _GREETING.search(answer):
+        return True  # "你好" / "嗨": a greeting answers a greeting, one character or not
     if letters < 2:
         return False
-    if _GREETING.search(question) and (_GREETING.search(answer) or word not in _FILLER):
+    if _GREETING.search(question) and word not in _FILLER:
         return True
     # a factual question, not one about the assistant's own taste ("your favourite number?")
     return (

@@ -3,7 +3,8 @@
 - Escaped markdown: the page's markdown was escaped on export (``node\\_modules``, ``\\*bold\\*``,
   ``\\[Your Name\\]``). The backslash is removed outside code: fenced blocks, inline code,
   ``$...$`` / ``\\(...\\)`` maths and ``\\[...\\]`` display maths (a bracket pair with a LaTeX
-  command inside) are left alone.
+  command inside) are left alone, except for an escaped subscript in maths (``\\sum\\_{k=1}``,
+  ``a\\_k`` become ``\\sum_{k=1}``, ``a_k``).
 - Pasted UI strings: "Copy code" (with the language label line before it, where the code
   fence was lost), "Copy to Clipboard", "Share Prompt", "지금 번역하기", "Regenerate response".
 - Regenerate counters: "2 / 2" glued to the start of a message.
@@ -34,6 +35,9 @@ _PROTECTED = regex.compile(
     regex.S,
 )
 _ESCAPE = regex.compile(r"\\([_*\[\]#`~>|])")
+# In maths the export escaped subscripts too ("\sum\_{k=1}", "a\_k"): a LaTeX "\_" after a
+# letter, digit or closing bracket is a literal underscore nobody writes there.
+_MATH_SUBSCRIPT = regex.compile(r"(?<=[\p{L}\p{N}})\]])\\_(?=[\p{L}\p{N}{\\])")
 # "python\nCopy code\n": the language label and the button text left where a fence was.
 _COPY_CODE = regex.compile(
     r"(?:^|(?<=\n))[ \t]*(?:[A-Za-z0-9_+#.-]{1,20}[ \t]*\n[ \t]*)?"
@@ -54,7 +58,10 @@ def unescape_markdown(text: str) -> str:
     pieces, last = [], 0
     for span in _PROTECTED.finditer(text):
         pieces.append(_ESCAPE.sub(r"\1", text[last : span.start()]))
-        pieces.append(span.group())
+        kept = span.group()
+        if kept[0] in "$\\" and "\\_" in kept:
+            kept = _MATH_SUBSCRIPT.sub("_", kept)  # maths, not code
+        pieces.append(kept)
         last = span.end()
     pieces.append(_ESCAPE.sub(r"\1", text[last:]))
     return "".join(pieces)

@@ -5,8 +5,10 @@ A :class:`TurnFilter` writes ``find(conv)``, which returns the first bad message
 
 - ``"drop"``: reject the whole record (what every rule did before).
 - ``"cut"``: keep the conversation *before* the exchange holding the bad message, when that is
-  at least one complete user -> assistant exchange; otherwise the record is dropped with the
-  rule's reason. The cut messages go to the rejects file (see :meth:`Conversation.cut`).
+  at least one complete user -> assistant exchange; when the bad message is in the first
+  exchange, keep the conversation *after* it instead (a head cut), when that holds a complete
+  exchange; otherwise the record is dropped with the rule's reason. The cut messages go to the
+  rejects file (see :meth:`Conversation.cut`).
 
 The default is set per rule (``default_action``), documented in docs/steps.md: cut where the
 rest of the conversation is good, drop where the record is worthless.
@@ -70,6 +72,27 @@ def cut_before(
     return conv.cut(list(range(end, len(messages))), step, reason, detail)
 
 
+def cut_head(
+    conv: Conversation, index: int, step: str, reason: str, detail: str = ""
+) -> Conversation | None:
+    """The record without its start up to the end of the exchange holding ``index``, or None.
+
+    For a bad message in the first exchange (nothing complete before it): what is kept starts at
+    the next user turn and must hold a complete exchange. The rest may still have the defect
+    again; the caller checks it.
+    """
+    messages = conv.messages
+    start = 1 if messages and messages[0].role == "system" else 0
+    if index < start:
+        return None  # the system prompt: no exchange holds it
+    if any(m.role == "user" for m in messages[start : exchange_start(messages, index)]):
+        return None  # not the first exchange
+    rest = next((i for i in range(index + 1, len(messages)) if messages[i].role == "user"), None)
+    if rest is None or not has_exchange(messages[rest:]):
+        return None
+    return conv.cut(list(range(start, rest)), step, reason, f"{detail} (the head is cut)")
+
+
 class TurnFilter(Filter):
     """A rule that finds one bad message and drops the record or cuts it before that exchange."""
 
@@ -104,4 +127,7 @@ class TurnFilter(Filter):
             trimmed = cut_before(conv, found.index, self.name, found.reason, found.detail)
             if trimmed is not None:
                 return trimmed
+            trimmed = cut_head(conv, found.index, self.name, found.reason, found.detail)
+            if trimmed is not None:
+                return self.process(trimmed)  # the rest is checked the same way
         return self.reject(conv, found.reason, found.detail)

@@ -77,6 +77,12 @@ def test_real_garbage_is_still_dropped(answer):
         ("Apa kabar mu?", "Baik."),
         ("Hello!", "Hi!"),
         ("最大的行星是哪个？", "木星"),  # CJK counts characters: two
+        ("你好", "嗨"),  # a one-character greeting answers a greeting
+        ("こんにちは", "こんにちは"),
+        # Persian trivia with no question mark: "in which organ of the digestive system are
+        # the islets of Langerhans?" -> "pancreas"
+        ("جزایر لانگرهاوس در کدام عضو دستگاه گوارشی است", "لوزالمعده"),
+        ("日本の首都はどこ", "東京"),
     ],
 )
 def test_short_answers_that_fit_their_question_are_kept(question, answer):
@@ -93,6 +99,9 @@ def test_short_answers_that_fit_their_question_are_kept(question, answer):
         ("What is the capital of France?", "k"),
         ("Coffee?", "6"),
         ("Tell me a story about a dragon.", "Okay"),
+        ("你好", "好"),  # not a greeting back
+        ("给我讲个故事", "好"),
+        ("داستانی برای من بگو", "باشه"),  # "tell me a story" -> "okay"
     ],
 )
 def test_short_answers_that_answer_nothing_are_dropped(question, answer):

@@ -79,6 +79,8 @@ def test_a_persona_greeting_is_not_trimmed_and_multi_turn_openings_are_not_judge
         ],
     )
     assert PIPE.run([greeting]).kept[0] is greeting
+    # a multi-turn chat that opens mid-chat is not judged as a chunk: its opening only matters
+    # when the chat is short (tests/filters/test_context_openings.py)
     chat = Conversation(
         id="cc",
         messages=[
@@ -86,6 +88,8 @@ def test_a_persona_greeting_is_not_trimmed_and_multi_turn_openings_are_not_judge
             Message(role="assistant", content="Right."),
             Message(role="user", content="Or Siri..."),
             Message(role="assistant", content="True."),
+            Message(role="user", content="Siri can't even set a timer right."),
+            Message(role="assistant", content="Ha, mine neither."),
         ],
     )
     assert PIPE.run([chat]).kept[0] is chat

@@ -48,7 +48,7 @@ def test_scrape_artefacts_are_repaired(before, after):
         # code, inline code and maths keep their backslashes (hard negatives)
         '```python\nre.sub(r"\\_", "_", s)\n```',
         "Escape it as `node\\_modules` in the shell.",
-        "In LaTeX, $a\\_b$ and \\[ \\frac{a}{b} \\] are maths.",
+        "In LaTeX, $a\\*b$ and \\[ \\frac{a}{b} \\] are maths; $\\_$ is an underscore.",
         "Use 3 / 4 cup of sugar.",
         "1 / 2 of the class voted yes.",
         "C:\\Users\\me\\Documents",
@@ -81,3 +81,24 @@ def test_rewriter_changes_only_messages_with_artefacts():
     assert out is not conv and out.messages[0].content == "fix my_var please"
     assert out.messages[1] is conv.messages[1]
     assert STEP.rewrite(out) is out
+
+
+def test_escaped_subscripts_in_maths_are_repaired_and_code_is_left_alone():
+    # sg-RnMvNC9_0: the export escaped the underscores of LaTeX subscripts
+    from selfreflect.filters.scrape import unescape_markdown
+
+    text = (
+        "The error is $$E = \\frac{1}{2} \\sum\\_{k=1}^K (t\\_k - a\\_k)^2$$ and the weight "
+        "$w\\_{kj}$ is updated; see \\(x\\_1\\). In code: `a\\_b` and\n```\nx\\_y = 1\n```"
+    )
+    assert unescape_markdown(text) == (
+        "The error is $$E = \\frac{1}{2} \\sum_{k=1}^K (t_k - a_k)^2$$ and the weight "
+        "$w_{kj}$ is updated; see \\(x_1\\). In code: `a\\_b` and\n```\nx\\_y = 1\n```"
+    )
+
+
+def test_a_literal_underscore_command_in_maths_text_mode_is_kept():
+    from selfreflect.filters.scrape import unescape_markdown
+
+    text = "Cost: $5 \\_ per unit$ and $\\_$"
+    assert unescape_markdown(text) == text

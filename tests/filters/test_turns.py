@@ -57,14 +57,35 @@ def test_action_drop_drops_the_whole_record():
     assert isinstance(out, Reject) and out.reason == "language_model_disclaimer"
 
 
-def test_nothing_complete_left_drops_with_the_rules_reason():
-    # the bad turn is in the first exchange: nothing usable before it
+def test_a_bad_first_exchange_is_cut_from_the_head_when_a_complete_exchange_follows():
+    # the bad turn is in the first exchange: nothing usable before it, a good rest after it
     record = conv(
         ("user", "Hi"),
         ("assistant", "\ufffd\ufffd broken"),
-        ("user", "ok?"),
-        ("assistant", "Fine."),
+        ("user", "What is the capital of France?"),
+        ("assistant", "Paris."),
     )
+    out = DropGarbled().process(record)
+    assert isinstance(out, Conversation)
+    assert [m.content for m in out.messages] == ["What is the capital of France?", "Paris."]
+    (cut,) = out.cuts
+    assert cut["reason"] == "replacement_char" and cut["indices"] == [0, 1]
+    assert [m["content"] for m in cut["messages"]] == ["Hi", "\ufffd\ufffd broken"]
+
+
+def test_the_rest_after_a_head_cut_is_checked_again():
+    record = conv(
+        ("user", "Hi"),
+        ("assistant", "\ufffd broken"),
+        ("user", "And now?"),
+        ("assistant", "still \ufffd broken"),
+    )
+    out = DropGarbled().process(record)
+    assert isinstance(out, Reject) and out.reason == "replacement_char"
+
+
+def test_nothing_complete_left_drops_with_the_rules_reason():
+    record = conv(("user", "Hi"), ("assistant", "\ufffd\ufffd broken"), ("user", "ok?"))
     out = DropGarbled().process(record)
     assert isinstance(out, Reject) and out.reason == "replacement_char"
 

@@ -2,6 +2,7 @@
 
     python bench/quality/real/score.py                       # default recipe, dev labels
     python bench/quality/real/score.py --split heldout       # the held-out labels
+    python bench/quality/real/score.py --split all           # both: the development data now
     python bench/quality/real/score.py --details /tmp/x.json # every record's outcome
 
 Each record runs through the recipe on its own (so dedup never pairs sample records) after
@@ -57,6 +58,7 @@ RULE_DEFECTS: dict[str, set[str]] = {
     "continuation": {"context_dependent_opening"},
     "refers_back": {"context_dependent_opening"},
     "reply_to_missing_turn": {"context_dependent_opening"},
+    "answer_to_missing_prompt": {"context_dependent_opening"},
     "truncated_answer": {"truncated_answer"},
     "continue_request": {"continue_chain"},
     "repair_scrape_artefacts": {"escaped_markdown", "ui_strings", "regenerate_counter"},
@@ -89,12 +91,20 @@ _UI = regex.compile(
     r"|^\s*\d+\s*/\s*\d+\s*$",
     regex.M,
 )
-_CONTINUE = regex.compile(r"^\s*(?:please\s+)?(?:continue|go\s+on|keep\s+going)\W*$", regex.I)
+_CONTINUE = regex.compile(
+    r"^\s*(?:please\s+)?(?:continue|go\s+on|keep\s+going)\W*"
+    r"(?:please\s+(?:write|respond|answer|reply)\s+in\s+[\w ]{2,30}\W*)?$",
+    regex.I,
+)
 _PII = regex.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|\bsk-[A-Za-z0-9]{20,}|\bgh[pousr]_[A-Za-z0-9]{30,}")
 
 
 def read_split(split: str) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
-    """The sample records of a split and their labels by id."""
+    """The sample records of a split and their labels by id (``all``: dev and heldout together)."""
+    if split == "all":
+        dev, dev_labels = read_split("dev")
+        held, held_labels = read_split("heldout")
+        return dev + held, {**dev_labels, **held_labels}
     sample = HERE / ("sample2.jsonl" if split == "heldout2" else "sample.jsonl")
     records = [r for r in map(json.loads, sample.open(encoding="utf-8")) if r["split"] == split]
     path = HERE / f"labels_{split}.jsonl"
@@ -251,7 +261,7 @@ def score(split: str, recipe: str | None, details: Path | None) -> dict[str, Any
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--split", choices=("dev", "heldout", "heldout2"), default="dev")
+    parser.add_argument("--split", choices=("dev", "heldout", "all", "heldout2"), default="dev")
     parser.add_argument("--recipe", help="recipe name or path (default: the default recipe)")
     parser.add_argument("--details", type=Path, help="write every record's outcome here (JSON)")
     args = parser.parse_args()
