@@ -120,14 +120,16 @@ class TurnFilter(Filter):
         return True if found is None else (False, found.reason, found.detail)
 
     def process(self, conv: Conversation) -> Outcome:
-        found = self.find(conv)
-        if found is None:
-            return conv
-        if self.resolved_action() == "cut":
+        while (found := self.find(conv)) is not None:
+            if self.resolved_action() != "cut":
+                break
             trimmed = cut_before(conv, found.index, self.name, found.reason, found.detail)
             if trimmed is not None:
                 return trimmed
             trimmed = cut_head(conv, found.index, self.name, found.reason, found.detail)
-            if trimmed is not None:
-                return self.process(trimmed)  # the rest is checked the same way
+            if trimmed is None:
+                break
+            conv = trimmed  # the rest is checked the same way (a loop: no recursion limit)
+        else:
+            return conv
         return self.reject(conv, found.reason, found.detail)

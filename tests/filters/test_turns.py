@@ -201,3 +201,24 @@ def test_a_bad_action_fails_before_data_is_read(value):
         Pipeline([DropGarbled(action=value)]).check()
     with pytest.raises(ValueError, match="trailing_user"):
         Pipeline([DropBadStructure(trailing_user=value)]).check()
+
+
+def test_a_head_cut_repeated_thousands_of_times_needs_no_recursion() -> None:
+    """Every exchange but the last is bad: the rule cuts the head again and again, in a loop."""
+    from selfreflect.conversation import Conversation, Message
+    from selfreflect.filters.garbled import DropGarbled
+
+    bad = "\ufffd\ufffd\ufffd broken"
+    messages = []
+    for _ in range(3000):
+        messages += [
+            Message(role="user", content="Tell me"),
+            Message(role="assistant", content=bad),
+        ]
+    messages += [
+        Message(role="user", content="And now?"),
+        Message(role="assistant", content="Fine."),
+    ]
+    out = DropGarbled().process(Conversation(id="long", messages=messages))
+    assert isinstance(out, Conversation)
+    assert [m.content for m in out.messages] == ["And now?", "Fine."]
