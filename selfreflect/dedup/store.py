@@ -47,6 +47,11 @@ class IdStore:
 
     def extend(self, record_ids: list[str]) -> None:
         """Store ids in order."""
+        if self.ends is None and all(len(r) == 16 for r in record_ids):
+            joined = "".join(record_ids)
+            if _HEX.issuperset(joined):  # the usual case: made ids only, one call for all
+                self.blob += bytes.fromhex(joined)
+                return
         for record_id in record_ids:
             self.append(record_id)
 
