@@ -182,7 +182,7 @@ class NearDedup(Step):
 
     def _make_index(self, bands: int, rows: int) -> CandidateIndex:
         if self.index == "memory":
-            return NumpyIndex(bands, rows)
+            return NumpyIndex()
         if self.index == "datasketch":
             return DatasketchIndex(bands, rows, self.num_perm, self.scheme)
         if self.index == "redis":
@@ -246,7 +246,7 @@ class _State:
         if within is None:  # a flood of look-alikes: visit records one by one (stays linear)
             return self._judge_per_record(batch, sigs, keys, sample, sample_off, nonempty)
         base = len(self.ids)
-        rows, owners = self.index.query(sigs)
+        rows, owners = self.index.query(sigs, keys)
         rows, owners = _unique_pairs(rows, owners)
         e_j = self._jaccard(rows, owners, sample, sample_off, True)
         w_later, w_earlier = within
@@ -284,7 +284,7 @@ class _State:
             best_j, is_inside, number = best
             best_id = batch[number].id if is_inside else self.ids[number]
             outcomes[row] = step.duplicate_reject(batch[row], best_id, best_j)
-        self._index_kept(batch, np.flatnonzero(kept), sigs, sample, sample_off, base)
+        self._index_kept(batch, np.flatnonzero(kept), sigs, keys, sample, sample_off, base)
         return outcomes
 
     def _jaccard(
@@ -319,6 +319,7 @@ class _State:
         batch: list[Conversation],
         kept_rows: np.ndarray,
         sigs: np.ndarray,
+        keys: np.ndarray,
         sample: np.ndarray,
         sample_off: np.ndarray,
         base: int,
@@ -326,7 +327,7 @@ class _State:
         """Index the kept rows of a batch: band keys, shingle samples, ids."""
         if not len(kept_rows):
             return
-        self.index.add(sigs[kept_rows], base + np.arange(len(kept_rows)))
+        self.index.add(sigs[kept_rows], keys[kept_rows], base + np.arange(len(kept_rows)))
         parts, counts = gather(sample, sample_off, kept_rows)
         new_off = np.zeros(len(kept_rows) + 1, dtype=np.int64)
         np.cumsum(counts, out=new_off[1:])
@@ -345,7 +346,7 @@ class _State:
         """The same decisions record by record: candidates in this batch come from buckets of
         kept rows only, so a batch of identical "hi"s stays linear."""
         step, k = self.step, self.step.sample
-        rows, owners = self.index.query(sigs)
+        rows, owners = self.index.query(sigs, keys)
         earlier: dict[int, set[int]] = {}
         for row, owner in zip(rows.tolist(), owners.tolist(), strict=True):
             earlier.setdefault(row, set()).add(owner)
@@ -383,11 +384,12 @@ class _State:
                 buckets.setdefault(key, []).append(row)
             kept_rows.append(row)
             outcomes.append(conv)
-        self._index_kept(batch, np.array(kept_rows, dtype=np.int64), sigs, sample, sample_off, base)
+        kept_array = np.array(kept_rows, dtype=np.int64)
+        self._index_kept(batch, kept_array, sigs, keys, sample, sample_off, base)
         return outcomes
 
     def _batch_keys(self, sigs: np.ndarray) -> np.ndarray:
-        """Band keys for the within-batch buckets (any collision-free band hash will do)."""
+        """Band keys: for the within-batch buckets and the index."""
         bands, rows = self.step.banding()
         return keys_of_bands(sigs, bands, rows)
 

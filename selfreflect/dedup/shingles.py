@@ -96,7 +96,7 @@ def _powers_upto(n: int) -> tuple[np.ndarray, np.ndarray]:
     global _powers
     if len(_powers[0]) > n:
         return _powers
-    size = 1 << n.bit_length()
+    size = max(n + 1, len(_powers[0]) * 5 // 4)  # a little spare: slices differ in size
     grown = []
     for old, base in zip(_powers, (_B, _B_INV), strict=True):
         out = np.empty(size, dtype=np.uint64)
