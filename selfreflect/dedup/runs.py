@@ -48,7 +48,7 @@ class Run:
     def __init__(self, keys: np.ndarray, owners: np.ndarray) -> None:
         """``keys`` (uint32) sorted, ``owners`` the record number of each entry."""
         self.size = len(keys)
-        self.owner_lo, self.owner_hi = _owner_parts(owners.astype(np.uint32))
+        self.owner_lo, self.owner_hi = _owner_parts(owners.astype(np.uint32, copy=False))
         self.starts: np.ndarray | None = None
         self.shift = self.steps = 0
         if self.size < BUCKETED_FROM:
@@ -73,11 +73,14 @@ class Run:
         )
         return high | self.keys
 
-    def owners(self, positions: np.ndarray | None = None) -> np.ndarray:
-        """The record numbers at ``positions`` (all of them by default), as int64."""
+    def owners(self, positions: np.ndarray | None = None, dtype: type = np.int64) -> np.ndarray:
+        """The record numbers at ``positions`` (all of them by default)."""
         lo = self.owner_lo if positions is None else self.owner_lo[positions]
         hi = self.owner_hi if positions is None else self.owner_hi[positions]
-        return lo.astype(np.int64) | (hi.astype(np.int64) << 16)
+        out: np.ndarray = hi.astype(dtype)
+        out <<= 16
+        out |= lo
+        return out
 
     def find(self, needles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per needle (uint32): the first position of its entries and how many there are."""
@@ -112,5 +115,5 @@ def merge(older: Run, newer: Run) -> Run:
     keys = np.empty(len(from_a), dtype=np.uint32)
     keys[from_a], keys[at] = a, b
     owners = np.empty(len(from_a), dtype=np.uint32)
-    owners[from_a], owners[at] = older.owners(), newer.owners()
+    owners[from_a], owners[at] = older.owners(dtype=np.uint32), newer.owners(dtype=np.uint32)
     return Run(keys, owners)
