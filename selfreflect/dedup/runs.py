@@ -108,12 +108,7 @@ class Run:
 
 def merge(older: Run, newer: Run) -> Run:
     """One run holding both (entries of equal keys: the older run's first)."""
-    a, b = older.full_keys(), newer.full_keys()
-    at = np.searchsorted(a, b, side="right") + np.arange(len(b))
-    from_a = np.ones(len(a) + len(b), dtype=bool)
-    from_a[at] = False
-    keys = np.empty(len(from_a), dtype=np.uint32)
-    keys[from_a], keys[at] = a, b
-    owners = np.empty(len(from_a), dtype=np.uint32)
-    owners[from_a], owners[at] = older.owners(dtype=np.uint32), newer.owners(dtype=np.uint32)
-    return Run(keys, owners)
+    keys = np.concatenate([older.full_keys(), newer.full_keys()])
+    order = np.argsort(keys, kind="stable")  # timsort: two sorted runs merge in linear time
+    owners = np.concatenate([older.owners(dtype=np.uint32), newer.owners(dtype=np.uint32)])
+    return Run(keys[order], owners[order])
