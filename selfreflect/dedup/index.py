@@ -34,7 +34,7 @@ class CandidateIndex(Protocol):
 
 
 class NumpyIndex:
-    """The default: band keys in sorted numpy runs (12 bytes per band per record)."""
+    """The default: band keys in sorted numpy runs (5 bytes per band per record)."""
 
     def __init__(self) -> None:
         self.index = BandIndex()

@@ -19,12 +19,12 @@ its candidate pairs are checked in one vectorised pass (``counters.checked``; pa
 sizes rule out the threshold are skipped), and only records with a match go through the
 keep-first pass in Python. The outcomes are those of the record-by-record rule above.
 
-Memory per kept record: 8 bytes per band (168 for 21 bands) + 4 bytes per distinct shingle
-(at most ``sample``) + a 4-byte offset + its packed id (``counters.index_bytes`` in the report;
-measured at 1M records in docs/benchmarks.md). ``keep="longest"`` or ``"score"`` buffer the
-whole input first (two passes). ``index="redis"`` keeps the band buckets in Redis through
-datasketch's MinHashLSH (the samples and ids stay in process; ~8x slower, see
-docs/benchmarks.md).
+Memory per kept record: 5 bytes per band (105 for 21 bands, :mod:`selfreflect.dedup.runs`) +
+4 bytes per distinct shingle (at most ``sample``) + a 4-byte offset + its packed id (8 bytes;
+``counters.index_bytes`` in the report; 287 bytes at 1M records, docs/benchmarks.md).
+``keep="longest"`` or ``"score"`` buffer the whole input first (two passes).
+``index="redis"`` keeps the band buckets in Redis through datasketch's MinHashLSH (the samples
+and ids stay in process; ~8x slower, see docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class NearDedup(Step):
         threshold: the Jaccard similarity of word n-grams at or above which a record is a near
             duplicate of a kept one (1 = identical n-gram sets).
         num_perm: MinHash permutations per record; more gives finer similarity estimates and
-            costs time and 8 bytes of band keys per band.
+            costs time and 5 bytes of band keys per band.
         ngram: words per shingle (2 = word bigrams: one changed word in a long text still
             matches).
         seed: the number the random hash permutations are drawn from; the same number gives
