@@ -12,6 +12,7 @@ system prompt masked) is >= the threshold, found exhaustively with prefix filter
     pip install -e '.[bench]'
     python bench/dedup.py --docs 100000            # the table in docs/benchmarks.md
     python bench/dedup.py --docs 1000000 --million  # memory per indexed record at 1M records
+    python bench/dedup.py --docs 676000 --band-index  # the band index alone: add, query, bytes
 """
 
 from __future__ import annotations
@@ -585,11 +586,42 @@ def million(n: int) -> dict[str, Any]:
     }
 
 
+def band_index(n: int) -> dict[str, Any]:
+    """The band index alone: n records of 21 random band keys added in batches of 1,024, then
+    the CPU time of one batch query (best of 20) and the bytes per record."""
+    import numpy as np
+
+    from selfreflect.dedup.lsh import BandIndex
+
+    rng = np.random.default_rng(0)
+    index = BandIndex()
+    cpu = time.process_time()
+    for start in range(0, n, 1024):
+        m = min(1024, n - start)
+        index.add(rng.integers(0, 2**63, (m, 21), dtype=np.uint64), np.arange(start, start + m))
+    add = time.process_time() - cpu
+    needles = rng.integers(0, 2**63, (1024, 21), dtype=np.uint64)
+    best = float("inf")
+    for _ in range(20):
+        cpu = time.process_time()
+        index.query(needles)
+        best = min(best, time.process_time() - cpu)
+    return {
+        "records": n,
+        "add_cpu_seconds": add,
+        "query_batch_ms": best * 1000,
+        "bytes_per_record": index.nbytes / n,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--threshold", type=float, default=0.8)
     parser.add_argument("--million", action="store_true", help="only the memory run")
+    parser.add_argument(
+        "--band-index", action="store_true", help="only the band index (--docs random records)"
+    )
     parser.add_argument("--json", help="write results here too")
     parser.add_argument(
         "--anchors",
@@ -611,6 +643,9 @@ def main() -> None:
         return
     if args.million:
         print(json.dumps(million(args.docs), indent=2))
+        return
+    if args.band_index:
+        print(json.dumps(band_index(args.docs)))
         return
 
     global _RECORDS

@@ -11,6 +11,11 @@ Role = Literal["system", "user", "assistant", "tool"]
 ROLES: tuple[str, ...] = ("system", "user", "assistant", "tool")
 
 DedupMode = Literal["conversation", "user", "assistant", "first_user"]
+_DEDUP_ROLES = {
+    "conversation": frozenset({"user", "assistant"}),
+    "user": frozenset({"user"}),
+    "assistant": frozenset({"assistant"}),
+}
 
 
 def parts_to_text(parts: list[Any]) -> str:
@@ -188,12 +193,9 @@ class Conversation(BaseModel):
         if mode == "first_user":
             users = self.turns("user")
             return users[0].text if users else ""
-        roles = {
-            "conversation": ("user", "assistant"),
-            "user": ("user",),
-            "assistant": ("assistant",),
-        }[mode]
-        return "\n".join([m.text for m in self.messages if m.role in roles])
+        roles = _DEDUP_ROLES[mode]
+        # m.content, not the m.text property: this runs for every message of every record
+        return "\n".join([m.content or "" for m in self.messages if m.role in roles])
 
     def with_messages(self, messages: list[Message]) -> Conversation:
         """A copy with other messages, provenance kept."""

@@ -8,18 +8,19 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from selfreflect.dedup.lsh import BandIndex, band_keys
+from selfreflect.dedup.lsh import BandIndex
 
 
 class CandidateIndex(Protocol):
     """Finds indexed records that share a band with a signature."""
 
-    def query(self, signatures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Pairs (row of ``signatures``, record number)."""
+    def query(self, signatures: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs (row of ``signatures``, record number); ``keys`` are their band keys
+        (:func:`selfreflect.dedup.lsh.band_keys`, which an index hashing bands itself ignores)."""
         ...
 
-    def add(self, signatures: np.ndarray, numbers: np.ndarray) -> None:
-        """Index signatures under record numbers."""
+    def add(self, signatures: np.ndarray, keys: np.ndarray, numbers: np.ndarray) -> None:
+        """Index signatures (with their band keys) under record numbers."""
         ...
 
     def close(self) -> None:
@@ -33,21 +34,16 @@ class CandidateIndex(Protocol):
 
 
 class NumpyIndex:
-    """The default: band keys in sorted numpy runs (12 bytes per band per record)."""
+    """The default: band keys in sorted numpy runs (5 bytes per band per record)."""
 
-    def __init__(self, bands: int, rows: int) -> None:
-        self.bands, self.rows = bands, rows
+    def __init__(self) -> None:
         self.index = BandIndex()
 
-    def keys(self, signatures: np.ndarray) -> np.ndarray:
-        """Band keys of signatures."""
-        return band_keys(signatures, self.bands, self.rows)
+    def query(self, signatures: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.index.query(keys)
 
-    def query(self, signatures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self.index.query(self.keys(signatures))
-
-    def add(self, signatures: np.ndarray, numbers: np.ndarray) -> None:
-        self.index.add(self.keys(signatures), numbers)
+    def add(self, signatures: np.ndarray, keys: np.ndarray, numbers: np.ndarray) -> None:
+        self.index.add(keys, numbers)
 
     def close(self) -> None:
         self.index = BandIndex()
@@ -92,7 +88,7 @@ class DatasketchIndex:
             self.storage = {"type": "redis", "redis": dict(redis), "basename": self.basename}
         self.lsh = MinHashLSH(num_perm=num_perm, params=(bands, rows), storage_config=self.storage)
 
-    def query(self, signatures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def query(self, signatures: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Like ``MinHashLSH.query`` for each row, but one ``getmany`` per band for the batch
         (one Redis pipeline round trip per band instead of one per band per record)."""
         lsh = self.lsh
@@ -107,7 +103,7 @@ class DatasketchIndex:
         rows = np.array([p[0] for p in pairs], dtype=np.int64)
         return rows, np.array([p[1] for p in pairs], dtype=np.int64)
 
-    def add(self, signatures: np.ndarray, numbers: np.ndarray) -> None:
+    def add(self, signatures: np.ndarray, keys: np.ndarray, numbers: np.ndarray) -> None:
         with self.lsh.insertion_session() as session:
             for sig, number in zip(signatures, numbers.tolist(), strict=True):
                 session.insert(number, _Sketch(sig, self.scheme), check_duplication=False)

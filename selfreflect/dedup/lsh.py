@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 
 from selfreflect.dedup.mix import mix64
+from selfreflect.dedup.runs import Run, merge
 
 _K1 = np.uint64(0x9E3779B97F4A7C15)
 
@@ -53,7 +54,8 @@ def _short(keys: np.ndarray) -> np.ndarray:
 
 
 class BandIndex:
-    """Sorted (key, record number) runs merged like a log-structured tree: 8 bytes per band entry.
+    """Sorted runs of (32-bit band key, record number) merged like a log-structured tree: 5 bytes
+    per band entry in the large runs (:mod:`selfreflect.dedup.runs`).
 
     Keys of all bands share one array, so they must differ across bands (:func:`band_keys`
     mixes the band number in). Only 32 bits of each key are kept: at 1M indexed records with
@@ -61,50 +63,46 @@ class BandIndex:
     checked against its Jaccard similarity anyway.
 
     ``add`` appends a sorted run; runs of similar size merge, so there are O(log n) runs and a
-    batch query is a few ``searchsorted`` calls.
+    batch query is a few lookups per run.
     """
 
     def __init__(self) -> None:
-        self.runs: list[tuple[np.ndarray, np.ndarray]] = []
+        self.runs: list[Run] = []
 
     def add(self, keys: np.ndarray, numbers: np.ndarray) -> None:
         """Index every key of ``keys`` (texts x bands) under that text's record number."""
         flat = _short(keys)
         owners = np.repeat(numbers.astype(np.uint32), keys.shape[1])
         order = np.argsort(flat, kind="stable")
-        self.runs.append((flat[order], owners[order]))
-        while len(self.runs) > 1 and len(self.runs[-1][0]) * 2 >= len(self.runs[-2][0]):
-            (k2, o2), (k1, o1) = self.runs.pop(), self.runs.pop()
-            k, o = np.concatenate([k1, k2]), np.concatenate([o1, o2])
-            order = np.argsort(k, kind="stable")
-            self.runs.append((k[order], o[order]))
+        self.runs.append(Run(flat[order], owners[order]))
+        while len(self.runs) > 1 and self.runs[-1].size * 2 >= self.runs[-2].size:
+            newer, older = self.runs.pop(), self.runs.pop()
+            self.runs.append(merge(older, newer))
 
     def query(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Pairs ``(row, record number)``: row of ``keys`` that shares a band key with a record."""
         flat = _short(keys)
         order = np.argsort(flat)
-        flat = flat[order]  # sorted needles: searchsorted walks the run in order
+        flat = flat[order]  # sorted needles: lookups walk the run in order
         rows_out, owners_out = [], []
-        for run_keys, run_owners in self.runs:
-            lo = np.searchsorted(run_keys, flat, side="left")
-            hi = np.searchsorted(run_keys, flat, side="right")
-            counts = hi - lo
+        for run in self.runs:
+            lo, counts = run.find(flat)
             hit = np.flatnonzero(counts)
             if not len(hit):
                 continue
             c = counts[hit]
             first = np.repeat(lo[hit] - np.cumsum(c) + c, c) + np.arange(c.sum())
             rows_out.append(np.repeat(order[hit] // keys.shape[1], c))
-            owners_out.append(run_owners[first])
+            owners_out.append(run.owners(first))
         if not rows_out:
             empty = np.empty(0, dtype=np.int64)
             return empty, empty
-        return np.concatenate(rows_out), np.concatenate(owners_out).astype(np.int64)
+        return np.concatenate(rows_out), np.concatenate(owners_out)
 
     @property
     def nbytes(self) -> int:
         """Bytes held by the index arrays."""
-        return sum(k.nbytes + o.nbytes for k, o in self.runs)
+        return sum(run.nbytes for run in self.runs)
 
 
 # -- candidate pairs and decisions, the same on one machine and on a cluster -------------------

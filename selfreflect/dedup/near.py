@@ -19,12 +19,12 @@ its candidate pairs are checked in one vectorised pass (``counters.checked``; pa
 sizes rule out the threshold are skipped), and only records with a match go through the
 keep-first pass in Python. The outcomes are those of the record-by-record rule above.
 
-Memory per kept record: 8 bytes per band (168 for 21 bands) + 4 bytes per distinct shingle
-(at most ``sample``) + a 4-byte offset + its packed id (``counters.index_bytes`` in the report;
-measured at 1M records in docs/benchmarks.md). ``keep="longest"`` or ``"score"`` buffer the
-whole input first (two passes). ``index="redis"`` keeps the band buckets in Redis through
-datasketch's MinHashLSH (the samples and ids stay in process; ~8x slower, see
-docs/benchmarks.md).
+Memory per kept record: 5 bytes per band (105 for 21 bands, :mod:`selfreflect.dedup.runs`) +
+4 bytes per distinct shingle (at most ``sample``) + a 4-byte offset + its packed id (8 bytes;
+``counters.index_bytes`` in the report; 287 bytes at 1M records, docs/benchmarks.md).
+``keep="longest"`` or ``"score"`` buffer the whole input first (two passes).
+``index="redis"`` keeps the band buckets in Redis through datasketch's MinHashLSH (the samples
+and ids stay in process; ~8x slower, see docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class NearDedup(Step):
         threshold: the Jaccard similarity of word n-grams at or above which a record is a near
             duplicate of a kept one (1 = identical n-gram sets).
         num_perm: MinHash permutations per record; more gives finer similarity estimates and
-            costs time and 8 bytes of band keys per band.
+            costs time and 5 bytes of band keys per band.
         ngram: words per shingle (2 = word bigrams: one changed word in a long text still
             matches).
         seed: the number the random hash permutations are drawn from; the same number gives
@@ -182,7 +182,7 @@ class NearDedup(Step):
 
     def _make_index(self, bands: int, rows: int) -> CandidateIndex:
         if self.index == "memory":
-            return NumpyIndex(bands, rows)
+            return NumpyIndex()
         if self.index == "datasketch":
             return DatasketchIndex(bands, rows, self.num_perm, self.scheme)
         if self.index == "redis":
@@ -246,7 +246,7 @@ class _State:
         if within is None:  # a flood of look-alikes: visit records one by one (stays linear)
             return self._judge_per_record(batch, sigs, keys, sample, sample_off, nonempty)
         base = len(self.ids)
-        rows, owners = self.index.query(sigs)
+        rows, owners = self.index.query(sigs, keys)
         rows, owners = _unique_pairs(rows, owners)
         e_j = self._jaccard(rows, owners, sample, sample_off, True)
         w_later, w_earlier = within
@@ -284,7 +284,7 @@ class _State:
             best_j, is_inside, number = best
             best_id = batch[number].id if is_inside else self.ids[number]
             outcomes[row] = step.duplicate_reject(batch[row], best_id, best_j)
-        self._index_kept(batch, np.flatnonzero(kept), sigs, sample, sample_off, base)
+        self._index_kept(batch, np.flatnonzero(kept), sigs, keys, sample, sample_off, base)
         return outcomes
 
     def _jaccard(
@@ -319,6 +319,7 @@ class _State:
         batch: list[Conversation],
         kept_rows: np.ndarray,
         sigs: np.ndarray,
+        keys: np.ndarray,
         sample: np.ndarray,
         sample_off: np.ndarray,
         base: int,
@@ -326,7 +327,7 @@ class _State:
         """Index the kept rows of a batch: band keys, shingle samples, ids."""
         if not len(kept_rows):
             return
-        self.index.add(sigs[kept_rows], base + np.arange(len(kept_rows)))
+        self.index.add(sigs[kept_rows], keys[kept_rows], base + np.arange(len(kept_rows)))
         parts, counts = gather(sample, sample_off, kept_rows)
         new_off = np.zeros(len(kept_rows) + 1, dtype=np.int64)
         np.cumsum(counts, out=new_off[1:])
@@ -345,7 +346,7 @@ class _State:
         """The same decisions record by record: candidates in this batch come from buckets of
         kept rows only, so a batch of identical "hi"s stays linear."""
         step, k = self.step, self.step.sample
-        rows, owners = self.index.query(sigs)
+        rows, owners = self.index.query(sigs, keys)
         earlier: dict[int, set[int]] = {}
         for row, owner in zip(rows.tolist(), owners.tolist(), strict=True):
             earlier.setdefault(row, set()).add(owner)
@@ -383,11 +384,12 @@ class _State:
                 buckets.setdefault(key, []).append(row)
             kept_rows.append(row)
             outcomes.append(conv)
-        self._index_kept(batch, np.array(kept_rows, dtype=np.int64), sigs, sample, sample_off, base)
+        kept_array = np.array(kept_rows, dtype=np.int64)
+        self._index_kept(batch, kept_array, sigs, keys, sample, sample_off, base)
         return outcomes
 
     def _batch_keys(self, sigs: np.ndarray) -> np.ndarray:
-        """Band keys for the within-batch buckets (any collision-free band hash will do)."""
+        """Band keys: for the within-batch buckets and the index."""
         bands, rows = self.step.banding()
         return keys_of_bands(sigs, bands, rows)
 

@@ -92,14 +92,23 @@ _powers = np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64)
 
 
 def _powers_upto(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """``B**i`` and ``B**-i`` modulo 2^64 for i <= n (grown and kept between batches)."""
+    """``B**i`` and ``B**-i`` modulo 2^64 for i <= n (grown by doubling, kept between batches)."""
     global _powers
-    if len(_powers[0]) <= n:
-        size = max(n + 1, 2 * len(_powers[0]))
+    if len(_powers[0]) > n:
+        return _powers
+    size = max(n + 1, len(_powers[0]) * 5 // 4)  # a little spare: slices differ in size
+    grown = []
+    for old, base in zip(_powers, (_B, _B_INV), strict=True):
+        out = np.empty(size, dtype=np.uint64)
+        m = len(old)
+        out[:m] = old
         with np.errstate(over="ignore"):
-            up = np.cumprod(np.full(size, _B, dtype=np.uint64))
-            down = np.cumprod(np.full(size, _B_INV, dtype=np.uint64))
-        _powers = np.r_[np.uint64(1), up[:-1]], np.r_[np.uint64(1), down[:-1]]
+            while m < size:  # B**(m + i) = B**i * B**m, in place
+                step = min(m, size - m)
+                np.multiply(out[:step], out[m - 1] * base, out=out[m : m + step])
+                m += step
+        grown.append(out)
+    _powers = grown[0], grown[1]
     return _powers
 
 
@@ -143,9 +152,7 @@ def _slice_token_hashes(texts: Sequence[str], hasher: TokenHasher) -> tuple[np.n
     points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     text_ends = np.cumsum(sizes)  # each text's end, its newline included
     starts, stops = _token_bounds(points)
-    counts = np.bincount(np.searchsorted(text_ends, starts, side="right"), minlength=len(texts))[
-        : len(texts)
-    ]
+    counts = np.diff(np.searchsorted(starts, text_ends), prepend=0)  # tokens per text
     if not len(starts):
         return np.empty(0, dtype=np.uint32), counts
     return hasher.lookup(_token_keys(points, starts, stops), joined, starts, stops), counts

@@ -1,8 +1,9 @@
 """Compact in-process stores for dedup indexes: record ids, and 64-bit keys -> record numbers.
 
 - :class:`IdStore`: ids appended in one byte buffer with 4-byte end offsets; a 16-character
-  lower-case hex id (the ids selfreflect makes) is packed into 8 bytes. 12 bytes per such id,
-  against ~65 for a Python ``str`` in a list.
+  lower-case hex id (the ids selfreflect makes) is packed into 8 bytes: 8 bytes per id while
+  all ids are such (no offsets needed), 12 once another id was stored, against ~65 for a
+  Python ``str`` in a list.
 - :class:`KeyIndex`: sorted runs of (uint64 key, uint32 number), 12 bytes per key, merged like
   a log-structured tree; lookups and inserts go by batches, in numpy.
 """
@@ -18,15 +19,24 @@ _HEX = frozenset("0123456789abcdef")
 
 
 class IdStore:
-    """Append-only list of record ids, ``store[i]`` gives the i-th back."""
+    """Append-only list of record ids, ``store[i]`` gives the i-th back.
+
+    While every id is 16 hex digits they sit in 8-byte slots (no offsets); the first other id
+    switches the store to end offsets (4 bytes per id)."""
 
     def __init__(self) -> None:
         self.blob = bytearray()
-        self.ends = array("I")
+        self.ends: array[int] | None = None  # None: 8-byte slots only
 
     def append(self, record_id: str) -> None:
         """Store one id."""
-        if len(record_id) == 16 and _HEX.issuperset(record_id):
+        packed = len(record_id) == 16 and _HEX.issuperset(record_id)
+        if self.ends is None:
+            if packed:
+                self.blob += bytes.fromhex(record_id)
+                return
+            self.ends = array("I", range(_PACKED + 8, _PACKED + len(self.blob) + 8, 8))
+        if packed:
             self.blob += bytes.fromhex(record_id)
             self.ends.append(len(self.blob) | _PACKED)
         else:
@@ -37,10 +47,19 @@ class IdStore:
 
     def extend(self, record_ids: list[str]) -> None:
         """Store ids in order."""
+        if self.ends is None and all(len(r) == 16 for r in record_ids):
+            joined = "".join(record_ids)
+            if _HEX.issuperset(joined):  # the usual case: made ids only, one call for all
+                self.blob += bytes.fromhex(joined)
+                return
         for record_id in record_ids:
             self.append(record_id)
 
     def __getitem__(self, i: int) -> str:
+        if self.ends is None:
+            if not 0 <= i < len(self.blob) >> 3:
+                raise IndexError(i)
+            return self.blob[8 * i : 8 * i + 8].hex()
         end = self.ends[i]
         start = self.ends[i - 1] & ~_PACKED if i else 0
         if end & _PACKED:
@@ -48,12 +67,12 @@ class IdStore:
         return self.blob[start:end].decode("utf-8", "surrogatepass")
 
     def __len__(self) -> int:
-        return len(self.ends)
+        return len(self.blob) >> 3 if self.ends is None else len(self.ends)
 
     @property
     def nbytes(self) -> int:
         """Bytes in use (not counting spare capacity)."""
-        return len(self.blob) + 4 * len(self.ends)
+        return len(self.blob) + (0 if self.ends is None else 4 * len(self.ends))
 
 
 class KeyIndex:

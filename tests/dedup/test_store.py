@@ -1,6 +1,7 @@
 """Compact dedup stores: ids and keys come back as stored, in the bytes docs/steps.md states."""
 
 import numpy as np
+import pytest
 
 from selfreflect.conversation import Conversation
 from selfreflect.dedup import ExactDedup
@@ -9,14 +10,23 @@ from selfreflect.dedup.store import IdStore, KeyIndex
 from selfreflect.pipeline import Pipeline
 
 
-def test_ids_come_back_as_stored_and_made_ids_take_12_bytes():
+def test_ids_come_back_as_stored_and_made_ids_take_8_bytes():
     store = IdStore()
-    ids = ["0123456789abcdef", "r1", "", "caf\u00e9-\U0001f600", "0123456789ABCDEF", "ff" * 8]
+    ids = ["0123456789abcdef", "ff" * 8, "r1", "", "caf\u00e9-\U0001f600", "0123456789ABCDEF"]
+    ids += ["00" * 8]
     store.extend(ids)
+    assert len(store) == len(ids)
     assert [store[i] for i in range(len(ids))] == ids
     made = IdStore()
-    made.extend([Conversation.make_id("a.jsonl", i) for i in range(1000)])
-    assert made.nbytes == 12 * 1000
+    made_ids = [Conversation.make_id("a.jsonl", i) for i in range(1000)]
+    made.extend(made_ids)
+    assert made.nbytes == 8 * 1000
+    assert [made[i] for i in (0, 1, 999)] == [made_ids[0], made_ids[1], made_ids[999]]
+    with pytest.raises(IndexError):
+        made[1000]
+    made.append("own-id")  # from here on, 4-byte end offsets
+    assert made.nbytes == 8 * 1000 + 6 + 4 * 1001
+    assert [made[i] for i in (0, 999, 1000)] == [made_ids[0], made_ids[999], "own-id"]
 
 
 def test_key_index_finds_the_first_number_of_each_key():
@@ -31,7 +41,7 @@ def test_key_index_finds_the_first_number_of_each_key():
     assert index.nbytes == 12 * 4000
 
 
-def test_exact_dedup_holds_at_most_24_bytes_per_distinct_record():
+def test_exact_dedup_holds_at_most_20_bytes_per_distinct_record():
     records = [
         Conversation(
             id=Conversation.make_id("in.jsonl", i),
@@ -45,7 +55,7 @@ def test_exact_dedup_holds_at_most_24_bytes_per_distinct_record():
     result = Pipeline([ExactDedup()]).run(records)
     assert len(result.kept) == 7000
     assert result.rejects[0].duplicate_of == records[0].id
-    assert result.report.steps[-1].counters["index_bytes"] <= 24 * 7000
+    assert result.report.steps[-1].counters["index_bytes"] <= 20 * 7000
 
 
 def test_token_hashes_are_the_same_when_the_table_is_cleared_and_batches_sliced(monkeypatch):
