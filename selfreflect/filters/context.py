@@ -298,10 +298,11 @@ def _gates() -> tuple[regex.Pattern[str], regex.Pattern[str], regex.Pattern[str]
     alternatives = [a for patterns in _RULES.values() for p in patterns for a in _alternatives(p)]
     anchored = [a for a in alternatives if a.startswith("^")]
     loose = [a for a in alternatives if not a.startswith("^")]
-    return tuple(  # type: ignore[return-value]
+    first, gate, rest = (
         regex.compile("|".join(f"(?:{a})" for a in part), regex.IGNORECASE)
         for part in (anchored, [_LOOSE_GATE], loose)
     )
+    return first, gate, rest
 
 
 def context_cue(text: str) -> tuple[str, str] | None:
