@@ -259,12 +259,61 @@ def _request_of(text: str) -> str:
     return text
 
 
+def _alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of ``pattern`` (split at each ``|`` outside groups and sets)."""
+    parts, depth, in_set, start, i = [], 0, False, 0, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 1
+        elif in_set:
+            in_set = char != "]"
+        elif char == "[":
+            in_set = True
+            if pattern[i + 1 : i + 2] == "]" or pattern[i + 1 : i + 3] == "^]":
+                i += 1 if pattern[i + 1] == "]" else 2
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    return [*parts, pattern[start:]]
+
+
+#: A piece of every alternative of the rules not anchored at the start (each is a part of
+#: one, so a message without any cannot match one): found with one cheap search.
+_LOOSE_GATE = r"you|what|previous|above|same\s|你|您|(?:as|like)\s+I\s"
+
+
+@lru_cache(maxsize=1)
+def _gates() -> tuple[regex.Pattern[str], regex.Pattern[str], regex.Pattern[str]]:
+    """The rules' alternatives anchored at the start, the loose gate, and the other alternatives.
+
+    A message the anchored ones do not match at its start, and the others nowhere (or that has
+    no piece of the gate), matches no rule.
+    """
+    alternatives = [a for patterns in _RULES.values() for p in patterns for a in _alternatives(p)]
+    anchored = [a for a in alternatives if a.startswith("^")]
+    loose = [a for a in alternatives if not a.startswith("^")]
+    first, gate, rest = (
+        regex.compile("|".join(f"(?:{a})" for a in part), regex.IGNORECASE)
+        for part in (anchored, [_LOOSE_GATE], loose)
+    )
+    return first, gate, rest
+
+
 def context_cue(text: str) -> tuple[str, str] | None:
     """The (reason, matched text) that marks a message as needing earlier context, or None."""
     text = _request_of(text)
     if len(text) > 1500:
         # a long message is a request and pasted material: the request is at its start or end
         text = f"{text[:1000]}\n…\n{text[-300:]}"
+    anchored, gate, loose = _gates()
+    if not (anchored.match(text) or (gate.search(text) and loose.search(text))):
+        return None
     for reason, pattern in _compiled().items():
         found = pattern.search(text)
         if found:

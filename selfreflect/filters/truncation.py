@@ -146,7 +146,6 @@ def truncation(text: str) -> str | None:
         return None
     if _LIST_START.match(last):
         return None
-    words = len(stripped.split())
     if _CJK_END.search(last):
         return (
             "mid-sentence"
@@ -155,10 +154,12 @@ def truncation(text: str) -> str | None:
         )
     last_words = len(last.split())
     # a composed answer (paragraphs, sentences), not a chat line that just has no full stop
-    prose = "\n\n" in stripped and len(_SENTENCE_END.findall(stripped)) >= 3
-    if prose and words >= 40 and last_words >= 5 and _FUNCTION_END.search(last):
+    if last_words < 5 or "\n\n" not in stripped or len(_SENTENCE_END.findall(stripped)) < 3:
+        return None
+    words = len(stripped.split())
+    if words >= 40 and _FUNCTION_END.search(last):
         return "mid-sentence"
-    if prose and words >= 80 and last_words >= 10 and last[-1:].isalnum():
+    if words >= 80 and last_words >= 10 and last[-1:].isalnum():
         return "mid-sentence"
     return None
 
