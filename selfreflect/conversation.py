@@ -14,22 +14,18 @@ def copy_with(model: M, name: str, value: Any) -> M:
     """A copy of ``model`` with field ``name`` set: ``model_copy(update=...)`` in half the time."""
     # what pydantic's own copy does (fields, extra fields, fields set, private attributes),
     # without its generic steps
-    cls = type(model)
-    new = cls.__new__(cls)
     fields = model.__dict__.copy()
     fields[name] = value
     extra = model.__pydantic_extra__
     private = model.__pydantic_private__
-    fields_set = model.__pydantic_fields_set__.copy()
-    fields_set.add(name)
-    _set(new, "__dict__", fields)
-    _set(new, "__pydantic_extra__", None if extra is None else extra.copy())
-    _set(new, "__pydantic_fields_set__", fields_set)
-    _set(new, "__pydantic_private__", None if private is None else private.copy())
-    return new
+    return assemble(
+        type(model),
+        fields,
+        None if extra is None else extra.copy(),
+        model.__pydantic_fields_set__ | {name},
+        None if private is None else private.copy(),
+    )
 
-
-_set = object.__setattr__
 
 Role = Literal["system", "user", "assistant", "tool"]
 ROLES: tuple[str, ...] = ("system", "user", "assistant", "tool")
