@@ -390,7 +390,17 @@ def answer_opening(text: str) -> str | None:
     end = _FIRST_SENTENCE_END.search(text)
     if end is not None and end.group() in "?？":
         return None  # "Maybe you could recommend a book?" asks; it does not answer
+    if _GREETING_AFTER.match(text, found.end()):
+        return None  # "Well hello there", "Oh hi!": a greeting opens a chat, it answers nothing
     return found.group().strip()
+
+
+#: A greeting right after the opening word ("Well hello there", "Oh hi", "yes hello").
+_GREETING_AFTER = regex.compile(
+    r"\W*(?:hello|hell+o+|hi+|hey+|howdy|greetings|good\s+(?:morning|afternoon|evening)"
+    r"|hola|buenos\s+d[ií]as|bonjour|salut|hallo|guten\s+tag|你好|こんにちは|안녕)\b",
+    regex.IGNORECASE,
+)
 
 
 class DropContextDependent(Filter):

@@ -241,3 +241,11 @@ def test_a_long_opening_is_judged_by_its_request_not_by_words_deep_in_the_pasted
     assert rejected(chat(pasted, "- The committee met in March.")) is not None  # at the end
     conv = chat(deep, "- The committee met in March.")
     assert PIPE.run([conv]).kept == [conv]
+
+
+def test_a_greeting_after_an_opening_word_is_not_an_answer_to_an_unseen_prompt() -> None:
+    from selfreflect.filters.context import answer_opening
+
+    assert answer_opening("Well hello there") is None
+    assert answer_opening("Oh hi! How is your day?") is None
+    assert answer_opening("Well, I would freak out a little") == "Well"
